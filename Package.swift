@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers follow docs/architecture.md: a pure core, local executors on top, the umbrella module
+// and the command-line tool last. Benchmarks and examples are executables CI builds too.
+let optimized: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "Loom",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Loom", targets: ["Loom"]),
+        .executable(name: "loom", targets: ["loom"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .target(name: "CLoomSystem"),
+        .target(
+            name: "LoomCore",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: optimized),
+        .target(name: "LoomLocal", dependencies: ["LoomCore", "CLoomSystem"], swiftSettings: optimized),
+        .target(name: "Loom", dependencies: ["LoomCore", "LoomLocal"]),
+        .executableTarget(
+            name: "loom",
+            dependencies: ["Loom", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "QuickStart", dependencies: ["Loom"], path: "Examples/QuickStart"),
+        .executableTarget(
+            name: "loom-bench", dependencies: ["Loom"], path: "bench/Sources/loom-bench",
+            swiftSettings: optimized),
+
+        // Test support: task functions shared by the tests and the worker executable they spawn.
+        .target(name: "LoomTestSupport", dependencies: ["Loom"], path: "Tests/LoomTestSupport"),
+        .executableTarget(name: "loom-test-worker", dependencies: ["LoomTestSupport"], path: "Tests/TestWorker"),
+        .testTarget(name: "LoomCoreTests", dependencies: ["LoomCore"]),
+        .testTarget(name: "LoomLocalTests", dependencies: ["LoomTestSupport", "loom-test-worker"]),
+        .testTarget(name: "LoomCLITests", dependencies: ["loom"]),
+    ]
+)
