@@ -1,0 +1,56 @@
+/// An error Loom reports to its user: what went wrong, where, and what to do about it.
+///
+/// Like ServiceLifecycle's `ServiceGroupError`, the code is an extensible struct so callers can
+/// match on the kind of failure while new kinds can be added without breaking them.
+public struct LoomError: Error, CustomStringConvertible, Sendable {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private let name: String
+        private init(_ name: String) { self.name = name }
+        public var description: String { name }
+
+        /// A task threw; `key` and `function` say which.
+        public static let taskFailed = Code("task failed")
+        /// A graph refers to keys it does not contain.
+        public static let missingDependency = Code("missing dependency")
+        /// A graph's dependencies go round in a circle.
+        public static let cycle = Code("cycle")
+        /// Two tasks in one graph have the same key.
+        public static let duplicateKey = Code("duplicate key")
+        /// A value did not have the type a function expected.
+        public static let typeMismatch = Code("type mismatch")
+        /// A registry refused a function, or a worker lacks one.
+        public static let registry = Code("registry")
+        /// A worker process died or broke its protocol.
+        public static let workerDied = Code("worker died")
+        /// The scheduler cannot run this graph (e.g. a plain closure on the process scheduler).
+        public static let unsupported = Code("unsupported")
+        /// A configuration file or variable holds a bad entry.
+        public static let configuration = Code("configuration")
+        /// The computation was cancelled.
+        public static let cancelled = Code("cancelled")
+    }
+
+    public let code: Code
+    public let message: String
+    /// The task at fault, when there is one.
+    public let key: Key?
+    /// The task function at fault, when there is one.
+    public let function: String?
+    public let underlying: (any Error)?
+
+    public init(_ code: Code, _ message: String, key: Key? = nil, function: String? = nil, underlying: (any Error)? = nil) {
+        self.code = code
+        self.message = message
+        self.key = key
+        self.function = function
+        self.underlying = underlying
+    }
+
+    public var description: String {
+        switch (key, function) {
+        case let (key?, function?): "\(code) in task \(key) (function '\(function)'): \(message)"
+        case let (key?, nil): "\(code) in task \(key): \(message)"
+        default: "\(code): \(message)"
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+import LoomCore
+
+@Suite struct ConfigurationTests {
+    private func withFile(_ text: String, _ body: (String) throws -> Void) throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("loom-\(UUID().uuidString).yaml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try body(path)
+    }
+
+    @Test func defaultsWithoutFilesOrVariables() throws {
+        let configuration = try Configuration.load(environment: ["HOME": "/nonexistent"])
+        #expect(configuration == Configuration())
+        #expect(configuration.localScheduler == .threads)
+        #expect(configuration.localWorkers == nil)
+    }
+
+    @Test func fileThenEnvironment() throws {
+        try withFile("local:\n  scheduler: processes\n  workers: 3\nprogress:\n  minimum: 2\n") { path in
+            let fromFile = try Configuration.load(environment: ["LOOM_CONFIG": path])
+            #expect(fromFile.localScheduler == .processes)
+            #expect(fromFile.localWorkers == 3)
+            #expect(fromFile.progressBarMinimum == 2)
+
+            let overridden = try Configuration.load(environment: ["LOOM_CONFIG": path, "LOOM_LOCAL__WORKERS": "8", "LOOM_WORKER_MODE": "ignored"])
+            #expect(overridden.localWorkers == 8)
+            #expect(overridden.localScheduler == .processes)
+        }
+    }
+
+    @Test func badEntriesNameFileLineKeyAndValue() throws {
+        try withFile("local:\n  scheduler: threads\n  workers: many\n") { path in
+            let error = #expect(throws: LoomError.self) { try Configuration.load(environment: ["LOOM_CONFIG": path]) }
+            #expect(error?.code == .configuration)
+            #expect(error?.message == "\(path):3: 'local.workers' is 'many', expected a positive whole number")
+        }
+        try withFile("local:\n  schedular: threads\n") { path in
+            let error = #expect(throws: LoomError.self) { try Configuration.load(environment: ["LOOM_CONFIG": path]) }
+            #expect(error?.message.contains("\(path):2: unknown setting 'local.schedular'") == true)
+        }
+        try withFile("local: [1, 2\n") { path in
+            let error = #expect(throws: LoomError.self) { try Configuration.load(environment: ["LOOM_CONFIG": path]) }
+            #expect(error?.message.contains("not valid YAML") == true)
+        }
+        let error = #expect(throws: LoomError.self) {
+            try Configuration.load(environment: ["HOME": "/nonexistent", "LOOM_LOCAL__SCHEDULER": "gpu"])
+        }
+        #expect(error?.message == "environment variable LOOM_LOCAL__SCHEDULER: 'local.scheduler' is 'gpu', expected synchronous, threads or processes")
+    }
+}
