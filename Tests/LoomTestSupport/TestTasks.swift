@@ -1,0 +1,60 @@
+import Foundation
+import Loom
+
+/// Task functions the tests run, registered by the `loom-test-worker` executable too so the
+/// process scheduler can run them there.
+public enum TestTasks {
+    public static let inc = TaskFunction("inc") { (x: Int) in x + 1 }
+    public static let add = TaskFunction("add") { (a: Int, b: Int) in a + b }
+    public static let sum = TaskFunction("sum") { (values: [Int]) in values.reduce(0, +) }
+    public static let scale = TaskFunction("scale") { (values: [Double], factor: Double) in values.map { $0 * factor } }
+    public static let fail = TaskFunction("fail") { (x: Int) -> Int in throw TestFailure(message: "bad input \(x)") }
+    /// Kills its own process, as an out-of-memory killer or a segfault would.
+    public static let dieHard = TaskFunction("die-hard") { (x: Int) -> Int in
+        kill(getpid(), SIGKILL)
+        return x
+    }
+    public static let processID = TaskFunction("process-id") { (_: Int) -> Int32 in getpid() }
+    public static let sleepThenEcho = TaskFunction("sleep-then-echo") { (x: Int, seconds: Double) -> Int in
+        Thread.sleep(forTimeInterval: seconds)
+        return x
+    }
+    /// Writes its process id to a file, then sleeps: lets a test find and watch a worker.
+    public static let reportThenSleep = TaskFunction("report-then-sleep") { (path: String, seconds: Double) -> Int in
+        try "\(getpid())\n".write(toFile: path, atomically: true, encoding: .utf8)
+        Thread.sleep(forTimeInterval: seconds)
+        return 0
+    }
+    public static let describePoint = TaskFunction("describe-point") { (point: Point) in "(\(point.x), \(point.y)) \(point.label ?? "-")" }
+
+    public static let all: [any TaskFunctionRepresentable] = [
+        inc, add, sum, scale, fail, dieHard, processID, sleepThenEcho, reportThenSleep, describePoint,
+    ]
+
+    /// The `loom-test-worker` executable, built beside the test bundle.
+    public static var workerExecutable: String {
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for directory in [bundle, bundle.deletingLastPathComponent()] {
+            let candidate = directory.appendingPathComponent("loom-test-worker").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
+        return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("loom-test-worker").path
+    }
+}
+
+public struct TestFailure: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+public struct Point: Codable, Sendable, Equatable, TaskArgument {
+    public var x: Double
+    public var y: Double
+    public var label: String?
+    public init(x: Double, y: Double, label: String? = nil) {
+        self.x = x
+        self.y = y
+        self.label = label
+    }
+}
