@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import Loom
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Count the primes below a limit on Loom's local schedulers and compare them.")
+
+    @Option(help: "Count primes below this number.")
+    var limit = 100_000_000
+
+    @Option(help: "Numbers per sieve task.")
+    var segment = 1_000_000
+
+    @Option(help: "Schedulers to run, comma separated: synchronous, threads, processes.")
+    var schedulers = "synchronous,threads,processes"
+
+    @Option(help: "Threads or processes per scheduler (default: one per core).")
+    var workers: Int?
+
+    @Option(help: "Write the task graph as Graphviz DOT to this file.")
+    var dot: String?
+
+    func validate() throws {
+        guard limit >= 2 else { throw ValidationError("--limit must be at least 2") }
+        guard segment >= 1 else { throw ValidationError("--segment must be at least 1") }
+        for name in schedulers.split(separator: ",") where Scheduler.Kind(rawValue: String(name)) == nil {
+            throw ValidationError("unknown scheduler '\(name)'; use synchronous, threads or processes")
+        }
+    }
+
+    func run() async throws {
+        let primes = DemoTasks.primes(below: limit, segment: segment)
+        let graph = primes.graph()
+        print("Counting primes below \(limit.formatted()) in \(graph.count) tasks (sieve segments of \(segment.formatted()), merged pairwise)")
+        if let dot {
+            try graph.dot().write(toFile: dot, atomically: true, encoding: .utf8)
+            print("Task graph written to \(dot)")
+        }
+        var answers: [PrimeStats] = []
+        for name in schedulers.split(separator: ",") {
+            let scheduler: Scheduler = switch Scheduler.Kind(rawValue: String(name))! {
+            case .synchronous: .synchronous
+            case .threads: .threads(workers)
+            case .processes: .processes(workers)
+            }
+            let clock = ContinuousClock.now
+            let stats = try await primes.compute(scheduler: scheduler, progress: ProgressBar())
+            let seconds = (ContinuousClock.now - clock) / .seconds(1)
+            answers.append(stats)
+            print("  \(scheduler.description.padding(toLength: 14, withPad: " ", startingAt: 0)) \(String(format: "%7.3f", seconds)) s   \(stats.count.formatted()) primes")
+        }
+        guard let stats = answers.first else { return }
+        guard answers.allSatisfy({ $0 == stats }) else { throw ValidationError("schedulers disagree: \(answers)") }
+        print("π(\(limit.formatted())) = \(stats.count.formatted()); their sum is \(stats.sum.formatted())")
+        if let start = stats.widestGapStart {
+            print("The widest gap between consecutive primes below \(limit.formatted()) is \(stats.widestGap), after \(start.formatted())")
+        }
+        if let known = Self.knownCounts[limit] {
+            print(known == stats.count ? "Matches the known value of π(\(limit.formatted()))." : "MISMATCH: known value is \(known)")
+            if known != stats.count { throw ExitCode.failure }
+        }
+    }
+
+    static let knownCounts = [1_000: 168, 1_000_000: 78_498, 10_000_000: 664_579, 50_000_000: 3_001_134, 100_000_000: 5_761_455]
+}

@@ -1,0 +1,110 @@
+"""Dask side of Loom's benchmarks (run by bench/run inside its virtual environment).
+
+    python dask_bench.py <workload> [--quick]
+
+Does one run and prints one line to stdout:
+
+    RESULT seconds=<float> tasks=<int> [peak_rss_bytes=<int>]
+
+Workloads (Loom's loom-bench does exactly the same):
+  tree-sum-sync       n=100 000 inc leaves + pairwise add tree, scheduler="sync"
+  tree-sum-threads    same graph, scheduler="threads", num_workers=2
+  tree-sum-processes  n=20 000, scheduler="processes", num_workers=2 (dask's default "spawn")
+  graph-1m            n=500 000 (~1 000 000 tasks) on threads; build + compute timed together;
+                      peak_rss_bytes = ru_maxrss after compute - ru_maxrss before building
+--quick: n=2 000 for tree-sum-*, n=10 000 for graph-1m.
+
+The task functions live at the top level of this module so the processes scheduler can use them.
+"""
+
+import resource
+import sys
+import time
+
+
+def inc(i):
+    return i + 1
+
+
+def add(a, b):
+    return a + b
+
+
+def build_tree(n):
+    """n delayed inc leaves, then a pairwise add reduction; returns (root, task count)."""
+    import dask
+
+    level = [dask.delayed(inc, pure=False)(i) for i in range(n)]
+    tasks = n
+    while len(level) > 1:
+        nxt = []
+        for j in range(0, len(level) - 1, 2):
+            nxt.append(dask.delayed(add, pure=False)(level[j], level[j + 1]))
+        tasks += len(nxt)
+        if len(level) % 2:
+            nxt.append(level[-1])  # an odd element passes through to the next level
+        level = nxt
+    assert tasks == 2 * n - 1
+    return level[0], tasks
+
+
+def expected(n):
+    return n * (n + 1) // 2  # sum(i + 1 for i in range(n))
+
+
+def check(value, n):
+    if value != expected(n):
+        sys.stderr.write(f"WRONG RESULT: got {value!r}, expected {expected(n)} (n={n})\n")
+        sys.exit(1)
+
+
+def maxrss_bytes():
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss if sys.platform == "darwin" else rss * 1024  # Linux reports KiB, macOS bytes
+
+
+def tree_sum(scheduler, n):
+    root, tasks = build_tree(n)  # not timed
+    kwargs = {} if scheduler == "sync" else {"num_workers": 2}
+    t0 = time.perf_counter()
+    value = root.compute(scheduler=scheduler, **kwargs)
+    seconds = time.perf_counter() - t0
+    check(value, n)
+    print(f"RESULT seconds={seconds:.6f} tasks={tasks}", flush=True)
+
+
+def graph_1m(n):
+    import dask  # noqa: F401  (imported before the baseline so it is not counted)
+
+    baseline = maxrss_bytes()
+    t0 = time.perf_counter()
+    root, tasks = build_tree(n)
+    value = root.compute(scheduler="threads", num_workers=2)
+    seconds = time.perf_counter() - t0
+    peak = maxrss_bytes()
+    check(value, n)
+    print(f"RESULT seconds={seconds:.6f} tasks={tasks} peak_rss_bytes={peak - baseline}", flush=True)
+
+
+WORKLOADS = {
+    # name: (function, full n, --quick n)
+    "tree-sum-sync": (lambda n: tree_sum("sync", n), 100_000, 2_000),
+    "tree-sum-threads": (lambda n: tree_sum("threads", n), 100_000, 2_000),
+    "tree-sum-processes": (lambda n: tree_sum("processes", n), 20_000, 2_000),
+    "graph-1m": (graph_1m, 500_000, 10_000),
+}
+
+
+def main(argv):
+    args = [a for a in argv if a != "--quick"]
+    quick = "--quick" in argv
+    if len(args) != 1 or args[0] not in WORKLOADS:
+        sys.stderr.write(f"usage: dask_bench.py {{{'|'.join(WORKLOADS)}}} [--quick]\n")
+        return 2
+    fn, n_full, n_quick = WORKLOADS[args[0]]
+    fn(n_quick if quick else n_full)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
