@@ -38,8 +38,11 @@ public struct Scheduler: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Workers to start: as given, else as configured, else one per core.
     var resolvedWorkers: Int {
-        workers ?? (try? Configuration.current.localWorkers) ?? nil ?? ProcessInfo.processInfo.activeProcessorCount
+        if let workers { return workers }
+        if let configured = try? Configuration.current.localWorkers { return configured }
+        return ProcessInfo.processInfo.activeProcessorCount
     }
 
     public var description: String {

@@ -18,7 +18,7 @@ struct GraphBuilder {
         dependencies[Int(dependencyOffsets[task])..<Int(dependencyOffsets[task + 1])]
     }
 
-    private mutating func append(key: Key, function: AnyTaskFunction, inputs taskInputs: [GraphInput]) {
+    private mutating func append(key: Key, function: AnyTaskFunction, inputs taskInputs: some Sequence<GraphInput>) {
         keys.append(key)
         functions.append(function)
         let firstDependency = dependencies.count
@@ -41,30 +41,31 @@ struct GraphBuilder {
 
     /// Collects the nodes `roots` depend on, each once, dependencies before dependents.
     init(collecting roots: [TaskNode]) {
-        var index: [ObjectIdentifier: Int32] = [:]
+        var index = NodeIndex(capacity: 1024)
         // Iterative depth-first walk: a chain of a million calls must not overflow the stack.
         var stack: [(node: TaskNode, expanded: Bool)] = roots.reversed().map { ($0, false) }
         while let (node, expanded) = stack.popLast() {
-            let id = ObjectIdentifier(node)
-            if index[id] != nil { continue }
             if !expanded {
+                // A node reached twice before it was numbered is pushed twice; skip the repeat.
+                if index[node] != nil { continue }
                 stack.append((node, true))
                 Self.forEachNode(in: node.inputs) { child in
-                    if index[ObjectIdentifier(child)] == nil { stack.append((child, false)) }
+                    if index[child] == nil { stack.append((child, false)) }
                 }
                 continue
             }
+            if index[node] != nil { continue }
             func converted(_ input: NodeInput) -> GraphInput {
                 switch input {
                 case .literal(let value): .literal(value)
-                case .node(let child): .dependency(index[ObjectIdentifier(child)]!)
+                case .node(let child): .dependency(index[child]!)
                 case .list(let parts): .list(parts.map(converted))
                 }
             }
-            index[id] = Int32(count)
-            append(key: node.key, function: node.function, inputs: node.inputs.map(converted))
+            index.insert(node, number: Int32(count))
+            append(key: node.key, function: node.function, inputs: node.inputs.lazy.map(converted))
         }
-        outputs = roots.map { index[ObjectIdentifier($0)]! }
+        outputs = roots.map { index[$0]! }
     }
 
     private static func forEachNode(in inputs: [NodeInput], _ body: (TaskNode) -> Void) {

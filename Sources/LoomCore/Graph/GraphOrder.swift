@@ -24,7 +24,12 @@ enum GraphOrder {
         var sorted = graph.dependencies
         for task in reachable {
             let range = Int(graph.dependencyOffsets[Int(task)])..<Int(graph.dependencyOffsets[Int(task) + 1])
-            if range.count > 1 {
+            if range.count == 2 {
+                // The common case (binary reductions), without allocating.
+                if work[Int(sorted[range.lowerBound + 1])] < work[Int(sorted[range.lowerBound])] {
+                    sorted.swapAt(range.lowerBound, range.lowerBound + 1)
+                }
+            } else if range.count > 2 {
                 let ranked = sorted[range].enumerated().sorted {
                     (work[Int($0.element)], $0.offset) < (work[Int($1.element)], $1.offset)
                 }

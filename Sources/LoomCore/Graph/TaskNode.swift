@@ -17,6 +17,8 @@ public final class TaskNode: @unchecked Sendable {
     /// Releases a long chain of nodes without recursing once per node: the default teardown
     /// would overflow the stack on a chain of a few hundred thousand calls.
     deinit {
+        // Most nodes die with their inputs already emptied by an ancestor's teardown.
+        guard inputs.contains(where: { if case .literal = $0 { false } else { true } }) else { return }
         var nodes: [TaskNode] = []
         Self.collectNodes(in: inputs, into: &nodes)
         inputs = []

@@ -35,9 +35,7 @@ public struct TaskFunction<each Argument: Codable & Sendable, Result: Codable & 
     /// Each argument is a value or the `Delayed` result of another call.
     public func delayed<each Input: TaskArgument>(_ arguments: repeat each Input) -> Delayed<Result>
     where repeat (each Input).Resolved == each Argument {
-        var inputs: [NodeInput] = []
-        for argument in repeat each arguments { inputs.append(argument.taskInput) }
-        return Delayed(node: TaskNode(function: erased, inputs: inputs))
+        Delayed(node: TaskNode(function: erased, inputs: taskInputs(repeat each arguments)))
     }
 }
 
@@ -58,8 +56,13 @@ public struct LocalFunction<each Argument: Sendable, Result: Sendable>: TaskFunc
 
     public func delayed<each Input: TaskArgument>(_ arguments: repeat each Input) -> Delayed<Result>
     where repeat (each Input).Resolved == each Argument {
-        var inputs: [NodeInput] = []
-        for argument in repeat each arguments { inputs.append(argument.taskInput) }
-        return Delayed(node: TaskNode(function: erased, inputs: inputs))
+        Delayed(node: TaskNode(function: erased, inputs: taskInputs(repeat each arguments)))
     }
+}
+
+/// The node inputs of a call's arguments, in order.
+func taskInputs<each Input: TaskArgument>(_ arguments: repeat each Input) -> [NodeInput] {
+    var inputs: [NodeInput] = []
+    for argument in repeat each arguments { inputs.append(argument.taskInput) }
+    return inputs
 }

@@ -22,6 +22,11 @@ final class ThreadPoolExecutor: @unchecked Sendable {
     private let progress: ProgressCounter?
     private var finish: (@Sendable (Result<ExecutionReport, LoomError>) -> Void)?
     private let started = ContinuousClock.now
+    /// Average task duration so far; starts pessimistic, so long tasks are never batched.
+    private var secondsPerTask = 1.0
+
+    static let batchSeconds = 50e-6
+    static let maximumBatch = 64
 
     init(graph: TaskGraph, threads: Int, progress: ProgressCounter?) {
         self.graph = graph
@@ -70,11 +75,13 @@ final class ThreadPoolExecutor: @unchecked Sendable {
                 sleeping -= 1
                 continue
             }
-            // Small batches cut lock traffic; never more than a fair share, so no thread idles
-            // while another sits on ready work.
-            let share = max(1, min(8, state.ready.count / threads))
+            // Batches of about `batchSeconds` of work cut lock traffic for tiny tasks; never more
+            // than a fair share, so no thread idles while another sits on ready work.
+            let byTime = Int(Self.batchSeconds / max(secondsPerTask, 1e-9))
+            let share = max(1, min(Self.maximumBatch, byTime, state.ready.count / threads))
             for _ in 0..<share { batch.append(state.nextReady()!) }
             lock.unlock()
+            let batchStarted = ContinuousClock.now
 
             var completed = 0
             var error: LoomError?
@@ -90,7 +97,9 @@ final class ThreadPoolExecutor: @unchecked Sendable {
                 }
             }
 
+            let measured = (ContinuousClock.now - batchStarted).seconds / Double(max(1, completed))
             lock.lock()
+            secondsPerTask = 0.9 * secondsPerTask + 0.1 * measured
             for task in batch[..<completed] {
                 state.finish(task) { results[Int($0)] = nil }
             }
