@@ -15,6 +15,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .target(name: "CLoomSystem"),
@@ -23,7 +24,15 @@ let package = Package(
             dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: optimized),
         .target(name: "LoomLocal", dependencies: ["LoomCore", "CLoomSystem"], swiftSettings: optimized),
-        .target(name: "Loom", dependencies: ["LoomCore", "LoomLocal"]),
+        .target(
+            name: "LoomDistributed",
+            dependencies: [
+                "LoomCore", "LoomLocal",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: optimized),
+        .target(name: "Loom", dependencies: ["LoomCore", "LoomLocal", "LoomDistributed"]),
         .executableTarget(
             name: "loom",
             dependencies: ["Loom", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -38,5 +47,11 @@ let package = Package(
         .testTarget(name: "LoomCoreTests", dependencies: ["LoomCore"]),
         .testTarget(name: "LoomLocalTests", dependencies: ["LoomTestSupport", "loom-test-worker"]),
         .testTarget(name: "LoomCLITests", dependencies: ["loom"]),
+        .testTarget(
+            name: "LoomDistributedTests",
+            dependencies: [
+                "LoomDistributed", "LoomTestSupport", "loom-test-worker",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]),
     ]
 )

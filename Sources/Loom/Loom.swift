@@ -1,5 +1,6 @@
 @_exported import LoomCore
 @_exported import LoomLocal
+@_exported import LoomDistributed
 
 /// Loom's entry points that are not tied to one type.
 public enum Loom {

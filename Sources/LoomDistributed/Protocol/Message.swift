@@ -1,0 +1,157 @@
+/// Everything the scheduler, workers and clients say to each other (docs/protocol.md).
+///
+/// Messages travel in batches, one batch per frame; encoded values (task arguments and results)
+/// ride along as attachments after the messages, so they are copied, never re-encoded.
+public enum Message: Equatable, Sendable {
+    // Handshake, first message on every connection.
+    case hello(Hello)
+    case welcome(Welcome)
+    /// The connection is refused; the reason says why and what to do.
+    case refused(String)
+
+    // Client → scheduler.
+    case updateGraph(tasks: [WireTask], wanted: [String])
+    case releaseKeys([String])
+    case cancelKeys([String])
+    case whoHas(request: UInt64, keys: [String])
+    case schedulerInfoRequest(request: UInt64)
+
+    // Scheduler → client.
+    case keyInMemory(key: String, nbytes: UInt64, holders: [String])
+    case taskErred(key: String, function: String, message: String)
+    case keyCancelled(key: String)
+    case graphRejected(message: String)
+    case whoHasReply(request: UInt64, holders: [String: [String]])
+    case schedulerInfo(request: UInt64, workers: [WorkerSummary])
+
+    // Scheduler → worker.
+    case compute(ComputeRequest)
+    case freeKeys([String])
+    case steal(key: String)
+
+    // Worker → scheduler.
+    case taskFinished(key: String, nbytes: UInt64, seconds: Double)
+    case taskFailed(key: String, message: String)
+    case stealResponse(key: String, accepted: Bool)
+
+    // Anyone → worker, and the worker's answer: data moves peer to peer.
+    case getData(request: UInt64, keys: [String])
+    case data(request: UInt64, values: [String: [UInt8]], missing: [String])
+}
+
+/// Who is connecting, and what it can run.
+public struct Hello: Equatable, Sendable {
+    public enum Role: UInt8, Sendable { case client = 1, worker = 2, peer = 3 }
+    public var protocolVersion: UInt64
+    public var role: Role
+    public var name: String
+    /// Where a worker serves data to peers (`tcp://host:port`); empty for clients.
+    public var address: String
+    public var threads: Int
+    public var memoryLimit: UInt64
+    public var resources: [String: Double]
+    /// Task function name → signature; the scheduler refuses a worker or client that differs.
+    public var functions: [String: String]
+
+    public init(
+        protocolVersion: UInt64 = Wire.protocolVersion, role: Role, name: String, address: String = "", threads: Int = 0,
+        memoryLimit: UInt64 = 0, resources: [String: Double] = [:], functions: [String: String] = [:]
+    ) {
+        self.protocolVersion = protocolVersion
+        self.role = role
+        self.name = name
+        self.address = address
+        self.threads = threads
+        self.memoryLimit = memoryLimit
+        self.resources = resources
+        self.functions = functions
+    }
+}
+
+public struct Welcome: Equatable, Sendable {
+    public var protocolVersion: UInt64
+    /// The scheduler's identity, for logs.
+    public var scheduler: String
+    public init(protocolVersion: UInt64 = Wire.protocolVersion, scheduler: String) {
+        self.protocolVersion = protocolVersion
+        self.scheduler = scheduler
+    }
+}
+
+/// A task as a client submits it.
+public struct WireTask: Equatable, Sendable {
+    public var key: String
+    public var function: String
+    public var arguments: [WireArgument]
+    /// Graph order within the submission (lower runs first).
+    public var order: Int64
+    /// User priority: higher runs first.
+    public var priority: Int64
+    public var retries: Int64
+    /// Worker names or addresses allowed to run it; empty means any.
+    public var workers: [String]
+    public var resources: [String: Double]
+
+    public init(
+        key: String, function: String, arguments: [WireArgument], order: Int64 = 0, priority: Int64 = 0, retries: Int64 = 0,
+        workers: [String] = [], resources: [String: Double] = [:]
+    ) {
+        self.key = key
+        self.function = function
+        self.arguments = arguments
+        self.order = order
+        self.priority = priority
+        self.retries = retries
+        self.workers = workers
+        self.resources = resources
+    }
+
+    /// The keys this task reads, each once.
+    public var dependencies: [String] {
+        var seen: [String] = []
+        func collect(_ argument: WireArgument) {
+            switch argument {
+            case .value: break
+            case .key(let key): if !seen.contains(key) { seen.append(key) }
+            case .list(let parts): parts.forEach(collect)
+            }
+        }
+        arguments.forEach(collect)
+        return seen
+    }
+}
+
+/// An argument of a task on the wire: an encoded value, another task's result, or a list.
+public indirect enum WireArgument: Equatable, Sendable {
+    case value([UInt8])
+    case key(String)
+    case list([WireArgument])
+}
+
+/// What a worker needs to run one task: the task, and where each dependency can be fetched.
+public struct ComputeRequest: Equatable, Sendable {
+    public var task: WireTask
+    /// Dependency key → addresses of workers holding it.
+    public var holders: [String: [String]]
+    public init(task: WireTask, holders: [String: [String]]) {
+        self.task = task
+        self.holders = holders
+    }
+}
+
+public struct WorkerSummary: Equatable, Sendable {
+    public var name: String
+    public var address: String
+    public var threads: Int
+    public var memoryLimit: UInt64
+    public var processing: Int
+    public var inMemory: Int
+    public init(name: String, address: String, threads: Int, memoryLimit: UInt64, processing: Int, inMemory: Int) {
+        self.name = name
+        self.address = address
+        self.threads = threads
+        self.memoryLimit = memoryLimit
+        self.processing = processing
+        self.inMemory = inMemory
+    }
+}

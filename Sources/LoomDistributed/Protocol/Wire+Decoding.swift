@@ -1,0 +1,147 @@
+import LoomCore
+
+extension Wire {
+    /// Reads messages from a frame header; every count, length, index and nesting level is
+    /// checked before use, so arbitrary bytes give a `CodecError`, never a crash.
+    struct Decoder {
+        var reader: ByteReader
+        let attachments: [UnsafeRawBufferPointer]
+        static let maximumArgumentDepth = 32
+
+        /// A count of items that each take at least one byte.
+        static func count(_ reader: inout ByteReader) throws -> Int {
+            let value = try reader.readVarUInt()
+            guard value <= UInt64(reader.remaining) else {
+                throw CodecError(.invalidLength, "count \(value) exceeds the \(reader.remaining) bytes left", offset: reader.offset)
+            }
+            return Int(value)
+        }
+
+        static func length(_ reader: inout ByteReader) throws -> Int {
+            let value = try reader.readVarUInt()
+            guard value <= UInt64(Int32.max) * 2 else {
+                throw CodecError(.invalidLength, "length \(value) is too large", offset: reader.offset)
+            }
+            return Int(value)
+        }
+
+        mutating func message() throws -> Message {
+            let kindOffset = reader.offset
+            let raw = try reader.readUInt8()
+            guard let kind = Kind(rawValue: raw) else {
+                throw CodecError(.invalidTag, "unknown message kind \(raw)", offset: kindOffset)
+            }
+            switch kind {
+            case .hello:
+                let version = try reader.readVarUInt()
+                let roleByte = try reader.readUInt8()
+                guard let role = Hello.Role(rawValue: roleByte) else {
+                    throw CodecError(.invalidValue, "unknown role \(roleByte)", offset: reader.offset - 1)
+                }
+                return .hello(Hello(
+                    protocolVersion: version, role: role, name: try reader.readString(), address: try reader.readString(),
+                    threads: try int(), memoryLimit: try reader.readVarUInt(), resources: try doubleMap(), functions: try stringMap()))
+            case .welcome:
+                return .welcome(Welcome(protocolVersion: try reader.readVarUInt(), scheduler: try reader.readString()))
+            case .refused:
+                return .refused(try reader.readString())
+            case .updateGraph:
+                let tasks = try (0..<Self.count(&reader)).map { _ in try task() }
+                return .updateGraph(tasks: tasks, wanted: try strings())
+            case .releaseKeys: return .releaseKeys(try strings())
+            case .cancelKeys: return .cancelKeys(try strings())
+            case .whoHas: return .whoHas(request: try reader.readVarUInt(), keys: try strings())
+            case .schedulerInfoRequest: return .schedulerInfoRequest(request: try reader.readVarUInt())
+            case .keyInMemory:
+                return .keyInMemory(key: try reader.readString(), nbytes: try reader.readVarUInt(), holders: try strings())
+            case .taskErred:
+                return .taskErred(key: try reader.readString(), function: try reader.readString(), message: try reader.readString())
+            case .keyCancelled: return .keyCancelled(key: try reader.readString())
+            case .graphRejected: return .graphRejected(message: try reader.readString())
+            case .whoHasReply: return .whoHasReply(request: try reader.readVarUInt(), holders: try listMap())
+            case .schedulerInfo:
+                let request = try reader.readVarUInt()
+                let workers = try (0..<Self.count(&reader)).map { _ in
+                    WorkerSummary(
+                        name: try reader.readString(), address: try reader.readString(), threads: try int(),
+                        memoryLimit: try reader.readVarUInt(), processing: try int(), inMemory: try int())
+                }
+                return .schedulerInfo(request: request, workers: workers)
+            case .compute:
+                return .compute(ComputeRequest(task: try task(), holders: try listMap()))
+            case .freeKeys: return .freeKeys(try strings())
+            case .steal: return .steal(key: try reader.readString())
+            case .taskFinished:
+                return .taskFinished(
+                    key: try reader.readString(), nbytes: try reader.readVarUInt(), seconds: Double(bitPattern: try reader.readFixed64LE()))
+            case .taskFailed: return .taskFailed(key: try reader.readString(), message: try reader.readString())
+            case .stealResponse: return .stealResponse(key: try reader.readString(), accepted: try reader.readUInt8() != 0)
+            case .getData: return .getData(request: try reader.readVarUInt(), keys: try strings())
+            case .data:
+                let request = try reader.readVarUInt()
+                var values: [String: [UInt8]] = [:]
+                for _ in 0..<(try Self.count(&reader)) { values[try reader.readString()] = Array(try attachment()) }
+                return .data(request: request, values: values, missing: try strings())
+            }
+        }
+
+        private mutating func int() throws -> Int {
+            let value = try reader.readVarUInt()
+            guard let int = Int(exactly: value), int <= Int(Int32.max) else {
+                throw CodecError(.numberOutOfRange, "\(value) is out of range", offset: reader.offset)
+            }
+            return int
+        }
+
+        private mutating func attachment() throws -> UnsafeRawBufferPointer {
+            let index = try reader.readVarUInt()
+            guard index < UInt64(attachments.count) else {
+                throw CodecError(.invalidValue, "attachment \(index) does not exist (\(attachments.count) attached)", offset: reader.offset)
+            }
+            return attachments[Int(index)]
+        }
+
+        private mutating func strings() throws -> [String] {
+            try (0..<Self.count(&reader)).map { _ in try reader.readString() }
+        }
+
+        private mutating func stringMap() throws -> [String: String] {
+            var map: [String: String] = [:]
+            for _ in 0..<(try Self.count(&reader)) { map[try reader.readString()] = try reader.readString() }
+            return map
+        }
+
+        private mutating func doubleMap() throws -> [String: Double] {
+            var map: [String: Double] = [:]
+            for _ in 0..<(try Self.count(&reader)) { map[try reader.readString()] = Double(bitPattern: try reader.readFixed64LE()) }
+            return map
+        }
+
+        private mutating func listMap() throws -> [String: [String]] {
+            var map: [String: [String]] = [:]
+            for _ in 0..<(try Self.count(&reader)) { map[try reader.readString()] = try strings() }
+            return map
+        }
+
+        private mutating func task() throws -> WireTask {
+            WireTask(
+                key: try reader.readString(), function: try reader.readString(),
+                arguments: try (0..<Self.count(&reader)).map { _ in try argument(depth: 0) },
+                order: try reader.readVarInt(), priority: try reader.readVarInt(), retries: try reader.readVarInt(),
+                workers: try strings(), resources: try doubleMap())
+        }
+
+        private mutating func argument(depth: Int) throws -> WireArgument {
+            guard depth < Self.maximumArgumentDepth else {
+                throw CodecError(.depthLimitExceeded, "arguments nest deeper than \(Self.maximumArgumentDepth)", offset: reader.offset)
+            }
+            let tag = try reader.readUInt8()
+            switch tag {
+            case 0: return .value(Array(try attachment()))
+            case 1: return .key(try reader.readString())
+            case 2: return .list(try (0..<Self.count(&reader)).map { _ in try argument(depth: depth + 1) })
+            default: throw CodecError(.invalidTag, "unknown argument tag \(tag)", offset: reader.offset - 1)
+            }
+        }
+    }
+}

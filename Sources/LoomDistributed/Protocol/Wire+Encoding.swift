@@ -1,0 +1,179 @@
+import LoomCore
+
+extension Wire {
+    struct Encoder {
+        var header = ByteWriter(capacity: 256)
+        var attachments: [[UInt8]] = []
+
+        mutating func write(_ message: Message) {
+            switch message {
+            case .hello(let hello):
+                kind(.hello)
+                header.writeVarUInt(hello.protocolVersion)
+                header.writeUInt8(hello.role.rawValue)
+                header.writeString(hello.name)
+                header.writeString(hello.address)
+                header.writeVarUInt(UInt64(hello.threads))
+                header.writeVarUInt(hello.memoryLimit)
+                write(hello.resources)
+                write(hello.functions)
+            case .welcome(let welcome):
+                kind(.welcome)
+                header.writeVarUInt(welcome.protocolVersion)
+                header.writeString(welcome.scheduler)
+            case .refused(let reason):
+                kind(.refused)
+                header.writeString(reason)
+            case .updateGraph(let tasks, let wanted):
+                kind(.updateGraph)
+                header.writeVarUInt(UInt64(tasks.count))
+                for task in tasks { write(task) }
+                write(wanted)
+            case .releaseKeys(let keys):
+                kind(.releaseKeys)
+                write(keys)
+            case .cancelKeys(let keys):
+                kind(.cancelKeys)
+                write(keys)
+            case .whoHas(let request, let keys):
+                kind(.whoHas)
+                header.writeVarUInt(request)
+                write(keys)
+            case .schedulerInfoRequest(let request):
+                kind(.schedulerInfoRequest)
+                header.writeVarUInt(request)
+            case .keyInMemory(let key, let nbytes, let holders):
+                kind(.keyInMemory)
+                header.writeString(key)
+                header.writeVarUInt(nbytes)
+                write(holders)
+            case .taskErred(let key, let function, let message):
+                kind(.taskErred)
+                header.writeString(key)
+                header.writeString(function)
+                header.writeString(message)
+            case .keyCancelled(let key):
+                kind(.keyCancelled)
+                header.writeString(key)
+            case .graphRejected(let message):
+                kind(.graphRejected)
+                header.writeString(message)
+            case .whoHasReply(let request, let holders):
+                kind(.whoHasReply)
+                header.writeVarUInt(request)
+                write(holders)
+            case .schedulerInfo(let request, let workers):
+                kind(.schedulerInfo)
+                header.writeVarUInt(request)
+                header.writeVarUInt(UInt64(workers.count))
+                for worker in workers {
+                    header.writeString(worker.name)
+                    header.writeString(worker.address)
+                    header.writeVarUInt(UInt64(worker.threads))
+                    header.writeVarUInt(worker.memoryLimit)
+                    header.writeVarUInt(UInt64(worker.processing))
+                    header.writeVarUInt(UInt64(worker.inMemory))
+                }
+            case .compute(let request):
+                kind(.compute)
+                write(request.task)
+                write(request.holders)
+            case .freeKeys(let keys):
+                kind(.freeKeys)
+                write(keys)
+            case .steal(let key):
+                kind(.steal)
+                header.writeString(key)
+            case .taskFinished(let key, let nbytes, let seconds):
+                kind(.taskFinished)
+                header.writeString(key)
+                header.writeVarUInt(nbytes)
+                header.writeFixed64LE(seconds.bitPattern)
+            case .taskFailed(let key, let message):
+                kind(.taskFailed)
+                header.writeString(key)
+                header.writeString(message)
+            case .stealResponse(let key, let accepted):
+                kind(.stealResponse)
+                header.writeString(key)
+                header.writeUInt8(accepted ? 1 : 0)
+            case .getData(let request, let keys):
+                kind(.getData)
+                header.writeVarUInt(request)
+                write(keys)
+            case .data(let request, let values, let missing):
+                kind(.data)
+                header.writeVarUInt(request)
+                header.writeVarUInt(UInt64(values.count))
+                for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+                    header.writeString(key)
+                    attach(value)
+                }
+                write(missing)
+            }
+        }
+
+        private mutating func kind(_ kind: Kind) { header.writeUInt8(kind.rawValue) }
+
+        private mutating func attach(_ bytes: [UInt8]) {
+            header.writeVarUInt(UInt64(attachments.count))
+            attachments.append(bytes)
+        }
+
+        private mutating func write(_ strings: [String]) {
+            header.writeVarUInt(UInt64(strings.count))
+            for string in strings { header.writeString(string) }
+        }
+
+        private mutating func write(_ map: [String: String]) {
+            header.writeVarUInt(UInt64(map.count))
+            for (key, value) in map.sorted(by: { $0.key < $1.key }) {
+                header.writeString(key)
+                header.writeString(value)
+            }
+        }
+
+        private mutating func write(_ map: [String: Double]) {
+            header.writeVarUInt(UInt64(map.count))
+            for (key, value) in map.sorted(by: { $0.key < $1.key }) {
+                header.writeString(key)
+                header.writeFixed64LE(value.bitPattern)
+            }
+        }
+
+        private mutating func write(_ map: [String: [String]]) {
+            header.writeVarUInt(UInt64(map.count))
+            for (key, value) in map.sorted(by: { $0.key < $1.key }) {
+                header.writeString(key)
+                write(value)
+            }
+        }
+
+        private mutating func write(_ task: WireTask) {
+            header.writeString(task.key)
+            header.writeString(task.function)
+            header.writeVarUInt(UInt64(task.arguments.count))
+            for argument in task.arguments { write(argument) }
+            header.writeVarInt(task.order)
+            header.writeVarInt(task.priority)
+            header.writeVarInt(task.retries)
+            write(task.workers)
+            write(task.resources)
+        }
+
+        private mutating func write(_ argument: WireArgument) {
+            switch argument {
+            case .value(let bytes):
+                header.writeUInt8(0)
+                attach(bytes)
+            case .key(let key):
+                header.writeUInt8(1)
+                header.writeString(key)
+            case .list(let parts):
+                header.writeUInt8(2)
+                header.writeVarUInt(UInt64(parts.count))
+                for part in parts { write(part) }
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import LoomCore
+import NIOCore
+import NIOEmbedded
+import Testing
+@testable import LoomDistributed
+
+/// One of every message, with awkward values where they matter.
+let sampleMessages: [Message] = [
+    .hello(Hello(role: .worker, name: "w-1", address: "tcp://127.0.0.1:4000", threads: 2, memoryLimit: 2_000_000_000,
+                 resources: ["GPU": 1], functions: ["inc": "(Swift.Int) -> Swift.Int"])),
+    .hello(Hello(role: .client, name: "client-ü")),
+    .welcome(Welcome(scheduler: "tcp://127.0.0.1:8786")),
+    .refused("registry differs: 'add'"),
+    .updateGraph(
+        tasks: [
+            WireTask(key: "inc-1", function: "inc", arguments: [.value([3, 2])], order: 0),
+            WireTask(key: "sum-2", function: "sum", arguments: [.list([.key("inc-1"), .value([]), .list([.key("x")])])],
+                     order: 1, priority: -3, retries: 2, workers: ["w-1"], resources: ["GPU": 0.5]),
+        ], wanted: ["sum-2"]),
+    .releaseKeys(["a", "b"]), .cancelKeys([]), .whoHas(request: 7, keys: ["a"]), .schedulerInfoRequest(request: .max),
+    .keyInMemory(key: "a", nbytes: 123, holders: ["tcp://x:1"]),
+    .taskErred(key: "a", function: "fail", message: "bad input 42"), .keyCancelled(key: "a"), .graphRejected(message: "no"),
+    .whoHasReply(request: 7, holders: ["a": ["tcp://x:1", "tcp://y:2"], "b": []]),
+    .schedulerInfo(request: 1, workers: [WorkerSummary(name: "w", address: "tcp://x:1", threads: 1, memoryLimit: 5, processing: 2, inMemory: 3)]),
+    .compute(ComputeRequest(task: WireTask(key: "add-3", function: "add", arguments: [.key("a"), .value([1])]), holders: ["a": ["tcp://x:1"]])),
+    .freeKeys(["a"]), .steal(key: "a"),
+    .taskFinished(key: "a", nbytes: 9, seconds: 0.25), .taskFailed(key: "a", message: "boom"), .stealResponse(key: "a", accepted: true),
+    .getData(request: 3, keys: ["a", "b"]),
+    .data(request: 3, values: ["a": Array(repeating: 7, count: 1000), "b": []], missing: ["c"]),
+]
+
+@Suite struct WireTests {
+    @Test func everyMessageRoundTrips() throws {
+        for message in sampleMessages {
+            #expect(try Wire.decode(Wire.encode([message])) == [message])
+        }
+        #expect(try Wire.decode(Wire.encode(sampleMessages)) == sampleMessages)
+        #expect(try Wire.decode(Wire.encode([])) == [])
+    }
+
+    @Test func valuesTravelAsAttachmentsNotReencoded() throws {
+        let big = [UInt8](repeating: 0xAB, count: 1 << 20)
+        let body = Wire.encode([.data(request: 1, values: ["x": big], missing: [])])
+        #expect(body.count < big.count + 64)
+        // The value sits verbatim at the end of the frame.
+        #expect(Array(body.suffix(big.count)) == big)
+    }
+
+    @Test func framesSurviveEveryChunking() throws {
+        var stream: [UInt8] = []
+        let bodies = [Wire.encode(Array(sampleMessages.prefix(5))), Wire.encode([]), Wire.encode(Array(sampleMessages.suffix(6)))]
+        for body in bodies {
+            withUnsafeBytes(of: UInt32(body.count).littleEndian) { stream += $0 }
+            stream += body
+        }
+        for chunk in [1, 2, 3, 7, 64, stream.count] {
+            let channel = EmbeddedChannel(handler: ByteToMessageHandler(FrameDecoder(maximumFrame: 1 << 20)))
+            for start in stride(from: 0, to: stream.count, by: chunk) {
+                try channel.writeInbound(ByteBuffer(bytes: stream[start..<min(start + chunk, stream.count)]))
+            }
+            var received: [[UInt8]] = []
+            while let frame = try channel.readInbound(as: ByteBuffer.self) { received.append(Array(frame.readableBytesView)) }
+            #expect(received == bodies, "chunk size \(chunk)")
+            _ = try channel.finish()
+        }
+    }
+
+    @Test func oversizedFramesAreRefusedBeforeBuffering() throws {
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(FrameDecoder(maximumFrame: 1000)))
+        var header = ByteBuffer()
+        header.writeInteger(UInt32(5000), endianness: .little)
+        #expect(throws: FrameDecoder.FrameTooLarge.self) { try channel.writeInbound(header) }
+    }
+
+    @Test func arbitraryBytesNeverCrashTheDecoder() {
+        var generator = SplitMix(seed: 42)
+        let valid = Wire.encode(sampleMessages)
+        for round in 0..<20_000 {
+            var bytes: [UInt8]
+            if round % 2 == 0 {
+                bytes = (0..<Int(generator.next() % 96)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            } else {
+                bytes = valid
+                for _ in 0..<(1 + generator.next() % 4) {
+                    let position = Int(generator.next() % UInt64(bytes.count))
+                    switch generator.next() % 3 {
+                    case 0: bytes[position] = UInt8(truncatingIfNeeded: generator.next())
+                    case 1: bytes.remove(at: position)
+                    default: bytes.insert(UInt8(truncatingIfNeeded: generator.next()), at: position)
+                    }
+                }
+            }
+            do {
+                _ = try Wire.decode(bytes)
+            } catch is CodecError {
+            } catch {
+                Issue.record("unexpected error \(error)")
+            }
+        }
+    }
+
+    @Test func errorsSayWhatAndWhere() {
+        let error = #expect(throws: CodecError.self) { try Wire.decode([3, 0, 1, 0x63]) }
+        #expect(error?.description.contains("unknown message kind 99") == true)
+        #expect(error?.offset == 3)
+    }
+}
+
+/// A small deterministic generator, so a failing fuzz case reproduces.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
