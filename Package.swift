@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .target(name: "CLoomSystem"),
@@ -30,9 +31,15 @@ let package = Package(
                 "LoomCore", "LoomLocal",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: optimized),
-        .target(name: "Loom", dependencies: ["LoomCore", "LoomLocal", "LoomDistributed"]),
+        .target(
+            name: "Loom",
+            dependencies: [
+                "LoomCore", "LoomLocal", "LoomDistributed", "CLoomSystem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .executableTarget(
             name: "loom",
             dependencies: ["Loom", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

@@ -8,7 +8,7 @@ enum Tasks {
 }
 
 // Turns this process into a worker when the process scheduler started it; returns otherwise.
-try Loom.bootstrap(registering: Tasks.inc, Tasks.add, Tasks.total)
+try await Loom.bootstrap(registering: Tasks.inc, Tasks.add, Tasks.total)
 
 let a = Tasks.inc.delayed(1), b = Tasks.inc.delayed(2)
 let c = Tasks.add.delayed(a, b)

@@ -1,6 +1,8 @@
 @_exported import LoomCore
-@_exported import LoomLocal
 @_exported import LoomDistributed
+@_exported import LoomLocal
+import CLoomSystem
+import Foundation
 
 /// Loom's entry points that are not tied to one type.
 public enum Loom {
@@ -10,14 +12,30 @@ public enum Loom {
     /// Registers the task functions this executable offers and, when the process was started as
     /// a Loom worker, serves tasks and exits instead of returning.
     ///
-    /// Call it first thing in `main`, with every `TaskFunction` your graphs use: the process
-    /// scheduler starts workers from this same executable, and they find the functions by name.
-    public static func bootstrap(registering functions: any TaskFunctionRepresentable...) throws {
-        try bootstrap(registering: functions)
+    /// Call it first thing in `main`, with every `TaskFunction` your graphs use: process pools,
+    /// local clusters, job scripts and pods start workers from this same executable, and they
+    /// find the functions by name. Started as `myapp worker tcp://HOST:PORT --nthreads 2 …`,
+    /// the executable is a distributed worker with the options of `loom worker`.
+    public static func bootstrap(registering functions: any TaskFunctionRepresentable...) async throws {
+        try await bootstrap(registering: functions)
     }
 
-    public static func bootstrap(registering functions: [any TaskFunctionRepresentable]) throws {
+    public static func bootstrap(registering functions: [any TaskFunctionRepresentable]) async throws {
         try TaskRegistry.shared.register(functions)
         ProcessWorker.runIfRequested(registry: .shared)
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        guard arguments.first == WorkerCommand.configuration.commandName else { return }
+        // Started by a LocalCluster: die with it, as process-pool workers do.
+        if let parent = ProcessInfo.processInfo.environment[LocalCluster.parentVariable].flatMap(Int32.init) {
+            unsetenv(LocalCluster.parentVariable)
+            guard cloom_die_with_parent(SIGKILL, parent) == 0 else { exit(1) }
+        }
+        do {
+            let command = try WorkerCommand.parse(Array(arguments.dropFirst()))
+            try await command.run()
+            exit(0)
+        } catch {
+            WorkerCommand.exit(withError: error)
+        }
     }
 }

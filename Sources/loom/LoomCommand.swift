@@ -7,12 +7,12 @@ struct LoomCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loom",
         abstract: "Parallel and distributed computing for Swift.",
-        subcommands: [Demo.self, Version.self])
+        subcommands: [Demo.self, SchedulerCommand.self, WorkerCommand.self, Version.self])
 
     static func main() async {
-        // `loom` is also the worker executable of its own process-scheduler demo.
+        // `loom` is also the worker executable of its own demos: `loom worker …` serves here.
         do {
-            try Loom.bootstrap(registering: DemoTasks.all)
+            try await Loom.bootstrap(registering: DemoTasks.all)
         } catch {
             exit(withError: error)
         }

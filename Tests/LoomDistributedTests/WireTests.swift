@@ -16,15 +16,15 @@ let sampleMessages: [Message] = [
             WireTask(key: "inc-1", function: "inc", arguments: [.value([3, 2])], order: 0),
             WireTask(key: "sum-2", function: "sum", arguments: [.list([.key("inc-1"), .value([]), .list([.key("x")])])],
                      order: 1, priority: -3, retries: 2, workers: ["w-1"], resources: ["GPU": 0.5]),
-        ], wanted: ["sum-2"]),
+        ], wanted: ["sum-2"], functions: ["inc": "(Swift.Int) -> Swift.Int"]),
     .releaseKeys(["a", "b"]), .cancelKeys([]), .whoHas(request: 7, keys: ["a"]), .schedulerInfoRequest(request: .max),
     .keyInMemory(key: "a", nbytes: 123, holders: ["tcp://x:1"]),
     .taskErred(key: "a", function: "fail", message: "bad input 42"), .keyCancelled(key: "a"), .graphRejected(message: "no"),
     .whoHasReply(request: 7, holders: ["a": ["tcp://x:1", "tcp://y:2"], "b": []]),
     .schedulerInfo(request: 1, workers: [WorkerSummary(name: "w", address: "tcp://x:1", threads: 1, memoryLimit: 5, processing: 2, inMemory: 3)]),
-    .compute(ComputeRequest(task: WireTask(key: "add-3", function: "add", arguments: [.key("a"), .value([1])]), holders: ["a": ["tcp://x:1"]])),
-    .freeKeys(["a"]), .steal(key: "a"),
-    .taskFinished(key: "a", nbytes: 9, seconds: 0.25), .taskFailed(key: "a", message: "boom"), .stealResponse(key: "a", accepted: true),
+    .compute(ComputeRequest(task: WireTask(key: "add-3", function: "add", arguments: [.key("a"), .value([1])]), holders: ["a": ["tcp://x:1"]], run: 4, generation: 2)),
+    .freeKeys(["a"]), .steal(key: "a", run: 4),
+    .taskFinished(key: "a", run: 4, nbytes: 9, seconds: 0.25), .taskFailed(key: "a", run: -1, message: "boom"), .stealResponse(key: "a", run: 4, accepted: true),
     .getData(request: 3, keys: ["a", "b"]),
     .data(request: 3, values: ["a": Array(repeating: 7, count: 1000), "b": []], missing: ["c"]),
 ]
@@ -73,7 +73,7 @@ let sampleMessages: [Message] = [
     }
 
     @Test func arbitraryBytesNeverCrashTheDecoder() {
-        var generator = SplitMix(seed: 42)
+        var generator = WireFuzzRandom(seed: 42)
         let valid = Wire.encode(sampleMessages)
         for round in 0..<20_000 {
             var bytes: [UInt8]
@@ -107,7 +107,7 @@ let sampleMessages: [Message] = [
 }
 
 /// A small deterministic generator, so a failing fuzz case reproduces.
-struct SplitMix {
+struct WireFuzzRandom {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

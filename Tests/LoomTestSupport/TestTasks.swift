@@ -27,8 +27,16 @@ public enum TestTasks {
     }
     public static let describePoint = TaskFunction("describe-point") { (point: Point) in "(\(point.x), \(point.y)) \(point.label ?? "-")" }
 
+    /// `count` bytes of a repeating pattern, to move large values around.
+    public static let pattern = TaskFunction("pattern") { (count: Int) -> [UInt8] in
+        (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+    }
+    public static let checksum = TaskFunction("checksum") { (bytes: [UInt8]) -> UInt64 in
+        bytes.reduce(0) { $0 &* 31 &+ UInt64($1) }
+    }
+
     public static let all: [any TaskFunctionRepresentable] = [
-        inc, add, sum, scale, fail, dieHard, processID, sleepThenEcho, reportThenSleep, describePoint,
+        inc, add, sum, scale, fail, dieHard, processID, sleepThenEcho, reportThenSleep, describePoint, pattern, checksum,
     ]
 
     /// The `loom-test-worker` executable, built beside the test bundle.

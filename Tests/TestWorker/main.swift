@@ -5,9 +5,9 @@ import LoomTestSupport
 // The worker executable the process-scheduler tests start. Run under another name (a symlink
 // ending in "-mismatch") it registers an `add` with other types, to test registry checks.
 if CommandLine.arguments[0].hasSuffix("-mismatch") {
-    try Loom.bootstrap(registering: TaskFunction("add") { (a: Double, b: Double) in a + b }, TestTasks.inc)
+    try await Loom.bootstrap(registering: TaskFunction("add") { (a: Double, b: Double) in a + b }, TestTasks.inc)
 } else {
-    try Loom.bootstrap(registering: TestTasks.all)
+    try await Loom.bootstrap(registering: TestTasks.all)
 }
 
 // Started by hand: `loom-test-worker parent PIDFILE-PREFIX N` computes on N worker processes

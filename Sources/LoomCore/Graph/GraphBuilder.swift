@@ -24,7 +24,7 @@ struct GraphBuilder {
         let firstDependency = dependencies.count
         func collect(_ input: GraphInput) {
             switch input {
-            case .literal: break
+            case .literal, .existing: break
             case .dependency(let task):
                 // Tasks have few inputs: a linear scan beats hashing for deduplication.
                 if !dependencies[firstDependency...].contains(task) { dependencies.append(task) }
@@ -60,6 +60,7 @@ struct GraphBuilder {
                 case .literal(let value): .literal(value)
                 case .node(let child): .dependency(index[child]!)
                 case .list(let parts): .list(parts.map(converted))
+                case .existing(let key): .existing(key)
                 }
             }
             index.insert(node, number: Int32(count))
@@ -71,7 +72,7 @@ struct GraphBuilder {
     private static func forEachNode(in inputs: [NodeInput], _ body: (TaskNode) -> Void) {
         for input in inputs {
             switch input {
-            case .literal: break
+            case .literal, .existing: break
             case .node(let node): body(node)
             case .list(let parts): forEachNode(in: parts, body)
             }

@@ -35,7 +35,9 @@ public struct Key: Hashable, Sendable, Comparable, CustomStringConvertible {
     public static func < (lhs: Key, rhs: Key) -> Bool { lhs.description < rhs.description }
 }
 
-private let nextToken = Atomic<UInt64>(1)
+// Starts at a random point so keys made by different client processes sharing one scheduler do
+// not collide (40 random bits: a million keys each collide with odds below one in a million).
+private let nextToken = Atomic<UInt64>(UInt64.random(in: 1..<(1 << 40)))
 
 extension Key: ExpressibleByStringLiteral {
     /// `"total"` where a key is expected: a user-supplied key, used verbatim.

@@ -55,7 +55,7 @@ public struct TaskGraph: Sendable {
 
         func renumbered(_ input: GraphInput) -> GraphInput {
             switch input {
-            case .literal: input
+            case .literal, .existing: input
             case .dependency(let old): .dependency(priority[Int(old)])
             case .list(let parts): .list(parts.map(renumbered))
             }

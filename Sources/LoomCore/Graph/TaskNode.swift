@@ -18,7 +18,7 @@ public final class TaskNode: @unchecked Sendable {
     /// would overflow the stack on a chain of a few hundred thousand calls.
     deinit {
         // Most nodes die with their inputs already emptied by an ancestor's teardown.
-        guard inputs.contains(where: { if case .literal = $0 { false } else { true } }) else { return }
+        guard inputs.contains(where: { if case .node = $0 { true } else if case .list = $0 { true } else { false } }) else { return }
         var nodes: [TaskNode] = []
         Self.collectNodes(in: inputs, into: &nodes)
         inputs = []
@@ -34,7 +34,7 @@ public final class TaskNode: @unchecked Sendable {
     private static func collectNodes(in inputs: [NodeInput], into nodes: inout [TaskNode]) {
         for input in inputs {
             switch input {
-            case .literal: break
+            case .literal, .existing: break
             case .node(let node): nodes.append(node)
             case .list(let parts): collectNodes(in: parts, into: &nodes)
             }
@@ -47,6 +47,8 @@ public enum NodeInput: Sendable {
     case literal(any Sendable)
     case node(TaskNode)
     case list([NodeInput])
+    /// A result that already exists on a distributed cluster (a future's key).
+    case existing(Key)
 }
 
 /// The lazy result of a task: compute it with a scheduler, or pass it to other `delayed` calls.

@@ -24,4 +24,6 @@ public enum GraphInput: Sendable {
     case literal(any Sendable)
     case dependency(Int32)
     case list([GraphInput])
+    /// A result held by a distributed cluster, outside this graph.
+    case existing(Key)
 }

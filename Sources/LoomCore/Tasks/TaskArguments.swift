@@ -41,6 +41,10 @@ public struct TaskArguments {
             }
             return value
         case .list(let parts): return ListParts(parts: try parts.map(resolve))
+        case .existing(let key):
+            throw LoomError(
+                .unsupported, "'\(key)' is a future of a distributed client; compute this graph on that client",
+                key: key, function: function.name)
         }
     }
 }

@@ -10,7 +10,8 @@ public enum Message: Equatable, Sendable {
     case refused(String)
 
     // Client → scheduler.
-    case updateGraph(tasks: [WireTask], wanted: [String])
+    /// `functions`: name → signature of each function the tasks use, checked against the workers'.
+    case updateGraph(tasks: [WireTask], wanted: [String], functions: [String: String])
     case releaseKeys([String])
     case cancelKeys([String])
     case whoHas(request: UInt64, keys: [String])
@@ -27,12 +28,13 @@ public enum Message: Equatable, Sendable {
     // Scheduler → worker.
     case compute(ComputeRequest)
     case freeKeys([String])
-    case steal(key: String)
+    /// Give the task back if it has not started; answer with `stealResponse`.
+    case steal(key: String, run: Int64)
 
-    // Worker → scheduler.
-    case taskFinished(key: String, nbytes: UInt64, seconds: Double)
-    case taskFailed(key: String, message: String)
-    case stealResponse(key: String, accepted: Bool)
+    // Worker → scheduler; `run` echoes the compute request's, so stale reports are ignored.
+    case taskFinished(key: String, run: Int64, nbytes: UInt64, seconds: Double)
+    case taskFailed(key: String, run: Int64, message: String)
+    case stealResponse(key: String, run: Int64, accepted: Bool)
 
     // Anyone → worker, and the worker's answer: data moves peer to peer.
     case getData(request: UInt64, keys: [String])
@@ -133,9 +135,15 @@ public struct ComputeRequest: Equatable, Sendable {
     public var task: WireTask
     /// Dependency key → addresses of workers holding it.
     public var holders: [String: [String]]
-    public init(task: WireTask, holders: [String: [String]]) {
+    /// Which assignment of the task this is; reports echo it.
+    public var run: Int64
+    /// The submission the task came in (earlier submissions run first at equal priority).
+    public var generation: Int64
+    public init(task: WireTask, holders: [String: [String]], run: Int64 = 0, generation: Int64 = 0) {
         self.task = task
         self.holders = holders
+        self.run = run
+        self.generation = generation
     }
 }
 

@@ -47,7 +47,7 @@ extension Wire {
                 return .refused(try reader.readString())
             case .updateGraph:
                 let tasks = try (0..<Self.count(&reader)).map { _ in try task() }
-                return .updateGraph(tasks: tasks, wanted: try strings())
+                return .updateGraph(tasks: tasks, wanted: try strings(), functions: try stringMap())
             case .releaseKeys: return .releaseKeys(try strings())
             case .cancelKeys: return .cancelKeys(try strings())
             case .whoHas: return .whoHas(request: try reader.readVarUInt(), keys: try strings())
@@ -68,14 +68,16 @@ extension Wire {
                 }
                 return .schedulerInfo(request: request, workers: workers)
             case .compute:
-                return .compute(ComputeRequest(task: try task(), holders: try listMap()))
+                return .compute(ComputeRequest(task: try task(), holders: try listMap(), run: try reader.readVarInt(), generation: try reader.readVarInt()))
             case .freeKeys: return .freeKeys(try strings())
-            case .steal: return .steal(key: try reader.readString())
+            case .steal: return .steal(key: try reader.readString(), run: try reader.readVarInt())
             case .taskFinished:
                 return .taskFinished(
-                    key: try reader.readString(), nbytes: try reader.readVarUInt(), seconds: Double(bitPattern: try reader.readFixed64LE()))
-            case .taskFailed: return .taskFailed(key: try reader.readString(), message: try reader.readString())
-            case .stealResponse: return .stealResponse(key: try reader.readString(), accepted: try reader.readUInt8() != 0)
+                    key: try reader.readString(), run: try reader.readVarInt(), nbytes: try reader.readVarUInt(),
+                    seconds: Double(bitPattern: try reader.readFixed64LE()))
+            case .taskFailed: return .taskFailed(key: try reader.readString(), run: try reader.readVarInt(), message: try reader.readString())
+            case .stealResponse:
+                return .stealResponse(key: try reader.readString(), run: try reader.readVarInt(), accepted: try reader.readUInt8() != 0)
             case .getData: return .getData(request: try reader.readVarUInt(), keys: try strings())
             case .data:
                 let request = try reader.readVarUInt()

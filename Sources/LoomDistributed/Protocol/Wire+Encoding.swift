@@ -24,11 +24,12 @@ extension Wire {
             case .refused(let reason):
                 kind(.refused)
                 header.writeString(reason)
-            case .updateGraph(let tasks, let wanted):
+            case .updateGraph(let tasks, let wanted, let functions):
                 kind(.updateGraph)
                 header.writeVarUInt(UInt64(tasks.count))
                 for task in tasks { write(task) }
                 write(wanted)
+                write(functions)
             case .releaseKeys(let keys):
                 kind(.releaseKeys)
                 write(keys)
@@ -78,24 +79,30 @@ extension Wire {
                 kind(.compute)
                 write(request.task)
                 write(request.holders)
+                header.writeVarInt(request.run)
+                header.writeVarInt(request.generation)
             case .freeKeys(let keys):
                 kind(.freeKeys)
                 write(keys)
-            case .steal(let key):
+            case .steal(let key, let run):
                 kind(.steal)
                 header.writeString(key)
-            case .taskFinished(let key, let nbytes, let seconds):
+                header.writeVarInt(run)
+            case .taskFinished(let key, let run, let nbytes, let seconds):
                 kind(.taskFinished)
                 header.writeString(key)
+                header.writeVarInt(run)
                 header.writeVarUInt(nbytes)
                 header.writeFixed64LE(seconds.bitPattern)
-            case .taskFailed(let key, let message):
+            case .taskFailed(let key, let run, let message):
                 kind(.taskFailed)
                 header.writeString(key)
+                header.writeVarInt(run)
                 header.writeString(message)
-            case .stealResponse(let key, let accepted):
+            case .stealResponse(let key, let run, let accepted):
                 kind(.stealResponse)
                 header.writeString(key)
+                header.writeVarInt(run)
                 header.writeUInt8(accepted ? 1 : 0)
             case .getData(let request, let keys):
                 kind(.getData)

@@ -118,6 +118,10 @@ final class ProcessPoolExecutor: @unchecked Sendable {
         func wire(_ input: GraphInput, task: Int) throws(LoomError) -> WireInput {
             switch input {
             case .dependency(let dependency): return .dependency(dependency)
+            case .existing(let key):
+                throw LoomError(
+                    .unsupported, "'\(key)' is a future of a distributed client; compute this graph on that client",
+                    key: graph.keys[task], function: graph.functions[task].name)
             case .list(let parts):
                 var converted: [WireInput] = []
                 for part in parts { converted.append(try wire(part, task: task)) }

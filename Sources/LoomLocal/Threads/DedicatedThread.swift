@@ -7,11 +7,11 @@ import Glibc
 ///
 /// Tasks run on these rather than on Swift's cooperative pool, so a task that blocks (on a
 /// file, a lock, a long computation) never starves the async code around it.
-final class DedicatedThread: @unchecked Sendable {
+package final class DedicatedThread: @unchecked Sendable {
     private var handle = pthread_t()
 
     /// Starts `body` on a new thread with an 8 MiB stack (deep recursion in user tasks is common).
-    init(name: String, _ body: @escaping @Sendable () -> Void) {
+    package init(name: String, _ body: @escaping @Sendable () -> Void) {
         final class Box { let body: @Sendable () -> Void; let name: String; init(_ b: @escaping @Sendable () -> Void, _ n: String) { body = b; name = n } }
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
@@ -27,5 +27,5 @@ final class DedicatedThread: @unchecked Sendable {
         precondition(result == 0, "pthread_create failed with \(result)")
     }
 
-    func join() { pthread_join(handle, nil) }
+    package func join() { pthread_join(handle, nil) }
 }

@@ -4,7 +4,7 @@ import Glibc
 
 /// Writes text to standard error unbuffered, from any thread (the C `stderr` global is not
 /// concurrency-safe in Swift 6).
-func writeToStandardError(_ text: String) {
+package func writeToStandardError(_ text: String) {
     var text = text
     text.withUTF8 { bytes in
         var offset = 0

@@ -9,7 +9,7 @@ enum BenchTasks {
     static let add = TaskFunction("add") { (a: Int, b: Int) in a + b }
 }
 
-try Loom.bootstrap(registering: BenchTasks.inc, BenchTasks.add)
+try await Loom.bootstrap(registering: BenchTasks.inc, BenchTasks.add)
 
 /// inc on 0..<n, then a pairwise tree of adds (an odd element passes through to the next level).
 func treeSum(leaves n: Int) -> Delayed<Int> {

@@ -1,0 +1,166 @@
+import Foundation
+import LoomCore
+import Logging
+import NIOCore
+
+/// A connection to a Loom scheduler: submit tasks, get futures, gather results.
+///
+/// ```swift
+/// let client = try await Client(address: "tcp://127.0.0.1:8786")
+/// let futures = try await client.map(Tasks.inc, Array(0..<1000))
+/// let total = try await client.gather(futures).reduce(0, +)
+/// ```
+/// Results stay on the workers until asked for and are fetched straight from them. A future
+/// whose last Swift reference goes away releases its key: the scheduler forgets it and the
+/// worker frees the memory.
+public final class Client: Sendable {
+    public let schedulerAddress: Address
+    let connection: ClientConnection
+    /// Owns the scheduler connection for the client's lifetime; `close()` ends it.
+    private let session: Task<Void, Never>
+    private let releases: AsyncStream<String>.Continuation
+    let name: String
+
+    public init(address: Address) async throws {
+        schedulerAddress = address
+        let name = "client-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
+        self.name = name
+        let channel = try await Transport.connect(to: address)
+        let (releaseStream, releases) = AsyncStream.makeStream(of: String.self)
+        self.releases = releases
+        let (ready, announce) = AsyncStream.makeStream(of: Result<ClientConnection, any Error>.self)
+        session = Task {
+            do {
+                try await channel.executeThenClose { inbound, outbound in
+                    try await outbound.send([.hello(Hello(role: .client, name: name, functions: TaskRegistry.shared.signatures))])
+                    var batches = MessageBatches(frames: inbound).makeAsyncIterator()
+                    switch try await batches.next()?.first {
+                    case .welcome: break
+                    case .refused(let reason): throw LoomError(.registry, "the scheduler at \(address) refused this client: \(reason)")
+                    default: throw TransportError("the scheduler at \(address) did not answer the handshake")
+                    }
+                    let connection = ClientConnection(scheduler: outbound)
+                    announce.yield(.success(connection))
+                    let remaining = Handoff(batches)
+                    await withDiscardingTaskGroup { group in
+                        group.addTask {
+                            var batches = remaining.value
+                            do {
+                                while let batch = try await batches.next() { await connection.handle(batch) }
+                                await connection.closed("the scheduler closed the connection")
+                            } catch {
+                                await connection.closed("\(error)")
+                            }
+                            releases.finish()
+                        }
+                        for await key in releaseStream { await connection.release([key]) }
+                    }
+                }
+            } catch {
+                announce.yield(.failure(error))
+            }
+            announce.finish()
+        }
+        var iterator = ready.makeAsyncIterator()
+        guard let outcome = await iterator.next() else { throw TransportError("the connection to \(address) ended during the handshake") }
+        connection = try outcome.get()
+    }
+
+    public convenience init(address: String) async throws {
+        try await self.init(address: try Address(parsing: address))
+    }
+
+    /// Disconnects; the scheduler releases everything this client held.
+    public func close() async {
+        releases.finish()
+        session.cancel()
+        await session.value
+    }
+
+    deinit { session.cancel() }
+
+    func releaseLater(_ key: String) { releases.yield(key) }
+
+    /// Submits the graph behind `value` and returns a future for it; the work starts at once.
+    public func persist<Value: Codable & Sendable>(_ value: Delayed<Value>, priority: Int = 0, retries: Int = 0,
+                                                   workers: [String] = [], resources: [String: Double] = [:]) async throws -> Future<Value> {
+        try await persist([value], priority: priority, retries: retries, workers: workers, resources: resources)[0]
+    }
+
+    /// Submits several graphs in one update, sharing common work.
+    public func persist<Value: Codable & Sendable>(_ values: [Delayed<Value>], priority: Int = 0, retries: Int = 0,
+                                                   workers: [String] = [], resources: [String: Double] = [:]) async throws -> [Future<Value>] {
+        let graph = TaskGraph(outputs: values.map(\.node))
+        let (tasks, functions) = try graph.wireTasks(priority: Int64(priority), retries: Int64(retries), workers: workers, resources: resources)
+        let wanted = graph.outputs.map { graph.keys[Int($0)].description }
+        try await connection.submit(tasks, wanted: wanted, functions: functions)
+        return values.map { Future(key: $0.key, client: self) }
+    }
+
+    /// Runs `function` on the cluster: `let total = try await client.submit(Tasks.add, a, 5)`.
+    /// Arguments are values, `Delayed` calls or other futures.
+    public func submit<each Argument, Result, each Input: TaskArgument>(
+        _ function: TaskFunction<repeat each Argument, Result>, _ arguments: repeat each Input,
+        priority: Int = 0, retries: Int = 0, workers: [String] = [], resources: [String: Double] = [:]
+    ) async throws -> Future<Result> where repeat (each Input).Resolved == each Argument {
+        try await persist(function.delayed(repeat each arguments), priority: priority, retries: retries, workers: workers, resources: resources)
+    }
+
+    /// One task per value, submitted together: Dask's `client.map`.
+    public func map<Argument: TaskArgument, Result>(
+        _ function: TaskFunction<Argument.Resolved, Result>, _ values: [Argument], priority: Int = 0, retries: Int = 0
+    ) async throws -> [Future<Result>] {
+        try await persist(values.map { function.delayed($0) }, priority: priority, retries: retries)
+    }
+
+    /// Computes `value` on the cluster and returns it.
+    public func compute<Value: Codable & Sendable>(_ value: Delayed<Value>) async throws -> Value {
+        try await persist(value).result()
+    }
+
+    /// The results of `futures`, fetched from the workers in one request per worker.
+    public func gather<Value>(_ futures: [Future<Value>]) async throws -> [Value] {
+        var holders: [String: [String]] = [:]
+        for future in futures {
+            switch await connection.status(of: future.key.description) {
+            case .memory(let places): holders[future.key.description] = places
+            case let status: throw future.error(for: status)
+            }
+        }
+        let values = try await fetch(holders)
+        return try futures.map { future in
+            try future.decode(values[future.key.description]!)
+        }
+    }
+
+    /// Fetches encoded values from the workers holding them, one request per worker.
+    func fetch(_ holders: [String: [String]]) async throws -> [String: [UInt8]] {
+        var byWorker: [String: [String]] = [:]
+        for (key, places) in holders {
+            guard let first = places.first else { throw LoomError(.workerDied, "no worker holds '\(key)' any more", key: Key(key)) }
+            byWorker[first, default: []].append(key)
+        }
+        return try await withThrowingTaskGroup(of: [String: [UInt8]].self) { group in
+            for (worker, keys) in byWorker {
+                group.addTask { [name] in
+                    let (values, missing) = try await Transport.fetch(keys, from: worker, as: name)
+                    if let lost = missing.first {
+                        throw LoomError(.workerDied, "worker \(worker) no longer holds '\(lost)'", key: Key(lost))
+                    }
+                    return values
+                }
+            }
+            var all: [String: [UInt8]] = [:]
+            for try await values in group { all.merge(values) { first, _ in first } }
+            return all
+        }
+    }
+
+    /// The workers the scheduler knows, with their threads, memory and load.
+    public func schedulerInfo() async throws -> [WorkerSummary] {
+        guard case .schedulerInfo(_, let workers) = try await connection.request({ .schedulerInfoRequest(request: $0) }) else {
+            throw TransportError("the scheduler sent an unexpected reply")
+        }
+        return workers
+    }
+}

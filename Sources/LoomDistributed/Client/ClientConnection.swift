@@ -1,0 +1,112 @@
+import LoomCore
+import Logging
+import NIOCore
+
+/// What the client knows of each key it asked for, and the tasks waiting to hear about it.
+actor ClientConnection {
+    enum Status: Sendable {
+        case pending
+        case memory(holders: [String])
+        case erred(function: String, message: String)
+        case cancelled
+        case lost(String)
+    }
+
+    private let scheduler: NIOAsyncChannelOutboundWriter<[UInt8]>
+    private var statuses: [String: Status] = [:]
+    private var waiters: [String: [CheckedContinuation<Status, Never>]] = [:]
+    /// How many live futures refer to each key; at zero the scheduler is told to release it.
+    private var references: [String: Int] = [:]
+    private var requests: [UInt64: CheckedContinuation<Message, any Error>] = [:]
+    private var earlyReplies: [UInt64: Message] = [:]
+    private var nextRequest: UInt64 = 1
+    private var closedReason: String?
+    private let logger = Logger(label: "loom.client")
+
+    init(scheduler: NIOAsyncChannelOutboundWriter<[UInt8]>) {
+        self.scheduler = scheduler
+    }
+
+    func submit(_ tasks: [WireTask], wanted: [String], functions: [String: String]) async throws {
+        if let closedReason { throw LoomError(.workerDied, "the client is disconnected: \(closedReason)") }
+        for key in wanted {
+            references[key, default: 0] += 1
+            if statuses[key] == nil { statuses[key] = .pending }
+        }
+        try await scheduler.send([.updateGraph(tasks: tasks, wanted: wanted, functions: functions)])
+    }
+
+    /// Waits until the key is in memory, erred, cancelled or lost.
+    func status(of key: String) async -> Status {
+        if let status = statuses[key], !status.isPending { return status }
+        if let closedReason { return .lost(closedReason) }
+        return await withCheckedContinuation { waiters[key, default: []].append($0) }
+    }
+
+    func currentStatus(of key: String) -> Status? { statuses[key] }
+
+    func release(_ keys: [String]) async {
+        var released: [String] = []
+        for key in keys {
+            guard let count = references[key] else { continue }
+            if count <= 1 {
+                references[key] = nil
+                statuses[key] = nil
+                released.append(key)
+            } else {
+                references[key] = count - 1
+            }
+        }
+        guard !released.isEmpty, closedReason == nil else { return }
+        try? await scheduler.send([.releaseKeys(released)])
+    }
+
+    func retain(_ key: String) { references[key, default: 0] += 1 }
+
+    /// Sends a request carrying a fresh id and waits for the reply with that id.
+    func request(_ make: (UInt64) -> Message) async throws -> Message {
+        if let closedReason { throw LoomError(.workerDied, "the client is disconnected: \(closedReason)") }
+        let id = nextRequest
+        nextRequest += 1
+        try await scheduler.send([make(id)])
+        // The reply may have been handled while this actor waited on the send.
+        if let reply = earlyReplies.removeValue(forKey: id) { return reply }
+        return try await withCheckedThrowingContinuation { requests[id] = $0 }
+    }
+
+    func handle(_ batch: [Message]) {
+        for message in batch {
+            switch message {
+            case .keyInMemory(let key, _, let holders): settle(key, .memory(holders: holders))
+            case .taskErred(let key, let function, let message): settle(key, .erred(function: function, message: message))
+            case .keyCancelled(let key): settle(key, .cancelled)
+            case .graphRejected(let reason):
+                for (key, status) in statuses where status.isPending { settle(key, .erred(function: "", message: reason)) }
+            case .whoHasReply(let request, _), .schedulerInfo(let request, _):
+                if let waiting = requests.removeValue(forKey: request) {
+                    waiting.resume(returning: message)
+                } else {
+                    earlyReplies[request] = message
+                }
+            default: logger.info("ignored an unexpected message from the scheduler")
+            }
+        }
+    }
+
+    /// The scheduler connection ended: everything still waiting fails with the reason.
+    func closed(_ reason: String) {
+        closedReason = reason
+        for key in waiters.keys { settle(key, .lost(reason)) }
+        for (_, continuation) in requests { continuation.resume(throwing: LoomError(.workerDied, "the scheduler went away: \(reason)")) }
+        requests = [:]
+    }
+
+    private func settle(_ key: String, _ status: Status) {
+        if statuses[key] != nil { statuses[key] = status }
+        for waiter in waiters.removeValue(forKey: key) ?? [] { waiter.resume(returning: status) }
+    }
+}
+
+extension ClientConnection.Status {
+    var isPending: Bool { if case .pending = self { true } else { false } }
+}

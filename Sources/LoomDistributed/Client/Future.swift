@@ -1,0 +1,62 @@
+import LoomCore
+
+/// A result being computed on a cluster. Pass it to other tasks as an argument, or wait for it
+/// with `result()`. When the last reference goes away the cluster releases the result.
+public final class Future<Value: Codable & Sendable>: TaskArgument, Sendable {
+    public typealias Resolved = Value
+    public let key: Key
+    let client: Client
+
+    init(key: Key, client: Client) {
+        self.key = key
+        self.client = client
+    }
+
+    deinit { client.releaseLater(key.description) }
+
+    public var taskInput: NodeInput { .existing(key) }
+
+    public enum Status: Sendable, Equatable {
+        case pending, finished, error, cancelled, lost
+    }
+
+    /// Where the computation stands, without waiting.
+    public var status: Status {
+        get async {
+            switch await client.connection.currentStatus(of: key.description) {
+            case .pending, nil: .pending
+            case .memory: .finished
+            case .erred: .error
+            case .cancelled: .cancelled
+            case .lost: .lost
+            }
+        }
+    }
+
+    /// Waits for the result and fetches it from the worker holding it. A failed task throws a
+    /// `LoomError` naming the task's key, its function and the original message.
+    public func result() async throws -> Value {
+        let status = await client.connection.status(of: key.description)
+        guard case .memory(let holders) = status else { throw error(for: status) }
+        let values = try await client.fetch([key.description: holders])
+        return try decode(values[key.description]!)
+    }
+
+    func decode(_ bytes: [UInt8]) throws -> Value {
+        do {
+            return try ValueCodec.decode(Value.self, from: bytes)
+        } catch {
+            throw LoomError(.typeMismatch, "the result does not decode as \(Value.self): \(error)", key: key, underlying: error)
+        }
+    }
+
+    func error(for status: ClientConnection.Status) -> LoomError {
+        switch status {
+        case .erred(let function, let message):
+            LoomError(.taskFailed, message, key: key, function: function.isEmpty ? nil : function)
+        case .cancelled: LoomError(.cancelled, "the future was cancelled", key: key)
+        case .lost(let reason): LoomError(.workerDied, "the result is lost: \(reason)", key: key)
+        case .pending, .memory: LoomError(.unsupported, "the result is not ready", key: key)
+        }
+    }
+}

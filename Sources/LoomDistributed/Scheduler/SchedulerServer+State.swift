@@ -1,0 +1,144 @@
+import Foundation
+import LoomCore
+
+/// The scheduler's state machine, carrying each task's wire form to the worker that runs it.
+typealias SchedulerCore = SchedulerState<WireTask>
+
+// Translation between connections and the pure state machine: messages become events, effects
+// become messages posted to the right connection's outbox, in order.
+extension SchedulerServer {
+    func joined(_ connection: Int, _ hello: Hello) {
+        switch hello.role {
+        case .worker:
+            workerFunctions[connection] = hello.functions
+            workerNames[connection] = hello.name
+            workerAddresses[WorkerID(connection)] = hello.address
+            apply(core.handle(.workerJoined(WorkerSpec(
+                id: WorkerID(connection), name: hello.name, address: hello.address, nthreads: hello.threads,
+                memoryLimit: Int(clamping: hello.memoryLimit), resources: hello.resources))))
+            logger.info("worker joined", metadata: ["worker.name": "\(hello.name)", "worker.address": "\(hello.address)"])
+        case .client:
+            apply(core.handle(.clientJoined(ClientID(connection))))
+        case .peer:
+            break
+        }
+    }
+
+    /// Idempotent: a worker forgotten on purpose may still drop its connection later.
+    func left(_ connection: Int, _ hello: Hello, retired: Bool = false) {
+        switch hello.role {
+        case .worker:
+            guard workerNames.removeValue(forKey: connection) != nil else { return }
+            workerFunctions[connection] = nil
+            apply(core.handle(.workerLeft(WorkerID(connection), retired ? .retired : .lost)))
+            workerAddresses[WorkerID(connection)] = nil
+            logger.info("worker left", metadata: ["worker.name": "\(hello.name)"])
+        case .client:
+            apply(core.handle(.clientLeft(ClientID(connection))))
+        case .peer:
+            break
+        }
+    }
+
+    func received(_ batch: [Message], from connection: Int, role: Hello.Role) {
+        var effects: [SchedulerCore.Effect] = []
+        for message in batch {
+            switch (role, message) {
+            case (.worker, .taskFinished(let key, let run, let nbytes, let seconds)):
+                core.handle(.taskFinished(
+                    worker: WorkerID(connection), key: key, runID: Int(run), nbytes: Int(clamping: nbytes), duration: seconds, function: nil),
+                    into: &effects)
+            case (.worker, .taskFailed(let key, let run, let message)):
+                core.handle(.taskErred(worker: WorkerID(connection), key: key, runID: Int(run), message: message), into: &effects)
+            case (.worker, .stealResponse(let key, let run, let accepted)):
+                core.handle(.stealResponse(worker: WorkerID(connection), key: key, runID: Int(run), accepted: accepted), into: &effects)
+            case (.client, .updateGraph(let tasks, let wanted, let functions)):
+                if let problem = unsupported(functions) {
+                    outboxes[connection]?.post(.graphRejected(message: problem))
+                    continue
+                }
+                let submissions = tasks.map { task in
+                    TaskSubmission(
+                        key: task.key, function: task.function, dependencies: task.dependencies, payload: task,
+                        priority: Int(task.priority), order: Int(task.order), retries: Int(task.retries),
+                        allowedWorkers: Set(task.workers), resources: task.resources)
+                }
+                core.handle(.updateGraph(client: ClientID(connection), tasks: submissions, wants: wanted), into: &effects)
+            case (.client, .releaseKeys(let keys)):
+                core.handle(.releaseKeys(client: ClientID(connection), keys: keys), into: &effects)
+            case (.client, .cancelKeys(let keys)):
+                core.handle(.cancelKeys(client: ClientID(connection), keys: keys), into: &effects)
+            case (.client, .schedulerInfoRequest(let request)):
+                outboxes[connection]?.post(.schedulerInfo(request: request, workers: workerSummaries()))
+            case (.client, .whoHas(let request, let keys)):
+                let holders = Dictionary(uniqueKeysWithValues: keys.map { ($0, addresses(of: core.holders(of: $0))) })
+                outboxes[connection]?.post(.whoHasReply(request: request, holders: holders))
+            default:
+                logger.info("ignored an unexpected message", metadata: ["connection": "\(connection)", "role": "\(role)"])
+            }
+        }
+        apply(effects)
+    }
+
+    func tick() {
+        apply(core.handle(.tick(now: ContinuousClock.now.secondsSinceStart)))
+    }
+
+    /// Posts each effect to its connection's outbox, preserving order per connection.
+    func apply(_ effects: [SchedulerCore.Effect]) {
+        for effect in effects {
+            switch effect {
+            case .compute(let worker, let assignment):
+                var holders: [String: [String]] = [:]
+                for dependency in assignment.dependencies { holders[dependency.key] = addresses(of: dependency.holders) }
+                post(.compute(ComputeRequest(
+                    task: assignment.payload, holders: holders, run: Int64(assignment.runID),
+                    generation: Int64(assignment.priority.generation))), to: worker.rawValue)
+            case .freeKeys(let worker, let keys):
+                post(.freeKeys(keys), to: worker.rawValue)
+            case .stealRequest(let worker, let key, let run):
+                post(.steal(key: key, run: Int64(run)), to: worker.rawValue)
+            case .whoHas:
+                break  // workers retry other holders themselves
+            case .keyInMemory(let client, let key, let holders, let nbytes):
+                post(.keyInMemory(key: key, nbytes: UInt64(max(0, nbytes)), holders: addresses(of: holders)), to: client.rawValue)
+            case .keyLost:
+                break  // the key is being recomputed; the client keeps waiting
+            case .taskErred(let client, let failure):
+                post(.taskErred(key: failure.key, function: failure.function, message: failure.message), to: client.rawValue)
+            case .cancelled(let client, let keys):
+                outboxes[client.rawValue]?.post(keys.map { .keyCancelled(key: $0) })
+            case .graphRejected(let client, let rejection):
+                post(.graphRejected(message: rejection.description), to: client.rawValue)
+            }
+        }
+    }
+
+    private func post(_ message: Message, to connection: Int) {
+        outboxes[connection]?.post(message)
+    }
+
+    private func addresses(of workers: [WorkerID]) -> [String] {
+        workers.compactMap { workerAddresses[$0] }
+    }
+
+    func workerSummaries() -> [WorkerSummary] {
+        core.workerIDs.compactMap { id in
+            core.workerInfo(id).map { info in
+                WorkerSummary(
+                    name: info.spec.name, address: info.spec.address, threads: info.spec.nthreads,
+                    memoryLimit: UInt64(max(0, info.spec.memoryLimit)), processing: info.processing, inMemory: info.keys)
+            }
+        }
+    }
+}
+
+extension ContinuousClock.Instant {
+    /// Seconds on a monotonic clock, as the state machine's ticks expect.
+    var secondsSinceStart: Double {
+        let (seconds, attoseconds) = (self - processStart).components
+        return Double(seconds) + Double(attoseconds) * 1e-18
+    }
+}
+
+private let processStart = ContinuousClock.now

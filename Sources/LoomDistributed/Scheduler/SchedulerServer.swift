@@ -1,0 +1,135 @@
+import Foundation
+import LoomCore
+import Logging
+import NIOCore
+
+public struct SchedulerOptions: Sendable {
+    public var host: String
+    public var port: Int
+    /// Frames larger than this close the connection that sent them.
+    public var maximumFrame: Int
+    /// How often the scheduler looks for work to steal.
+    public var stealInterval: Duration
+
+    public init(host: String = "127.0.0.1", port: Int = 8786, maximumFrame: Int = Wire.defaultMaximumFrame,
+                stealInterval: Duration = .milliseconds(100)) {
+        self.host = host
+        self.port = port
+        self.maximumFrame = maximumFrame
+        self.stealInterval = stealInterval
+    }
+}
+
+/// The scheduler process: accepts workers and clients, feeds what they say to the pure
+/// `SchedulerState`, and sends each connection the messages the state decides.
+///
+/// A connection that sends a malformed or oversized frame, or breaks the protocol, is closed
+/// with a logged reason; everyone else is served on.
+public actor SchedulerServer {
+    public let options: SchedulerOptions
+    var logger = Logger(label: "loom.scheduler")
+    var address: Address?
+    var core: SchedulerCore
+    /// Outboxes of live connections.
+    var outboxes: [Int: Outbox] = [:]
+    var workerFunctions: [Int: [String: String]] = [:]
+    var workerNames: [Int: String] = [:]
+    var workerAddresses: [WorkerID: String] = [:]
+    private var nextConnection = 1
+
+    public init(options: SchedulerOptions = SchedulerOptions()) {
+        self.options = options
+        core = SchedulerCore()
+    }
+
+    /// Workers connected now.
+    public var workerCount: Int { workerNames.count }
+
+    /// Listens and serves until cancelled; `onBound` receives the address once listening
+    /// (with port 0, the port the system picked).
+    public func run(onBound: @Sendable (Address) -> Void = { _ in }) async throws {
+        let listener = try await Transport.listen(host: options.host, port: options.port, maximumFrame: options.maximumFrame)
+        let bound = Address(host: options.host, port: listener.channel.localAddress?.port ?? options.port)
+        address = bound
+        logger.info("scheduler listening", metadata: ["scheduler.address": "\(bound)"])
+        onBound(bound)
+        try await listener.executeThenClose { connections in
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: self.options.stealInterval)
+                        await self.tick()
+                    }
+                }
+                for try await connection in connections {
+                    group.addTask { await self.serve(connection) }
+                }
+            }
+        }
+    }
+
+    private func serve(_ connection: FrameChannel) async {
+        let id = nextConnection
+        nextConnection += 1
+        let peer = connection.channel.remoteAddress?.description ?? "unknown peer"
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var batches = MessageBatches(frames: inbound).makeAsyncIterator()
+                guard let first = try await batches.next(), case .hello(let hello) = first.first else {
+                    try await outbound.send([.refused("the first message must be a hello")])
+                    return
+                }
+                if let reason = refusal(of: hello) {
+                    logger.info("refused a connection", metadata: ["peer": "\(peer)", "reason": "\(reason)"])
+                    try await outbound.send([.refused(reason)])
+                    return
+                }
+                let outbox = Outbox()
+                outboxes[id] = outbox
+                outbox.post(.welcome(Welcome(scheduler: address?.description ?? "")))
+                joined(id, hello)
+                defer { left(id, hello) }
+                let remaining = Handoff(batches)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await outbox.drain(into: outbound) }
+                    var batches = remaining.value
+                    while let batch = try await batches.next() { received(batch, from: id, role: hello.role) }
+                    outbox.close()
+                    try await group.waitForAll()
+                }
+            }
+        } catch {
+            logger.info("closed a connection", metadata: ["peer": "\(peer)", "reason": "\(error)"])
+        }
+        outboxes[id]?.close()
+        outboxes[id] = nil
+    }
+
+    /// Why a newcomer is refused: another protocol version, a peer role, or task functions whose
+    /// types differ from those of the workers already here (named one by one).
+    private func refusal(of hello: Hello) -> String? {
+        guard hello.protocolVersion == Wire.protocolVersion else {
+            return "protocol version \(hello.protocolVersion) is not this scheduler's \(Wire.protocolVersion); use the same Loom version everywhere"
+        }
+        switch hello.role {
+        case .peer: return "peers talk to workers, not to the scheduler"
+        case .client: return nil
+        case .worker:
+            guard let (existing, functions) = workerFunctions.first.map({ ($0.key, $0.value) }) else { return nil }
+            let theirs = "worker \(hello.name)"
+            return TaskRegistry.mismatch(needed: functions, available: hello.functions, where: theirs)
+                .map { "worker \(hello.name) has other task functions than worker \(workerNames[existing] ?? "?"): \($0)" }
+        }
+    }
+
+    /// Says whether the workers can run these functions; the reason names each one they cannot.
+    func unsupported(_ functions: [String: String]) -> String? {
+        guard let available = workerFunctions.first?.value else { return nil }  // checked when a worker joins
+        return TaskRegistry.mismatch(needed: functions, available: available, where: "the workers")
+    }
+
+    /// Forgets workers a cluster stopped on purpose, without waiting for their connections to drop.
+    public func forget(workers names: [String]) {
+        for (id, name) in workerNames where names.contains(name) { left(id, Hello(role: .worker, name: name), retired: true) }
+    }
+}

@@ -1,0 +1,80 @@
+import LoomCore
+import Logging
+import NIOCore
+import NIOPosix
+
+/// A TCP connection carrying frames: bodies in, bodies out.
+typealias FrameChannel = NIOAsyncChannel<ByteBuffer, [UInt8]>
+
+/// Opening and accepting framed connections on NIO's shared event loops.
+enum Transport {
+    static var group: MultiThreadedEventLoopGroup { .singleton }
+
+    private static func framed(_ channel: Channel, maximumFrame: Int) -> EventLoopFuture<FrameChannel> {
+        channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(maximumFrame: maximumFrame)))
+            try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(FrameEncoder()))
+            return try FrameChannel(wrappingChannelSynchronously: channel)
+        }
+    }
+
+    static func connect(to address: Address, maximumFrame: Int = Wire.defaultMaximumFrame) async throws -> FrameChannel {
+        do {
+            return try await ClientBootstrap(group: group)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .connect(host: address.host, port: address.port) { framed($0, maximumFrame: maximumFrame) }
+        } catch {
+            throw TransportError("cannot connect to \(address): \(error)")
+        }
+    }
+
+    static func listen(host: String, port: Int, maximumFrame: Int = Wire.defaultMaximumFrame) async throws
+        -> NIOAsyncChannel<FrameChannel, Never>
+    {
+        do {
+            return try await ServerBootstrap(group: group)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .bind(host: host, port: port) { framed($0, maximumFrame: maximumFrame) }
+        } catch {
+            throw TransportError("cannot listen on \(host):\(port): \(error)")
+        }
+    }
+}
+
+extension NIOAsyncChannelOutboundWriter<[UInt8]> {
+    func send(_ messages: [Message]) async throws {
+        try await write(Wire.encode(messages))
+    }
+}
+
+/// Decodes each frame into messages; a frame that does not decode ends the sequence with an
+/// error naming what was wrong, which closes that one connection.
+struct MessageBatches: AsyncSequence {
+    typealias Element = [Message]
+    let frames: NIOAsyncChannelInboundStream<ByteBuffer>
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var frames: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+        mutating func next() async throws -> [Message]? {
+            guard let frame = try await frames.next() else { return nil }
+            return try frame.withUnsafeReadableBytes { try Wire.decode($0) }
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(frames: frames.makeAsyncIterator()) }
+}
+
+extension Transport {
+    /// Asks the worker at `address` for the values of `keys` over a short-lived connection.
+    static func fetch(_ keys: [String], from address: String, as name: String) async throws -> (values: [String: [UInt8]], missing: [String]) {
+        let channel = try await connect(to: try Address(parsing: address))
+        return try await channel.executeThenClose { inbound, outbound in
+            try await outbound.send([.hello(Hello(role: .peer, name: name)), .getData(request: 1, keys: keys)])
+            for try await batch in MessageBatches(frames: inbound) {
+                for case .data(_, let values, let missing) in batch { return (values, missing) }
+            }
+            throw TransportError("\(address) closed the connection before sending the data")
+        }
+    }
+}

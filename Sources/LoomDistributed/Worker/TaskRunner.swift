@@ -1,0 +1,125 @@
+import Foundation
+import LoomCore
+import LoomLocal
+
+/// Runs tasks on dedicated threads and reports each outcome on an async stream.
+///
+/// Tasks run off Swift's cooperative pool so one that blocks never stalls the worker's network
+/// handling. Functions are found by name in the registry `Loom.bootstrap` filled.
+final class TaskRunner: Sendable {
+    struct Outcome: Sendable {
+        let key: String
+        let result: Result<[UInt8], TaskRunFailure>
+        let seconds: Double
+    }
+
+    struct TaskRunFailure: Error, Sendable {
+        let message: String
+    }
+
+    let outcomes: AsyncStream<Outcome>
+    private let continuation: AsyncStream<Outcome>.Continuation
+    private let queue: JobQueue
+    private let registry: TaskRegistry
+
+    init(threads: Int, registry: TaskRegistry = .shared) {
+        (outcomes, continuation) = AsyncStream.makeStream(of: Outcome.self)
+        self.registry = registry
+        let queue = JobQueue()
+        self.queue = queue
+        for index in 0..<max(1, threads) {
+            _ = DedicatedThread(name: "loom-task-\(index)") { [continuation, registry] in
+                while let job = queue.next() {
+                    continuation.yield(Self.run(job.task, arguments: job.arguments, registry: registry))
+                }
+            }
+        }
+    }
+
+    func submit(_ task: WireTask, arguments: [[UInt8]]) {
+        queue.push(Job(task: task, arguments: arguments))
+    }
+
+    /// Lets the threads finish what they run and exit; ends the outcome stream.
+    func shutDown() {
+        queue.close()
+        continuation.finish()
+    }
+
+    private static func run(_ task: WireTask, arguments: [[UInt8]], registry: TaskRegistry) -> Outcome {
+        let started = ContinuousClock.now
+        func elapsed() -> Double { (ContinuousClock.now - started) / .seconds(1) }
+        guard let function = registry.function(named: task.function) else {
+            return Outcome(
+                key: task.key,
+                result: .failure(TaskRunFailure(message: "function '\(task.function)' is not registered in this worker; call Loom.bootstrap(registering:) with it")),
+                seconds: 0)
+        }
+        do {
+            let value = try withSlices(arguments) { slices in
+                var encoded = EncodedArguments(slices, function: function.name)
+                return try function.callEncoded(&encoded)
+            }
+            return Outcome(key: task.key, result: .success(value), seconds: elapsed())
+        } catch {
+            let message = (error as? LoomError)?.message ?? String(describing: error)
+            return Outcome(key: task.key, result: .failure(TaskRunFailure(message: message)), seconds: elapsed())
+        }
+    }
+
+    /// Borrows every argument's bytes at once, for as long as the call runs.
+    private static func withSlices<R>(_ arguments: [[UInt8]], _ body: ([UnsafeRawBufferPointer]) throws -> R) rethrows -> R {
+        func borrow(_ index: Int, _ slices: inout [UnsafeRawBufferPointer]) throws -> R {
+            guard index < arguments.count else { return try body(slices) }
+            return try arguments[index].withUnsafeBytes { raw in
+                slices.append(raw)
+                return try borrow(index + 1, &slices)
+            }
+        }
+        var slices: [UnsafeRawBufferPointer] = []
+        return try borrow(0, &slices)
+    }
+
+    private struct Job: Sendable {
+        let task: WireTask
+        let arguments: [[UInt8]]
+    }
+
+    /// Jobs for the threads, first in first out (the worker state already ordered them).
+    private final class JobQueue: @unchecked Sendable {
+        private let lock = ConditionLock()
+        private var jobs: [Job] = []
+        private var head = 0
+        private var closed = false
+
+        func push(_ job: Job) {
+            lock.withLock {
+                jobs.append(job)
+                lock.broadcast()
+            }
+        }
+
+        func close() {
+            lock.withLock {
+                closed = true
+                lock.broadcast()
+            }
+        }
+
+        func next() -> Job? {
+            lock.lock()
+            defer { lock.unlock() }
+            while head == jobs.count {
+                if closed { return nil }
+                lock.wait()
+            }
+            let job = jobs[head]
+            head += 1
+            if head > 1024 && head * 2 > jobs.count {
+                jobs.removeFirst(head)
+                head = 0
+            }
+            return job
+        }
+    }
+}

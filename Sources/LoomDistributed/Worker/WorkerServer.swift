@@ -1,0 +1,173 @@
+import Foundation
+import LoomCore
+import Logging
+import NIOCore
+
+/// How a worker runs: `loom worker tcp://HOST:PORT --nthreads N --memory-limit M --name NAME`.
+public struct WorkerOptions: Sendable {
+    public var scheduler: Address
+    public var name: String?
+    public var threads: Int
+    public var memoryLimit: UInt64
+    /// Where peers and clients fetch data from this worker.
+    public var host: String
+    public var port: Int
+    public var resources: [String: Double]
+
+    public init(
+        scheduler: Address, name: String? = nil, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+        memoryLimit: UInt64 = 0, host: String = "127.0.0.1", port: Int = 0, resources: [String: Double] = [:]
+    ) {
+        self.scheduler = scheduler
+        self.name = name
+        self.threads = threads
+        self.memoryLimit = memoryLimit
+        self.host = host
+        self.port = port
+        self.resources = resources
+    }
+}
+
+/// A worker: runs the tasks the scheduler sends on dedicated threads, fetches their inputs
+/// straight from the workers holding them, and serves its own results to peers and clients.
+///
+/// `WorkerState` makes every decision; this actor only owns the sockets and the threads.
+public actor WorkerServer {
+    public let options: WorkerOptions
+    private var state: WorkerState
+    private let runner: TaskRunner
+    private var scheduler: NIOAsyncChannelOutboundWriter<[UInt8]>?
+    private let fetches: AsyncStream<(peer: String, keys: [String])>
+    private let fetchQueue: AsyncStream<(peer: String, keys: [String])>.Continuation
+    private var logger = Logger(label: "loom.worker")
+    /// Where this worker serves data, once it listens.
+    public private(set) var address: Address?
+    private var name: String { options.name ?? address.map(\.description) ?? "worker" }
+
+    public init(options: WorkerOptions) {
+        self.options = options
+        state = WorkerState(threads: options.threads)
+        runner = TaskRunner(threads: options.threads)
+        (fetches, fetchQueue) = AsyncStream.makeStream()
+    }
+
+    /// Serves until the scheduler goes away; throws if it refuses this worker.
+    public func run() async throws {
+        do {
+            try await serve()
+        } catch is SchedulerClosed {
+            logger.info("the scheduler closed the connection; stopping")
+        }
+    }
+
+    private struct SchedulerClosed: Error {}
+
+    private func serve() async throws {
+        let listener = try await Transport.listen(host: options.host, port: options.port)
+        let bound = Address(host: options.host, port: listener.channel.localAddress?.port ?? options.port)
+        address = bound
+        logger[metadataKey: "worker.name"] = "\(name)"
+        let connection = try await Transport.connect(to: options.scheduler)
+        defer { runner.shutDown() }
+        try await connection.executeThenClose { inbound, outbound in
+            try await outbound.send([.hello(Hello(
+                role: .worker, name: name, address: bound.description, threads: options.threads,
+                memoryLimit: options.memoryLimit, resources: options.resources, functions: TaskRegistry.shared.signatures))])
+            var batches = MessageBatches(frames: inbound).makeAsyncIterator()
+            switch try await batches.next()?.first {
+            case .welcome: break
+            case .refused(let reason): throw TransportError("the scheduler at \(options.scheduler) refused worker \(name): \(reason)")
+            default: throw TransportError("the scheduler at \(options.scheduler) did not welcome worker \(name)")
+            }
+            scheduler = outbound
+            logger.info("worker ready", metadata: ["worker.address": "\(bound)", "scheduler.address": "\(options.scheduler)"])
+            let remaining = Handoff(batches)
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { try await self.servePeers(listener) }
+                group.addTask { for await outcome in self.runner.outcomes { await self.finished(outcome) } }
+                group.addTask {
+                    // The scheduler going away ends the worker: no orphans.
+                    var batches = remaining.value
+                    while let batch = try await batches.next() { await self.handle(batch) }
+                    throw SchedulerClosed()
+                }
+                for await fetch in fetches {
+                    group.addTask { await self.fetch(fetch.keys, from: fetch.peer) }
+                }
+            }
+        }
+    }
+
+    private func handle(_ batch: [Message]) async {
+        var effects: [WorkerState.Effect] = []
+        for message in batch {
+            switch message {
+            case .compute(let request): effects += state.compute(request)
+            case .freeKeys(let keys): effects += state.free(keys)
+            case .steal(let key, let run): effects += state.steal(key, run: run)
+            default: logger.info("ignored an unexpected message from the scheduler")
+            }
+        }
+        await perform(effects)
+    }
+
+    private func finished(_ outcome: TaskRunner.Outcome) async {
+        switch outcome.result {
+        case .success(let value): await perform(state.finished(outcome.key, result: value, seconds: outcome.seconds))
+        case .failure(let failure): await perform(state.failed(outcome.key, message: failure.message))
+        }
+    }
+
+    private func perform(_ effects: [WorkerState.Effect]) async {
+        var messages: [Message] = []
+        for effect in effects {
+            switch effect {
+            case .tellScheduler(let message): messages.append(message)
+            case .execute(let task, let arguments): runner.submit(task, arguments: arguments)
+            case .fetch(let peer, let keys): fetchQueue.yield((peer, keys))
+            }
+        }
+        guard !messages.isEmpty, let scheduler else { return }
+        do {
+            try await scheduler.send(messages)
+        } catch {
+            logger.info("cannot reach the scheduler: \(error)")
+        }
+    }
+
+    /// Gets values from a peer over a short-lived connection.
+    private func fetch(_ keys: [String], from peer: String) async {
+        do {
+            let (values, _) = try await Transport.fetch(keys, from: peer, as: name)
+            await perform(state.received(from: peer, values: values))
+        } catch {
+            await perform(state.fetchFailed(from: peer, reason: "\(error)"))
+        }
+    }
+
+    /// Answers `getData` from peers and clients; a connection that sends garbage is closed.
+    private func servePeers(_ listener: NIOAsyncChannel<FrameChannel, Never>) async throws {
+        try await listener.executeThenClose { connections in
+            try await withThrowingDiscardingTaskGroup { group in
+                for try await connection in connections {
+                    group.addTask {
+                        do {
+                            try await connection.executeThenClose { inbound, outbound in
+                                for try await batch in MessageBatches(frames: inbound) {
+                                    var replies: [Message] = []
+                                    for case .getData(let request, let keys) in batch {
+                                        let (values, missing) = await self.state.values(for: keys)
+                                        replies.append(.data(request: request, values: values, missing: missing))
+                                    }
+                                    if !replies.isEmpty { try await outbound.send(replies) }
+                                }
+                            }
+                        } catch {
+                            await self.logger.info("closed a peer connection: \(error)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

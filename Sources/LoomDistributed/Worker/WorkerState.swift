@@ -1,0 +1,259 @@
+import LoomCore
+
+/// What a worker knows and decides, without I/O: which tasks wait for which data, what to fetch
+/// from which peer, what to run next, what to tell the scheduler.
+///
+/// The worker server feeds it events (a task arrived, data came back, a task finished) and
+/// carries out the effects it returns. Data a task fetched from a peer is dropped once no task
+/// here needs it; data this worker computed stays until the scheduler frees it.
+struct WorkerState {
+    enum Effect: Equatable {
+        case tellScheduler(Message)
+        /// Ask `peer` for the values of `keys` (one request per peer at a time).
+        case fetch(peer: String, keys: [String])
+        /// Run `task` with its arguments already encoded, in argument order.
+        case execute(task: WireTask, arguments: [[UInt8]])
+    }
+
+    private struct Task {
+        var request: WireTask
+        var run: Int64
+        var missing: Set<String>
+        var executing = false
+    }
+
+    let threads: Int
+    let maximumTransfers: Int
+    private(set) var data: [String: [UInt8]] = [:]
+    /// Values fetched from peers for local tasks, dropped when no local task needs them.
+    private var borrowed: Set<String> = []
+    private var tasks: [String: Task] = [:]
+    /// Dependency key → keys of local tasks waiting for it.
+    private var waiters: [String: Set<String>] = [:]
+    /// Dependency key → peers that may still hold it, tried in order.
+    private var sources: [String: [String]] = [:]
+    private var inFlight: [String: [String]] = [:]
+    private var ready = ReadyQueue()
+    private var executing = 0
+    private var sequence: Int64 = 0
+    private var generations: [String: Int64] = [:]
+
+    init(threads: Int, maximumTransfers: Int = 4) {
+        self.threads = max(1, threads)
+        self.maximumTransfers = max(1, maximumTransfers)
+    }
+
+    var processing: Int { tasks.count }
+
+    mutating func compute(_ request: ComputeRequest) -> [Effect] {
+        let task = request.task
+        guard tasks[task.key] == nil else { return [] }  // already on its way
+        if let value = data[task.key] {
+            // Already here (computed, or fetched for another task): keep it and say so.
+            borrowed.remove(task.key)
+            return [.tellScheduler(.taskFinished(key: task.key, run: request.run, nbytes: UInt64(value.count), seconds: 0))]
+        }
+        let missing = Set(task.dependencies.filter { data[$0] == nil })
+        tasks[task.key] = Task(request: task, run: request.run, missing: missing)
+        for dependency in missing {
+            waiters[dependency, default: []].insert(task.key)
+            if sources[dependency] == nil && !inFlight.values.contains(where: { $0.contains(dependency) }) {
+                sources[dependency] = request.holders[dependency] ?? []
+            }
+        }
+        generations[task.key] = request.generation
+        if missing.isEmpty { enqueue(task) }
+        return startFetches() + startTasks()
+    }
+
+    mutating func received(from peer: String, values: [String: [UInt8]]) -> [Effect] {
+        let asked = inFlight.removeValue(forKey: peer) ?? []
+        var effects: [Effect] = []
+        for key in asked {
+            if let value = values[key] {
+                guard waiters[key] != nil else { continue }  // nobody needs it any more
+                if data[key] == nil {
+                    data[key] = value
+                    borrowed.insert(key)
+                }
+                sources[key] = nil
+                for waiter in waiters.removeValue(forKey: key) ?? [] {
+                    tasks[waiter]?.missing.remove(key)
+                    if let task = tasks[waiter], task.missing.isEmpty { enqueue(task.request) }
+                }
+            } else {
+                effects += lost(key, reason: "\(peer) does not have it")
+            }
+        }
+        return effects + startFetches() + startTasks()
+    }
+
+    mutating func fetchFailed(from peer: String, reason: String) -> [Effect] {
+        let asked = inFlight.removeValue(forKey: peer) ?? []
+        var effects: [Effect] = []
+        for key in asked { effects += lost(key, reason: "cannot reach \(peer): \(reason)") }
+        return effects + startFetches() + startTasks()
+    }
+
+    /// A dependency could not be had from one peer: try the next, or fail its waiting tasks.
+    private mutating func lost(_ key: String, reason: String) -> [Effect] {
+        if let next = sources[key], !next.isEmpty { return [] }  // more holders to try
+        var effects: [Effect] = []
+        sources[key] = nil
+        for waiter in waiters.removeValue(forKey: key) ?? [] {
+            guard let task = tasks.removeValue(forKey: waiter) else { continue }
+            generations[waiter] = nil
+            effects.append(.tellScheduler(.taskFailed(key: waiter, run: task.run, message: "dependency \(key) could not be fetched (\(reason))")))
+        }
+        return effects
+    }
+
+    mutating func finished(_ key: String, result: [UInt8], seconds: Double) -> [Effect] {
+        guard let task = tasks.removeValue(forKey: key) else { return startTasks() }
+        executing -= 1
+        generations[key] = nil
+        data[key] = result
+        borrowed.remove(key)
+        releaseBorrowed(task.request.dependencies)
+        return [.tellScheduler(.taskFinished(key: key, run: task.run, nbytes: UInt64(result.count), seconds: seconds))] + startTasks()
+    }
+
+    mutating func failed(_ key: String, message: String) -> [Effect] {
+        guard let task = tasks.removeValue(forKey: key) else { return startTasks() }
+        executing -= 1
+        generations[key] = nil
+        releaseBorrowed(task.request.dependencies)
+        return [.tellScheduler(.taskFailed(key: key, run: task.run, message: message))] + startTasks()
+    }
+
+    /// The scheduler no longer needs these keys here: drop their data and any unstarted task.
+    mutating func free(_ keys: [String]) -> [Effect] {
+        for key in keys {
+            if waiters[key] == nil { data[key] = nil }
+            if let task = tasks[key], !task.executing {
+                tasks[key] = nil
+                generations[key] = nil
+                ready.remove(key)
+                for dependency in task.missing { waiters[dependency]?.remove(key) }
+                releaseBorrowed(task.request.dependencies)
+            }
+        }
+        return startTasks()
+    }
+
+    /// The scheduler wants a task back to run elsewhere: given up unless it already started.
+    mutating func steal(_ key: String, run: Int64) -> [Effect] {
+        guard let task = tasks[key], task.run == run, !task.executing else {
+            return [.tellScheduler(.stealResponse(key: key, run: run, accepted: false))]
+        }
+        _ = free([key])
+        return [.tellScheduler(.stealResponse(key: key, run: run, accepted: true))]
+    }
+
+    /// Values a peer or client asked for, and the keys this worker does not have.
+    func values(for keys: [String]) -> (values: [String: [UInt8]], missing: [String]) {
+        var values: [String: [UInt8]] = [:]
+        var missing: [String] = []
+        for key in keys {
+            if let value = data[key] { values[key] = value } else { missing.append(key) }
+        }
+        return (values, missing)
+    }
+
+    private mutating func releaseBorrowed(_ keys: [String]) {
+        for key in keys where borrowed.contains(key) && (waiters[key]?.isEmpty ?? true) {
+            let stillNeeded = tasks.values.contains { $0.request.dependencies.contains(key) }
+            if !stillNeeded {
+                borrowed.remove(key)
+                data[key] = nil
+            }
+        }
+    }
+
+    private mutating func enqueue(_ task: WireTask) {
+        sequence += 1
+        ready.push(key: task.key, rank: (-task.priority, generations[task.key] ?? 0, task.order, sequence))
+    }
+
+    private mutating func startTasks() -> [Effect] {
+        var effects: [Effect] = []
+        while executing < threads, let key = ready.pop() {
+            guard var task = tasks[key] else { continue }
+            task.executing = true
+            tasks[key] = task
+            executing += 1
+            effects.append(.execute(task: task.request, arguments: task.request.arguments.map(encoded)))
+        }
+        return effects
+    }
+
+    private func encoded(_ argument: WireArgument) -> [UInt8] {
+        switch argument {
+        case .value(let bytes): bytes
+        case .key(let key): data[key] ?? []
+        case .list(let parts): ValueCodec.encodeList(of: parts.map(encoded))
+        }
+    }
+
+    /// Sends one request per peer that has no request in flight, within the transfer limit,
+    /// each asking for every missing key that peer is the next source of.
+    private mutating func startFetches() -> [Effect] {
+        var byPeer: [String: [String]] = [:]
+        for (key, holders) in sources {
+            guard let peer = holders.first, inFlight[peer] == nil else { continue }
+            byPeer[peer, default: []].append(key)
+        }
+        var effects: [Effect] = []
+        for (peer, keys) in byPeer.sorted(by: { $0.key < $1.key }) where inFlight.count < maximumTransfers {
+            inFlight[peer] = keys
+            for key in keys { sources[key]?.removeFirst() }
+            effects.append(.fetch(peer: peer, keys: keys.sorted()))
+        }
+        return effects
+    }
+}
+
+/// Ready tasks, smallest rank first: (negated user priority, submission, graph order, arrival).
+struct ReadyQueue {
+    private var heap: [(rank: (Int64, Int64, Int64, Int64), key: String)] = []
+    private var removed: Set<String> = []
+
+    mutating func push(key: String, rank: (Int64, Int64, Int64, Int64)) {
+        removed.remove(key)
+        heap.append((rank, key))
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard heap[child].rank < heap[parent].rank else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func remove(_ key: String) { removed.insert(key) }
+
+    mutating func pop() -> String? {
+        while let top = popTop() {
+            if removed.remove(top) == nil { return top }
+        }
+        return nil
+    }
+
+    private mutating func popTop() -> String? {
+        guard let last = heap.popLast() else { return nil }
+        guard !heap.isEmpty else { return last.key }
+        let top = heap[0].key
+        heap[0] = last
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1, right = left + 1
+            var smallest = parent
+            if left < heap.count, heap[left].rank < heap[smallest].rank { smallest = left }
+            if right < heap.count, heap[right].rank < heap[smallest].rank { smallest = right }
+            if smallest == parent { break }
+            heap.swapAt(parent, smallest)
+            parent = smallest
+        }
+        return top
+    }
+}

@@ -1,0 +1,22 @@
+import ArgumentParser
+import Foundation
+import Loom
+
+struct SchedulerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scheduler", abstract: "Start a Loom scheduler; workers and clients connect to it.")
+
+    @Option(help: "Interface address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0 picks a free one).")
+    var port = 8786
+
+    func run() async throws {
+        let server = SchedulerServer(options: SchedulerOptions(host: host, port: port))
+        try await server.run { address in
+            // Unbuffered, so a script reading the pipe sees it at once.
+            FileHandle.standardOutput.write(Data("Scheduler at: \(address)\n".utf8))
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Loom
+import LoomTestSupport
+import Testing
+
+/// A cluster of real worker processes on loopback, closed (with every process) after `body`.
+func withCluster<T>(workers: Int = 2, threads: Int = 1, _ body: (LocalCluster, Client) async throws -> T) async throws -> T {
+    let cluster = try await LocalCluster(workers: workers, threadsPerWorker: threads, memoryLimit: "1GB", executable: TestTasks.workerExecutable)
+    let client: Client
+    do {
+        client = try await Client(cluster)
+    } catch {
+        await cluster.close()
+        throw error
+    }
+    do {
+        let result = try await body(cluster, client)
+        await client.close()
+        await cluster.close()
+        return result
+    } catch {
+        await client.close()
+        await cluster.close()
+        throw error
+    }
+}
+
+func treeSum(leaves: Int) -> Delayed<Int> {
+    var level = (0..<leaves).map { TestTasks.inc.delayed($0) }
+    while level.count > 1 {
+        level = stride(from: 0, to: level.count, by: 2).map {
+            $0 + 1 < level.count ? TestTasks.add.delayed(level[$0], level[$0 + 1]) : level[$0]
+        }
+    }
+    return level[0]
+}
+
+@Suite(.serialized) struct ClusterTests {
+    @Test func mapAndGatherAcrossWorkers() async throws {
+        try await withCluster { cluster, client in
+            #expect(cluster.workerNames.count == 2)
+            let futures = try await client.map(TestTasks.inc, Array(0..<500))
+            #expect(try await client.gather(futures).reduce(0, +) == 500 * 501 / 2)
+            let pids = try await client.gather(try await client.map(TestTasks.processID, Array(0..<50)))
+            #expect(Set(pids).count == 2, "both workers ran tasks")
+            #expect(!pids.contains(getpid()))
+            let info = try await client.schedulerInfo()
+            #expect(info.count == 2 && info.allSatisfy { $0.threads == 1 && $0.memoryLimit == 1_000_000_000 })
+        }
+    }
+
+    @Test func delayedGraphsAndFuturesAsArguments() async throws {
+        try await withCluster { _, client in
+            #expect(try await client.compute(treeSum(leaves: 301)) == 301 * 302 / 2)
+            let a = try await client.submit(TestTasks.inc, 1)
+            let b = try await client.submit(TestTasks.add, a, 10)
+            let total = try await client.submit(TestTasks.sum, [a, b, Future<Int>?.none].compactMap { $0 })
+            #expect(try await b.result() == 12)
+            #expect(try await total.result() == 14)
+            #expect(await total.status == .finished)
+        }
+    }
+
+    @Test func dataMovesPeerToPeer() async throws {
+        try await withCluster { cluster, client in
+            let names = cluster.workerNames
+            // Produced on one worker, consumed on the other: the bytes must travel between them.
+            let data = try await client.persist(TestTasks.pattern.delayed(1_000_000), workers: [names[0]])
+            let sum = try await client.submit(TestTasks.checksum, data, workers: [names[1]])
+            let expected = (0..<1_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }.reduce(UInt64(0)) { $0 &* 31 &+ UInt64($1) }
+            #expect(try await sum.result() == expected)
+        }
+    }
+
+    @Test func errorsCarryKeyFunctionAndMessage() async throws {
+        try await withCluster { _, client in
+            let bad = TestTasks.fail.delayed(TestTasks.inc.delayed(41))
+            let future = try await client.persist(TestTasks.add.delayed(bad, 1))
+            let error = await #expect(throws: LoomError.self) { try await future.result() }
+            #expect(error?.code == .taskFailed)
+            #expect(error?.message.contains("bad input 42") == true)
+            #expect(error?.description.contains(bad.key.description) == true)
+        }
+    }
+
+    @Test func unknownFunctionsAreRefusedNamingThem() async throws {
+        try await withCluster { _, client in
+            let stranger = TaskFunction("not-on-workers") { (x: Int) in x * 2 }
+            let future = try await client.submit(stranger, 21)
+            let error = await #expect(throws: LoomError.self) { try await future.result() }
+            #expect(error?.message.contains("'not-on-workers'") == true)
+        }
+    }
+
+    @Test func hundredMegabytesRoundTripIntact() async throws {
+        try await withCluster { _, client in
+            let big = try await client.submit(TestTasks.pattern, 100_000_000)
+            let bytes = try await big.result()
+            #expect(bytes.count == 100_000_000)
+            #expect(bytes[12_345_678] == UInt8(truncatingIfNeeded: 12_345_678 &* 31 &+ 7))
+        }
+    }
+
+    @Test func releasedFuturesFreeWorkerMemory() async throws {
+        try await withCluster { _, client in
+            var futures: [Future<Int>]? = try await client.map(TestTasks.inc, Array(0..<100))
+            _ = try await client.gather(futures!)
+            #expect(try await client.schedulerInfo().map(\.inMemory).reduce(0, +) == 100)
+            futures = nil
+            var held = 100
+            for _ in 0..<400 where held > 0 {
+                try await Task.sleep(for: .milliseconds(10))
+                held = try await client.schedulerInfo().map(\.inMemory).reduce(0, +)
+            }
+            #expect(held == 0)
+        }
+    }
+}
