@@ -28,7 +28,7 @@ let package = Package(
         .target(
             name: "LoomDistributed",
             dependencies: [
-                "LoomCore", "LoomLocal",
+                "LoomCore", "LoomLocal", "CLoomSystem",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -39,6 +39,8 @@ let package = Package(
             dependencies: [
                 "LoomCore", "LoomLocal", "LoomDistributed", "CLoomSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         .executableTarget(
             name: "loom",
@@ -53,7 +55,7 @@ let package = Package(
         .executableTarget(name: "loom-test-worker", dependencies: ["LoomTestSupport"], path: "Tests/TestWorker"),
         .testTarget(name: "LoomCoreTests", dependencies: ["LoomCore"]),
         .testTarget(name: "LoomLocalTests", dependencies: ["LoomTestSupport", "loom-test-worker"]),
-        .testTarget(name: "LoomCLITests", dependencies: ["loom"]),
+        .testTarget(name: "LoomCLITests", dependencies: ["loom", "LoomTestSupport"]),
         .testTarget(
             name: "LoomDistributedTests",
             dependencies: [

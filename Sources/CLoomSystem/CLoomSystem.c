@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include "CLoomSystem.h"
 #include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -8,9 +10,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-int cloom_die_with_parent(int signal, int expected_parent) {
-    if (prctl(PR_SET_PDEATHSIG, signal, 0, 0, 0) != 0) return -1;
-    return getppid() == expected_parent ? 0 : -1;
+// Runs before main, on the main thread. Checking the parent after arming the signal closes the
+// race where the launcher died before the request; then this process must not run at all.
+__attribute__((constructor)) static void cloom_die_with_launcher(void) {
+    const char *value = getenv(CLOOM_DIE_WITH_PARENT);
+    if (value == NULL) return;
+    int parent = atoi(value);
+    unsetenv(CLOOM_DIE_WITH_PARENT);  // its own children must not inherit the request
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != parent) _exit(1);
 }
 
 int cloom_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }

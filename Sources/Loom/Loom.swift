@@ -3,6 +3,8 @@
 @_exported import LoomLocal
 import CLoomSystem
 import Foundation
+import NIOCore
+import NIOPosix
 
 /// Loom's entry points that are not tied to one type.
 public enum Loom {
@@ -25,11 +27,9 @@ public enum Loom {
         ProcessWorker.runIfRequested(registry: .shared)
         let arguments = Array(CommandLine.arguments.dropFirst())
         guard arguments.first == WorkerCommand.configuration.commandName else { return }
-        // Started by a LocalCluster: die with it, as process-pool workers do.
-        if let parent = ProcessInfo.processInfo.environment[LocalCluster.parentVariable].flatMap(Int32.init) {
-            unsetenv(LocalCluster.parentVariable)
-            guard cloom_die_with_parent(SIGKILL, parent) == 0 else { exit(1) }
-        }
+        // A worker process is Loom's own: run all async code on NIO's event loops, saving a
+        // thread switch between the network and the code handling each message.
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         do {
             let command = try WorkerCommand.parse(Array(arguments.dropFirst()))
             try await command.run()

@@ -4,7 +4,7 @@ import Loom
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Count the primes below a limit on Loom's local schedulers and compare them.")
+        abstract: "Count the primes below a limit on Loom's local schedulers and a local cluster, and compare them.")
 
     @Option(help: "Count primes below this number.")
     var limit = 100_000_000
@@ -12,8 +12,8 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Numbers per sieve task.")
     var segment = 1_000_000
 
-    @Option(help: "Schedulers to run, comma separated: synchronous, threads, processes.")
-    var schedulers = "synchronous,threads,processes"
+    @Option(help: "Schedulers to run, comma separated: synchronous, threads, processes, cluster.")
+    var schedulers = "synchronous,threads,processes,cluster"
 
     @Option(help: "Threads or processes per scheduler (default: one per core).")
     var workers: Int?
@@ -24,8 +24,8 @@ struct Demo: AsyncParsableCommand {
     func validate() throws {
         guard limit >= 2 else { throw ValidationError("--limit must be at least 2") }
         guard segment >= 1 else { throw ValidationError("--segment must be at least 1") }
-        for name in schedulers.split(separator: ",") where Scheduler.Kind(rawValue: String(name)) == nil {
-            throw ValidationError("unknown scheduler '\(name)'; use synchronous, threads or processes")
+        for name in schedulers.split(separator: ",") where name != "cluster" && Scheduler.Kind(rawValue: String(name)) == nil {
+            throw ValidationError("unknown scheduler '\(name)'; use synchronous, threads, processes or cluster")
         }
     }
 
@@ -39,6 +39,10 @@ struct Demo: AsyncParsableCommand {
         }
         var answers: [PrimeStats] = []
         for name in schedulers.split(separator: ",") {
+            if name == "cluster" {
+                answers.append(try await onLocalCluster(primes))
+                continue
+            }
             let scheduler: Scheduler = switch Scheduler.Kind(rawValue: String(name))! {
             case .synchronous: .synchronous
             case .threads: .threads(workers)
@@ -60,6 +64,21 @@ struct Demo: AsyncParsableCommand {
             print(known == stats.count ? "Matches the known value of π(\(limit.formatted()))." : "MISMATCH: known value is \(known)")
             if known != stats.count { throw ExitCode.failure }
         }
+    }
+
+    /// The same graph on a scheduler and worker processes of this executable, over TCP.
+    func onLocalCluster(_ primes: Delayed<PrimeStats>) async throws -> PrimeStats {
+        let started = ContinuousClock.now
+        let cluster = try await LocalCluster(workers: workers, threadsPerWorker: 1)
+        let client = try await Client(cluster)
+        print("  LocalCluster at \(cluster.schedulerAddress) with workers \(cluster.workerNames.joined(separator: ", ")) (started in \(String(format: "%.3f", (ContinuousClock.now - started) / .seconds(1))) s)")
+        let clock = ContinuousClock.now
+        let stats = try await client.compute(primes)
+        let seconds = (ContinuousClock.now - clock) / .seconds(1)
+        print("  \("cluster".padding(toLength: 14, withPad: " ", startingAt: 0)) \(String(format: "%7.3f", seconds)) s   \(stats.count.formatted()) primes")
+        await client.close()
+        await cluster.close()
+        return stats
     }
 
     static let knownCounts = [1_000: 168, 1_000_000: 78_498, 10_000_000: 664_579, 50_000_000: 3_001_134, 100_000_000: 5_761_455]

@@ -15,6 +15,7 @@ public enum TestTasks {
         return x
     }
     public static let processID = TaskFunction("process-id") { (_: Int) -> Int32 in getpid() }
+    public static let workerProcessID = TaskFunction("worker-process-id") { () -> Int32 in getpid() }
     public static let sleepThenEcho = TaskFunction("sleep-then-echo") { (x: Int, seconds: Double) -> Int in
         Thread.sleep(forTimeInterval: seconds)
         return x
@@ -36,7 +37,7 @@ public enum TestTasks {
     }
 
     public static let all: [any TaskFunctionRepresentable] = [
-        inc, add, sum, scale, fail, dieHard, processID, sleepThenEcho, reportThenSleep, describePoint, pattern, checksum,
+        inc, add, sum, scale, fail, dieHard, processID, workerProcessID, sleepThenEcho, reportThenSleep, describePoint, pattern, checksum,
     ]
 
     /// The `loom-test-worker` executable, built beside the test bundle.

@@ -12,12 +12,21 @@ Workloads (Loom's loom-bench does exactly the same):
   tree-sum-processes  n=20 000, scheduler="processes", num_workers=2 (dask's default "spawn")
   graph-1m            n=500 000 (~1 000 000 tasks) on threads; build + compute timed together;
                       peak_rss_bytes = ru_maxrss after compute - ru_maxrss before building
---quick: n=2 000 for tree-sum-*, n=10 000 for graph-1m.
+Distributed (bench/peers/ray_bench.py does the same on Ray), each on
+LocalCluster(n_workers=2, threads_per_worker=1, processes=True) + Client, started untimed, both
+workers ready (client.wait_for_workers(2)) and one untimed warm-up (`noop` on each worker):
+  tree-sum-distributed  the tree-sum graph, n=20 000, built untimed; client.compute(root).result()
+  map-distributed       client.map(inc, range(20 000)) + client.gather(futures), both timed
+  latency-distributed   200 x (client.submit(inc, i).result()); seconds = median round trip, tasks=1
+  cluster-start         seconds = LocalCluster(...) + Client(cluster) + wait_for_workers(2);
+                        closed untimed; tasks=1
+--quick: n=2 000 for tree-sum-* and *-distributed, n=10 000 for graph-1m, 20 round trips.
 
 The task functions live at the top level of this module so the processes scheduler can use them.
 """
 
 import resource
+import statistics
 import sys
 import time
 
@@ -28,6 +37,10 @@ def inc(i):
 
 def add(a, b):
     return a + b
+
+
+def noop(i):
+    return i
 
 
 def build_tree(n):
@@ -86,12 +99,105 @@ def graph_1m(n):
     print(f"RESULT seconds={seconds:.6f} tasks={tasks} peak_rss_bytes={peak - baseline}", flush=True)
 
 
+# --- Distributed: a LocalCluster of 2 worker processes x 1 thread --------------------------------
+
+def start_cluster():
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True)
+    client = Client(cluster)
+    client.wait_for_workers(2)
+    return cluster, client
+
+
+def stop_cluster(cluster, client):
+    client.close()
+    cluster.close()
+
+
+def on_cluster(body):
+    """Runs body(client) on a started cluster whose both workers have run a task (untimed)."""
+    cluster, client = start_cluster()
+    try:
+        workers = list(client.scheduler_info()["workers"])
+        warm = [client.submit(noop, i, workers=[w], pure=False) for i, w in enumerate(workers)]
+        assert client.gather(warm) == list(range(len(workers)))
+        return body(client)
+    finally:
+        stop_cluster(cluster, client)
+
+
+def tree_sum_distributed(n):
+    root, tasks = build_tree(n)  # not timed
+
+    def body(client):
+        t0 = time.perf_counter()
+        value = client.compute(root).result()
+        seconds = time.perf_counter() - t0
+        return value, seconds
+
+    value, seconds = on_cluster(body)
+    check(value, n)
+    print(f"RESULT seconds={seconds:.6f} tasks={tasks}", flush=True)
+
+
+def map_distributed(n):
+    def body(client):
+        t0 = time.perf_counter()
+        futures = client.map(inc, range(n))
+        values = client.gather(futures)
+        seconds = time.perf_counter() - t0
+        return values, seconds
+
+    values, seconds = on_cluster(body)
+    if values != [i + 1 for i in range(n)]:
+        sys.stderr.write(f"WRONG RESULT: map-distributed values differ from inc(i) (n={n})\n")
+        sys.exit(1)
+    print(f"RESULT seconds={seconds:.6f} tasks={n}", flush=True)
+
+
+def latency_distributed(rounds):
+    def body(client):
+        times = []
+        for i in range(rounds):
+            t0 = time.perf_counter()
+            value = client.submit(inc, i, pure=False).result()
+            times.append(time.perf_counter() - t0)
+            if value != i + 1:
+                sys.stderr.write(f"WRONG RESULT: inc({i}) = {value!r}\n")
+                sys.exit(1)
+        return times
+
+    times = on_cluster(body)
+    sys.stderr.write(f"round trips (s): min {min(times):.6f} median {statistics.median(times):.6f} "
+                     f"max {max(times):.6f} (first {times[0]:.6f})\n")
+    print(f"RESULT seconds={statistics.median(times):.6f} tasks=1", flush=True)
+
+
+def cluster_start(_n):
+    import distributed  # noqa: F401  (the import is not part of the start)
+
+    t0 = time.perf_counter()
+    cluster, client = start_cluster()
+    seconds = time.perf_counter() - t0
+    workers = len(client.scheduler_info()["workers"])
+    stop_cluster(cluster, client)  # not timed
+    if workers != 2:
+        sys.stderr.write(f"WRONG RESULT: {workers} workers, expected 2\n")
+        sys.exit(1)
+    print(f"RESULT seconds={seconds:.6f} tasks=1", flush=True)
+
+
 WORKLOADS = {
     # name: (function, full n, --quick n)
     "tree-sum-sync": (lambda n: tree_sum("sync", n), 100_000, 2_000),
     "tree-sum-threads": (lambda n: tree_sum("threads", n), 100_000, 2_000),
     "tree-sum-processes": (lambda n: tree_sum("processes", n), 20_000, 2_000),
     "graph-1m": (graph_1m, 500_000, 10_000),
+    "tree-sum-distributed": (tree_sum_distributed, 20_000, 2_000),
+    "map-distributed": (map_distributed, 20_000, 2_000),
+    "latency-distributed": (latency_distributed, 200, 20),  # round trips
+    "cluster-start": (cluster_start, 1, 1),
 }
 
 

@@ -4,10 +4,10 @@
 // Small wrappers for system calls Swift cannot reach directly: variadic functions, macros,
 // and functions Glibc only declares under _GNU_SOURCE.
 
-/// Asks the kernel to send `signal` to this process when its parent dies, then checks the parent
-/// is still `expected_parent` (closing the race where it died before the request). Returns 0 on
-/// success, -1 if the parent is already gone or the request failed.
-int cloom_die_with_parent(int signal, int expected_parent);
+/// The environment variable a launcher sets to its own pid so that the process it starts dies
+/// with it. Read at load time by a constructor in this library, on the main thread: the kernel
+/// ties PR_SET_PDEATHSIG to the calling thread, so it must not be armed from a worker thread.
+#define CLOOM_DIE_WITH_PARENT "LOOM_DIE_WITH_PARENT"
 
 /// pipe2(fds, O_CLOEXEC): a pipe whose ends are not inherited by other spawned processes.
 int cloom_pipe_cloexec(int fds[2]);

@@ -19,12 +19,16 @@ public final class Client: Sendable {
     /// Owns the scheduler connection for the client's lifetime; `close()` ends it.
     private let session: Task<Void, Never>
     private let releases: AsyncStream<String>.Continuation
+    /// Connections to the workers results are fetched from.
+    private let workers: PeerPool
     let name: String
 
     public init(address: Address) async throws {
         schedulerAddress = address
         let name = "client-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
         self.name = name
+        let workers = PeerPool(name: name)
+        self.workers = workers
         let channel = try await Transport.connect(to: address)
         let (releaseStream, releases) = AsyncStream.makeStream(of: String.self)
         self.releases = releases
@@ -43,6 +47,7 @@ public final class Client: Sendable {
                     announce.yield(.success(connection))
                     let remaining = Handoff(batches)
                     await withDiscardingTaskGroup { group in
+                        group.addTask { await workers.run() }
                         group.addTask {
                             var batches = remaining.value
                             do {
@@ -54,6 +59,8 @@ public final class Client: Sendable {
                             releases.finish()
                         }
                         for await key in releaseStream { await connection.release([key]) }
+                        workers.close()
+                        group.cancelAll()
                     }
                 }
             } catch {
@@ -142,8 +149,8 @@ public final class Client: Sendable {
         }
         return try await withThrowingTaskGroup(of: [String: [UInt8]].self) { group in
             for (worker, keys) in byWorker {
-                group.addTask { [name] in
-                    let (values, missing) = try await Transport.fetch(keys, from: worker, as: name)
+                group.addTask { [workers] in
+                    let (values, missing) = try await workers.fetch(keys, from: worker)
                     if let lost = missing.first {
                         throw LoomError(.workerDied, "worker \(worker) no longer holds '\(lost)'", key: Key(lost))
                     }

@@ -14,7 +14,8 @@ actor ClientConnection {
 
     private let scheduler: NIOAsyncChannelOutboundWriter<[UInt8]>
     private var statuses: [String: Status] = [:]
-    private var waiters: [String: [CheckedContinuation<Status, Never>]] = [:]
+    private var waiters: [String: [(id: Int, continuation: CheckedContinuation<Status, Never>)]] = [:]
+    private var nextWaiter = 0
     /// How many live futures refer to each key; at zero the scheduler is told to release it.
     private var references: [String: Int] = [:]
     private var requests: [UInt64: CheckedContinuation<Message, any Error>] = [:]
@@ -36,11 +37,26 @@ actor ClientConnection {
         try await scheduler.send([.updateGraph(tasks: tasks, wanted: wanted, functions: functions)])
     }
 
-    /// Waits until the key is in memory, erred, cancelled or lost.
+    /// Waits until the key is in memory, erred, cancelled or lost; a cancelled caller gets
+    /// `.pending` back at once.
     func status(of key: String) async -> Status {
         if let status = statuses[key], !status.isPending { return status }
         if let closedReason { return .lost(closedReason) }
-        return await withCheckedContinuation { waiters[key, default: []].append($0) }
+        let id = nextWaiter
+        nextWaiter += 1
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if Task.isCancelled { return continuation.resume(returning: .pending) }
+                waiters[key, default: []].append((id, continuation))
+            }
+        } onCancel: {
+            Task { await self.stopWaiting(key, id) }
+        }
+    }
+
+    private func stopWaiting(_ key: String, _ id: Int) {
+        guard let index = waiters[key]?.firstIndex(where: { $0.id == id }) else { return }
+        waiters[key]!.remove(at: index).continuation.resume(returning: .pending)
     }
 
     func currentStatus(of key: String) -> Status? { statuses[key] }
@@ -60,8 +76,6 @@ actor ClientConnection {
         guard !released.isEmpty, closedReason == nil else { return }
         try? await scheduler.send([.releaseKeys(released)])
     }
-
-    func retain(_ key: String) { references[key, default: 0] += 1 }
 
     /// Sends a request carrying a fresh id and waits for the reply with that id.
     func request(_ make: (UInt64) -> Message) async throws -> Message {
@@ -103,7 +117,7 @@ actor ClientConnection {
 
     private func settle(_ key: String, _ status: Status) {
         if statuses[key] != nil { statuses[key] = status }
-        for waiter in waiters.removeValue(forKey: key) ?? [] { waiter.resume(returning: status) }
+        for waiter in waiters.removeValue(forKey: key) ?? [] { waiter.continuation.resume(returning: status) }
     }
 }
 

@@ -1,3 +1,4 @@
+import CLoomSystem
 import Foundation
 import LoomCore
 import Synchronization
@@ -12,9 +13,6 @@ import Synchronization
 /// `Loom.bootstrap(registering:)` first), die with this process, and exit when the scheduler
 /// closes; `processes: false` runs the workers in this process instead.
 public final class LocalCluster: Sendable {
-    /// Set in worker processes so they die with the cluster's process.
-    public static let parentVariable = "LOOM_CLUSTER_PARENT_PID"
-
     public let schedulerAddress: Address
     public let threadsPerWorker: Int
     public let memoryLimit: UInt64
@@ -112,7 +110,7 @@ public final class LocalCluster: Sendable {
                 "--memory-limit", "\(memoryLimit)", "--name", name,
             ]
             var environment = ProcessInfo.processInfo.environment
-            environment[Self.parentVariable] = String(getpid())
+            environment[CLOOM_DIE_WITH_PARENT] = String(getpid())  // workers die with this process
             process.environment = environment
             do {
                 try process.run()

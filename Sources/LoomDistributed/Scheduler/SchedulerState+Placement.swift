@@ -69,16 +69,17 @@ extension SchedulerState {
         var bestScore = Double.infinity, bestProcessing = Int.max
         var anyAllowed = false
         for worker in activeWorkers {
-            let record = workers[Int(worker)]
-            guard !record.paused, allows(constraint, worker) else { continue }
+            let slot = Int(worker)
+            guard !workers[slot].paused, allows(constraint, worker) else { continue }
             anyAllowed = true
             guard fitsNow(constraint, worker) else { continue }
-            let missingBytes = totalBytes - (totalBytes > 0 ? heldBytes[Int(worker)] : 0)
-            let score = record.occupancy / Double(record.nthreads) + Double(missingBytes) / bandwidth
-            if isBetter(score, record.processing.count, record.id, than: bestScore, bestProcessing, best) {
+            let missingBytes = totalBytes - (totalBytes > 0 ? heldBytes[slot] : 0)
+            let score = workers[slot].occupancy / Double(workers[slot].nthreads) + Double(missingBytes) / bandwidth
+            let processing = workers[slot].processing.count
+            if isBetter(score, processing, workers[slot].id, than: bestScore, bestProcessing, best) {
                 best = worker
                 bestScore = score
-                bestProcessing = record.processing.count
+                bestProcessing = processing
             }
         }
         if best >= 0 { return .worker(best) }
@@ -142,10 +143,10 @@ extension SchedulerState {
                 holders: holderIDs(dependency))
         }
         guard let payload = tasks[index].payload else { preconditionFailure("a task without a recipe was scheduled") }
-        effects.append(.compute(worker: workers[workerIndex].id, TaskAssignment(
+        emit(.compute(worker: workers[workerIndex].id, TaskAssignment(
             key: tasks[index].key, function: functionName(task), payload: payload, runID: lastRunID,
             priority: tasks[index].priority, dependencies: dependencies, resources: resources,
-            expectedDuration: cost)))
+            expectedDuration: cost)), to: worker)
     }
 
     /// Takes a processing task off its worker: occupancy, resources, any steal in flight. The

@@ -10,6 +10,7 @@ extension SchedulerState {
     mutating func enqueue(_ task: TaskSlot, queue: Int) {
         setState(task, .queued)
         queues[queue].insert(task, priority: tasks[Int(task)].priority, positions: &heapPositions)
+        if queue > 0 { resourceQueuesInUse.insert(queue) }
         queuesMayDrain = true
     }
 
@@ -19,7 +20,9 @@ extension SchedulerState {
         case .queued:
             // Unconstrained tasks queue only for a slot; constrained ones only for resources.
             let constraint = tasks[Int(task)].constraint
-            queues[constraint >= 0 ? Int(constraint) + 1 : 0].remove(task, positions: &heapPositions)
+            let queue = constraint >= 0 ? Int(constraint) + 1 : 0
+            queues[queue].remove(task, positions: &heapPositions)
+            if queue > 0, queues[queue].isEmpty { resourceQueuesInUse.remove(queue) }
         case .noWorker:
             noWorkerTasks.remove(task)
         default:
@@ -33,7 +36,9 @@ extension SchedulerState {
             _ = queues[0].popFirst(positions: &heapPositions)
             assign(task, to: worker)
         }
-        for queue in queues.indices.dropFirst() where !queues[queue].isEmpty {
+        guard !resourceQueuesInUse.isEmpty else { return }
+        for queue in resourceQueuesInUse.sorted() {
+            defer { if queues[queue].isEmpty { resourceQueuesInUse.remove(queue) } }
             drain: while let task = queues[queue].first {
                 switch decideWorker(task) {
                 case .worker(let worker):

@@ -13,13 +13,15 @@ import Foundation
 extension SchedulerState {
     /// How many tasks a thief may hold, counting steals on their way to it.
     func stealTarget(_ worker: WorkerSlot) -> Int {
-        let record = workers[Int(worker)]
-        return configuration.workerSaturation.isFinite ? max(record.slots, record.nthreads) : record.nthreads
+        let slot = Int(worker)
+        return configuration.workerSaturation.isFinite ? max(workers[slot].slots, workers[slot].nthreads) : workers[slot].nthreads
     }
 
+    /// Expected seconds of work per thread, counting steals on their way in and out.
     func load(_ worker: WorkerSlot) -> Double {
-        let record = workers[Int(worker)]
-        return max(record.occupancy + record.stealsInCost - record.stealsOutCost, 0) / Double(record.nthreads)
+        let slot = Int(worker)
+        let seconds = workers[slot].occupancy + workers[slot].stealsInCost - workers[slot].stealsOutCost
+        return max(seconds, 0) / Double(workers[slot].nthreads)
     }
 
     mutating func balance() {
@@ -77,7 +79,7 @@ extension SchedulerState {
                 workers[victimIndex].stealsOutCost += duration
                 workers[Int(thief)].stealsIn += 1
                 workers[Int(thief)].stealsInCost += duration
-                effects.append(.stealRequest(worker: workers[victimIndex].id, key: tasks[index].key, runID: tasks[index].runID))
+                emit(.stealRequest(worker: workers[victimIndex].id, key: tasks[index].key, runID: tasks[index].runID), to: victim)
                 loads[Int(thief)] += duration / Double(workers[Int(thief)].nthreads)
                 loads[victimIndex] -= duration / Double(workers[victimIndex].nthreads)
                 spare -= 1

@@ -20,6 +20,8 @@ extension SchedulerState {
         }
         workerSlots[spec.id] = slot
         activeWorkers.append(slot)
+        if openFrees.count < workers.count { openFrees.append(-1) }
+        openFrees[Int(slot)] = -1
         retryNoWorkerTasks()
     }
 
@@ -122,10 +124,10 @@ extension SchedulerState {
     }
 
     mutating func fetchFailed(worker id: WorkerID, key: String, holder holderID: WorkerID) {
-        guard workerSlots[id] != nil, let task = taskSlots[key] else { return }
+        guard let worker = workerSlots[id], let task = taskSlots[key] else { return }
         if let holder = workerSlots[holderID] { removeHolder(task, holder) }
         if tasks[Int(task)].state == .memory {
-            effects.append(.whoHas(worker: id, key: key, holders: holderIDs(task)))
+            emit(.whoHas(worker: id, key: key, holders: holderIDs(task)), to: worker)
         }
     }
 }

@@ -17,7 +17,19 @@ import Foundation
 /// dependents, and a scan of the workers when placing it), so a million-task graph is fine.
 ///
 /// `Payload` is whatever the server forwards to workers untouched (encoded arguments, a byte
-/// buffer slice); the scheduler never looks inside it.
+/// buffer slice); the scheduler never looks inside it. It is kept until the task is forgotten,
+/// to recompute the value if every copy is lost.
+///
+/// What it expects of workers (the worker state machine's side of the contract):
+/// - echo the `runID` of a `compute` or `stealRequest` in `taskFinished`, `taskErred` and
+///   `stealResponse`; reports with an older run are ignored;
+/// - keep a value it reported finished until told `freeKeys`, and forget a task by itself once
+///   it reported it erred or gave it up to an accepted steal;
+/// - drop the dependency copies it fetched once its own tasks no longer need them, unless it
+///   reported them with `keysAdded` (then they are the scheduler's to free);
+/// - on `freeKeys`, drop the value or cancel the task, whichever it has.
+/// Of the server: one `WorkerID`/`ClientID` per connection, events of a connection in the order
+/// they arrived, and a `workerLeft` when a worker's connection drops.
 public struct SchedulerState<Payload: Sendable>: Sendable {
     public typealias Event = SchedulerEvent<Payload>
     public typealias Effect = SchedulerEffect<Payload>
@@ -39,6 +51,8 @@ public struct SchedulerState<Payload: Sendable>: Sendable {
     /// `queues[0]`: ready root tasks waiting for a free slot; `queues[c + 1]`: tasks with
     /// constraint `c` waiting for resources.
     var queues: [TaskHeap] = [TaskHeap()]
+    /// The constraint queues (indices into `queues`) that hold tasks.
+    var resourceQueuesInUse: Set<Int> = []
     var noWorkerTasks: Set<TaskSlot> = []
     var generation = 0
     var lastRunID = 0
@@ -65,6 +79,9 @@ public struct SchedulerState<Payload: Sendable>: Sendable {
     var queuesMayDrain = false
     /// Scratch: bytes of a task's dependencies each worker holds (by worker slot).
     var heldBytes: [Int] = []
+    /// Per worker slot: the index in `effects` of its `freeKeys` effect that later frees of
+    /// this event may join, or -1.
+    var openFrees: [Int] = []
     var scratch: [TaskSlot] = []
 
     public init(configuration: SchedulerConfiguration = SchedulerConfiguration()) {
@@ -83,6 +100,7 @@ public struct SchedulerState<Payload: Sendable>: Sendable {
     public mutating func handle(_ event: Event, into output: inout [Effect]) {
         swap(&effects, &output)
         defer { swap(&effects, &output) }
+        for worker in activeWorkers { openFrees[Int(worker)] = -1 }
         switch event {
         case .workerJoined(let spec): workerJoined(spec)
         case .workerLeft(let id, let departure): workerLeft(id, departure)
@@ -123,18 +141,28 @@ public struct SchedulerState<Payload: Sendable>: Sendable {
 
     // MARK: Effects
 
-    /// Tells a worker to forget a key, joining the previous effect when it frees keys on the
-    /// same worker (so effects stay in order but come in few messages).
+    /// Tells a worker to forget a key. Keys join the worker's last `freeKeys` effect of this
+    /// event unless something else was sent to that worker since, so each worker's effects keep
+    /// their order but frees come in few messages.
     mutating func emitFree(_ worker: WorkerSlot, _ key: String) {
-        guard workers[Int(worker)].live else { return }
-        let id = workers[Int(worker)].id
-        if let last = effects.indices.last, case .freeKeys(let target, var keys) = effects[last], target == id {
-            effects[last] = .freeKeys(worker: id, keys: [])
+        let slot = Int(worker)
+        guard workers[slot].live else { return }
+        let id = workers[slot].id
+        let open = openFrees[slot]
+        if open >= 0, open < effects.count, case .freeKeys(let target, var keys) = effects[open], target == id {
+            effects[open] = .freeKeys(worker: id, keys: [])
             keys.append(key)
-            effects[last] = .freeKeys(worker: id, keys: keys)
+            effects[open] = .freeKeys(worker: id, keys: keys)
         } else {
+            openFrees[slot] = effects.count
             effects.append(.freeKeys(worker: id, keys: [key]))
         }
+    }
+
+    /// Appends an effect for a worker other than `freeKeys` (which later frees must follow).
+    mutating func emit(_ effect: Effect, to worker: WorkerSlot) {
+        openFrees[Int(worker)] = -1
+        effects.append(effect)
     }
 
     /// The clients that want `task`, in the order they joined.

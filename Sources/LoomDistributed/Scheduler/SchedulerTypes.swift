@@ -207,6 +207,6 @@ public enum SchedulerEvent<Payload: Sendable>: Sendable {
     case fetchFailed(worker: WorkerID, key: String, holder: WorkerID)
 
     /// Periodic (Dask: every 100 ms): balances load by work stealing. `now` is seconds on any
-    /// monotonic clock.
+    /// monotonic clock; stealing itself needs no clock, so it is there for time-based policies.
     case tick(now: Double)
 }

@@ -64,17 +64,3 @@ struct MessageBatches: AsyncSequence {
 
     func makeAsyncIterator() -> AsyncIterator { AsyncIterator(frames: frames.makeAsyncIterator()) }
 }
-
-extension Transport {
-    /// Asks the worker at `address` for the values of `keys` over a short-lived connection.
-    static func fetch(_ keys: [String], from address: String, as name: String) async throws -> (values: [String: [UInt8]], missing: [String]) {
-        let channel = try await connect(to: try Address(parsing: address))
-        return try await channel.executeThenClose { inbound, outbound in
-            try await outbound.send([.hello(Hello(role: .peer, name: name)), .getData(request: 1, keys: keys)])
-            for try await batch in MessageBatches(frames: inbound) {
-                for case .data(_, let values, let missing) in batch { return (values, missing) }
-            }
-            throw TransportError("\(address) closed the connection before sending the data")
-        }
-    }
-}

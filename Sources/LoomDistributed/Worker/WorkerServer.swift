@@ -36,9 +36,11 @@ public actor WorkerServer {
     public let options: WorkerOptions
     private var state: WorkerState
     private let runner: TaskRunner
-    private var scheduler: NIOAsyncChannelOutboundWriter<[UInt8]>?
-    private let fetches: AsyncStream<(peer: String, keys: [String])>
-    private let fetchQueue: AsyncStream<(peer: String, keys: [String])>.Continuation
+    /// Reports to the scheduler, coalesced into frames.
+    private let toScheduler = Outbox()
+    private let peers: PeerPool
+    private let fetches: AsyncStream<(request: Int, peer: String, keys: [String])>
+    private let fetchQueue: AsyncStream<(request: Int, peer: String, keys: [String])>.Continuation
     private var logger = Logger(label: "loom.worker")
     /// Where this worker serves data, once it listens.
     public private(set) var address: Address?
@@ -48,6 +50,7 @@ public actor WorkerServer {
         self.options = options
         state = WorkerState(threads: options.threads)
         runner = TaskRunner(threads: options.threads)
+        peers = PeerPool(name: options.name ?? "worker")
         (fetches, fetchQueue) = AsyncStream.makeStream()
     }
 
@@ -79,20 +82,22 @@ public actor WorkerServer {
             case .refused(let reason): throw TransportError("the scheduler at \(options.scheduler) refused worker \(name): \(reason)")
             default: throw TransportError("the scheduler at \(options.scheduler) did not welcome worker \(name)")
             }
-            scheduler = outbound
             logger.info("worker ready", metadata: ["worker.address": "\(bound)", "scheduler.address": "\(options.scheduler)"])
             let remaining = Handoff(batches)
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { try await self.servePeers(listener) }
+                group.addTask { try await self.toScheduler.drain(into: outbound) }
+                group.addTask { await self.peers.run() }
                 group.addTask { for await outcome in self.runner.outcomes { await self.finished(outcome) } }
                 group.addTask {
                     // The scheduler going away ends the worker: no orphans.
                     var batches = remaining.value
+                    defer { self.fetchQueue.finish() }  // ends the loop below, which no cancellation reaches
                     while let batch = try await batches.next() { await self.handle(batch) }
                     throw SchedulerClosed()
                 }
                 for await fetch in fetches {
-                    group.addTask { await self.fetch(fetch.keys, from: fetch.peer) }
+                    group.addTask { await self.fetch(fetch.keys, from: fetch.peer, request: fetch.request) }
                 }
             }
         }
@@ -108,40 +113,33 @@ public actor WorkerServer {
             default: logger.info("ignored an unexpected message from the scheduler")
             }
         }
-        await perform(effects)
+        perform(effects)
     }
 
     private func finished(_ outcome: TaskRunner.Outcome) async {
         switch outcome.result {
-        case .success(let value): await perform(state.finished(outcome.key, result: value, seconds: outcome.seconds))
-        case .failure(let failure): await perform(state.failed(outcome.key, message: failure.message))
+        case .success(let value): perform(state.finished(outcome.key, result: value, seconds: outcome.seconds))
+        case .failure(let failure): perform(state.failed(outcome.key, message: failure.message))
         }
     }
 
-    private func perform(_ effects: [WorkerState.Effect]) async {
-        var messages: [Message] = []
+    private func perform(_ effects: [WorkerState.Effect]) {
         for effect in effects {
             switch effect {
-            case .tellScheduler(let message): messages.append(message)
+            case .tellScheduler(let message): toScheduler.post(message)
             case .execute(let task, let arguments): runner.submit(task, arguments: arguments)
-            case .fetch(let peer, let keys): fetchQueue.yield((peer, keys))
+            case .fetch(let request, let peer, let keys): fetchQueue.yield((request, peer, keys))
             }
-        }
-        guard !messages.isEmpty, let scheduler else { return }
-        do {
-            try await scheduler.send(messages)
-        } catch {
-            logger.info("cannot reach the scheduler: \(error)")
         }
     }
 
-    /// Gets values from a peer over a short-lived connection.
-    private func fetch(_ keys: [String], from peer: String) async {
+    /// Gets values from a peer over the pooled connection to it.
+    private func fetch(_ keys: [String], from peer: String, request: Int) async {
         do {
-            let (values, _) = try await Transport.fetch(keys, from: peer, as: name)
-            await perform(state.received(from: peer, values: values))
+            let (values, _) = try await peers.fetch(keys, from: peer)
+            perform(state.received(request: request, values: values))
         } catch {
-            await perform(state.fetchFailed(from: peer, reason: "\(error)"))
+            perform(state.fetchFailed(request: request, reason: "\(error)"))
         }
     }
 

@@ -9,8 +9,8 @@ import LoomCore
 struct WorkerState {
     enum Effect: Equatable {
         case tellScheduler(Message)
-        /// Ask `peer` for the values of `keys` (one request per peer at a time).
-        case fetch(peer: String, keys: [String])
+        /// Ask `peer` for the values of `keys`; answer with `received` or `fetchFailed` for `request`.
+        case fetch(request: Int, peer: String, keys: [String])
         /// Run `task` with its arguments already encoded, in argument order.
         case execute(task: WireTask, arguments: [[UInt8]])
     }
@@ -30,15 +30,18 @@ struct WorkerState {
     private var tasks: [String: Task] = [:]
     /// Dependency key → keys of local tasks waiting for it.
     private var waiters: [String: Set<String>] = [:]
-    /// Dependency key → peers that may still hold it, tried in order.
+    /// Dependency key → peers that may hold it, not asked yet, tried in order.
     private var sources: [String: [String]] = [:]
-    private var inFlight: [String: [String]] = [:]
+    /// Fetch requests in flight: id → the peer and the keys asked for.
+    private var inFlight: [Int: (peer: String, keys: [String])] = [:]
+    private var fetching: Set<String> = []
+    private var nextRequest = 1
     private var ready = ReadyQueue()
     private var executing = 0
     private var sequence: Int64 = 0
     private var generations: [String: Int64] = [:]
 
-    init(threads: Int, maximumTransfers: Int = 4) {
+    init(threads: Int, maximumTransfers: Int = 16) {
         self.threads = max(1, threads)
         self.maximumTransfers = max(1, maximumTransfers)
     }
@@ -57,7 +60,7 @@ struct WorkerState {
         tasks[task.key] = Task(request: task, run: request.run, missing: missing)
         for dependency in missing {
             waiters[dependency, default: []].insert(task.key)
-            if sources[dependency] == nil && !inFlight.values.contains(where: { $0.contains(dependency) }) {
+            if sources[dependency] == nil && !fetching.contains(dependency) {
                 sources[dependency] = request.holders[dependency] ?? []
             }
         }
@@ -66,10 +69,11 @@ struct WorkerState {
         return startFetches() + startTasks()
     }
 
-    mutating func received(from peer: String, values: [String: [UInt8]]) -> [Effect] {
-        let asked = inFlight.removeValue(forKey: peer) ?? []
+    mutating func received(request: Int, values: [String: [UInt8]]) -> [Effect] {
+        guard let (peer, asked) = inFlight.removeValue(forKey: request) else { return [] }
         var effects: [Effect] = []
         for key in asked {
+            fetching.remove(key)
             if let value = values[key] {
                 guard waiters[key] != nil else { continue }  // nobody needs it any more
                 if data[key] == nil {
@@ -88,16 +92,19 @@ struct WorkerState {
         return effects + startFetches() + startTasks()
     }
 
-    mutating func fetchFailed(from peer: String, reason: String) -> [Effect] {
-        let asked = inFlight.removeValue(forKey: peer) ?? []
+    mutating func fetchFailed(request: Int, reason: String) -> [Effect] {
+        guard let (peer, asked) = inFlight.removeValue(forKey: request) else { return [] }
         var effects: [Effect] = []
-        for key in asked { effects += lost(key, reason: "cannot reach \(peer): \(reason)") }
+        for key in asked {
+            fetching.remove(key)
+            effects += lost(key, reason: "cannot reach \(peer): \(reason)")
+        }
         return effects + startFetches() + startTasks()
     }
 
     /// A dependency could not be had from one peer: try the next, or fail its waiting tasks.
     private mutating func lost(_ key: String, reason: String) -> [Effect] {
-        if let next = sources[key], !next.isEmpty { return [] }  // more holders to try
+        if let next = sources[key], !next.isEmpty, waiters[key] != nil { return [] }  // more holders to try
         var effects: [Effect] = []
         sources[key] = nil
         for waiter in waiters.removeValue(forKey: key) ?? [] {
@@ -195,19 +202,25 @@ struct WorkerState {
         }
     }
 
-    /// Sends one request per peer that has no request in flight, within the transfer limit,
-    /// each asking for every missing key that peer is the next source of.
+    /// Asks for every missing key that has a source, one request per peer, within the limit
+    /// on requests in flight.
     private mutating func startFetches() -> [Effect] {
+        guard inFlight.count < maximumTransfers else { return [] }
         var byPeer: [String: [String]] = [:]
-        for (key, holders) in sources {
-            guard let peer = holders.first, inFlight[peer] == nil else { continue }
+        for (key, holders) in sources where !fetching.contains(key) {
+            guard let peer = holders.first else { continue }
             byPeer[peer, default: []].append(key)
         }
         var effects: [Effect] = []
         for (peer, keys) in byPeer.sorted(by: { $0.key < $1.key }) where inFlight.count < maximumTransfers {
-            inFlight[peer] = keys
-            for key in keys { sources[key]?.removeFirst() }
-            effects.append(.fetch(peer: peer, keys: keys.sorted()))
+            let request = nextRequest
+            nextRequest += 1
+            inFlight[request] = (peer, keys)
+            for key in keys {
+                fetching.insert(key)
+                sources[key]?.removeFirst()
+            }
+            effects.append(.fetch(request: request, peer: peer, keys: keys.sorted()))
         }
         return effects
     }

@@ -8,7 +8,6 @@ public enum ProcessWorker {
     /// Set in a child's environment to make `Loom.bootstrap` serve tasks instead of returning.
     static let modeVariable = "LOOM_WORKER_MODE"
     static let mode = "process-pool"
-    static let parentVariable = "LOOM_PARENT_PID"
     /// The child's pipes and status page, set up by the parent before exec.
     static let taskDescriptor: Int32 = 3
     static let resultDescriptor: Int32 = 4
@@ -23,10 +22,7 @@ public enum ProcessWorker {
     public static func runIfRequested(registry: TaskRegistry = .shared) {
         guard wasStartedAsWorker else { return }
         unsetenv(modeVariable)  // tasks that start processes must not make them workers too
-        let parent = Int32(ProcessInfo.processInfo.environment[parentVariable] ?? "") ?? -1
-        unsetenv(parentVariable)
-        // Never outlive the parent: the kernel kills this process when the parent dies.
-        guard cloom_die_with_parent(SIGKILL, parent) == 0 else { exit(1) }
+        // Dying with the parent was armed at load time (CLOOM_DIE_WITH_PARENT).
         do {
             try serve(registry: registry)
             exit(0)

@@ -39,7 +39,7 @@ final class WorkerProcess: @unchecked Sendable {
 
         var environment = ProcessInfo.processInfo.environment
         environment[ProcessWorker.modeVariable] = ProcessWorker.mode
-        environment[ProcessWorker.parentVariable] = String(getpid())
+        environment[CLOOM_DIE_WITH_PARENT] = String(getpid())  // the worker dies with this process
         let argv = [strdup(executable)] + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {

@@ -36,8 +36,12 @@ let arguments = CommandLine.arguments.dropFirst()
 let quick = arguments.contains("--quick")
 /// Also print where the time went (graph building vs execution) to standard error.
 let verbose = arguments.contains("--verbose")
+let workloads = [
+    "tree-sum-sync", "tree-sum-threads", "tree-sum-processes", "graph-1m", "tree-sum-distributed", "map-distributed",
+    "latency-distributed", "cluster-start", "scheduler-memory",
+]
 guard let workload = arguments.first(where: { !$0.hasPrefix("--") }) else {
-    FileHandle.standardError.write(Data(("usage: loom-bench <tree-sum-sync|tree-sum-threads|tree-sum-processes|graph-1m> [--quick]\n").utf8))
+    FileHandle.standardError.write(Data("usage: loom-bench <\(workloads.joined(separator: "|"))> [--quick]\n".utf8))
     exit(2)
 }
 
@@ -77,7 +81,94 @@ case "graph-1m":
     let seconds = (ContinuousClock.now - started) / .seconds(1)
     check(report.outputs[0] as! Int, leaves: n)
     print("RESULT seconds=\(seconds) tasks=\(report.tasks) peak_rss_bytes=\(peakResidentBytes() - baseline) held_peak=\(report.peakHeldResults)")
+case "tree-sum-distributed":
+    let n = quick ? 2_000 : 20_000
+    try await onCluster { client in
+        let total = treeSum(leaves: n)
+        let started = ContinuousClock.now
+        let result = try await client.compute(total)
+        let seconds = (ContinuousClock.now - started) / .seconds(1)
+        check(result, leaves: n)
+        print("RESULT seconds=\(seconds) tasks=\(2 * n - 1)")
+    }
+case "map-distributed":
+    let n = quick ? 2_000 : 20_000
+    try await onCluster { client in
+        let started = ContinuousClock.now
+        let futures = try await client.map(BenchTasks.inc, Array(0..<n))
+        let values = try await client.gather(futures)
+        let seconds = (ContinuousClock.now - started) / .seconds(1)
+        check(values.reduce(0, +), leaves: n)
+        print("RESULT seconds=\(seconds) tasks=\(n)")
+    }
+case "latency-distributed":
+    let rounds = quick ? 20 : 200
+    try await onCluster { client in
+        var times: [Double] = []
+        for round in 0..<rounds {
+            let started = ContinuousClock.now
+            let value = try await client.submit(BenchTasks.inc, round).result()
+            times.append((ContinuousClock.now - started) / .seconds(1))
+            guard value == round + 1 else { exit(1) }
+        }
+        print("RESULT seconds=\(times.sorted()[times.count / 2]) tasks=1")
+    }
+case "cluster-start":
+    let started = ContinuousClock.now
+    let cluster = try await LocalCluster(workers: 2, threadsPerWorker: 1)
+    let client = try await Client(cluster)
+    let seconds = (ContinuousClock.now - started) / .seconds(1)
+    await client.close()
+    await cluster.close()
+    print("RESULT seconds=\(seconds) tasks=1")
+case "scheduler-memory":
+    try await measureSchedulerMemory(leaves: quick ? 10_000 : 500_000)
+case "serve-scheduler":
+    // Used by scheduler-memory: a scheduler alone in this process.
+    try await SchedulerServer(options: SchedulerOptions(port: 0)).run { address in
+        FileHandle.standardOutput.write(Data("\(address)\n".utf8))
+    }
 default:
     FileHandle.standardError.write(Data(("unknown workload '\(workload)'\n").utf8))
     exit(2)
+}
+
+/// A LocalCluster of 2 worker processes × 1 thread, as the peers use, and a client of it.
+func onCluster(_ body: (Client) async throws -> Void) async throws {
+    let cluster = try await LocalCluster(workers: 2, threadsPerWorker: 1)
+    let client = try await Client(cluster)
+    try await body(client)
+    await client.close()
+    await cluster.close()
+}
+
+/// Submits a tree-sum graph to a scheduler running alone in a child process (no workers, so
+/// every task stays held) and reports how much the scheduler's resident memory grew per task.
+func measureSchedulerMemory(leaves: Int) async throws {
+    let child = Process()
+    child.executableURL = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+    child.arguments = ["serve-scheduler"]
+    let output = Pipe()
+    child.standardOutput = output
+    try child.run()
+    defer { kill(child.processIdentifier, SIGKILL) }
+    var line = Data()
+    while !line.contains(UInt8(ascii: "\n")) { line.append(output.fileHandleForReading.availableData) }
+    let address = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    func resident() -> Int {
+        let status = (try? String(contentsOfFile: "/proc/\(child.processIdentifier)/status", encoding: .utf8)) ?? ""
+        let field = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return (Int(field.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
+    }
+    let client = try await Client(address: address)
+    _ = try await client.schedulerInfo()
+    let before = resident()
+    let started = ContinuousClock.now
+    let root = try await client.persist(treeSum(leaves: leaves))
+    _ = try await client.schedulerInfo()  // answered after the graph update was handled
+    let seconds = (ContinuousClock.now - started) / .seconds(1)
+    let tasks = 2 * leaves - 1
+    print("RESULT seconds=\(seconds) tasks=\(tasks) peak_rss_bytes=\(resident() - before)")
+    _ = root
+    await client.close()
 }

@@ -1,0 +1,110 @@
+import LoomCore
+import NIOCore
+import Synchronization
+
+/// Persistent connections to workers, for fetching values: one connection per worker, many
+/// requests in flight on it, answers matched to requests by id.
+///
+/// `run()` hosts the connections and must be running (in the owner's task group) while the
+/// pool is used. A connection that fails fails its waiting requests; the next request opens a
+/// new one.
+final class PeerPool: Sendable {
+    private let name: String
+    private let links = Mutex<[String: Link]>([:])
+    private let openings: AsyncStream<Link>
+    private let open: AsyncStream<Link>.Continuation
+
+    init(name: String) {
+        self.name = name
+        (openings, open) = AsyncStream.makeStream()
+    }
+
+    /// The values of `keys` held by the worker at `address`, and the keys it does not hold.
+    func fetch(_ keys: [String], from address: String) async throws -> (values: [String: [UInt8]], missing: [String]) {
+        let link = links.withLock { links in
+            if let link = links[address] { return link }
+            let link = Link(address: address)
+            links[address] = link
+            open.yield(link)
+            return link
+        }
+        return try await link.request(keys)
+    }
+
+    /// Hosts the connections until cancelled.
+    func run() async {
+        await withDiscardingTaskGroup { group in
+            for await link in openings {
+                group.addTask { [name] in
+                    await link.serve(as: name)
+                    self.links.withLock { links in if links[link.address] === link { links[link.address] = nil } }
+                }
+            }
+        }
+    }
+
+    func close() { open.finish() }
+
+    /// One worker connection: a queue of requests going out, a table of requests waiting.
+    final class Link: Sendable {
+        let address: String
+        private let outgoing: AsyncStream<(UInt64, [String])>
+        private let send: AsyncStream<(UInt64, [String])>.Continuation
+        private let waiting = Mutex<(next: UInt64, byID: [UInt64: CheckedContinuation<([String: [UInt8]], [String]), any Error>], failure: (any Error)?)>((1, [:], nil))
+
+        init(address: String) {
+            self.address = address
+            (outgoing, send) = AsyncStream.makeStream()
+        }
+
+        func request(_ keys: [String]) async throws -> ([String: [UInt8]], [String]) {
+            try await withCheckedThrowingContinuation { continuation in
+                let id: UInt64? = waiting.withLock { state in
+                    if let failure = state.failure {
+                        continuation.resume(throwing: failure)
+                        return nil
+                    }
+                    let id = state.next
+                    state.next += 1
+                    state.byID[id] = continuation
+                    return id
+                }
+                if let id { send.yield((id, keys)) }
+            }
+        }
+
+        func serve(as name: String) async {
+            do {
+                let channel = try await Transport.connect(to: try Address(parsing: address))
+                try await channel.executeThenClose { inbound, outbound in
+                    try await outbound.send([.hello(Hello(role: .peer, name: name))])
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            for await (id, keys) in self.outgoing { try await outbound.send([.getData(request: id, keys: keys)]) }
+                        }
+                        for try await batch in MessageBatches(frames: inbound) {
+                            for case .data(let id, let values, let missing) in batch {
+                                waiting.withLock { $0.byID.removeValue(forKey: id) }?.resume(returning: (values, missing))
+                            }
+                        }
+                        group.cancelAll()
+                        throw TransportError("\(address) closed the connection")
+                    }
+                }
+            } catch {
+                fail(error)
+            }
+            fail(TransportError("the connection to \(address) ended"))
+        }
+
+        private func fail(_ error: any Error) {
+            send.finish()
+            let orphans = waiting.withLock { state in
+                state.failure = state.failure ?? error
+                defer { state.byID = [:] }
+                return Array(state.byID.values)
+            }
+            for orphan in orphans { orphan.resume(throwing: error) }
+        }
+    }
+}
