@@ -25,15 +25,6 @@ func withCluster<T>(workers: Int = 2, threads: Int = 1, _ body: (LocalCluster, C
     }
 }
 
-func treeSum(leaves: Int) -> Delayed<Int> {
-    var level = (0..<leaves).map { TestTasks.inc.delayed($0) }
-    while level.count > 1 {
-        level = stride(from: 0, to: level.count, by: 2).map {
-            $0 + 1 < level.count ? TestTasks.add.delayed(level[$0], level[$0 + 1]) : level[$0]
-        }
-    }
-    return level[0]
-}
 
 @Suite(.serialized) struct ClusterTests {
     @Test func mapAndGatherAcrossWorkers() async throws {

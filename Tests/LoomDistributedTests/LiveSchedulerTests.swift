@@ -31,7 +31,7 @@ func frame(_ body: [UInt8]) -> [UInt8] {
 @Suite(.serialized) struct LiveSchedulerTests {
     @Test func garbageClosesOneConnectionAndTheSchedulerServesOn() async throws {
         try await withCluster { cluster, client in
-            var random = WireFuzzRandom(seed: 7)
+            var random = SplitMix(state: 7)
             let valid = Wire.encode([.hello(Hello(role: .client, name: "fuzz")), .updateGraph(tasks: [], wanted: [], functions: [:])])
             for round in 0..<200 {
                 var body: [UInt8]

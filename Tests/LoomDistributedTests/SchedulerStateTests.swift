@@ -21,8 +21,8 @@ private func task(
 private let alice = ClientID(1)
 private let bob = ClientID(2)
 
-/// A deterministic generator (SplitMix64).
-private struct SplitMix: RandomNumberGenerator {
+/// A deterministic generator (SplitMix64), so a failing random case reproduces.
+struct SplitMix: RandomNumberGenerator {
     var state: UInt64
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15

@@ -73,7 +73,7 @@ let sampleMessages: [Message] = [
     }
 
     @Test func arbitraryBytesNeverCrashTheDecoder() {
-        var generator = WireFuzzRandom(seed: 42)
+        var generator = SplitMix(state: 42)
         let valid = Wire.encode(sampleMessages)
         for round in 0..<20_000 {
             var bytes: [UInt8]
@@ -103,18 +103,5 @@ let sampleMessages: [Message] = [
         let error = #expect(throws: CodecError.self) { try Wire.decode([3, 0, 1, 0x63]) }
         #expect(error?.description.contains("unknown message kind 99") == true)
         #expect(error?.offset == 3)
-    }
-}
-
-/// A small deterministic generator, so a failing fuzz case reproduces.
-struct WireFuzzRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -4,15 +4,6 @@ import LoomTestSupport
 import Synchronization
 import Testing
 
-func treeSum(leaves: Int) -> Delayed<Int> {
-    var level = (0..<leaves).map { TestTasks.inc.delayed($0) }
-    while level.count > 1 {
-        level = stride(from: 0, to: level.count, by: 2).map {
-            $0 + 1 < level.count ? TestTasks.add.delayed(level[$0], level[$0 + 1]) : level[$0]
-        }
-    }
-    return level[0]
-}
 
 let workerProcesses = Scheduler.processes(2, executable: TestTasks.workerExecutable)
 let allSchedulers: [Scheduler] = [.synchronous, .threads(2), .threads(4), workerProcesses]

@@ -67,3 +67,14 @@ public struct Point: Codable, Sendable, Equatable, TaskArgument {
         self.label = label
     }
 }
+
+/// inc on 0..<leaves, then a pairwise tree of adds (an odd element passes through a level).
+public func treeSum(leaves: Int) -> Delayed<Int> {
+    var level = (0..<leaves).map { TestTasks.inc.delayed($0) }
+    while level.count > 1 {
+        level = stride(from: 0, to: level.count, by: 2).map {
+            $0 + 1 < level.count ? TestTasks.add.delayed(level[$0], level[$0 + 1]) : level[$0]
+        }
+    }
+    return level[0]
+}
