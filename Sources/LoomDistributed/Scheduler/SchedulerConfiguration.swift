@@ -8,6 +8,12 @@ public struct SchedulerConfiguration: Sendable, Hashable {
     /// least 1); tasks without dependencies then wait on the scheduler. `.infinity` turns this
     /// queueing off, so every ready task goes to a worker at once.
     public var workerSaturation: Double = 1.1
+    /// Root tasks keep flowing to a worker past its saturation slots until it holds at least this
+    /// many seconds of expected work per thread (at most `maximumSlotMultiple` times its slots),
+    /// so tiny tasks keep enough in flight to hide the round trip. Unknown or slow functions
+    /// reach it at once, and queueing behaves exactly as Dask's.
+    public var minimumQueuedWork: Double = 0.002
+    public var maximumSlotMultiple: Int = 64
     /// A task errs with a `KilledWorker` failure once this many workers died while running it.
     public var allowedFailures: Int = 3
     /// Seconds assumed for a function that has never finished yet (Dask: 0.5 s).

@@ -55,13 +55,22 @@ extension SchedulerState {
         }
     }
 
+    /// Saturated for root tasks: Dask's slots are taken and enough expected work waits per thread
+    /// to cover a round trip, or the hard cap of slots is reached.
+    func isSaturated(_ worker: WorkerRecord) -> Bool {
+        guard worker.isSaturated else { return false }
+        let enoughWork = worker.occupancy / Double(max(1, worker.nthreads)) >= configuration.minimumQueuedWork
+        let capped = worker.slots == Int.max || worker.processing.count >= worker.slots.multipliedReportingOverflow(by: configuration.maximumSlotMultiple).partialValue
+        return enoughWork || capped
+    }
+
     /// The running, unsaturated worker where a root task would start soonest.
     func leastBusyUnsaturatedWorker() -> WorkerSlot? {
         var best: WorkerSlot = -1
         var bestScore = Double.infinity, bestProcessing = Int.max
         for worker in activeWorkers {
             let index = Int(worker)
-            guard !workers[index].paused, !workers[index].isSaturated else { continue }
+            guard !workers[index].paused, !isSaturated(workers[index]) else { continue }
             let score = workers[index].occupancy / Double(workers[index].nthreads)
             let processing = workers[index].processing.count
             if isBetter(score, processing, workers[index].id, than: bestScore, bestProcessing, best) {
