@@ -30,6 +30,8 @@ import statistics
 import sys
 import time
 
+import peer_main  # bench/peers/peer_main.py, beside this script
+
 
 def inc(i):
     return i + 1
@@ -202,14 +204,7 @@ WORKLOADS = {
 
 
 def main(argv):
-    args = [a for a in argv if a != "--quick"]
-    quick = "--quick" in argv
-    if len(args) != 1 or args[0] not in WORKLOADS:
-        sys.stderr.write(f"usage: dask_bench.py {{{'|'.join(WORKLOADS)}}} [--quick]\n")
-        return 2
-    fn, n_full, n_quick = WORKLOADS[args[0]]
-    fn(n_quick if quick else n_full)
-    return 0
+    return peer_main.run(WORKLOADS, "dask_bench.py", argv)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,8 @@ os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 
 import ray  # noqa: E402  (after the environment above; imported untimed)
 
+import peer_main  # bench/peers/peer_main.py, beside this script
+
 CPUS = 2
 
 
@@ -164,14 +166,7 @@ WORKLOADS = {
 
 
 def main(argv):
-    args = [a for a in argv if a != "--quick"]
-    quick = "--quick" in argv
-    if len(args) != 1 or args[0] not in WORKLOADS:
-        sys.stderr.write(f"usage: ray_bench.py {{{'|'.join(WORKLOADS)}}} [--quick]\n")
-        return 2
-    fn, n_full, n_quick = WORKLOADS[args[0]]
-    fn(n_quick if quick else n_full)
-    return 0
+    return peer_main.run(WORKLOADS, "ray_bench.py", argv)
 
 
 if __name__ == "__main__":
