@@ -37,7 +37,7 @@ let package = Package(
         .target(
             name: "Loom",
             dependencies: [
-                "LoomCore", "LoomLocal", "LoomDistributed", "CLoomSystem",
+                "LoomCore", "LoomLocal", "LoomDistributed",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,7 +1,6 @@
 @_exported import LoomCore
 @_exported import LoomDistributed
 @_exported import LoomLocal
-import CLoomSystem
 import Foundation
 import NIOCore
 import NIOPosix

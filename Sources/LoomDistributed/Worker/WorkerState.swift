@@ -46,8 +46,6 @@ struct WorkerState {
         self.maximumTransfers = max(1, maximumTransfers)
     }
 
-    var processing: Int { tasks.count }
-
     mutating func compute(_ request: ComputeRequest) -> [Effect] {
         let task = request.task
         guard tasks[task.key] == nil else { return [] }  // already on its way

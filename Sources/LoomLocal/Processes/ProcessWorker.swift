@@ -1,4 +1,3 @@
-import CLoomSystem
 import Foundation
 import LoomCore
 

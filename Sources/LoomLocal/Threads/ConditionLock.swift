@@ -28,15 +28,6 @@ package final class ConditionLock: @unchecked Sendable {
     /// Sleeps until signalled; the lock must be held and is held again on return.
     package func wait() { pthread_cond_wait(condition, mutex) }
 
-    /// Like `wait`, but returns after `seconds` at the latest.
-    package func wait(seconds: Double) {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        let nanoseconds = Int(now.tv_nsec) + Int(seconds * 1e9)
-        var deadline = timespec(tv_sec: now.tv_sec + nanoseconds / 1_000_000_000, tv_nsec: nanoseconds % 1_000_000_000)
-        pthread_cond_timedwait(condition, mutex, &deadline)
-    }
-
     package func broadcast() { pthread_cond_broadcast(condition) }
 
     package func withLock<T>(_ body: () throws -> T) rethrows -> T {
