@@ -27,6 +27,10 @@ let sampleMessages: [Message] = [
     .taskFinished(key: "a", run: 4, nbytes: 9, seconds: 0.25), .taskFailed(key: "a", run: -1, message: "boom"), .stealResponse(key: "a", run: 4, accepted: true),
     .getData(request: 3, keys: ["a", "b"]),
     .data(request: 3, values: ["a": Array(repeating: 7, count: 1000), "b": []], missing: ["c"]),
+    .scattered([ScatteredValue(key: "scatter-1", nbytes: 8, holders: ["tcp://x:1", "tcp://y:2"])]),
+    .putData(request: 9, values: ["scatter-1": [1, 2, 3]]), .dataStored(request: 9),
+    .runFunction(request: 10, function: "inc", arguments: [[4], []]),
+    .runResult(request: 10, value: [5], error: nil), .runResult(request: 11, value: [], error: "boom ü"),
 ]
 
 @Suite struct WireTests {

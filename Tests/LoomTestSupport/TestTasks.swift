@@ -32,12 +32,13 @@ public enum TestTasks {
     public static let pattern = TaskFunction("pattern") { (count: Int) -> [UInt8] in
         (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
     }
+    public static let byteAt = TaskFunction("byte-at") { (bytes: [UInt8], index: Int) -> UInt8 in bytes[index] }
     public static let checksum = TaskFunction("checksum") { (bytes: [UInt8]) -> UInt64 in
         bytes.reduce(0) { $0 &* 31 &+ UInt64($1) }
     }
 
     public static let all: [any TaskFunctionRepresentable] = [
-        inc, add, sum, scale, fail, dieHard, processID, workerProcessID, sleepThenEcho, reportThenSleep, describePoint, pattern, checksum,
+        inc, add, sum, scale, fail, dieHard, processID, workerProcessID, sleepThenEcho, reportThenSleep, describePoint, pattern, byteAt, checksum,
     ]
 
     /// The `loom-test-worker` executable, built beside the test bundle.

@@ -20,15 +20,15 @@ public final class Client: Sendable {
     private let session: Task<Void, Never>
     private let releases: AsyncStream<String>.Continuation
     /// Connections to the workers results are fetched from.
-    private let workers: PeerPool
+    let peers: PeerPool
     let name: String
 
     public init(address: Address) async throws {
         schedulerAddress = address
         let name = "client-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
         self.name = name
-        let workers = PeerPool(name: name)
-        self.workers = workers
+        let peers = PeerPool(name: name)
+        self.peers = peers
         let channel = try await Transport.connect(to: address)
         let (releaseStream, releases) = AsyncStream.makeStream(of: String.self)
         self.releases = releases
@@ -47,7 +47,7 @@ public final class Client: Sendable {
                     announce.yield(.success(connection))
                     let remaining = Handoff(batches)
                     await withDiscardingTaskGroup { group in
-                        group.addTask { await workers.run() }
+                        group.addTask { await peers.run() }
                         group.addTask {
                             var batches = remaining.value
                             do {
@@ -59,7 +59,7 @@ public final class Client: Sendable {
                             releases.finish()
                         }
                         for await key in releaseStream { await connection.release([key]) }
-                        workers.close()
+                        peers.close()
                         group.cancelAll()
                     }
                 }
@@ -106,11 +106,15 @@ public final class Client: Sendable {
 
     /// Runs `function` on the cluster: `let total = try await client.submit(Tasks.add, a, 5)`.
     /// Arguments are values, `Delayed` calls or other futures.
+    /// `key` names the task (a unique one is made otherwise); `workers` restricts it to workers
+    /// by name or address; `resources` are abstract amounts it holds while it runs.
     public func submit<each Argument, Result, each Input: TaskArgument>(
-        _ function: TaskFunction<repeat each Argument, Result>, _ arguments: repeat each Input,
+        _ function: TaskFunction<repeat each Argument, Result>, _ arguments: repeat each Input, key: String? = nil,
         priority: Int = 0, retries: Int = 0, workers: [String] = [], resources: [String: Double] = [:]
     ) async throws -> Future<Result> where repeat (each Input).Resolved == each Argument {
-        try await persist(function.delayed(repeat each arguments), priority: priority, retries: retries, workers: workers, resources: resources)
+        var call = function.delayed(repeat each arguments)
+        if let key { call = call.named(Key(key)) }
+        return try await persist(call, priority: priority, retries: retries, workers: workers, resources: resources)
     }
 
     /// One task per value, submitted together: Dask's `client.map`.
@@ -149,8 +153,8 @@ public final class Client: Sendable {
         }
         return try await withThrowingTaskGroup(of: [String: [UInt8]].self) { group in
             for (worker, keys) in byWorker {
-                group.addTask { [workers] in
-                    let (values, missing) = try await workers.fetch(keys, from: worker)
+                group.addTask { [peers] in
+                    let (values, missing) = try await peers.fetch(keys, from: worker)
                     if let lost = missing.first {
                         throw LoomError(.workerDied, "worker \(worker) no longer holds '\(lost)'", key: Key(lost))
                     }

@@ -29,12 +29,27 @@ actor ClientConnection {
     }
 
     func submit(_ tasks: [WireTask], wanted: [String], functions: [String: String]) async throws {
+        try await send(.updateGraph(tasks: tasks, wanted: wanted, functions: functions), wanting: wanted)
+    }
+
+    /// Tells the scheduler about values this client placed on workers; it wants each once.
+    func scattered(_ values: [ScatteredValue]) async throws {
+        try await send(.scattered(values), wanting: values.map(\.key))
+    }
+
+    /// Cancels the keys (and the dependents of them this client wants); the scheduler answers
+    /// `keyCancelled` for each.
+    func cancel(_ keys: [String]) async throws {
+        try await send(.cancelKeys(keys), wanting: [])
+    }
+
+    private func send(_ message: Message, wanting wanted: [String]) async throws {
         if let closedReason { throw LoomError(.workerDied, "the client is disconnected: \(closedReason)") }
         for key in wanted {
             references[key, default: 0] += 1
             if statuses[key] == nil { statuses[key] = .pending }
         }
-        try await scheduler.send([.updateGraph(tasks: tasks, wanted: wanted, functions: functions)])
+        try await scheduler.send([message])
     }
 
     /// Waits until the key is in memory, erred, cancelled or lost; a cancelled caller gets
@@ -60,6 +75,14 @@ actor ClientConnection {
     }
 
     func currentStatus(of key: String) -> Status? { statuses[key] }
+
+    /// The keys among `keys` that are no longer pending.
+    func settled(_ keys: [String]) -> Set<String> {
+        Set(keys.filter { key in
+            guard let status = statuses[key] else { return closedReason != nil }
+            return !status.isPending
+        })
+    }
 
     func release(_ keys: [String]) async {
         var released: [String] = []

@@ -33,6 +33,19 @@ public final class Future<Value: Codable & Sendable>: TaskArgument, Sendable {
         }
     }
 
+    /// Why the computation failed, without waiting: `nil` while pending or once finished.
+    public var error: LoomError? {
+        get async {
+            switch await client.connection.currentStatus(of: key.description) {
+            case .pending, .memory, nil: nil
+            case let status?: error(for: status)
+            }
+        }
+    }
+
+    /// Stops computing this future (see `Client.cancel`).
+    public func cancel() async throws { try await client.cancel([self]) }
+
     /// Waits for the result and fetches it from the worker holding it. A failed task throws a
     /// `LoomError` naming the task's key, its function and the original message.
     public func result() async throws -> Value {

@@ -16,6 +16,8 @@ public enum Message: Equatable, Sendable {
     case cancelKeys([String])
     case whoHas(request: UInt64, keys: [String])
     case schedulerInfoRequest(request: UInt64)
+    /// Values the client put on workers itself (`scatter`); it wants each once.
+    case scattered([ScatteredValue])
 
     // Scheduler → client.
     case keyInMemory(key: String, nbytes: UInt64, holders: [String])
@@ -39,6 +41,36 @@ public enum Message: Equatable, Sendable {
     // Anyone → worker, and the worker's answer: data moves peer to peer.
     case getData(request: UInt64, keys: [String])
     case data(request: UInt64, values: [String: [UInt8]], missing: [String])
+
+    // Client → worker, and the worker's answers.
+    /// Keep these values until the scheduler frees them (`scatter`); answered by `dataStored`.
+    case putData(request: UInt64, values: [String: [UInt8]])
+    case dataStored(request: UInt64)
+    /// Call a registered function now, outside the task threads (`Client.run`).
+    case runFunction(request: UInt64, function: String, arguments: [[UInt8]])
+    /// `error` is nil when the call returned `value`.
+    case runResult(request: UInt64, value: [UInt8], error: String?)
+
+    /// The request id of a reply a peer matches to its request, if this is one.
+    var replyRequest: UInt64? {
+        switch self {
+        case .data(let request, _, _), .dataStored(let request), .runResult(let request, _, _): request
+        default: nil
+        }
+    }
+}
+
+/// A value placed on workers by a client.
+public struct ScatteredValue: Equatable, Sendable {
+    public var key: String
+    public var nbytes: UInt64
+    /// Addresses of the workers holding it.
+    public var holders: [String]
+    public init(key: String, nbytes: UInt64, holders: [String]) {
+        self.key = key
+        self.nbytes = nbytes
+        self.holders = holders
+    }
 }
 
 /// Who is connecting, and what it can run.

@@ -52,6 +52,10 @@ extension Wire {
             case .cancelKeys: return .cancelKeys(try strings())
             case .whoHas: return .whoHas(request: try reader.readVarUInt(), keys: try strings())
             case .schedulerInfoRequest: return .schedulerInfoRequest(request: try reader.readVarUInt())
+            case .scattered:
+                return .scattered(try (0..<Self.count(&reader)).map { _ in
+                    ScatteredValue(key: try reader.readString(), nbytes: try reader.readVarUInt(), holders: try strings())
+                })
             case .keyInMemory:
                 return .keyInMemory(key: try reader.readString(), nbytes: try reader.readVarUInt(), holders: try strings())
             case .taskErred:
@@ -80,10 +84,19 @@ extension Wire {
                 return .stealResponse(key: try reader.readString(), run: try reader.readVarInt(), accepted: try reader.readUInt8() != 0)
             case .getData: return .getData(request: try reader.readVarUInt(), keys: try strings())
             case .data:
+                return .data(request: try reader.readVarUInt(), values: try valueMap(), missing: try strings())
+            case .putData: return .putData(request: try reader.readVarUInt(), values: try valueMap())
+            case .dataStored: return .dataStored(request: try reader.readVarUInt())
+            case .runFunction:
+                return .runFunction(
+                    request: try reader.readVarUInt(), function: try reader.readString(),
+                    arguments: try (0..<Self.count(&reader)).map { _ in Array(try attachment()) })
+            case .runResult:
                 let request = try reader.readVarUInt()
-                var values: [String: [UInt8]] = [:]
-                for _ in 0..<(try Self.count(&reader)) { values[try reader.readString()] = Array(try attachment()) }
-                return .data(request: request, values: values, missing: try strings())
+                let value = Array(try attachment())
+                let failed = try reader.readUInt8()
+                guard failed <= 1 else { throw CodecError(.invalidValue, "run result flag \(failed) is neither 0 nor 1", offset: reader.offset - 1) }
+                return .runResult(request: request, value: value, error: failed == 1 ? try reader.readString() : nil)
             }
         }
 
@@ -101,6 +114,12 @@ extension Wire {
                 throw CodecError(.invalidValue, "attachment \(index) does not exist (\(attachments.count) attached)", offset: reader.offset)
             }
             return attachments[Int(index)]
+        }
+
+        private mutating func valueMap() throws -> [String: [UInt8]] {
+            var values: [String: [UInt8]] = [:]
+            for _ in 0..<(try Self.count(&reader)) { values[try reader.readString()] = Array(try attachment()) }
+            return values
         }
 
         private mutating func strings() throws -> [String] {

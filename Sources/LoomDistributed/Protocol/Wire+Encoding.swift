@@ -43,6 +43,14 @@ extension Wire {
             case .schedulerInfoRequest(let request):
                 kind(.schedulerInfoRequest)
                 header.writeVarUInt(request)
+            case .scattered(let values):
+                kind(.scattered)
+                header.writeVarUInt(UInt64(values.count))
+                for value in values {
+                    header.writeString(value.key)
+                    header.writeVarUInt(value.nbytes)
+                    write(value.holders)
+                }
             case .keyInMemory(let key, let nbytes, let holders):
                 kind(.keyInMemory)
                 header.writeString(key)
@@ -111,12 +119,27 @@ extension Wire {
             case .data(let request, let values, let missing):
                 kind(.data)
                 header.writeVarUInt(request)
-                header.writeVarUInt(UInt64(values.count))
-                for (key, value) in values.sorted(by: { $0.key < $1.key }) {
-                    header.writeString(key)
-                    attach(value)
-                }
+                write(values)
                 write(missing)
+            case .putData(let request, let values):
+                kind(.putData)
+                header.writeVarUInt(request)
+                write(values)
+            case .dataStored(let request):
+                kind(.dataStored)
+                header.writeVarUInt(request)
+            case .runFunction(let request, let function, let arguments):
+                kind(.runFunction)
+                header.writeVarUInt(request)
+                header.writeString(function)
+                header.writeVarUInt(UInt64(arguments.count))
+                for argument in arguments { attach(argument) }
+            case .runResult(let request, let value, let error):
+                kind(.runResult)
+                header.writeVarUInt(request)
+                attach(value)
+                header.writeUInt8(error == nil ? 0 : 1)
+                if let error { header.writeString(error) }
             }
         }
 
@@ -125,6 +148,14 @@ extension Wire {
         private mutating func attach(_ bytes: [UInt8]) {
             header.writeVarUInt(UInt64(attachments.count))
             attachments.append(bytes)
+        }
+
+        private mutating func write(_ values: [String: [UInt8]]) {
+            header.writeVarUInt(UInt64(values.count))
+            for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+                header.writeString(key)
+                attach(value)
+            }
         }
 
         private mutating func write(_ strings: [String]) {

@@ -69,10 +69,10 @@ public enum Wire {
     /// Message kinds on the wire; numbers are part of the protocol and never reused.
     enum Kind: UInt8 {
         case hello = 1, welcome, refused
-        case updateGraph = 10, releaseKeys, cancelKeys, whoHas, schedulerInfoRequest
+        case updateGraph = 10, releaseKeys, cancelKeys, whoHas, schedulerInfoRequest, scattered
         case keyInMemory = 20, taskErred, keyCancelled, graphRejected, whoHasReply, schedulerInfo
         case compute = 30, freeKeys, steal
         case taskFinished = 40, taskFailed, stealResponse
-        case getData = 50, data
+        case getData = 50, data, putData, dataStored, runFunction, runResult
     }
 }

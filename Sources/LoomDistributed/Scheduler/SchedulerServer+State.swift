@@ -66,6 +66,12 @@ extension SchedulerServer {
                 core.handle(.updateGraph(client: ClientID(connection), tasks: submissions, wants: wanted), into: &effects)
             case (.client, .releaseKeys(let keys)):
                 core.handle(.releaseKeys(client: ClientID(connection), keys: keys), into: &effects)
+            case (.client, .scattered(let values)):
+                let workersByAddress = Dictionary(workerAddresses.map { ($1, $0) }) { first, _ in first }
+                let keys = values.map { value in
+                    ScatteredKey(key: value.key, nbytes: Int(clamping: value.nbytes), holders: value.holders.compactMap { workersByAddress[$0] })
+                }
+                core.handle(.scatter(client: ClientID(connection), keys: keys), into: &effects)
             case (.client, .cancelKeys(let keys)):
                 core.handle(.cancelKeys(client: ClientID(connection), keys: keys), into: &effects)
             case (.client, .schedulerInfoRequest(let request)):

@@ -21,6 +21,15 @@ final class PeerPool: Sendable {
 
     /// The values of `keys` held by the worker at `address`, and the keys it does not hold.
     func fetch(_ keys: [String], from address: String) async throws -> (values: [String: [UInt8]], missing: [String]) {
+        guard case .data(_, let values, let missing) = try await request({ .getData(request: $0, keys: keys) }, to: address) else {
+            throw TransportError("\(address) answered a data request with something else")
+        }
+        return (values, missing)
+    }
+
+    /// Sends the request `make` builds with a fresh id to the worker at `address` and waits for
+    /// its reply (`data`, `dataStored` or `runResult` with the same id).
+    func request(_ make: @Sendable (UInt64) -> Message, to address: String) async throws -> Message {
         let link = links.withLock { links in
             if let link = links[address] { return link }
             let link = Link(address: address)
@@ -28,7 +37,7 @@ final class PeerPool: Sendable {
             open.yield(link)
             return link
         }
-        return try await link.request(keys)
+        return try await link.request(make)
     }
 
     /// Hosts the connections until cancelled.
@@ -48,16 +57,16 @@ final class PeerPool: Sendable {
     /// One worker connection: a queue of requests going out, a table of requests waiting.
     final class Link: Sendable {
         let address: String
-        private let outgoing: AsyncStream<(UInt64, [String])>
-        private let send: AsyncStream<(UInt64, [String])>.Continuation
-        private let waiting = Mutex<(next: UInt64, byID: [UInt64: CheckedContinuation<([String: [UInt8]], [String]), any Error>], failure: (any Error)?)>((1, [:], nil))
+        private let outgoing: AsyncStream<Message>
+        private let send: AsyncStream<Message>.Continuation
+        private let waiting = Mutex<(next: UInt64, byID: [UInt64: CheckedContinuation<Message, any Error>], failure: (any Error)?)>((1, [:], nil))
 
         init(address: String) {
             self.address = address
             (outgoing, send) = AsyncStream.makeStream()
         }
 
-        func request(_ keys: [String]) async throws -> ([String: [UInt8]], [String]) {
+        func request(_ make: (UInt64) -> Message) async throws -> Message {
             try await withCheckedThrowingContinuation { continuation in
                 let id: UInt64? = waiting.withLock { state in
                     if let failure = state.failure {
@@ -69,7 +78,7 @@ final class PeerPool: Sendable {
                     state.byID[id] = continuation
                     return id
                 }
-                if let id { send.yield((id, keys)) }
+                if let id { send.yield(make(id)) }
             }
         }
 
@@ -80,11 +89,12 @@ final class PeerPool: Sendable {
                     try await outbound.send([.hello(Hello(role: .peer, name: name))])
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask {
-                            for await (id, keys) in self.outgoing { try await outbound.send([.getData(request: id, keys: keys)]) }
+                            for await request in self.outgoing { try await outbound.send([request]) }
                         }
                         for try await batch in MessageBatches(frames: inbound) {
-                            for case .data(let id, let values, let missing) in batch {
-                                waiting.withLock { $0.byID.removeValue(forKey: id) }?.resume(returning: (values, missing))
+                            for reply in batch {
+                                guard let id = reply.replyRequest else { continue }
+                                waiting.withLock { $0.byID.removeValue(forKey: id) }?.resume(returning: reply)
                             }
                         }
                         group.cancelAll()

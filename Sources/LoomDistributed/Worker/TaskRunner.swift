@@ -46,24 +46,32 @@ final class TaskRunner: Sendable {
         continuation.finish()
     }
 
+    /// Calls `function` once on a thread of its own, beside the task threads (`Client.run`).
+    func call(_ function: String, arguments: [[UInt8]]) async -> Result<[UInt8], TaskRunFailure> {
+        await withCheckedContinuation { continuation in
+            _ = DedicatedThread(name: "loom-run") { [registry] in
+                continuation.resume(returning: Self.call(function, arguments: arguments, registry: registry))
+            }
+        }
+    }
+
     private static func run(_ task: WireTask, arguments: [[UInt8]], registry: TaskRegistry) -> Outcome {
         let started = ContinuousClock.now
-        func elapsed() -> Double { (ContinuousClock.now - started) / .seconds(1) }
-        guard let function = registry.function(named: task.function) else {
-            return Outcome(
-                key: task.key,
-                result: .failure(TaskRunFailure(message: "function '\(task.function)' is not registered in this worker; call Loom.bootstrap(registering:) with it")),
-                seconds: 0)
+        let result = call(task.function, arguments: arguments, registry: registry)
+        return Outcome(key: task.key, result: result, seconds: (ContinuousClock.now - started) / .seconds(1))
+    }
+
+    private static func call(_ name: String, arguments: [[UInt8]], registry: TaskRegistry) -> Result<[UInt8], TaskRunFailure> {
+        guard let function = registry.function(named: name) else {
+            return .failure(TaskRunFailure(message: "function '\(name)' is not registered in this worker; call Loom.bootstrap(registering:) with it"))
         }
         do {
-            let value = try withSlices(arguments) { slices in
+            return .success(try withSlices(arguments) { slices in
                 var encoded = EncodedArguments(slices, function: function.name)
                 return try function.callEncoded(&encoded)
-            }
-            return Outcome(key: task.key, result: .success(value), seconds: elapsed())
+            })
         } catch {
-            let message = (error as? LoomError)?.message ?? String(describing: error)
-            return Outcome(key: task.key, result: .failure(TaskRunFailure(message: message)), seconds: elapsed())
+            return .failure(TaskRunFailure(message: (error as? LoomError)?.message ?? String(describing: error)))
         }
     }
 

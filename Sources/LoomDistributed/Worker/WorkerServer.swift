@@ -143,7 +143,8 @@ public actor WorkerServer {
         }
     }
 
-    /// Answers `getData` from peers and clients; a connection that sends garbage is closed.
+    /// Answers peers and clients: `getData`, `putData` and `runFunction`; a connection that sends
+    /// garbage is closed.
     private func servePeers(_ listener: NIOAsyncChannel<FrameChannel, Never>) async throws {
         try await listener.executeThenClose { connections in
             try await withThrowingDiscardingTaskGroup { group in
@@ -151,13 +152,20 @@ public actor WorkerServer {
                     group.addTask {
                         do {
                             try await connection.executeThenClose { inbound, outbound in
-                                for try await batch in MessageBatches(frames: inbound) {
-                                    var replies: [Message] = []
-                                    for case .getData(let request, let keys) in batch {
-                                        let (values, missing) = await self.state.values(for: keys)
-                                        replies.append(.data(request: request, values: values, missing: missing))
+                                try await withThrowingDiscardingTaskGroup { calls in
+                                    for try await batch in MessageBatches(frames: inbound) {
+                                        let (replies, functionCalls) = await self.answer(batch)
+                                        if !replies.isEmpty { try await outbound.send(replies) }
+                                        for (request, function, arguments) in functionCalls {
+                                            calls.addTask {
+                                                let reply: Message = switch await self.runner.call(function, arguments: arguments) {
+                                                case .success(let value): .runResult(request: request, value: value, error: nil)
+                                                case .failure(let failure): .runResult(request: request, value: [], error: failure.message)
+                                                }
+                                                try await outbound.send([reply])
+                                            }
+                                        }
                                     }
-                                    if !replies.isEmpty { try await outbound.send(replies) }
                                 }
                             }
                         } catch {
@@ -167,5 +175,29 @@ public actor WorkerServer {
                 }
             }
         }
+    }
+
+    /// The immediate replies to a batch from a peer or client, and the function calls it asks
+    /// for, which take their time and are answered when they return.
+    private func answer(_ batch: [Message]) -> (replies: [Message], calls: [(UInt64, String, [[UInt8]])]) {
+        var replies: [Message] = []
+        var calls: [(UInt64, String, [[UInt8]])] = []
+        for message in batch {
+            switch message {
+            case .getData(let request, let keys):
+                let (values, missing) = state.values(for: keys)
+                replies.append(.data(request: request, values: values, missing: missing))
+            case .putData(let request, let values):
+                perform(state.store(values))
+                replies.append(.dataStored(request: request))
+            case .runFunction(let request, let function, let arguments):
+                calls.append((request, function, arguments))
+            case .hello:
+                break  // a peer introducing itself
+            default:
+                logger.info("ignored an unexpected message from a peer")
+            }
+        }
+        return (replies, calls)
     }
 }

@@ -155,6 +155,21 @@ struct WorkerState {
         return [.tellScheduler(.stealResponse(key: key, run: run, accepted: true))]
     }
 
+    /// Values a client placed here (`scatter`): kept until the scheduler frees them, like results.
+    mutating func store(_ values: [String: [UInt8]]) -> [Effect] {
+        for (key, value) in values {
+            data[key] = value
+            borrowed.remove(key)
+            sources[key] = nil
+            // A task here may have been waiting to fetch exactly this value.
+            for waiter in waiters.removeValue(forKey: key) ?? [] {
+                tasks[waiter]?.missing.remove(key)
+                if let task = tasks[waiter], task.missing.isEmpty { enqueue(task.request) }
+            }
+        }
+        return startTasks()
+    }
+
     /// Values a peer or client asked for, and the keys this worker does not have.
     func values(for keys: [String]) -> (values: [String: [UInt8]], missing: [String]) {
         var values: [String: [UInt8]] = [:]

@@ -1,0 +1,36 @@
+import LoomCore
+
+extension Client {
+    /// Calls `function` once on every worker (or on those named in `workers`), right away and
+    /// beside the tasks they run, like Dask's `client.run`; returns each worker's answer by its
+    /// address. A call that throws on any worker throws, naming the worker and the message.
+    public func run<each Argument: Codable & Sendable, Result: Codable & Sendable>(
+        _ function: TaskFunction<repeat each Argument, Result>, _ arguments: repeat each Argument, workers: [String] = []
+    ) async throws -> [String: Result] {
+        var encoded: [[UInt8]] = []
+        for argument in repeat each arguments { encoded.append(try ValueCodec.encode(argument)) }
+        let targets = try await schedulerInfo()
+            .filter { workers.isEmpty || workers.contains($0.name) || workers.contains($0.address) }
+            .map(\.address)
+        let name = function.name
+        return try await withThrowingTaskGroup(of: (String, Result).self) { group in
+            for worker in targets {
+                group.addTask { [peers, encoded] in
+                    let reply = try await peers.request({ .runFunction(request: $0, function: name, arguments: encoded) }, to: worker)
+                    guard case .runResult(_, let value, let error) = reply else {
+                        throw TransportError("worker \(worker) answered a function call with something else")
+                    }
+                    if let error { throw LoomError(.taskFailed, "on worker \(worker): \(error)", function: name) }
+                    do {
+                        return (worker, try ValueCodec.decode(Result.self, from: value))
+                    } catch {
+                        throw LoomError(.typeMismatch, "worker \(worker) returned something that does not decode as \(Result.self): \(error)", function: name)
+                    }
+                }
+            }
+            var answers: [String: Result] = [:]
+            for try await (worker, answer) in group { answers[worker] = answer }
+            return answers
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import LoomCore
+
+/// When `Client.wait` returns: once every future is done, or once any one is.
+public enum WaitCondition: Sendable {
+    case allCompleted
+    case firstCompleted
+}
+
+// Waiting for many futures at once, cancelling them: Dask's `wait`, `as_completed`, `cancel`.
+// A future is done once it is finished, erred, cancelled or lost.
+extension Client {
+    /// Waits until the futures are done (or, with `.firstCompleted`, until one is) and splits
+    /// them into done and not done. Throws a `.timeout` error naming how many are not done if
+    /// `timeout` passes first.
+    @discardableResult
+    public func wait<Value>(
+        _ futures: [Future<Value>], timeout: Duration? = nil, returnWhen condition: WaitCondition = .allCompleted
+    ) async throws -> (done: [Future<Value>], notDone: [Future<Value>]) {
+        let connection = connection
+        let keys = futures.map(\.key.description)
+        let completed = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                switch condition {
+                case .allCompleted:
+                    for key in keys { _ = await connection.status(of: key) }
+                case .firstCompleted:
+                    await withTaskGroup(of: Void.self) { any in
+                        for key in keys { any.addTask { _ = await connection.status(of: key) } }
+                        await any.next()
+                        any.cancelAll()
+                    }
+                }
+                return !Task.isCancelled
+            }
+            if let timeout {
+                group.addTask {
+                    try? await Task.sleep(for: timeout)
+                    return false
+                }
+            }
+            let first = await group.next() ?? true
+            group.cancelAll()
+            return first
+        }
+        let settled = await connection.settled(keys)
+        let done = futures.filter { settled.contains($0.key.description) }
+        let notDone = futures.filter { !settled.contains($0.key.description) }
+        let enough = condition == .allCompleted ? notDone.isEmpty : (!done.isEmpty || futures.isEmpty)
+        if !completed && !enough, let timeout {
+            throw LoomError(.timeout, "\(notDone.count) of \(futures.count) futures were not done after \(timeout)", key: notDone.first?.key)
+        }
+        return (done, notDone)
+    }
+
+    /// The futures in the order they finish (or err, or are cancelled), like Dask's
+    /// `as_completed`: `for await future in client.asCompleted(futures) { … }`.
+    public func asCompleted<Value>(_ futures: [Future<Value>]) -> AsyncStream<Future<Value>> {
+        let connection = connection
+        return AsyncStream { continuation in
+            let producer = Task {
+                await withTaskGroup(of: Future<Value>?.self) { group in
+                    for future in futures {
+                        group.addTask { (await connection.status(of: future.key.description)).isPending ? nil : future }
+                    }
+                    for await future in group {
+                        if let future { continuation.yield(future) }
+                    }
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in producer.cancel() }
+        }
+    }
+
+    /// Stops computing the futures' keys and what this client wants that depends on them; their
+    /// `result()` then throws a `.cancelled` error. Other clients' interest keeps shared work alive.
+    public func cancel<Value>(_ futures: [Future<Value>]) async throws {
+        try await connection.cancel(futures.map(\.key.description))
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Loom
+import LoomTestSupport
+import Testing
+
+/// The client calls beyond submit and gather — scatter, cancel, wait, asCompleted, run — on a
+/// cluster of real worker processes.
+@Suite(.serialized) struct ClientAPITests {
+    @Test func scatteredHundredMegabytesFeedTasksAndGatherIntact() async throws {
+        try await withCluster { _, client in
+            // A 251-byte cycle (prime, so no page or chunk boundary lines up with it), built with memcpy.
+            let cycle = (0..<251).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 5) }
+            let bytes = [UInt8](unsafeUninitializedCapacity: 100_000_000) { buffer, count in
+                for start in stride(from: 0, to: buffer.count, by: cycle.count) {
+                    let length = min(cycle.count, buffer.count - start)
+                    cycle.withUnsafeBufferPointer { _ = memcpy(buffer.baseAddress! + start, $0.baseAddress!, length) }
+                }
+                count = buffer.count
+            }
+            let scattered = try await client.scatter(bytes)
+            let probe = try await client.submit(TestTasks.byteAt, scattered, 99_999_999)
+            #expect(try await probe.result() == bytes[99_999_999])
+            let back = try await client.gather([scattered])[0]
+            #expect(back.count == bytes.count && memcmp(back, bytes, bytes.count) == 0, "the buffer came back changed")
+            #expect(try await client.schedulerInfo().map(\.inMemory).reduce(0, +) == 2)
+        }
+    }
+
+    @Test func broadcastPutsAValueOnEveryWorker() async throws {
+        try await withCluster { cluster, client in
+            let ten = try await client.scatter(10, broadcast: true)
+            #expect(try await client.schedulerInfo().map(\.inMemory) == [1, 1])
+            // Each worker adds to its own copy: nothing needs to move.
+            let sums = try await cluster.workerNames.asyncMap { name in try await client.submit(TestTasks.add, ten, 1, workers: [name]) }
+            #expect(try await client.gather(sums) == [11, 11])
+            let spread = try await client.scatter(contentsOf: [1, 2, 3, 4])
+            #expect(try await client.gather(spread) == [1, 2, 3, 4])
+            #expect(try await client.schedulerInfo().map(\.inMemory) == [4, 4], "two each round-robin, plus the broadcast copy and a sum")
+        }
+    }
+
+    @Test func cancelledTasksNeverRunAndSayCancelled() async throws {
+        try await withCluster { _, client in
+            let blockers = [try await client.submit(TestTasks.sleepThenEcho, 1, 1.5), try await client.submit(TestTasks.sleepThenEcho, 2, 1.5)]
+            let marker = FileManager.default.temporaryDirectory.appendingPathComponent("loom-cancel-\(UUID().uuidString)").path
+            let queued = try await client.submit(TestTasks.reportThenSleep, marker, 0.0)
+            let dependent = try await client.submit(TestTasks.add, try await client.submit(TestTasks.inc, 1), 1)
+            try await client.cancel([queued])
+            try await dependent.cancel()
+            try await client.wait([queued, dependent])
+            let error = await #expect(throws: LoomError.self) { try await queued.result() }
+            #expect(error?.code == .cancelled)
+            #expect(await queued.status == .cancelled)
+            #expect(await dependent.error?.code == .cancelled)
+            _ = try await client.gather(blockers)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(!FileManager.default.fileExists(atPath: marker), "the cancelled task ran")
+        }
+    }
+
+    @Test func waitReturnsDoneAndPendingOrTimesOut() async throws {
+        try await withCluster { _, client in
+            let quick = try await client.submit(TestTasks.sleepThenEcho, 1, 0.0)
+            let slow = try await client.submit(TestTasks.sleepThenEcho, 2, 2.0)
+            let first = try await client.wait([quick, slow], returnWhen: .firstCompleted)
+            #expect(first.done.map(\.key) == [quick.key] && first.notDone.map(\.key) == [slow.key])
+            let error = await #expect(throws: LoomError.self) { try await client.wait([quick, slow], timeout: .milliseconds(50)) }
+            #expect(error?.code == .timeout && error?.key == slow.key)
+            let all = try await client.wait([quick, slow])
+            #expect(all.done.count == 2 && all.notDone.isEmpty)
+        }
+    }
+
+    @Test func asCompletedYieldsEachFutureOnceInFinishingOrder() async throws {
+        try await withCluster(threads: 2) { _, client in
+            let slow = try await client.submit(TestTasks.sleepThenEcho, 1, 1.5)
+            let fast = try await client.submit(TestTasks.sleepThenEcho, 2, 0.0)
+            let failing = try await client.submit(TestTasks.fail, 3)
+            var order: [Key] = []
+            for await future in client.asCompleted([slow, fast, failing]) { order.append(future.key) }
+            #expect(Set(order) == [slow.key, fast.key, failing.key] && order.count == 3)
+            #expect(order.last == slow.key)
+            #expect(await failing.error?.message.contains("bad input 3") == true)
+        }
+    }
+
+    @Test func runCallsAFunctionOnEveryWorkerBesideBusyTasks() async throws {
+        try await withCluster { _, client in
+            let busy = [try await client.submit(TestTasks.sleepThenEcho, 1, 3.0), try await client.submit(TestTasks.sleepThenEcho, 2, 3.0)]
+            try await Task.sleep(for: .milliseconds(200))
+            let pids = try await client.run(TestTasks.workerProcessID)
+            #expect(pids.count == 2 && Set(pids.values).count == 2 && !pids.values.contains(getpid()))
+            #expect(await busy[0].status == .pending, "run waited for the busy task threads")
+            let error = await #expect(throws: LoomError.self) { try await client.run(TestTasks.fail, 7) }
+            #expect(error?.message.contains("bad input 7") == true && error?.message.contains("on worker tcp://") == true)
+            let named = try await client.submit(TestTasks.inc, 1, key: "my-inc")
+            #expect(named.key == "my-inc")
+            #expect(try await named.result() == 2)
+        }
+    }
+}
+
+extension Array {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var results: [T] = []
+        for element in self { results.append(try await transform(element)) }
+        return results
+    }
+}
