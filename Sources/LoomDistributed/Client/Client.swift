@@ -18,7 +18,8 @@ public final class Client: Sendable {
     let connection: ClientConnection
     /// Owns the scheduler connection for the client's lifetime; `close()` ends it.
     private let session: Task<Void, Never>
-    private let releases: AsyncStream<String>.Continuation
+    /// Keys whose last future went away, released in batches.
+    private let releases = BatchQueue<String>()
     /// Connections to the workers results are fetched from.
     let peers: PeerPool
     let name: String
@@ -30,8 +31,7 @@ public final class Client: Sendable {
         let peers = PeerPool(name: name)
         self.peers = peers
         let channel = try await Transport.connect(to: address)
-        let (releaseStream, releases) = AsyncStream.makeStream(of: String.self)
-        self.releases = releases
+        let releases = releases
         let (ready, announce) = AsyncStream.makeStream(of: Result<ClientConnection, any Error>.self)
         session = Task {
             do {
@@ -58,7 +58,7 @@ public final class Client: Sendable {
                             }
                             releases.finish()
                         }
-                        for await key in releaseStream { await connection.release([key]) }
+                        for await keys in releases.batches { await connection.release(keys) }
                         peers.close()
                         group.cancelAll()
                     }
@@ -86,7 +86,7 @@ public final class Client: Sendable {
 
     deinit { session.cancel() }
 
-    func releaseLater(_ key: String) { releases.yield(key) }
+    func releaseLater(_ key: String) { releases.post(key) }
 
     /// Submits the graph behind `value` and returns a future for it; the work starts at once.
     public func persist<Value: Codable & Sendable>(_ value: Delayed<Value>, priority: Int = 0, retries: Int = 0,
@@ -132,11 +132,10 @@ public final class Client: Sendable {
     /// The results of `futures`, fetched from the workers in one request per worker.
     public func gather<Value>(_ futures: [Future<Value>]) async throws -> [Value] {
         var holders: [String: [String]] = [:]
-        for future in futures {
-            switch await connection.status(of: future.key.description) {
-            case .memory(let places): holders[future.key.description] = places
-            case let status: throw future.error(for: status)
-            }
+        let statuses = await connection.statuses(of: futures.map(\.key.description))
+        for (future, status) in zip(futures, statuses) {
+            guard case .memory(let places) = status else { throw future.error(for: status) }
+            holders[future.key.description] = places
         }
         let values = try await fetch(holders)
         return try futures.map { future in

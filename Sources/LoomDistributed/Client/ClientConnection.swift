@@ -16,6 +16,9 @@ actor ClientConnection {
     private var statuses: [String: Status] = [:]
     private var waiters: [String: [(id: Int, continuation: CheckedContinuation<Status, Never>)]] = [:]
     private var nextWaiter = 0
+    /// Callers waiting for many keys at once (`gather`): how many of their keys are pending.
+    private var groups: [Int: (remaining: Int, continuation: CheckedContinuation<Void, Never>)] = [:]
+    private var groupsByKey: [String: [Int]] = [:]
     /// How many live futures refer to each key; at zero the scheduler is told to release it.
     private var references: [String: Int] = [:]
     private var requests: [UInt64: CheckedContinuation<Message, any Error>] = [:]
@@ -67,6 +70,30 @@ actor ClientConnection {
         } onCancel: {
             Task { await self.stopWaiting(key, id) }
         }
+    }
+
+    /// Waits until none of the keys is pending (one suspension, however many keys), then
+    /// returns their statuses in order; a cancelled caller gets `.pending` for unsettled keys.
+    func statuses(of keys: [String]) async -> [Status] {
+        let pending = Set(keys.filter { statuses[$0]?.isPending ?? false })
+        if !pending.isEmpty, closedReason == nil {
+            let id = nextWaiter
+            nextWaiter += 1
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    if Task.isCancelled { return continuation.resume() }
+                    groups[id] = (pending.count, continuation)
+                    for key in pending { groupsByKey[key, default: []].append(id) }
+                }
+            } onCancel: {
+                Task { await self.stopWaiting(group: id) }
+            }
+        }
+        return keys.map { key in statuses[key] ?? closedReason.map { .lost($0) } ?? .pending }
+    }
+
+    private func stopWaiting(group id: Int) {
+        groups.removeValue(forKey: id)?.continuation.resume()
     }
 
     private func stopWaiting(_ key: String, _ id: Int) {
@@ -134,6 +161,8 @@ actor ClientConnection {
     func closed(_ reason: String) {
         closedReason = reason
         for key in waiters.keys { settle(key, .lost(reason)) }
+        for (_, group) in groups { group.continuation.resume() }
+        groups = [:]
         for (_, continuation) in requests { continuation.resume(throwing: LoomError(.workerDied, "the scheduler went away: \(reason)")) }
         requests = [:]
     }
@@ -141,6 +170,16 @@ actor ClientConnection {
     private func settle(_ key: String, _ status: Status) {
         if statuses[key] != nil { statuses[key] = status }
         for waiter in waiters.removeValue(forKey: key) ?? [] { waiter.continuation.resume(returning: status) }
+        for id in groupsByKey.removeValue(forKey: key) ?? [] {
+            guard var group = groups[id] else { continue }
+            group.remaining -= 1
+            if group.remaining == 0 {
+                groups[id] = nil
+                group.continuation.resume()
+            } else {
+                groups[id] = group
+            }
+        }
     }
 }
 

@@ -10,13 +10,16 @@ public struct SchedulerOptions: Sendable {
     public var maximumFrame: Int
     /// How often the scheduler looks for work to steal.
     public var stealInterval: Duration
+    /// The least time between two frames to one connection; messages in between go together.
+    public var batchInterval: Duration
 
     public init(host: String = "127.0.0.1", port: Int = 8786, maximumFrame: Int = Wire.defaultMaximumFrame,
-                stealInterval: Duration = .milliseconds(100)) {
+                stealInterval: Duration = .milliseconds(100), batchInterval: Duration = defaultBatchInterval) {
         self.host = host
         self.port = port
         self.maximumFrame = maximumFrame
         self.stealInterval = stealInterval
+        self.batchInterval = batchInterval
     }
 }
 
@@ -84,7 +87,7 @@ public actor SchedulerServer {
                     try await outbound.send([.refused(reason)])
                     return
                 }
-                let outbox = Outbox()
+                let outbox = Outbox(interval: options.batchInterval)
                 outboxes[id] = outbox
                 outbox.post(.welcome(Welcome(scheduler: address?.description ?? "")))
                 joined(id, hello)

@@ -40,6 +40,11 @@ final class TaskRunner: Sendable {
         queue.push(Job(task: task, arguments: arguments))
     }
 
+    /// Takes back a submitted task no thread has started; false if one has.
+    func withdraw(_ key: String) -> Bool {
+        queue.remove { $0.task.key == key }
+    }
+
     /// Lets the threads finish what they run and exit; ends the outcome stream.
     func shutDown() {
         queue.close()
@@ -104,6 +109,15 @@ final class TaskRunner: Sendable {
             lock.withLock {
                 jobs.append(job)
                 lock.broadcast()
+            }
+        }
+
+        /// Removes the first queued job matching `isTarget`; false if none is queued.
+        func remove(where isTarget: (Job) -> Bool) -> Bool {
+            lock.withLock {
+                guard let index = jobs[head...].firstIndex(where: isTarget) else { return false }
+                jobs.remove(at: index)
+                return true
             }
         }
 

@@ -13,10 +13,13 @@ public struct WorkerOptions: Sendable {
     public var host: String
     public var port: Int
     public var resources: [String: Double]
+    /// The least time between two frames to the scheduler; reports in between go together.
+    public var batchInterval: Duration
 
     public init(
         scheduler: Address, name: String? = nil, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-        memoryLimit: UInt64 = 0, host: String = "127.0.0.1", port: Int = 0, resources: [String: Double] = [:]
+        memoryLimit: UInt64 = 0, host: String = "127.0.0.1", port: Int = 0, resources: [String: Double] = [:],
+        batchInterval: Duration = defaultBatchInterval
     ) {
         self.scheduler = scheduler
         self.name = name
@@ -25,6 +28,7 @@ public struct WorkerOptions: Sendable {
         self.host = host
         self.port = port
         self.resources = resources
+        self.batchInterval = batchInterval
     }
 }
 
@@ -37,7 +41,7 @@ public actor WorkerServer {
     private var state: WorkerState
     private let runner: TaskRunner
     /// Reports to the scheduler, coalesced into frames.
-    private let toScheduler = Outbox()
+    private let toScheduler: Outbox
     private let peers: PeerPool
     private let fetches: AsyncStream<(request: Int, peer: String, keys: [String])>
     private let fetchQueue: AsyncStream<(request: Int, peer: String, keys: [String])>.Continuation
@@ -50,6 +54,7 @@ public actor WorkerServer {
         self.options = options
         state = WorkerState(threads: options.threads)
         runner = TaskRunner(threads: options.threads)
+        toScheduler = Outbox(interval: options.batchInterval)
         peers = PeerPool(name: options.name ?? "worker")
         (fetches, fetchQueue) = AsyncStream.makeStream()
     }
@@ -129,6 +134,8 @@ public actor WorkerServer {
             case .tellScheduler(let message): toScheduler.post(message)
             case .execute(let task, let arguments): runner.submit(task, arguments: arguments)
             case .fetch(let request, let peer, let keys): fetchQueue.yield((request, peer, keys))
+            case .withdraw(let key, let run, let forSteal):
+                perform(state.withdrawal(key, run: run, forSteal: forSteal, succeeded: runner.withdraw(key)))
             }
         }
     }

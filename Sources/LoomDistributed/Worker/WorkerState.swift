@@ -6,6 +6,11 @@ import LoomCore
 /// The worker server feeds it events (a task arrived, data came back, a task finished) and
 /// carries out the effects it returns. Data a task fetched from a peer is dropped once no task
 /// here needs it; data this worker computed stays until the scheduler frees it.
+///
+/// Ready tasks are handed to the task threads a few at a time beyond their number (`runAhead`),
+/// so a thread that finishes a tiny task starts the next at once instead of waiting for the
+/// network thread to hear of it — that round trip between threads would cost more than the
+/// task. A handed-out task that has not started can still be withdrawn (for a steal or a free).
 struct WorkerState {
     enum Effect: Equatable {
         case tellScheduler(Message)
@@ -13,21 +18,30 @@ struct WorkerState {
         case fetch(request: Int, peer: String, keys: [String])
         /// Run `task` with its arguments already encoded, in argument order.
         case execute(task: WireTask, arguments: [[UInt8]])
+        /// Take the task back from the threads if none started it; answer with `withdrawal`.
+        case withdraw(key: String, run: Int64, forSteal: Bool)
     }
 
     private struct Task {
         var request: WireTask
         var run: Int64
         var missing: Set<String>
-        var executing = false
+        /// Handed to the task threads (it may not have started yet).
+        var handedOut = false
+        /// The scheduler freed it while handed out: its result is dropped, not reported.
+        var freed = false
     }
 
     let threads: Int
+    /// How many tasks beyond `threads` the task threads may hold queued.
+    let runAhead: Int
     let maximumTransfers: Int
     private(set) var data: [String: [UInt8]] = [:]
     /// Values fetched from peers for local tasks, dropped when no local task needs them.
     private var borrowed: Set<String> = []
     private var tasks: [String: Task] = [:]
+    /// Dependency key → how many local tasks read it (a borrowed value goes when none does).
+    private var localUses: [String: Int] = [:]
     /// Dependency key → keys of local tasks waiting for it.
     private var waiters: [String: Set<String>] = [:]
     /// Dependency key → peers that may hold it, not asked yet, tried in order.
@@ -37,14 +51,18 @@ struct WorkerState {
     private var fetching: Set<String> = []
     private var nextRequest = 1
     private var ready = ReadyQueue()
-    private var executing = 0
+    private var handedOut = 0
     private var sequence: Int64 = 0
     private var generations: [String: Int64] = [:]
 
-    init(threads: Int, maximumTransfers: Int = 16) {
+    init(threads: Int, runAhead: Int? = nil, maximumTransfers: Int = 16) {
         self.threads = max(1, threads)
+        self.runAhead = max(0, runAhead ?? 4 * self.threads)
         self.maximumTransfers = max(1, maximumTransfers)
     }
+
+    /// Tasks known here: waiting for data, ready, or with the task threads.
+    var taskCount: Int { tasks.count }
 
     mutating func compute(_ request: ComputeRequest) -> [Effect] {
         let task = request.task
@@ -56,6 +74,7 @@ struct WorkerState {
         }
         let missing = Set(task.dependencies.filter { data[$0] == nil })
         tasks[task.key] = Task(request: task, run: request.run, missing: missing)
+        for dependency in task.dependencies { localUses[dependency, default: 0] += 1 }
         for dependency in missing {
             waiters[dependency, default: []].insert(task.key)
             if sources[dependency] == nil && !fetching.contains(dependency) {
@@ -108,6 +127,7 @@ struct WorkerState {
         for waiter in waiters.removeValue(forKey: key) ?? [] {
             guard let task = tasks.removeValue(forKey: waiter) else { continue }
             generations[waiter] = nil
+            dropUses(of: task)
             effects.append(.tellScheduler(.taskFailed(key: waiter, run: task.run, message: "dependency \(key) could not be fetched (\(reason))")))
         }
         return effects
@@ -115,44 +135,79 @@ struct WorkerState {
 
     mutating func finished(_ key: String, result: [UInt8], seconds: Double) -> [Effect] {
         guard let task = tasks.removeValue(forKey: key) else { return startTasks() }
-        executing -= 1
+        handedOut -= 1
         generations[key] = nil
+        dropUses(of: task)
+        if task.freed { return startTasks() }
         data[key] = result
         borrowed.remove(key)
-        releaseBorrowed(task.request.dependencies)
         return [.tellScheduler(.taskFinished(key: key, run: task.run, nbytes: UInt64(result.count), seconds: seconds))] + startTasks()
     }
 
     mutating func failed(_ key: String, message: String) -> [Effect] {
         guard let task = tasks.removeValue(forKey: key) else { return startTasks() }
-        executing -= 1
+        handedOut -= 1
         generations[key] = nil
-        releaseBorrowed(task.request.dependencies)
+        dropUses(of: task)
+        if task.freed { return startTasks() }
         return [.tellScheduler(.taskFailed(key: key, run: task.run, message: message))] + startTasks()
     }
 
     /// The scheduler no longer needs these keys here: drop their data and any unstarted task.
     mutating func free(_ keys: [String]) -> [Effect] {
+        var effects: [Effect] = []
         for key in keys {
-            if waiters[key] == nil { data[key] = nil }
-            if let task = tasks[key], !task.executing {
-                tasks[key] = nil
-                generations[key] = nil
-                ready.remove(key)
-                for dependency in task.missing { waiters[dependency]?.remove(key) }
-                releaseBorrowed(task.request.dependencies)
+            if data[key] != nil {
+                // A task here still reading it keeps it, as if fetched.
+                if localUses[key] == nil {
+                    data[key] = nil
+                    borrowed.remove(key)
+                } else {
+                    borrowed.insert(key)
+                }
+            }
+            guard var task = tasks[key] else { continue }
+            if task.handedOut {
+                if !task.freed {
+                    task.freed = true
+                    tasks[key] = task
+                    effects.append(.withdraw(key: key, run: task.run, forSteal: false))
+                }
+            } else {
+                forget(key, task)
             }
         }
-        return startTasks()
+        return effects + startTasks()
     }
 
     /// The scheduler wants a task back to run elsewhere: given up unless it already started.
     mutating func steal(_ key: String, run: Int64) -> [Effect] {
-        guard let task = tasks[key], task.run == run, !task.executing else {
+        guard let task = tasks[key], task.run == run, !task.freed else {
             return [.tellScheduler(.stealResponse(key: key, run: run, accepted: false))]
         }
-        _ = free([key])
-        return [.tellScheduler(.stealResponse(key: key, run: run, accepted: true))]
+        if task.handedOut { return [.withdraw(key: key, run: run, forSteal: true)] }
+        forget(key, task)
+        return [.tellScheduler(.stealResponse(key: key, run: run, accepted: true))] + startTasks()
+    }
+
+    /// The task threads' answer to `withdraw`: `succeeded` if no thread had started the task.
+    mutating func withdrawal(_ key: String, run: Int64, forSteal: Bool, succeeded: Bool) -> [Effect] {
+        var effects: [Effect] = []
+        if succeeded, let task = tasks[key], task.run == run {
+            handedOut -= 1
+            forget(key, task)
+        }
+        if forSteal { effects.append(.tellScheduler(.stealResponse(key: key, run: run, accepted: succeeded))) }
+        return effects + startTasks()
+    }
+
+    /// Drops a task that will not run here.
+    private mutating func forget(_ key: String, _ task: Task) {
+        tasks[key] = nil
+        generations[key] = nil
+        ready.remove(key)
+        for dependency in task.missing { waiters[dependency]?.remove(key) }
+        dropUses(of: task)
     }
 
     /// Values a client placed here (`scatter`): kept until the scheduler frees them, like results.
@@ -180,12 +235,19 @@ struct WorkerState {
         return (values, missing)
     }
 
-    private mutating func releaseBorrowed(_ keys: [String]) {
-        for key in keys where borrowed.contains(key) && (waiters[key]?.isEmpty ?? true) {
-            let stillNeeded = tasks.values.contains { $0.request.dependencies.contains(key) }
-            if !stillNeeded {
-                borrowed.remove(key)
-                data[key] = nil
+    /// The task no longer reads its dependencies; borrowed values nobody here reads go.
+    private mutating func dropUses(of task: Task) {
+        for dependency in task.request.dependencies {
+            guard let uses = localUses[dependency] else { continue }
+            if uses > 1 {
+                localUses[dependency] = uses - 1
+                continue
+            }
+            localUses[dependency] = nil
+            if borrowed.remove(dependency) != nil { data[dependency] = nil }
+            if waiters[dependency]?.isEmpty ?? false {
+                waiters[dependency] = nil
+                if !fetching.contains(dependency) { sources[dependency] = nil }
             }
         }
     }
@@ -197,11 +259,11 @@ struct WorkerState {
 
     private mutating func startTasks() -> [Effect] {
         var effects: [Effect] = []
-        while executing < threads, let key = ready.pop() {
+        while handedOut < threads + runAhead, let key = ready.pop() {
             guard var task = tasks[key] else { continue }
-            task.executing = true
+            task.handedOut = true
             tasks[key] = task
-            executing += 1
+            handedOut += 1
             effects.append(.execute(task: task.request, arguments: task.request.arguments.map(encoded)))
         }
         return effects

@@ -1,0 +1,117 @@
+import LoomCore
+import Testing
+@testable import LoomDistributed
+
+/// The worker's pure state machine: what it runs, fetches, reports and forgets.
+@Suite struct WorkerStateTests {
+    typealias Effect = WorkerState.Effect
+
+    func request(_ key: String, _ arguments: [WireArgument] = [.value([1])], holders: [String: [String]] = [:],
+                 run: Int64 = 1, priority: Int64 = 0) -> ComputeRequest {
+        ComputeRequest(task: WireTask(key: key, function: "f", arguments: arguments, priority: priority), holders: holders, run: run)
+    }
+
+    func executed(_ effects: [Effect]) -> [String] {
+        effects.compactMap { if case .execute(let task, _) = $0 { task.key } else { nil } }
+    }
+
+    func told(_ effects: [Effect]) -> [Message] {
+        effects.compactMap { if case .tellScheduler(let message) = $0 { message } else { nil } }
+    }
+
+    @Test func runsReadyTasksAndReportsResults() {
+        var state = WorkerState(threads: 1, runAhead: 0)
+        #expect(executed(state.compute(request("a"))) == ["a"])
+        let effects = state.finished("a", result: [9, 9], seconds: 0.5)
+        #expect(told(effects) == [.taskFinished(key: "a", run: 1, nbytes: 2, seconds: 0.5)])
+        #expect(state.values(for: ["a", "b"]).values == ["a": [9, 9]] && state.values(for: ["b"]).missing == ["b"])
+        #expect(told(state.compute(request("a", run: 2))) == [.taskFinished(key: "a", run: 2, nbytes: 2, seconds: 0)], "already held")
+    }
+
+    @Test func handsOutThreadsPlusRunAheadInPriorityOrder() {
+        var state = WorkerState(threads: 1, runAhead: 2)
+        var started: [String] = []
+        for (key, priority) in [("low", 0), ("high", 5), ("mid", 2), ("lowest", -1)] as [(String, Int64)] {
+            started += executed(state.compute(request(key, priority: priority)))
+        }
+        // "low" arrived first and went out at once; then the threads were full but for run-ahead.
+        #expect(started == ["low", "high", "mid"])
+        #expect(executed(state.finished("low", result: [], seconds: 0)) == ["lowest"])
+    }
+
+    @Test func fetchesDependenciesPerPeerAndDropsBorrowedValues() {
+        var state = WorkerState(threads: 1)
+        let effects = state.compute(request("sum", [.key("x"), .key("y"), .key("z")], holders: ["x": ["tcp://p:1"], "y": ["tcp://p:1"], "z": ["tcp://q:2"]]))
+        #expect(executed(effects).isEmpty)
+        let fetches = effects.compactMap { if case .fetch(let id, let peer, let keys) = $0 { (id, peer, keys) } else { nil } }
+        #expect(fetches.map(\.1) == ["tcp://p:1", "tcp://q:2"] && fetches[0].2 == ["x", "y"] && fetches[1].2 == ["z"])
+        #expect(executed(state.received(request: fetches[0].0, values: ["x": [1], "y": [2]])).isEmpty)
+        let run = state.received(request: fetches[1].0, values: ["z": [3]])
+        guard case .execute(_, let arguments) = run.first else { Issue.record("expected the task to run"); return }
+        #expect(arguments == [[1], [2], [3]])
+        _ = state.finished("sum", result: [6], seconds: 0)
+        #expect(state.values(for: ["x", "y", "z"]).missing == ["x", "y", "z"], "borrowed copies go once no task reads them")
+        #expect(state.values(for: ["sum"]).values == ["sum": [6]])
+    }
+
+    @Test func aFailedFetchTriesTheNextHolderThenFailsTheTask() {
+        var state = WorkerState(threads: 1)
+        let first = state.compute(request("t", [.key("d")], holders: ["d": ["tcp://a:1", "tcp://b:2"]]))
+        guard case .fetch(let id, "tcp://a:1", _) = first.first else { Issue.record("expected a fetch from a"); return }
+        let retry = state.fetchFailed(request: id, reason: "refused")
+        guard case .fetch(let second, "tcp://b:2", _) = retry.first else { Issue.record("expected a fetch from b"); return }
+        let failed = told(state.received(request: second, values: [:]))
+        guard case .taskFailed("t", 1, let message) = failed.first else { Issue.record("expected the task to fail"); return }
+        #expect(message.contains("dependency d") && message.contains("tcp://b:2"))
+        #expect(state.taskCount == 0)
+    }
+
+    @Test func freeingAHandedOutTaskWithdrawsItOrDropsItsResult() {
+        var state = WorkerState(threads: 1, runAhead: 1)
+        _ = state.compute(request("running"))
+        _ = state.compute(request("queued"))
+        let effects = state.free(["running", "queued"])
+        #expect(effects == [.withdraw(key: "running", run: 1, forSteal: false), .withdraw(key: "queued", run: 1, forSteal: false)])
+        // A thread had started "running"; "queued" came back untouched.
+        _ = state.withdrawal("running", run: 1, forSteal: false, succeeded: false)
+        _ = state.withdrawal("queued", run: 1, forSteal: false, succeeded: true)
+        #expect(state.taskCount == 1)
+        #expect(told(state.finished("running", result: [1], seconds: 0)).isEmpty, "a freed task's result is not reported")
+        #expect(state.values(for: ["running"]).missing == ["running"] && state.taskCount == 0)
+    }
+
+    @Test func stealsSucceedOnlyForTasksNoThreadStarted() {
+        var state = WorkerState(threads: 1, runAhead: 0)
+        _ = state.compute(request("busy"))
+        _ = state.compute(request("waiting", run: 3))
+        #expect(told(state.steal("waiting", run: 3)) == [.stealResponse(key: "waiting", run: 3, accepted: true)])
+        #expect(state.steal("busy", run: 1) == [.withdraw(key: "busy", run: 1, forSteal: true)])
+        #expect(told(state.withdrawal("busy", run: 1, forSteal: true, succeeded: false)) == [.stealResponse(key: "busy", run: 1, accepted: false)])
+        #expect(told(state.steal("busy", run: 7)) == [.stealResponse(key: "busy", run: 7, accepted: false)], "a stale run is refused")
+    }
+
+    @Test func scatteredDataFeedsWaitingTasksAndStaysUntilFreed() {
+        var state = WorkerState(threads: 1)
+        _ = state.compute(request("use", [.key("s")], holders: ["s": []]))
+        #expect(executed(state.store(["s": [4]])) == ["use"])
+        _ = state.finished("use", result: [5], seconds: 0)
+        #expect(state.values(for: ["s"]).values == ["s": [4]], "scattered values are not borrowed")
+        _ = state.free(["s"])
+        #expect(state.values(for: ["s"]).missing == ["s"])
+    }
+
+    @Test func freedDataAQueuedTaskReadsStaysUntilItRuns() {
+        var state = WorkerState(threads: 1, runAhead: 0)
+        _ = state.compute(request("x"))
+        _ = state.finished("x", result: [7], seconds: 0)
+        _ = state.compute(request("blocker"))
+        _ = state.compute(request("reader", [.key("x")]))
+        _ = state.free(["x"])
+        guard case .execute(let task, let arguments) = state.finished("blocker", result: [], seconds: 0).last else {
+            Issue.record("expected the reader to run"); return
+        }
+        #expect(task.key == "reader" && arguments == [[7]])
+        _ = state.finished("reader", result: [], seconds: 0)
+        #expect(state.values(for: ["x"]).missing == ["x"])
+    }
+}
