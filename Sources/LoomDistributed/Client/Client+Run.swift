@@ -9,9 +9,7 @@ extension Client {
     ) async throws -> [String: Result] {
         var encoded: [[UInt8]] = []
         for argument in repeat each arguments { encoded.append(try ValueCodec.encode(argument)) }
-        let targets = try await schedulerInfo()
-            .filter { workers.isEmpty || workers.contains($0.name) || workers.contains($0.address) }
-            .map(\.address)
+        let targets = try await workerAddresses(named: workers)
         let name = function.name
         return try await withThrowingTaskGroup(of: (String, Result).self) { group in
             for worker in targets {

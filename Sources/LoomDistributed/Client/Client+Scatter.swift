@@ -9,9 +9,7 @@ extension Client {
     public func scatter<Value: Codable & Sendable>(
         contentsOf values: [Value], workers: [String] = [], broadcast: Bool = false
     ) async throws -> [Future<Value>] {
-        let targets = try await schedulerInfo()
-            .filter { workers.isEmpty || workers.contains($0.name) || workers.contains($0.address) }
-            .map(\.address)
+        let targets = try await workerAddresses(named: workers)
         guard !targets.isEmpty else {
             let which = workers.isEmpty ? "the scheduler has no workers" : "no connected worker is named \(workers)"
             throw LoomError(.unsupported, "cannot scatter: \(which)")

@@ -173,4 +173,11 @@ public final class Client: Sendable {
         }
         return workers
     }
+
+    /// Addresses of the connected workers named in `workers` (by name or address; all when empty).
+    func workerAddresses(named workers: [String]) async throws -> [String] {
+        try await schedulerInfo()
+            .filter { workers.isEmpty || workers.contains($0.name) || workers.contains($0.address) }
+            .map(\.address)
+    }
 }

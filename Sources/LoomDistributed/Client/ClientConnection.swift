@@ -14,9 +14,8 @@ actor ClientConnection {
 
     private let scheduler: NIOAsyncChannelOutboundWriter<[UInt8]>
     private var statuses: [String: Status] = [:]
-    private var waiters: [String: [(id: Int, continuation: CheckedContinuation<Status, Never>)]] = [:]
+    /// Callers waiting for keys to settle, each with how many of its keys are still pending.
     private var nextWaiter = 0
-    /// Callers waiting for many keys at once (`gather`): how many of their keys are pending.
     private var groups: [Int: (remaining: Int, continuation: CheckedContinuation<Void, Never>)] = [:]
     private var groupsByKey: [String: [Int]] = [:]
     /// How many live futures refer to each key; at zero the scheduler is told to release it.
@@ -58,18 +57,7 @@ actor ClientConnection {
     /// Waits until the key is in memory, erred, cancelled or lost; a cancelled caller gets
     /// `.pending` back at once.
     func status(of key: String) async -> Status {
-        if let status = statuses[key], !status.isPending { return status }
-        if let closedReason { return .lost(closedReason) }
-        let id = nextWaiter
-        nextWaiter += 1
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                if Task.isCancelled { return continuation.resume(returning: .pending) }
-                waiters[key, default: []].append((id, continuation))
-            }
-        } onCancel: {
-            Task { await self.stopWaiting(key, id) }
-        }
+        await statuses(of: [key])[0]
     }
 
     /// Waits until none of the keys is pending (one suspension, however many keys), then
@@ -94,11 +82,6 @@ actor ClientConnection {
 
     private func stopWaiting(group id: Int) {
         groups.removeValue(forKey: id)?.continuation.resume()
-    }
-
-    private func stopWaiting(_ key: String, _ id: Int) {
-        guard let index = waiters[key]?.firstIndex(where: { $0.id == id }) else { return }
-        waiters[key]!.remove(at: index).continuation.resume(returning: .pending)
     }
 
     func currentStatus(of key: String) -> Status? { statuses[key] }
@@ -160,16 +143,13 @@ actor ClientConnection {
     /// The scheduler connection ended: everything still waiting fails with the reason.
     func closed(_ reason: String) {
         closedReason = reason
-        for key in waiters.keys { settle(key, .lost(reason)) }
-        for (_, group) in groups { group.continuation.resume() }
-        groups = [:]
+        for (key, status) in statuses where status.isPending { settle(key, .lost(reason)) }
         for (_, continuation) in requests { continuation.resume(throwing: LoomError(.workerDied, "the scheduler went away: \(reason)")) }
         requests = [:]
     }
 
     private func settle(_ key: String, _ status: Status) {
         if statuses[key] != nil { statuses[key] = status }
-        for waiter in waiters.removeValue(forKey: key) ?? [] { waiter.continuation.resume(returning: status) }
         for id in groupsByKey.removeValue(forKey: key) ?? [] {
             guard var group = groups[id] else { continue }
             group.remaining -= 1

@@ -35,8 +35,9 @@ final class BatchQueue<Element: Sendable>: Sendable {
 
     private func takeAll() -> [Element] {
         pending.withLock { queued in
-            defer { queued.removeAll(keepingCapacity: true) }
-            return queued
+            var taken: [Element] = []
+            swap(&taken, &queued)
+            return taken
         }
     }
 }

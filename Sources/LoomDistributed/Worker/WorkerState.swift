@@ -97,11 +97,7 @@ struct WorkerState {
                     data[key] = value
                     borrowed.insert(key)
                 }
-                sources[key] = nil
-                for waiter in waiters.removeValue(forKey: key) ?? [] {
-                    tasks[waiter]?.missing.remove(key)
-                    if let task = tasks[waiter], task.missing.isEmpty { enqueue(task.request) }
-                }
+                arrived(key)
             } else {
                 effects += lost(key, reason: "\(peer) does not have it")
             }
@@ -215,14 +211,18 @@ struct WorkerState {
         for (key, value) in values {
             data[key] = value
             borrowed.remove(key)
-            sources[key] = nil
-            // A task here may have been waiting to fetch exactly this value.
-            for waiter in waiters.removeValue(forKey: key) ?? [] {
-                tasks[waiter]?.missing.remove(key)
-                if let task = tasks[waiter], task.missing.isEmpty { enqueue(task.request) }
-            }
+            arrived(key)  // a task here may have been waiting to fetch exactly this value
         }
         return startTasks()
+    }
+
+    /// `key`'s value is here now: stop looking for it, and queue the tasks it completes.
+    private mutating func arrived(_ key: String) {
+        sources[key] = nil
+        for waiter in waiters.removeValue(forKey: key) ?? [] {
+            tasks[waiter]?.missing.remove(key)
+            if let task = tasks[waiter], task.missing.isEmpty { enqueue(task.request) }
+        }
     }
 
     /// Values a peer or client asked for, and the keys this worker does not have.
