@@ -67,4 +67,47 @@ func frame(_ body: [UInt8]) -> [UInt8] {
             #expect(output.contains("'sum' is not registered"))
         }
     }
+
+    /// A scheduler may send work in the same frame as its welcome (a worker joining while tasks
+    /// are queued); a stand-in scheduler does exactly that, and the worker must run the task.
+    @Test func workSharingTheWelcomesFrameIsRun() async throws {
+        try TaskRegistry.shared.register([TestTasks.inc])
+        let listener = try await Transport.listen(host: "127.0.0.1", port: 0)
+        let address = Address(host: "127.0.0.1", port: try #require(listener.channel.localAddress?.port))
+        let worker = Task { try await WorkerServer(options: WorkerOptions(scheduler: address, name: "w", threads: 1)).run() }
+        defer { worker.cancel() }
+        // Without the fix the worker never answers; the 30-s guard turns that hang into a failure.
+        let report: Message? = try await firstOf(after: .seconds(30)) { try await listener.executeThenClose { connections in
+            for try await connection in connections {
+                return try await connection.executeThenClose { inbound, outbound in
+                    var batches = MessageBatches(frames: inbound).makeAsyncIterator()
+                    _ = try await batches.next()  // the hello
+                    let task = WireTask(key: "inc-1", function: TestTasks.inc.name, arguments: [.value(try ValueCodec.encode(41))])
+                    try await outbound.send([.welcome(Welcome(scheduler: "stand-in")), .compute(ComputeRequest(task: task, holders: [:], run: 7))])
+                    while let batch = try await batches.next() {
+                        if let report = batch.first(where: { if case .taskFinished = $0 { true } else { false } }) { return report }
+                    }
+                    return nil
+                }
+            }
+            return nil
+        } }
+        guard case .taskFinished("inc-1", 7, _, _) = report else {
+            Issue.record("the worker did not run the task that came with the welcome: \(String(describing: report))")
+            return
+        }
+    }
+}
+
+/// `body`'s result, or `nil` if `limit` passes first (then `body` is cancelled).
+func firstOf<T: Sendable>(after limit: Duration, _ body: @escaping @Sendable () async throws -> T?) async throws -> T? {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return nil
+        }
+        defer { group.cancelAll() }
+        return try await group.next() ?? nil
+    }
 }

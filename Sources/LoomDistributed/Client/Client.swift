@@ -38,7 +38,8 @@ public final class Client: Sendable {
                 try await channel.executeThenClose { inbound, outbound in
                     try await outbound.send([.hello(Hello(role: .client, name: name, functions: TaskRegistry.shared.signatures))])
                     var batches = MessageBatches(frames: inbound).makeAsyncIterator()
-                    switch try await batches.next()?.first {
+                    let first = try await batches.next() ?? []
+                    switch first.first {
                     case .welcome: break
                     case .refused(let reason): throw LoomError(.registry, "the scheduler at \(address) refused this client: \(reason)")
                     default: throw TransportError("the scheduler at \(address) did not answer the handshake")
@@ -50,6 +51,7 @@ public final class Client: Sendable {
                         group.addTask { await peers.run() }
                         group.addTask {
                             var batches = remaining.value
+                            await connection.handle(Array(first.dropFirst()))  // may share the welcome's frame
                             do {
                                 while let batch = try await batches.next() { await connection.handle(batch) }
                                 await connection.closed("the scheduler closed the connection")

@@ -82,11 +82,14 @@ public actor WorkerServer {
                 role: .worker, name: name, address: bound.description, threads: options.threads,
                 memoryLimit: options.memoryLimit, resources: options.resources, functions: TaskRegistry.shared.signatures))])
             var batches = MessageBatches(frames: inbound).makeAsyncIterator()
-            switch try await batches.next()?.first {
+            let first = try await batches.next() ?? []
+            switch first.first {
             case .welcome: break
             case .refused(let reason): throw TransportError("the scheduler at \(options.scheduler) refused worker \(name): \(reason)")
             default: throw TransportError("the scheduler at \(options.scheduler) did not welcome worker \(name)")
             }
+            // Work the scheduler sent right after the welcome may share its frame.
+            let sentWithWelcome = Array(first.dropFirst())
             logger.info("worker ready", metadata: ["worker.address": "\(bound)", "scheduler.address": "\(options.scheduler)"])
             let remaining = Handoff(batches)
             try await withThrowingDiscardingTaskGroup { group in
@@ -98,6 +101,7 @@ public actor WorkerServer {
                     // The scheduler going away ends the worker: no orphans.
                     var batches = remaining.value
                     defer { self.fetchQueue.finish() }  // ends the loop below, which no cancellation reaches
+                    await self.handle(sentWithWelcome)
                     while let batch = try await batches.next() { await self.handle(batch) }
                     throw SchedulerClosed()
                 }
