@@ -101,7 +101,8 @@ final class TaskRunner: Sendable {
     /// Jobs for the threads, first in first out (the worker state already ordered them).
     private final class JobQueue: @unchecked Sendable {
         private let lock = ConditionLock()
-        private var jobs: [Job] = []
+        /// Taken jobs are set to nil at once: a finished task must not keep its arguments alive.
+        private var jobs: [Job?] = []
         private var head = 0
         private var closed = false
 
@@ -115,7 +116,7 @@ final class TaskRunner: Sendable {
         /// Removes the first queued job matching `isTarget`; false if none is queued.
         func remove(where isTarget: (Job) -> Bool) -> Bool {
             lock.withLock {
-                guard let index = jobs[head...].firstIndex(where: isTarget) else { return false }
+                guard let index = jobs[head...].firstIndex(where: { $0.map(isTarget) ?? false }) else { return false }
                 jobs.remove(at: index)
                 return true
             }
@@ -135,7 +136,8 @@ final class TaskRunner: Sendable {
                 if closed { return nil }
                 lock.wait()
             }
-            let job = jobs[head]
+            let job = jobs[head]!
+            jobs[head] = nil
             head += 1
             if head > 1024 && head * 2 > jobs.count {
                 jobs.removeFirst(head)
