@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include <malloc.h>
 #include "CLoomSystem.h"
 #include <fcntl.h>
 #include <signal.h>
@@ -35,4 +36,8 @@ void cloom_name_thread(const char *name) {
     strncpy(shortened, name, 15);
     shortened[15] = 0;
     pthread_setname_np(pthread_self(), shortened);
+}
+
+void cloom_release_free_memory(void) {
+    malloc_trim(0);
 }

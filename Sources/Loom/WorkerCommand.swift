@@ -15,14 +15,17 @@ public struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Threads running tasks (default: one per core).")
     var nthreads: Int?
 
-    @Option(help: "Memory limit, e.g. 2GB or 1.5GiB (0: none).")
-    var memoryLimit = "0"
+    @Option(help: "Memory limit: 2GB, 1.5GiB, a fraction of the machine's memory (0.5), auto, or none (0).")
+    var memoryLimit = "auto"
 
     @Option(help: "Worker name (default: its address).")
     var name: String?
 
-    @Option(help: "Workers to start in this process.")
+    @Option(help: "Workers to start, each with its own nanny (or in this process with --no-nanny).")
     var nworkers = 1
+
+    @Flag(inversion: .prefixedNo, help: "Supervise each worker in a nanny process that restarts it when it dies or passes its memory's terminate fraction.")
+    var nanny = true
 
     @Option(help: "Directory for spilled data and scratch files.")
     var localDirectory: String?
@@ -40,7 +43,7 @@ public struct WorkerCommand: AsyncParsableCommand {
         guard nworkers >= 1 else { throw ValidationError("--nworkers must be at least 1") }
         if let nthreads, nthreads < 1 { throw ValidationError("--nthreads must be at least 1") }
         _ = try parsedResources()
-        do { _ = try MemorySize.bytes(memoryLimit) } catch { throw ValidationError("\(error)") }
+        do { _ = try MemoryLimit.bytes(memoryLimit) } catch { throw ValidationError("\(error)") }
     }
 
     func parsedResources() throws -> [String: Double] {
@@ -58,17 +61,41 @@ public struct WorkerCommand: AsyncParsableCommand {
     public func run() async throws {
         let address = try Address(parsing: scheduler)
         let resources = try parsedResources()
-        let limit = try MemorySize.bytes(memoryLimit)
+        let threads = nthreads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / nworkers)
+        let limit = try MemoryLimit.bytes(memoryLimit, threads: threads, workers: nworkers) ?? 0
+        let memory = try Configuration.current.workerMemory
         if let localDirectory { try FileManager.default.createDirectory(atPath: localDirectory, withIntermediateDirectories: true) }
+        func workerName(_ index: Int) -> String? { name.map { nworkers == 1 ? $0 : "\($0)-\(index)" } }
+        if nanny {
+            try await superviseWorkers(threads: threads, limit: limit, memory: memory, name: workerName)
+            return
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<nworkers {
-                let workerName = name.map { nworkers == 1 ? $0 : "\($0)-\(index)" }
                 let options = WorkerOptions(
-                    scheduler: address, name: workerName, threads: nthreads ?? ProcessInfo.processInfo.activeProcessorCount,
-                    memoryLimit: limit, host: host, resources: resources)
+                    scheduler: address, name: workerName(index), threads: threads, memoryLimit: limit, host: host,
+                    resources: resources, localDirectory: localDirectory, memory: memory)
                 group.addTask { try await WorkerServer(options: options).run() }
             }
             try await group.waitForAll()
         }
+    }
+
+    /// One nanny per worker, each running this executable as `worker … --no-nanny`.
+    private func superviseWorkers(threads: Int, limit: UInt64, memory: WorkerMemoryFractions, name workerName: (Int) -> String?) async throws {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let nannies = (0..<nworkers).map { index in
+            var arguments = [
+                "worker", scheduler, "--no-nanny", "--nthreads", "\(threads)", "--memory-limit", "\(limit)", "--host", host,
+            ]
+            if let name = workerName(index) { arguments += ["--name", name] }
+            if let localDirectory { arguments += ["--local-directory", localDirectory] }
+            if let resources { arguments += ["--resources", resources] }
+            return Nanny(name: workerName(index) ?? "worker-\(index)", executable: executable, arguments: arguments, memoryLimit: limit, memory: memory)
+        }
+        await withDiscardingTaskGroup { group in
+            for nanny in nannies { group.addTask { await nanny.run() } }
+        }
+        if let failure = nannies.compactMap(\.failure).first { throw LoomError(.workerDied, failure) }
     }
 }

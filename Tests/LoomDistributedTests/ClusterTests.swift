@@ -4,8 +4,8 @@ import LoomTestSupport
 import Testing
 
 /// A cluster of real worker processes on loopback, closed (with every process) after `body`.
-func withCluster<T>(workers: Int = 2, threads: Int = 1, _ body: (LocalCluster, Client) async throws -> T) async throws -> T {
-    let cluster = try await LocalCluster(workers: workers, threadsPerWorker: threads, memoryLimit: "1GB", executable: TestTasks.workerExecutable)
+func withCluster<T>(workers: Int = 2, threads: Int = 1, memoryLimit: String = "1GB", _ body: (LocalCluster, Client) async throws -> T) async throws -> T {
+    let cluster = try await LocalCluster(workers: workers, threadsPerWorker: threads, memoryLimit: memoryLimit, executable: TestTasks.workerExecutable)
     let client: Client
     do {
         client = try await Client(cluster)

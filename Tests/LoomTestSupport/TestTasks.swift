@@ -14,6 +14,12 @@ public enum TestTasks {
         kill(getpid(), SIGKILL)
         return x
     }
+    /// Holds `bytes` of touched memory for `seconds`: pushes a worker past its memory limit.
+    public static let allocate = TaskFunction("allocate") { (bytes: Int, seconds: Double) -> Int in
+        let buffer = [UInt8](repeating: 1, count: bytes)
+        Thread.sleep(forTimeInterval: seconds)
+        return buffer.count
+    }
     public static let processID = TaskFunction("process-id") { (_: Int) -> Int32 in getpid() }
     public static let workerProcessID = TaskFunction("worker-process-id") { () -> Int32 in getpid() }
     public static let sleepThenEcho = TaskFunction("sleep-then-echo") { (x: Int, seconds: Double) -> Int in
@@ -49,7 +55,7 @@ public enum TestTasks {
     }
 
     public static let all: [any TaskFunctionRepresentable] = [
-        inc, add, sum, scale, fail, dieHard, processID, workerProcessID, sleepThenEcho, reportThenSleep, describePoint, pattern, byteAt, checksum,
+        inc, add, sum, scale, fail, dieHard, allocate, processID, workerProcessID, sleepThenEcho, reportThenSleep, describePoint, pattern, byteAt, checksum,
     ]
 
     /// The `loom-test-worker` executable, built beside the test bundle.

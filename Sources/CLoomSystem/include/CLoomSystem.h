@@ -22,4 +22,7 @@ int cloom_wait_status(int status, int *code);
 /// Names the calling thread (shown by debuggers and top); names are cut to 15 bytes.
 void cloom_name_thread(const char *name);
 
+/// Returns freed heap memory to the system (glibc's malloc_trim), so resident memory drops.
+void cloom_release_free_memory(void);
+
 #endif

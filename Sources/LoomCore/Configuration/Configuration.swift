@@ -19,6 +19,8 @@ public struct Configuration: Sendable, Equatable {
     public var localWorkers: Int? = nil
     /// Seconds a computation runs before a progress bar appears.
     public var progressBarMinimum: Double = 0.5
+    /// What a distributed worker does as its memory fills (fractions of its memory limit).
+    public var workerMemory = WorkerMemoryFractions()
 
     public init() {}
 
@@ -34,12 +36,28 @@ public struct Configuration: Sendable, Equatable {
             configuration.localWorkers = value
             return true
         },
+        "worker.memory.target": fraction(\.target),
+        "worker.memory.spill": fraction(\.spill),
+        "worker.memory.pause": fraction(\.pause),
+        "worker.memory.terminate": fraction(\.terminate),
         "progress.minimum": Setting("a number of seconds, zero or more") { configuration, text in
             guard let value = Double(text), value >= 0, value.isFinite else { return false }
             configuration.progressBarMinimum = value
             return true
         },
     ]
+
+    private static func fraction(_ field: WritableKeyPath<WorkerMemoryFractions, Double?> & Sendable) -> Setting {
+        Setting("a fraction between 0 and 1, or false to turn it off") { configuration, text in
+            if text.lowercased() == "false" {
+                configuration.workerMemory[keyPath: field] = nil
+                return true
+            }
+            guard let value = Double(text), value > 0, value <= 1 else { return false }
+            configuration.workerMemory[keyPath: field] = value
+            return true
+        }
+    }
 
     struct Setting: Sendable {
         let expected: String
@@ -68,5 +86,24 @@ public struct Configuration: Sendable, Equatable {
                     .configuration, "\(entry.origin): '\(entry.key)' is '\(entry.value)', expected \(setting.expected)")
             }
         }
+    }
+}
+
+/// Dask's four memory thresholds, as fractions of a worker's memory limit; `nil` turns one off.
+public struct WorkerMemoryFractions: Sendable, Equatable {
+    /// Held values above this spill, least recently used first.
+    public var target: Double? = 0.6
+    /// Process memory above this spills values until it is back under `target`.
+    public var spill: Double? = 0.7
+    /// Process memory above this pauses the worker: it starts nothing new.
+    public var pause: Double? = 0.8
+    /// Process memory above this makes the nanny restart the worker.
+    public var terminate: Double? = 0.95
+
+    public init(target: Double? = 0.6, spill: Double? = 0.7, pause: Double? = 0.8, terminate: Double? = 0.95) {
+        self.target = target
+        self.spill = spill
+        self.pause = pause
+        self.terminate = terminate
     }
 }

@@ -18,18 +18,22 @@ public final class LocalCluster: Sendable {
     public let memoryLimit: UInt64
     public let usesProcesses: Bool
     public let executable: String
+    /// The memory thresholds of every worker (from the configuration: `worker.memory.*`).
+    public let memoryFractions: WorkerMemoryFractions
     let name: String
     private let scheduler: SchedulerServer
     private let schedulerSession: Task<Void, Never>
     private let workers = Mutex<[Worker]>([])
     private let nextWorker = Atomic<Int>(0)
 
-    private enum Worker: @unchecked Sendable {
-        case process(name: String, process: Process)
+    private enum Worker: Sendable {
+        /// A worker process under a nanny in this process, which restarts it when it dies.
+        case process(nanny: Nanny, supervision: Task<Void, Never>)
         case inProcess(name: String, session: Task<Void, Never>)
         var name: String {
             switch self {
-            case .process(let name, _), .inProcess(let name, _): name
+            case .process(let nanny, _): nanny.name
+            case .inProcess(let name, _): name
             }
         }
     }
@@ -37,7 +41,8 @@ public final class LocalCluster: Sendable {
     /// - Parameters:
     ///   - workers: how many workers; by default as Dask chooses from the core count.
     ///   - threadsPerWorker: threads each; by default cores / workers.
-    ///   - memoryLimit: per worker, e.g. "2GB"; by default the machine's memory / workers.
+    ///   - memoryLimit: per worker: "2GB", "2GiB", a fraction of the machine's memory, "auto"
+    ///     (the default: the machine's memory / workers) or "none".
     ///   - processes: workers as processes (the default) or inside this process.
     ///   - executable: the worker executable; by default this one.
     public init(workers: Int? = nil, threadsPerWorker: Int? = nil, memoryLimit: String? = nil, processes: Bool = true,
@@ -46,8 +51,9 @@ public final class LocalCluster: Sendable {
         let (defaultWorkers, defaultThreads) = Self.defaultLayout(cores: cores)
         let count = workers ?? (threadsPerWorker.map { max(1, cores / $0) } ?? defaultWorkers)
         self.threadsPerWorker = threadsPerWorker ?? (workers.map { max(1, cores / $0) } ?? defaultThreads)
-        self.memoryLimit = try memoryLimit.map(MemorySize.bytes) ?? ProcessInfo.processInfo.physicalMemory / UInt64(max(1, count))
+        self.memoryLimit = try MemoryLimit.bytes(memoryLimit ?? "auto", threads: self.threadsPerWorker, workers: count) ?? 0
         usesProcesses = processes
+        memoryFractions = try Configuration.current.workerMemory
         self.executable = executable ?? ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
         name = "local-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
         let server = SchedulerServer(options: SchedulerOptions(host: host, port: schedulerPort))
@@ -103,23 +109,19 @@ public final class LocalCluster: Sendable {
     private func startWorker() throws {
         let name = "\(self.name)-\(nextWorker.add(1, ordering: .relaxed).oldValue)"
         if usesProcesses {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = [
-                "worker", schedulerAddress.description, "--nthreads", "\(threadsPerWorker)",
-                "--memory-limit", "\(memoryLimit)", "--name", name,
-            ]
-            var environment = ProcessInfo.processInfo.environment
-            environment[CLOOM_DIE_WITH_PARENT] = String(getpid())  // workers die with this process
-            process.environment = environment
-            do {
-                try process.run()
-            } catch {
-                throw LoomError(.workerDied, "cannot start worker executable \(executable): \(error)")
-            }
-            workers.withLock { $0.append(.process(name: name, process: process)) }
+            // The worker dies with this process: the nanny arms that in its environment.
+            let nanny = Nanny(
+                name: name, executable: executable,
+                arguments: [
+                    "worker", schedulerAddress.description, "--no-nanny", "--nthreads", "\(threadsPerWorker)",
+                    "--memory-limit", "\(memoryLimit)", "--name", name,
+                ],
+                memoryLimit: memoryLimit, memory: memoryFractions)
+            let supervision = Task { await nanny.run() }
+            workers.withLock { $0.append(.process(nanny: nanny, supervision: supervision)) }
         } else {
-            let options = WorkerOptions(scheduler: schedulerAddress, name: name, threads: threadsPerWorker, memoryLimit: memoryLimit)
+            let options = WorkerOptions(
+                scheduler: schedulerAddress, name: name, threads: threadsPerWorker, memoryLimit: memoryLimit, memory: memoryFractions)
             let session = Task { _ = try? await WorkerServer(options: options).run() }
             workers.withLock { $0.append(.inProcess(name: name, session: session)) }
         }
@@ -128,10 +130,9 @@ public final class LocalCluster: Sendable {
     private func waitForWorkers(_ count: Int) async throws {
         let deadline = ContinuousClock.now + .seconds(60)
         while await scheduler.workerCount < count {
-            for case .process(let name, let process) in workers.withLock({ $0 }) where !process.isRunning {
-                throw LoomError(
-                    .workerDied,
-                    "worker \(name) (\(executable)) exited with status \(process.terminationStatus) before joining; does its main call Loom.bootstrap(registering:) first?")
+            for case .process(let nanny, _) in workers.withLock({ $0 }) {
+                guard let failure = nanny.failure else { continue }
+                throw LoomError(.workerDied, "\(failure); does the main of \(executable) call Loom.bootstrap(registering:) first?")
             }
             guard ContinuousClock.now < deadline else {
                 throw LoomError(.workerDied, "only \(await scheduler.workerCount) of \(count) workers joined within 60 s")
@@ -142,9 +143,8 @@ public final class LocalCluster: Sendable {
 
     private func stop(_ worker: Worker) {
         switch worker {
-        case .process(_, let process):
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
+        case .process(let nanny, _):
+            nanny.stop()
         case .inProcess(_, let session):
             session.cancel()
         }
@@ -157,14 +157,18 @@ public final class LocalCluster: Sendable {
             return list
         }
         for worker in all { stop(worker) }
+        for case .process(_, let supervision) in all { await supervision.value }
         schedulerSession.cancel()
         await schedulerSession.value
     }
 
+    /// The nannies of the worker processes (none with `processes: false`).
+    public var nannies: [Nanny] {
+        workers.withLock { $0.compactMap { if case .process(let nanny, _) = $0 { nanny } else { nil } } }
+    }
+
     deinit {
-        for case .process(_, let process) in workers.withLock({ $0 }) where process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-        }
+        for case .process(let nanny, _) in workers.withLock({ $0 }) { nanny.stop() }
         schedulerSession.cancel()
     }
 }

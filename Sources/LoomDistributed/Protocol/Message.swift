@@ -37,6 +37,9 @@ public enum Message: Equatable, Sendable {
     case taskFinished(key: String, run: Int64, nbytes: UInt64, seconds: Double)
     case taskFailed(key: String, run: Int64, message: String)
     case stealResponse(key: String, run: Int64, accepted: Bool)
+    /// Periodic, and at once when the worker pauses or resumes; its absence for the scheduler's
+    /// time-to-live counts the worker as lost.
+    case heartbeat(WorkerMetrics)
 
     // Anyone → worker, and the worker's answer: data moves peer to peer.
     case getData(request: UInt64, keys: [String])
@@ -185,13 +188,40 @@ public struct WorkerSummary: Equatable, Sendable {
     public var threads: Int
     public var memoryLimit: UInt64
     public var processing: Int
+    /// Keys the worker holds, in memory or spilled.
     public var inMemory: Int
-    public init(name: String, address: String, threads: Int, memoryLimit: UInt64, processing: Int, inMemory: Int) {
+    /// The worker's last heartbeat.
+    public var metrics: WorkerMetrics
+    public init(name: String, address: String, threads: Int, memoryLimit: UInt64, processing: Int, inMemory: Int,
+                metrics: WorkerMetrics = WorkerMetrics()) {
         self.name = name
         self.address = address
         self.threads = threads
         self.memoryLimit = memoryLimit
         self.processing = processing
         self.inMemory = inMemory
+        self.metrics = metrics
+    }
+}
+
+/// How a worker's memory stands, as Dask's dashboard splits it.
+public struct WorkerMetrics: Equatable, Sendable {
+    /// Bytes of values held in memory.
+    public var managedBytes: UInt64
+    /// Bytes of values spilled to the local directory.
+    public var spilledBytes: UInt64
+    /// The process's resident memory, as the operating system counts it.
+    public var processBytes: UInt64
+    /// Whether the worker stopped starting tasks (memory above the pause fraction).
+    public var paused: Bool
+
+    /// Process memory not accounted for by held values: the runtime, buffers, fragmentation.
+    public var unmanagedBytes: UInt64 { processBytes > managedBytes ? processBytes - managedBytes : 0 }
+
+    public init(managedBytes: UInt64 = 0, spilledBytes: UInt64 = 0, processBytes: UInt64 = 0, paused: Bool = false) {
+        self.managedBytes = managedBytes
+        self.spilledBytes = spilledBytes
+        self.processBytes = processBytes
+        self.paused = paused
     }
 }

@@ -68,7 +68,7 @@ extension Wire {
                 let workers = try (0..<Self.count(&reader)).map { _ in
                     WorkerSummary(
                         name: try reader.readString(), address: try reader.readString(), threads: try int(),
-                        memoryLimit: try reader.readVarUInt(), processing: try int(), inMemory: try int())
+                        memoryLimit: try reader.readVarUInt(), processing: try int(), inMemory: try int(), metrics: try metrics())
                 }
                 return .schedulerInfo(request: request, workers: workers)
             case .compute:
@@ -82,6 +82,7 @@ extension Wire {
             case .taskFailed: return .taskFailed(key: try reader.readString(), run: try reader.readVarInt(), message: try reader.readString())
             case .stealResponse:
                 return .stealResponse(key: try reader.readString(), run: try reader.readVarInt(), accepted: try reader.readUInt8() != 0)
+            case .heartbeat: return .heartbeat(try metrics())
             case .getData: return .getData(request: try reader.readVarUInt(), keys: try strings())
             case .data:
                 return .data(request: try reader.readVarUInt(), values: try valueMap(), missing: try strings())
@@ -114,6 +115,12 @@ extension Wire {
                 throw CodecError(.invalidValue, "attachment \(index) does not exist (\(attachments.count) attached)", offset: reader.offset)
             }
             return attachments[Int(index)]
+        }
+
+        private mutating func metrics() throws -> WorkerMetrics {
+            WorkerMetrics(
+                managedBytes: try reader.readVarUInt(), spilledBytes: try reader.readVarUInt(), processBytes: try reader.readVarUInt(),
+                paused: try reader.readUInt8() != 0)
         }
 
         private mutating func valueMap() throws -> [String: [UInt8]] {

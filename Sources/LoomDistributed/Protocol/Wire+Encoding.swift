@@ -82,6 +82,7 @@ extension Wire {
                     header.writeVarUInt(worker.memoryLimit)
                     header.writeVarUInt(UInt64(worker.processing))
                     header.writeVarUInt(UInt64(worker.inMemory))
+                    write(worker.metrics)
                 }
             case .compute(let request):
                 kind(.compute)
@@ -112,6 +113,9 @@ extension Wire {
                 header.writeString(key)
                 header.writeVarInt(run)
                 header.writeUInt8(accepted ? 1 : 0)
+            case .heartbeat(let metrics):
+                kind(.heartbeat)
+                write(metrics)
             case .getData(let request, let keys):
                 kind(.getData)
                 header.writeVarUInt(request)
@@ -156,6 +160,13 @@ extension Wire {
                 header.writeString(key)
                 attach(value)
             }
+        }
+
+        private mutating func write(_ metrics: WorkerMetrics) {
+            header.writeVarUInt(metrics.managedBytes)
+            header.writeVarUInt(metrics.spilledBytes)
+            header.writeVarUInt(metrics.processBytes)
+            header.writeUInt8(metrics.paused ? 1 : 0)
         }
 
         private mutating func write(_ strings: [String]) {

@@ -72,7 +72,7 @@ public enum Wire {
         case updateGraph = 10, releaseKeys, cancelKeys, whoHas, schedulerInfoRequest, scattered
         case keyInMemory = 20, taskErred, keyCancelled, graphRejected, whoHasReply, schedulerInfo
         case compute = 30, freeKeys, steal
-        case taskFinished = 40, taskFailed, stealResponse
+        case taskFinished = 40, taskFailed, stealResponse, heartbeat
         case getData = 50, data, putData, dataStored, runFunction, runResult
     }
 }

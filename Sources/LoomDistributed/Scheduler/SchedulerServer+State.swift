@@ -13,6 +13,7 @@ extension SchedulerServer {
             workerFunctions[connection] = hello.functions
             workerNames[connection] = hello.name
             workerAddresses[WorkerID(connection)] = hello.address
+            lastHeard[WorkerID(connection)] = .now
             apply(core.handle(.workerJoined(WorkerSpec(
                 id: WorkerID(connection), name: hello.name, address: hello.address, nthreads: hello.threads,
                 memoryLimit: Int(clamping: hello.memoryLimit), resources: hello.resources))))
@@ -32,6 +33,8 @@ extension SchedulerServer {
             workerFunctions[connection] = nil
             apply(core.handle(.workerLeft(WorkerID(connection), retired ? .retired : .lost)))
             workerAddresses[WorkerID(connection)] = nil
+            workerMetrics[WorkerID(connection)] = nil
+            lastHeard[WorkerID(connection)] = nil
             logger.info("worker left", metadata: ["worker.name": "\(hello.name)"])
         case .client:
             apply(core.handle(.clientLeft(ClientID(connection))))
@@ -42,8 +45,14 @@ extension SchedulerServer {
 
     func received(_ batch: [Message], from connection: Int, role: Hello.Role) {
         var effects: [SchedulerCore.Effect] = []
+        if role == .worker { lastHeard[WorkerID(connection)] = .now }
         for message in batch {
             switch (role, message) {
+            case (.worker, .heartbeat(let metrics)):
+                let worker = WorkerID(connection)
+                let wasPaused = workerMetrics[worker]?.paused ?? false
+                workerMetrics[worker] = metrics
+                if metrics.paused != wasPaused { core.handle(.workerPaused(worker, paused: metrics.paused), into: &effects) }
             case (.worker, .taskFinished(let key, let run, let nbytes, let seconds)):
                 core.handle(.taskFinished(
                     worker: WorkerID(connection), key: key, runID: Int(run), nbytes: Int(clamping: nbytes), duration: seconds, function: nil),
@@ -87,7 +96,15 @@ extension SchedulerServer {
     }
 
     func tick() {
-        apply(core.handle(.tick(now: ContinuousClock.now.secondsSinceStart)))
+        let now = ContinuousClock.now
+        apply(core.handle(.tick(now: now.secondsSinceStart)))
+        // Dask's worker-ttl: a worker silent that long is lost even if its connection seems open.
+        for (worker, heard) in lastHeard where now - heard > options.workerTTL {
+            guard let name = workerNames[worker.rawValue] else { continue }
+            logger.warning("worker missed its heartbeats; removing it", metadata: ["worker.name": "\(name)", "silent.seconds": "\((now - heard) / .seconds(1))"])
+            outboxes[worker.rawValue]?.close()
+            left(worker.rawValue, Hello(role: .worker, name: name))
+        }
     }
 
     /// Posts each effect to its connection's outbox, preserving order per connection.
@@ -133,7 +150,8 @@ extension SchedulerServer {
             core.workerInfo(id).map { info in
                 WorkerSummary(
                     name: info.spec.name, address: info.spec.address, threads: info.spec.nthreads,
-                    memoryLimit: UInt64(max(0, info.spec.memoryLimit)), processing: info.processing, inMemory: info.keys)
+                    memoryLimit: UInt64(max(0, info.spec.memoryLimit)), processing: info.processing, inMemory: info.keys,
+                    metrics: workerMetrics[id] ?? WorkerMetrics())
             }
         }
     }

@@ -12,14 +12,18 @@ public struct SchedulerOptions: Sendable {
     public var stealInterval: Duration
     /// The least time between two frames to one connection; messages in between go together.
     public var batchInterval: Duration
+    /// A worker not heard from for this long is removed as lost (Dask's `worker-ttl`).
+    public var workerTTL: Duration
 
     public init(host: String = "127.0.0.1", port: Int = 8786, maximumFrame: Int = Wire.defaultMaximumFrame,
-                stealInterval: Duration = .milliseconds(100), batchInterval: Duration = defaultBatchInterval) {
+                stealInterval: Duration = .milliseconds(100), batchInterval: Duration = defaultBatchInterval,
+                workerTTL: Duration = .seconds(300)) {
         self.host = host
         self.port = port
         self.maximumFrame = maximumFrame
         self.stealInterval = stealInterval
         self.batchInterval = batchInterval
+        self.workerTTL = workerTTL
     }
 }
 
@@ -38,6 +42,8 @@ public actor SchedulerServer {
     var workerFunctions: [Int: [String: String]] = [:]
     var workerNames: [Int: String] = [:]
     var workerAddresses: [WorkerID: String] = [:]
+    var workerMetrics: [WorkerID: WorkerMetrics] = [:]
+    var lastHeard: [WorkerID: ContinuousClock.Instant] = [:]
     private var nextConnection = 1
 
     public init(options: SchedulerOptions = SchedulerOptions()) {

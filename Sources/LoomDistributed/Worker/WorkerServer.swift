@@ -15,11 +15,21 @@ public struct WorkerOptions: Sendable {
     public var resources: [String: Double]
     /// The least time between two frames to the scheduler; reports in between go together.
     public var batchInterval: Duration
+    /// Where spilled values go (in a directory of this worker's own, removed when it stops);
+    /// by default the system's temporary directory.
+    public var localDirectory: String?
+    /// What the worker does as memory fills, as fractions of `memoryLimit` (0: no limit).
+    public var memory: WorkerMemoryFractions
+    /// How often the worker checks its memory, and tells the scheduler it is alive.
+    public var memoryMonitorInterval: Duration
+    public var heartbeatInterval: Duration
 
     public init(
         scheduler: Address, name: String? = nil, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
         memoryLimit: UInt64 = 0, host: String = "127.0.0.1", port: Int = 0, resources: [String: Double] = [:],
-        batchInterval: Duration = defaultBatchInterval
+        batchInterval: Duration = defaultBatchInterval, localDirectory: String? = nil,
+        memory: WorkerMemoryFractions = WorkerMemoryFractions(),
+        memoryMonitorInterval: Duration = .milliseconds(100), heartbeatInterval: Duration = .milliseconds(500)
     ) {
         self.scheduler = scheduler
         self.name = name
@@ -29,6 +39,16 @@ public struct WorkerOptions: Sendable {
         self.port = port
         self.resources = resources
         self.batchInterval = batchInterval
+        self.localDirectory = localDirectory
+        self.memory = memory
+        self.memoryMonitorInterval = memoryMonitorInterval
+        self.heartbeatInterval = heartbeatInterval
+    }
+
+    /// `fraction` of the memory limit in bytes; `nil` without a limit or with the fraction off.
+    func bytes(at fraction: Double?) -> UInt64? {
+        guard memoryLimit > 0, let fraction else { return nil }
+        return UInt64(Double(memoryLimit) * fraction)
     }
 }
 
@@ -49,10 +69,15 @@ public actor WorkerServer {
     /// Where this worker serves data, once it listens.
     public private(set) var address: Address?
     private var name: String { options.name ?? address.map(\.description) ?? "worker" }
+    /// This worker's own directory for spilled values.
+    private let spillDirectory: String
 
     public init(options: WorkerOptions) {
         self.options = options
-        state = WorkerState(threads: options.threads)
+        let base = options.localDirectory ?? FileManager.default.temporaryDirectory.path
+        spillDirectory = "\(base)/loom-worker-\(ProcessInfo.processInfo.processIdentifier)-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+        let store = ValueStore(directory: spillDirectory, target: options.bytes(at: options.memory.target).map { Int(clamping: $0) })
+        state = WorkerState(threads: options.threads, store: store)
         runner = TaskRunner(threads: options.threads)
         toScheduler = Outbox(interval: options.batchInterval)
         peers = PeerPool(name: options.name ?? "worker")
@@ -62,10 +87,58 @@ public actor WorkerServer {
     /// Serves until the scheduler goes away; throws if it refuses this worker.
     public func run() async throws {
         do {
+            try FileManager.default.createDirectory(atPath: spillDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw LoomError(.configuration, "worker \(name) cannot create its local directory \(spillDirectory): \(error)")
+        }
+        defer { try? FileManager.default.removeItem(atPath: spillDirectory) }
+        do {
             try await serve()
         } catch is SchedulerClosed {
             logger.info("the scheduler closed the connection; stopping")
         }
+    }
+
+    /// Spills when the process holds too much, pauses above the pause fraction, and sends the
+    /// heartbeat (at once when pausing or resuming).
+    private func watchMemory() async {
+        var lastHeartbeat = ContinuousClock.now - options.heartbeatInterval
+        var reportedSpillProblem = false
+        while !Task.isCancelled {
+            let process = ProcessMemory.residentBytes() ?? 0
+            if let spillAt = options.bytes(at: options.memory.spill), process > spillAt {
+                let goal = options.bytes(at: options.memory.target) ?? spillAt
+                let freed = state.store.spill(atLeast: Int(clamping: process - goal))
+                if freed > 0 {
+                    ProcessMemory.returnFreedMemory()
+                    logger.debug("spilled to stay under the memory limit", metadata: ["bytes": "\(freed)"])
+                }
+            }
+            let pausing = options.bytes(at: options.memory.pause).map { (ProcessMemory.residentBytes() ?? 0) > $0 } ?? false
+            let changed = pausing != state.paused
+            if changed {
+                logger.warning(pausing ? "memory above the pause fraction: pausing" : "memory back under the pause fraction: resuming",
+                               metadata: ["process.bytes": "\(ProcessMemory.residentBytes() ?? 0)", "memory.limit": "\(options.memoryLimit)"])
+                perform(state.setPaused(pausing))
+            }
+            if changed || ContinuousClock.now - lastHeartbeat >= options.heartbeatInterval {
+                lastHeartbeat = .now
+                toScheduler.post(.heartbeat(metrics))
+            }
+            if let problem = state.store.spillProblem, !reportedSpillProblem {
+                reportedSpillProblem = true
+                logger.error("\(problem); values stay in memory from now on")
+            }
+            try? await Task.sleep(for: options.memoryMonitorInterval)
+        }
+    }
+
+    /// Memory as the heartbeat reports it.
+    var metrics: WorkerMetrics {
+        let store = state.store.metrics
+        return WorkerMetrics(
+            managedBytes: UInt64(max(0, store.memoryBytes)), spilledBytes: UInt64(max(0, store.spilledBytes)),
+            processBytes: ProcessMemory.residentBytes() ?? 0, paused: state.paused)
     }
 
     private struct SchedulerClosed: Error {}
@@ -96,6 +169,7 @@ public actor WorkerServer {
                 group.addTask { try await self.servePeers(listener) }
                 group.addTask { try await self.toScheduler.drain(into: outbound) }
                 group.addTask { await self.peers.run() }
+                group.addTask { await self.watchMemory() }
                 group.addTask { for await outcome in self.runner.outcomes { await self.finished(outcome) } }
                 group.addTask {
                     // The scheduler going away ends the worker: no orphans.

@@ -1,7 +1,8 @@
 import LoomCore
 
-/// What a worker knows and decides, without I/O: which tasks wait for which data, what to fetch
-/// from which peer, what to run next, what to tell the scheduler.
+/// What a worker knows and decides: which tasks wait for which data, what to fetch from which
+/// peer, what to run next, what to tell the scheduler. Its only I/O is the value store's
+/// spilling to the local directory (none in a store without one).
 ///
 /// The worker server feeds it events (a task arrived, data came back, a task finished) and
 /// carries out the effects it returns. Data a task fetched from a peer is dropped once no task
@@ -36,7 +37,10 @@ struct WorkerState {
     /// How many tasks beyond `threads` the task threads may hold queued.
     let runAhead: Int
     let maximumTransfers: Int
-    private(set) var data: [String: [UInt8]] = [:]
+    /// The values held here, results and fetched copies alike.
+    let store: ValueStore
+    /// Above the pause fraction of its memory limit the worker starts nothing new.
+    private(set) var paused = false
     /// Values fetched from peers for local tasks, dropped when no local task needs them.
     private var borrowed: Set<String> = []
     private var tasks: [String: Task] = [:]
@@ -55,7 +59,8 @@ struct WorkerState {
     private var sequence: Int64 = 0
     private var generations: [String: Int64] = [:]
 
-    init(threads: Int, runAhead: Int? = nil, maximumTransfers: Int = 16) {
+    init(threads: Int, runAhead: Int? = nil, maximumTransfers: Int = 16, store: ValueStore = ValueStore()) {
+        self.store = store
         self.threads = max(1, threads)
         self.runAhead = max(0, runAhead ?? 4 * self.threads)
         self.maximumTransfers = max(1, maximumTransfers)
@@ -67,12 +72,12 @@ struct WorkerState {
     mutating func compute(_ request: ComputeRequest) -> [Effect] {
         let task = request.task
         guard tasks[task.key] == nil else { return [] }  // already on its way
-        if let value = data[task.key] {
+        if let nbytes = store.nbytes(of: task.key) {
             // Already here (computed, or fetched for another task): keep it and say so.
             borrowed.remove(task.key)
-            return [.tellScheduler(.taskFinished(key: task.key, run: request.run, nbytes: UInt64(value.count), seconds: 0))]
+            return [.tellScheduler(.taskFinished(key: task.key, run: request.run, nbytes: UInt64(nbytes), seconds: 0))]
         }
-        let missing = Set(task.dependencies.filter { data[$0] == nil })
+        let missing = Set(task.dependencies.filter { !store.contains($0) })
         tasks[task.key] = Task(request: task, run: request.run, missing: missing)
         for dependency in task.dependencies { localUses[dependency, default: 0] += 1 }
         for dependency in missing {
@@ -93,8 +98,8 @@ struct WorkerState {
             fetching.remove(key)
             if let value = values[key] {
                 guard waiters[key] != nil else { continue }  // nobody needs it any more
-                if data[key] == nil {
-                    data[key] = value
+                if !store.contains(key) {
+                    store.store(key, value)
                     borrowed.insert(key)
                 }
                 arrived(key)
@@ -135,7 +140,7 @@ struct WorkerState {
         generations[key] = nil
         dropUses(of: task)
         if task.freed { return startTasks() }
-        data[key] = result
+        store.store(key, result)
         borrowed.remove(key)
         return [.tellScheduler(.taskFinished(key: key, run: task.run, nbytes: UInt64(result.count), seconds: seconds))] + startTasks()
     }
@@ -153,10 +158,10 @@ struct WorkerState {
     mutating func free(_ keys: [String]) -> [Effect] {
         var effects: [Effect] = []
         for key in keys {
-            if data[key] != nil {
+            if store.contains(key) {
                 // A task here still reading it keeps it, as if fetched.
                 if localUses[key] == nil {
-                    data[key] = nil
+                    store.remove(key)
                     borrowed.remove(key)
                 } else {
                     borrowed.insert(key)
@@ -209,7 +214,7 @@ struct WorkerState {
     /// Values a client placed here (`scatter`): kept until the scheduler frees them, like results.
     mutating func store(_ values: [String: [UInt8]]) -> [Effect] {
         for (key, value) in values {
-            data[key] = value
+            store.store(key, value)
             borrowed.remove(key)
             arrived(key)  // a task here may have been waiting to fetch exactly this value
         }
@@ -225,12 +230,19 @@ struct WorkerState {
         }
     }
 
+    /// Pauses (nothing new starts) or resumes.
+    mutating func setPaused(_ paused: Bool) -> [Effect] {
+        guard paused != self.paused else { return [] }
+        self.paused = paused
+        return startTasks()
+    }
+
     /// Values a peer or client asked for, and the keys this worker does not have.
     func values(for keys: [String]) -> (values: [String: [UInt8]], missing: [String]) {
         var values: [String: [UInt8]] = [:]
         var missing: [String] = []
         for key in keys {
-            if let value = data[key] { values[key] = value } else { missing.append(key) }
+            if let value = store.value(key) { values[key] = value } else { missing.append(key) }
         }
         return (values, missing)
     }
@@ -244,7 +256,7 @@ struct WorkerState {
                 continue
             }
             localUses[dependency] = nil
-            if borrowed.remove(dependency) != nil { data[dependency] = nil }
+            if borrowed.remove(dependency) != nil { store.remove(dependency) }
             if waiters[dependency]?.isEmpty ?? false {
                 waiters[dependency] = nil
                 if !fetching.contains(dependency) { sources[dependency] = nil }
@@ -259,7 +271,7 @@ struct WorkerState {
 
     private mutating func startTasks() -> [Effect] {
         var effects: [Effect] = []
-        while handedOut < threads + runAhead, let key = ready.pop() {
+        while !paused, handedOut < threads + runAhead, let key = ready.pop() {
             guard var task = tasks[key] else { continue }
             task.handedOut = true
             tasks[key] = task
@@ -272,7 +284,7 @@ struct WorkerState {
     private func encoded(_ argument: WireArgument) -> [UInt8] {
         switch argument {
         case .value(let bytes): bytes
-        case .key(let key): data[key] ?? []
+        case .key(let key): store.value(key) ?? []
         case .list(let parts): ValueCodec.encodeList(of: parts.map(encoded))
         }
     }

@@ -1,0 +1,71 @@
+import Foundation
+import Loom
+import LoomTestSupport
+import Testing
+
+/// Dead workers, memory pressure and nannies, with real worker processes.
+@Suite(.serialized) struct ResilienceTests {
+    @Test func aWorkerKilledMidGraphLosesNothing() async throws {
+        try await withCluster { cluster, client in
+            // 10 000 tasks, each leaf taking a little time so the kill lands mid-graph.
+            let leaves = (0..<5_000).map { TestTasks.sleepThenEcho.delayed($0, 0.0005) }
+            let total = reduceByPairs(leaves)
+            let future = try await client.persist(total)
+            try await Task.sleep(for: .milliseconds(800))
+            let victim = try #require(cluster.nannies[0].processIdentifier)
+            kill(victim, SIGKILL)
+            #expect(try await future.result() == 4_999 * 5_000 / 2)
+            #expect(cluster.nannies[0].restarts == 1, "the nanny started the killed worker again")
+        }
+    }
+
+    @Test func aTaskThatKillsEveryWorkerErrsAsKilledWorker() async throws {
+        try await withCluster { _, client in
+            let others = try await client.map(TestTasks.inc, Array(0..<20))
+            let killer = try await client.submit(TestTasks.dieHard, 1)
+            let error = await #expect(throws: LoomError.self) { try await killer.result() }
+            #expect(error?.message.contains("KilledWorker") == true && error?.message.contains(killer.key.description) == true)
+            #expect(try await client.gather(others) == Array(1...20))
+            #expect(try await client.submit(TestTasks.inc, 41).result() == 42, "the cluster still works")
+        }
+    }
+
+    @Test func dataTwiceTheClusterMemorySpillsAndComesBack() async throws {
+        try await withCluster(memoryLimit: "250MB") { cluster, client in
+            // 200 chunks of 5 MB: 1 GB against 2 × 250 MB of memory limit, all held at once.
+            let chunks = try await client.map(TestTasks.pattern, Array(repeating: 5_000_000, count: 200))
+            let probes = try await Array(chunks.enumerated()).asyncMap { index, chunk in
+                try await client.submit(TestTasks.byteAt, chunk, index * 12_345)
+            }
+            let expected = (0..<200).map { UInt8(truncatingIfNeeded: ($0 * 12_345) &* 31 &+ 7) }
+            #expect(try await client.gather(probes) == expected)
+            try await Task.sleep(for: .milliseconds(700))  // a heartbeat carries the figures
+            let info = try await client.schedulerInfo()
+            let spilled = info.map(\.metrics.spilledBytes).reduce(0, +)
+            #expect(spilled > 0)
+            #expect(info.allSatisfy { $0.metrics.managedBytes <= 150_000_000 }, "held values stay under the target fraction")
+            #expect(cluster.nannies.map(\.restarts) == [0, 0], "no worker was restarted")
+        }
+    }
+
+    @Test func aTaskPastTheTerminateFractionRestartsItsWorker() async throws {
+        try await withCluster(memoryLimit: "250MB") { cluster, client in
+            let hog = try await client.submit(TestTasks.allocate, 300_000_000, 5.0)
+            let error = await #expect(throws: LoomError.self) { try await hog.result() }
+            #expect(error?.message.contains("KilledWorker") == true)
+            #expect(cluster.nannies.map(\.restarts).reduce(0, +) >= 3)
+            #expect(try await client.submit(TestTasks.inc, 1).result() == 2, "the cluster still works")
+        }
+    }
+}
+
+/// Sums values pairwise, level by level: a tree of `add` tasks over them.
+func reduceByPairs(_ values: [Delayed<Int>]) -> Delayed<Int> {
+    var level = values
+    while level.count > 1 {
+        level = stride(from: 0, to: level.count, by: 2).map { index in
+            index + 1 < level.count ? TestTasks.add.delayed(level[index], level[index + 1]) : level[index]
+        }
+    }
+    return level[0]
+}
