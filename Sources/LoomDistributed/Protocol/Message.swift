@@ -32,11 +32,15 @@ public enum Message: Equatable, Sendable {
     case freeKeys([String])
     /// Give the task back if it has not started; answer with `stealResponse`.
     case steal(key: String, run: Int64)
+    /// Where a value the worker could not fetch is held now (the answer to `fetchFailed`).
+    case holders(key: String, addresses: [String])
 
     // Worker → scheduler; `run` echoes the compute request's, so stale reports are ignored.
     case taskFinished(key: String, run: Int64, nbytes: UInt64, seconds: Double)
     case taskFailed(key: String, run: Int64, message: String)
     case stealResponse(key: String, run: Int64, accepted: Bool)
+    /// None of these holders gave the worker `key`; its tasks wait for `holders` or a `freeKeys`.
+    case fetchFailed(key: String, holders: [String])
     /// Periodic, and at once when the worker pauses or resumes; its absence for the scheduler's
     /// time-to-live counts the worker as lost.
     case heartbeat(WorkerMetrics)

@@ -83,6 +83,8 @@ extension Wire {
             case .stealResponse:
                 return .stealResponse(key: try reader.readString(), run: try reader.readVarInt(), accepted: try reader.readUInt8() != 0)
             case .heartbeat: return .heartbeat(try metrics())
+            case .holders: return .holders(key: try reader.readString(), addresses: try strings())
+            case .fetchFailed: return .fetchFailed(key: try reader.readString(), holders: try strings())
             case .getData: return .getData(request: try reader.readVarUInt(), keys: try strings())
             case .data:
                 return .data(request: try reader.readVarUInt(), values: try valueMap(), missing: try strings())

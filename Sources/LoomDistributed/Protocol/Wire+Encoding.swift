@@ -113,6 +113,14 @@ extension Wire {
                 header.writeString(key)
                 header.writeVarInt(run)
                 header.writeUInt8(accepted ? 1 : 0)
+            case .holders(let key, let addresses):
+                kind(.holders)
+                header.writeString(key)
+                write(addresses)
+            case .fetchFailed(let key, let holders):
+                kind(.fetchFailed)
+                header.writeString(key)
+                write(holders)
             case .heartbeat(let metrics):
                 kind(.heartbeat)
                 write(metrics)

@@ -59,6 +59,14 @@ extension SchedulerServer {
                     into: &effects)
             case (.worker, .taskFailed(let key, let run, let message)):
                 core.handle(.taskErred(worker: WorkerID(connection), key: key, runID: Int(run), message: message), into: &effects)
+            case (.worker, .fetchFailed(let key, let holders)):
+                let worker = WorkerID(connection)
+                let known = holders.compactMap { holder in workerAddresses.first { $0.value == holder }?.key }
+                for holder in known { core.handle(.fetchFailed(worker: worker, key: key, holder: holder), into: &effects) }
+                // Holders already gone were handled when they left; if a copy remains, say where.
+                if known.isEmpty, core.state(of: key) == .memory {
+                    outboxes[connection]?.post(.holders(key: key, addresses: addresses(of: core.holders(of: key))))
+                }
             case (.worker, .stealResponse(let key, let run, let accepted)):
                 core.handle(.stealResponse(worker: WorkerID(connection), key: key, runID: Int(run), accepted: accepted), into: &effects)
             case (.client, .updateGraph(let tasks, let wanted, let functions)):
@@ -121,8 +129,8 @@ extension SchedulerServer {
                 post(.freeKeys(keys), to: worker.rawValue)
             case .stealRequest(let worker, let key, let run):
                 post(.steal(key: key, run: Int64(run)), to: worker.rawValue)
-            case .whoHas:
-                break  // workers retry other holders themselves
+            case .whoHas(let worker, let key, let holders):
+                post(.holders(key: key, addresses: addresses(of: holders)), to: worker.rawValue)
             case .keyInMemory(let client, let key, let holders, let nbytes):
                 post(.keyInMemory(key: key, nbytes: UInt64(max(0, nbytes)), holders: addresses(of: holders)), to: client.rawValue)
             case .keyLost:

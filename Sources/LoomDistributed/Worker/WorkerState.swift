@@ -53,6 +53,8 @@ struct WorkerState {
     /// Fetch requests in flight: id → the peer and the keys asked for.
     private var inFlight: [Int: (peer: String, keys: [String])] = [:]
     private var fetching: Set<String> = []
+    /// Dependency key → the peers that did not give it, to tell the scheduler once all failed.
+    private var failedHolders: [String: [String]] = [:]
     private var nextRequest = 1
     private var ready = ReadyQueue()
     private var handedOut = 0
@@ -82,7 +84,7 @@ struct WorkerState {
         for dependency in task.dependencies { localUses[dependency, default: 0] += 1 }
         for dependency in missing {
             waiters[dependency, default: []].insert(task.key)
-            if sources[dependency] == nil && !fetching.contains(dependency) {
+            if sources[dependency]?.isEmpty ?? true, !fetching.contains(dependency) {
                 sources[dependency] = request.holders[dependency] ?? []
             }
         }
@@ -104,7 +106,7 @@ struct WorkerState {
                 }
                 arrived(key)
             } else {
-                effects += lost(key, reason: "\(peer) does not have it")
+                effects += lost(key, from: peer)
             }
         }
         return effects + startFetches() + startTasks()
@@ -115,23 +117,32 @@ struct WorkerState {
         var effects: [Effect] = []
         for key in asked {
             fetching.remove(key)
-            effects += lost(key, reason: "cannot reach \(peer): \(reason)")
+            effects += lost(key, from: peer)
         }
         return effects + startFetches() + startTasks()
     }
 
-    /// A dependency could not be had from one peer: try the next, or fail its waiting tasks.
-    private mutating func lost(_ key: String, reason: String) -> [Effect] {
-        if let next = sources[key], !next.isEmpty, waiters[key] != nil { return [] }  // more holders to try
-        var effects: [Effect] = []
-        sources[key] = nil
-        for waiter in waiters.removeValue(forKey: key) ?? [] {
-            guard let task = tasks.removeValue(forKey: waiter) else { continue }
-            generations[waiter] = nil
-            dropUses(of: task)
-            effects.append(.tellScheduler(.taskFailed(key: waiter, run: task.run, message: "dependency \(key) could not be fetched (\(reason))")))
+    /// A dependency could not be had from one peer: try the next; once none is left, ask the
+    /// scheduler, which answers with other holders (`holders(of:are:)`) or, if the value is
+    /// gone, frees the waiting tasks and computes it again. A peer that died is not the task's
+    /// fault, so the task is not failed.
+    private mutating func lost(_ key: String, from peer: String) -> [Effect] {
+        guard waiters[key] != nil else {
+            sources[key] = nil
+            failedHolders[key] = nil
+            return []
         }
-        return effects
+        failedHolders[key, default: []].append(peer)
+        if let next = sources[key], !next.isEmpty { return [] }  // more holders to try
+        sources[key] = []
+        return [.tellScheduler(.fetchFailed(key: key, holders: failedHolders.removeValue(forKey: key) ?? []))]
+    }
+
+    /// The scheduler's answer to `fetchFailed`: where `key` is held now.
+    mutating func holders(of key: String, are addresses: [String]) -> [Effect] {
+        guard waiters[key] != nil, !fetching.contains(key), !store.contains(key) else { return [] }
+        sources[key] = addresses
+        return startFetches() + startTasks()
     }
 
     mutating func finished(_ key: String, result: [UInt8], seconds: Double) -> [Effect] {
@@ -259,6 +270,7 @@ struct WorkerState {
             if borrowed.remove(dependency) != nil { store.remove(dependency) }
             if waiters[dependency]?.isEmpty ?? false {
                 waiters[dependency] = nil
+                failedHolders[dependency] = nil
                 if !fetching.contains(dependency) { sources[dependency] = nil }
             }
         }
