@@ -193,6 +193,7 @@ public actor WorkerServer {
             case .compute(let request): effects += state.compute(request)
             case .freeKeys(let keys): effects += state.free(keys)
             case .steal(let key, let run): effects += state.steal(key, run: run)
+            case .holders(let key, let addresses): effects += state.holders(of: key, are: addresses)
             default: logger.info("ignored an unexpected message from the scheduler")
             }
         }
