@@ -547,6 +547,33 @@ private func freed(_ effects: [Effect]) -> [(WorkerID, [String])] {
     #expect(after.message.hasPrefix("dependency 'crasher' failed: KilledWorker"))
 }
 
+@Test func suspiciousTasksRunAloneSoBystandersAreNotBlamed() throws {
+    var cluster = Cluster()
+    cluster.submit(alice, [task("crasher", function: "segfault"), task("bystander")], wants: ["crasher", "bystander"])
+    let first = cluster.join(nthreads: 2)
+    #expect(cluster.worker(running: "crasher") == first && cluster.worker(running: "bystander") == first)
+    cluster.leave(first)  // both were there; either may have done it
+    // From now on each runs alone: two workers, one task each, nothing else sent to them.
+    let one = cluster.join(nthreads: 2), two = cluster.join(nthreads: 2)
+    let crasherHome = try #require(cluster.worker(running: "crasher"))
+    let bystanderHome = try #require(cluster.worker(running: "bystander"))
+    #expect(crasherHome != bystanderHome && Set([crasherHome, bystanderHome]) == [one, two])
+    cluster.submit(alice, [task("newcomer")], wants: ["newcomer"])
+    #expect(cluster.worker(running: "newcomer") == nil, "nothing joins a worker running a suspicious task")
+    cluster.finish("bystander")
+    #expect(cluster.worker(running: "newcomer") == bystanderHome)
+    cluster.leave(crasherHome)
+    #expect(cluster.worker(running: "crasher") == nil, "the only worker left is busy with the newcomer")
+    let third = cluster.join(nthreads: 2)
+    #expect(cluster.worker(running: "crasher") == third)
+    cluster.leave(third)
+    guard case .erred(let failure) = cluster.outcome(alice, "crasher") else {
+        Issue.record("the crasher was not blamed after three deaths"); return
+    }
+    #expect(failure.killedWorker)
+    #expect(cluster.outcome(alice, "bystander") == .memory)
+}
+
 @Test func retiredWorkersDoNotCountTowardsKilledWorker() {
     var cluster = Cluster()
     cluster.submit(alice, [task("a")])

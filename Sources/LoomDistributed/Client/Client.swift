@@ -132,16 +132,27 @@ public final class Client: Sendable {
     }
 
     /// The results of `futures`, fetched from the workers in one request per worker.
+    ///
+    /// A worker that died since the scheduler named it is no reason to fail: the client asks
+    /// the scheduler where the values are now, or waits while lost ones are computed again.
     public func gather<Value>(_ futures: [Future<Value>]) async throws -> [Value] {
-        var holders: [String: [String]] = [:]
-        let statuses = await connection.statuses(of: futures.map(\.key.description))
-        for (future, status) in zip(futures, statuses) {
-            guard case .memory(let places) = status else { throw future.error(for: status) }
-            holders[future.key.description] = places
-        }
-        let values = try await fetch(holders)
-        return try futures.map { future in
-            try future.decode(values[future.key.description]!)
+        let keys = futures.map(\.key.description)
+        var attempt = 0
+        while true {
+            var holders: [String: [String]] = [:]
+            let statuses = await connection.statuses(of: keys)
+            for (future, status) in zip(futures, statuses) {
+                guard case .memory(let places) = status else { throw future.error(for: status) }
+                holders[future.key.description] = places
+            }
+            do {
+                let values = try await fetch(holders)
+                return try futures.map { future in try future.decode(values[future.key.description]!) }
+            } catch let error as LoomError where error.code == .workerDied && attempt < 50 {
+                attempt += 1
+                try await connection.refresh(holders)
+                try await Task.sleep(for: .milliseconds(20 * min(attempt, 10)))
+            }
         }
     }
 
@@ -155,7 +166,12 @@ public final class Client: Sendable {
         return try await withThrowingTaskGroup(of: [String: [UInt8]].self) { group in
             for (worker, keys) in byWorker {
                 group.addTask { [peers] in
-                    let (values, missing) = try await peers.fetch(keys, from: worker)
+                    let values: [String: [UInt8]], missing: [String]
+                    do {
+                        (values, missing) = try await peers.fetch(keys, from: worker)
+                    } catch {
+                        throw LoomError(.workerDied, "cannot fetch from worker \(worker): \(error)", key: keys.first.map { Key($0) }, underlying: error)
+                    }
                     if let lost = missing.first {
                         throw LoomError(.workerDied, "worker \(worker) no longer holds '\(lost)'", key: Key(lost))
                     }

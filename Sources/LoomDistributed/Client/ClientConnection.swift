@@ -86,6 +86,25 @@ actor ClientConnection {
 
     func currentStatus(of key: String) -> Status? { statuses[key] }
 
+    /// A fetch from these holders failed: forget them (unless news came meanwhile), ask the
+    /// scheduler where the values are now, and leave keys it has nowhere pending until they are
+    /// computed again and reported in memory.
+    func refresh(_ failed: [String: [String]]) async throws {
+        var stale: [String] = []
+        for (key, holders) in failed {
+            guard case .memory(let known) = statuses[key], known == holders else { continue }
+            statuses[key] = .pending
+            stale.append(key)
+        }
+        guard !stale.isEmpty else { return }
+        guard case .whoHasReply(_, let holders) = try await request({ .whoHas(request: $0, keys: stale) }) else {
+            throw TransportError("the scheduler sent an unexpected reply")
+        }
+        for (key, places) in holders where !places.isEmpty {
+            if statuses[key]?.isPending ?? false { settle(key, .memory(holders: places)) }
+        }
+    }
+
     /// The keys among `keys` that are no longer pending.
     func settled(_ keys: [String]) -> Set<String> {
         Set(keys.filter { key in

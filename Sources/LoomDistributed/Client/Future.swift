@@ -49,10 +49,7 @@ public final class Future<Value: Codable & Sendable>: TaskArgument, Sendable {
     /// Waits for the result and fetches it from the worker holding it. A failed task throws a
     /// `LoomError` naming the task's key, its function and the original message.
     public func result() async throws -> Value {
-        let status = await client.connection.status(of: key.description)
-        guard case .memory(let holders) = status else { throw error(for: status) }
-        let values = try await client.fetch([key.description: holders])
-        return try decode(values[key.description]!)
+        try await client.gather([self])[0]
     }
 
     func decode(_ bytes: [UInt8]) throws -> Value {

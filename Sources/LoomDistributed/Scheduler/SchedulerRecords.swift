@@ -6,6 +6,9 @@ struct WorkerRecord: Sendable {
     var spec: WorkerSpec
     var live: Bool
     var paused = false
+    /// Suspicious tasks (running when workers died) processing here: such a task runs alone,
+    /// so if this worker dies too the blame is certain (see `SchedulerState+Workers`).
+    var suspects = 0
     /// `ceil(nthreads × saturation)`, at least 1; `Int.max` when queueing is off.
     var slots: Int
     var processing: Set<TaskSlot> = []
@@ -26,7 +29,7 @@ struct WorkerRecord: Sendable {
     var nthreads: Int { max(spec.nthreads, 1) }
     var isSaturated: Bool { processing.count >= slots }
     /// Whether it can take another task now.
-    var isRunning: Bool { live && !paused }
+    var isRunning: Bool { live && !paused && suspects == 0 }
 }
 
 struct ClientRecord: Sendable {

@@ -38,7 +38,7 @@ extension SchedulerState {
         let index = Int(task)
         let constraint = tasks[index].constraint
         if constraint < 0, tasks[index].dependencies.isEmpty, configuration.workerSaturation.isFinite,
-           !activeWorkers.isEmpty {
+           !activeWorkers.isEmpty, tasks[index].suspicious == 0 {
             enqueue(task, queue: 0)
             return
         }
@@ -49,6 +49,13 @@ extension SchedulerState {
             setState(task, .noWorker)
             noWorkerTasks.insert(task)
         }
+    }
+
+    /// A suspicious task runs on a worker with nothing else to do, and nothing joins it there:
+    /// if that worker dies too, the task alone is to blame and no bystander is.
+    func isolationAllows(_ task: TaskSlot, on worker: WorkerSlot) -> Bool {
+        let record = workers[Int(worker)]
+        return record.suspects == 0 && (tasks[Int(task)].suspicious == 0 || record.processing.isEmpty)
     }
 
     func allows(_ constraint: Int32, _ worker: WorkerSlot) -> Bool {
@@ -72,7 +79,7 @@ extension SchedulerState {
             let slot = Int(worker)
             guard !workers[slot].paused, allows(constraint, worker) else { continue }
             anyAllowed = true
-            guard fitsNow(constraint, worker) else { continue }
+            guard fitsNow(constraint, worker), isolationAllows(task, on: worker) else { continue }
             let missingBytes = totalBytes - (totalBytes > 0 ? heldBytes[slot] : 0)
             let score = workers[slot].occupancy / Double(workers[slot].nthreads) + Double(missingBytes) / bandwidth
             let processing = workers[slot].processing.count
@@ -129,6 +136,7 @@ extension SchedulerState {
         tasks[index].runID = lastRunID
         workers[workerIndex].processing.insert(task)
         workers[workerIndex].occupancy += cost
+        if tasks[index].suspicious > 0 { workers[workerIndex].suspects += 1 }
         let constraint = tasks[index].constraint
         var resources: [String: Double] = [:]
         if constraint >= 0 {
@@ -158,6 +166,7 @@ extension SchedulerState {
         let workerIndex = Int(worker)
         workers[workerIndex].processing.remove(task)
         workers[workerIndex].occupancy -= tasks[index].cost
+        if tasks[index].suspicious > 0 { workers[workerIndex].suspects -= 1 }
         if workers[workerIndex].processing.isEmpty || workers[workerIndex].occupancy < 0 {
             workers[workerIndex].occupancy = 0
         }

@@ -32,7 +32,7 @@ extension SchedulerState {
 
     /// Fills free slots and free resources from the queues, highest priority first.
     mutating func drainQueues() {
-        while let task = queues[0].first, let worker = leastBusyUnsaturatedWorker() {
+        while let task = queues[0].first, let worker = leastBusyUnsaturatedWorker(for: task) {
             _ = queues[0].popFirst(positions: &heapPositions)
             assign(task, to: worker)
         }
@@ -64,13 +64,14 @@ extension SchedulerState {
         return enoughWork || capped
     }
 
-    /// The running, unsaturated worker where a root task would start soonest.
-    func leastBusyUnsaturatedWorker() -> WorkerSlot? {
+    /// The running, unsaturated worker where a root task would start soonest (an idle one for
+    /// a suspicious task).
+    func leastBusyUnsaturatedWorker(for task: TaskSlot) -> WorkerSlot? {
         var best: WorkerSlot = -1
         var bestScore = Double.infinity, bestProcessing = Int.max
         for worker in activeWorkers {
             let index = Int(worker)
-            guard !workers[index].paused, !isSaturated(workers[index]) else { continue }
+            guard !workers[index].paused, !isSaturated(workers[index]), isolationAllows(task, on: worker) else { continue }
             let score = workers[index].occupancy / Double(workers[index].nthreads)
             let processing = workers[index].processing.count
             if isBetter(score, processing, workers[index].id, than: bestScore, bestProcessing, best) {

@@ -46,7 +46,7 @@ extension SchedulerState {
             // The tasks that would start last are the likeliest not to have started.
             var candidates: [TaskSlot] = []
             for task in workers[victimIndex].processing.prefix(configuration.stealScanLimit)
-            where steals[task] == nil && tasks[Int(task)].cost >= configuration.minimumStealDuration {
+            where steals[task] == nil && tasks[Int(task)].cost >= configuration.minimumStealDuration && tasks[Int(task)].suspicious == 0 {
                 candidates.append(task)
             }
             candidates.sort { lhs, rhs in
