@@ -83,7 +83,7 @@ public struct WorkerCommand: AsyncParsableCommand {
 
     /// One nanny per worker, each running this executable as `worker … --no-nanny`.
     private func superviseWorkers(threads: Int, limit: UInt64, memory: WorkerMemoryFractions, name workerName: (Int) -> String?) async throws {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let executable = CurrentExecutable.path
         let nannies = (0..<nworkers).map { index in
             var arguments = [
                 "worker", scheduler, "--no-nanny", "--nthreads", "\(threads)", "--memory-limit", "\(limit)", "--host", host,

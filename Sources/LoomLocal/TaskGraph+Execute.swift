@@ -25,7 +25,7 @@ extension TaskGraph {
                 executor.cancel(LoomError(.cancelled, "the computation was cancelled"))
             }
         case .processes:
-            let executable = scheduler.executable ?? Self.currentExecutable
+            let executable = scheduler.executable ?? CurrentExecutable.path
             let executor = ProcessPoolExecutor(graph: self, processes: scheduler.resolvedWorkers, executable: executable, progress: counter)
             return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { continuation in
@@ -37,10 +37,6 @@ extension TaskGraph {
                 executor.cancel(LoomError(.cancelled, "the computation was cancelled"))
             }
         }
-    }
-
-    static var currentExecutable: String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 }
 

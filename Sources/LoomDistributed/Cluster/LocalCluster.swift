@@ -54,7 +54,7 @@ public final class LocalCluster: Sendable {
         self.memoryLimit = try MemoryLimit.bytes(memoryLimit ?? "auto", threads: self.threadsPerWorker, workers: count) ?? 0
         usesProcesses = processes
         memoryFractions = try Configuration.current.workerMemory
-        self.executable = executable ?? ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+        self.executable = executable ?? CurrentExecutable.path
         name = "local-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
         let server = SchedulerServer(options: SchedulerOptions(host: host, port: schedulerPort))
         scheduler = server
