@@ -56,6 +56,7 @@ private struct Cluster {
     var outcomes: [ClientID: [String: Outcome]] = [:]
     var steals: [(worker: WorkerID, key: String, runID: Int)] = []
     var rejections: [GraphRejection] = []
+    var replications: [(worker: WorkerID, keys: [String])] = []
     var computeLog: [(worker: WorkerID, key: String)] = []
     var log: [Effect] = []
     var peakProcessing: [WorkerID: Int] = [:]
@@ -110,6 +111,11 @@ private struct Cluster {
             steals.append((id, key, runID))
         case .whoHas:
             break
+        case .replicate(let id, let keys):
+            for (key, holders) in keys {
+                #expect(holders.contains { workers[$0]?.held[key] != nil }, "\(id) told to copy \(key) from \(holders), which lack it")
+            }
+            replications.append((id, keys.keys.sorted()))
         case .keyInMemory(let client, let key, let holders, _):
             #expect(!holders.isEmpty)
             for holder in holders { #expect(workers[holder]?.held[key] != nil, "client told \(holder) holds \(key)") }
@@ -208,6 +214,20 @@ private struct Cluster {
             if let key = workers[id]?.arrival.first { return key }
         }
         return nil
+    }
+
+    /// Carries out the copies asked for, as workers would: fetch, keep, report `keysAdded`.
+    mutating func completeReplications() {
+        while !replications.isEmpty {
+            let (id, keys) = replications.removeFirst()
+            var added: [String: Int] = [:]
+            for key in keys {
+                guard let nbytes = workers.values.lazy.compactMap({ $0.held[key] }).first else { continue }
+                workers[id]?.held[key] = nbytes
+                added[key] = nbytes
+            }
+            send(.keysAdded(worker: id, keys: added))
+        }
     }
 
     func outcome(_ client: ClientID, _ key: String) -> Outcome? { outcomes[client]?[key] }
@@ -1084,4 +1104,76 @@ func randomGraphsNeverGetStuck(seed: Int) {
     #expect(cluster.state.invariantViolations().isEmpty)
     cluster.send(.clientLeft(alice))
     #expect(cluster.state.taskCount == 0)
+}
+
+// MARK: - Retiring and adaptive scaling
+
+@Test func retiringCopiesOnlyCopiesToAStayingWorkerFirst() throws {
+    var cluster = Cluster()
+    let w1 = cluster.join()
+    cluster.submit(alice, [task("a"), task("b")])
+    cluster.runAll()
+    let w2 = cluster.join()
+    #expect(cluster.state.onlyCopies(heldBy: w1) == 2)
+    cluster.send(.retireWorkers([w1]))
+    #expect(cluster.replications.map(\.worker) == [w2])
+    #expect(cluster.replications.first?.keys == ["a", "b"])
+    // A retiring worker takes no new work, even while it holds data.
+    cluster.submit(alice, [task("c")])
+    #expect(cluster.worker(running: "c") == w2)
+    cluster.completeReplications()
+    #expect(cluster.state.onlyCopies(heldBy: w1) == 0)
+    let before = cluster.log.count
+    cluster.leave(w1, .retired)
+    #expect(computes(Array(cluster.log[before...])).isEmpty, "nothing is recomputed")
+    #expect(cluster.state.holders(of: "a") == [w2] && cluster.state.holders(of: "b") == [w2])
+}
+
+@Test func aWorkerKeptAfterAllTakesWorkAgain() {
+    var cluster = Cluster()
+    let w1 = cluster.join()
+    cluster.send(.retireWorkers([w1]))
+    cluster.submit(alice, [task("a", function: "g"), task("b", ["a"])])
+    #expect(cluster.replications.isEmpty, "no staying worker to copy to")
+    #expect(cluster.state.state(of: "a") == .queued)
+    cluster.send(.keepWorkers([w1]))
+    #expect(cluster.worker(running: "a") == w1)
+}
+
+@Test func theAdaptiveTargetFollowsQueuedWorkAndMemory() {
+    var cluster = Cluster()
+    #expect(cluster.state.adaptiveTarget(targetDuration: 5) == 0)
+    // Queued work and no worker: at least one.
+    cluster.submit(alice, [task("x")])
+    #expect(cluster.state.adaptiveTarget(targetDuration: 5) == 1)
+    let w1 = cluster.join()
+    // 100 tasks of an unknown function count 0.5 s each: 50 s of work over 5 s is 10 workers.
+    cluster.submit(alice, (0..<100).map { task("t\($0)") })
+    #expect(cluster.state.adaptiveTarget(targetDuration: 5) == 11)
+    // ...but never more workers than tasks.
+    #expect(cluster.state.adaptiveTarget(targetDuration: 0.001) == 101)
+    cluster.runAll()
+    // Idle, but the last home of the results the client holds: it stays.
+    #expect(cluster.state.workersToClose().isEmpty)
+    #expect(cluster.state.adaptiveTarget(targetDuration: 5) == 1)
+    cluster.send(.releaseKeys(client: alice, keys: ["x"] + (0..<100).map { "t\($0)" }))
+    #expect(cluster.state.workersToClose() == [w1])
+    #expect(cluster.state.adaptiveTarget(targetDuration: 5) == 0)
+    // Held data above 60 % of the memory limits asks for twice the workers.
+    cluster.submit(alice, [task("big")])
+    cluster.finish("big", nbytes: 700 << 20)
+    #expect(cluster.state.adaptiveTarget(targetDuration: 5) == 2)
+}
+
+@Test func idleWorkersHoldingLeastCloseFirst() {
+    var cluster = Cluster()
+    let w1 = cluster.join()
+    let w2 = cluster.join()
+    let w3 = cluster.join()
+    cluster.submit(alice, [task("a", allowed: ["w1"]), task("b", allowed: ["w2"]), task("c", allowed: ["w3"])])
+    cluster.finish("a", nbytes: 300)
+    cluster.finish("b", nbytes: 100)
+    #expect(cluster.state.workersToClose(target: 1) == [w2, w1], "idle first, fewest bytes first")
+    #expect(cluster.state.workersToClose(target: 0) == [w2, w1, w3])
+    #expect(cluster.state.workersToClose() == [w2, w1], "never a busy worker without a target")
 }

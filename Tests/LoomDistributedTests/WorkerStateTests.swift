@@ -117,4 +117,25 @@ import Testing
         _ = state.finished("reader", result: [], seconds: 0)
         #expect(state.values(for: ["x"]).missing == ["x"])
     }
+
+    @Test func replicasAreFetchedKeptAndReported() {
+        var state = WorkerState(threads: 1)
+        let effects = state.replicate(["r": ["tcp://old:1"]])
+        guard case .fetch(let id, "tcp://old:1", ["r"]) = effects.first else { Issue.record("expected a fetch of r: \(effects)"); return }
+        // A task here that reads the replica does not make it a borrowed copy.
+        _ = state.compute(request("t", [.key("r")], holders: ["r": ["tcp://old:1"]]))
+        let arrived = state.received(request: id, values: ["r": [4, 2]])
+        #expect(told(arrived) == [.keysAdded(["r": 2])])
+        #expect(executed(arrived) == ["t"])
+        _ = state.finished("t", result: [1], seconds: 0)
+        #expect(state.values(for: ["r"]).values == ["r": [4, 2]], "kept after its reader finished")
+        #expect(told(state.replicate(["r": ["tcp://old:1"]])) == [.keysAdded(["r": 2])], "already here: reported at once")
+    }
+
+    @Test func aReplicaThatCannotBeFetchedIsDroppedQuietly() {
+        var state = WorkerState(threads: 1)
+        guard case .fetch(let id, _, _) = state.replicate(["r": ["tcp://old:1"]]).first else { Issue.record("expected a fetch"); return }
+        #expect(state.fetchFailed(request: id, reason: "gone").isEmpty, "the scheduler asks again if it still matters")
+        guard case .fetch = state.replicate(["r": ["tcp://new:2"]]).first else { Issue.record("asked again, it fetches again"); return }
+    }
 }

@@ -1,42 +1,26 @@
 import CLoomSystem
 import Foundation
 import LoomCore
-import Synchronization
 
 /// A scheduler in this process and workers on this machine: Dask's `LocalCluster`.
 ///
 /// ```swift
 /// let cluster = try await LocalCluster(workers: 4, threadsPerWorker: 2, memoryLimit: "2GB")
 /// let client = try await Client(cluster)
+/// cluster.adapt(minimum: 0, maximum: 8)
 /// ```
 /// Worker processes are started from this executable (its `main` must call
-/// `Loom.bootstrap(registering:)` first), die with this process, and exit when the scheduler
-/// closes; `processes: false` runs the workers in this process instead.
-public final class LocalCluster: Sendable {
-    public let schedulerAddress: Address
+/// `Loom.bootstrap(registering:)` first), each under a nanny that restarts it, die with this
+/// process, and exit when the scheduler closes; `processes: false` runs the workers in this
+/// process instead.
+public final class LocalCluster: Cluster {
+    public let base: SpecCluster
     public let threadsPerWorker: Int
     public let memoryLimit: UInt64
     public let usesProcesses: Bool
     public let executable: String
     /// The memory thresholds of every worker (from the configuration: `worker.memory.*`).
     public let memoryFractions: WorkerMemoryFractions
-    let name: String
-    private let scheduler: SchedulerServer
-    private let schedulerSession: Task<Void, Never>
-    private let workers = Mutex<[Worker]>([])
-    private let nextWorker = Atomic<Int>(0)
-
-    private enum Worker: Sendable {
-        /// A worker process under a nanny in this process, which restarts it when it dies.
-        case process(nanny: Nanny, supervision: Task<Void, Never>)
-        case inProcess(name: String, session: Task<Void, Never>)
-        var name: String {
-            switch self {
-            case .process(let nanny, _): nanny.name
-            case .inProcess(let name, _): name
-            }
-        }
-    }
 
     /// - Parameters:
     ///   - workers: how many workers; by default as Dask chooses from the core count.
@@ -55,25 +39,20 @@ public final class LocalCluster: Sendable {
         usesProcesses = processes
         memoryFractions = try Configuration.current.workerMemory
         self.executable = executable ?? CurrentExecutable.path
-        name = "local-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
-        let server = SchedulerServer(options: SchedulerOptions(host: host, port: schedulerPort))
-        scheduler = server
-        let (bound, announce) = AsyncStream.makeStream(of: Result<Address, any Error>.self)
-        schedulerSession = Task {
-            do {
-                try await server.run { announce.yield(.success($0)) }
-            } catch {
-                announce.yield(.failure(error))
-            }
-            announce.finish()
-        }
-        var iterator = bound.makeAsyncIterator()
-        guard let address = try await iterator.next()?.get() else { throw TransportError("the scheduler stopped while starting") }
-        schedulerAddress = address
+        let launcher = LocalWorkerLauncher(
+            threads: self.threadsPerWorker, memoryLimit: self.memoryLimit, memory: memoryFractions,
+            processes: processes, executable: self.executable)
+        base = try await SpecCluster(
+            name: "local-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))", launcher: launcher,
+            scheduler: SchedulerOptions(host: host, port: schedulerPort))
         do {
-            try await scale(count)
+            try await base.scale(count)
         } catch {
-            await close()
+            let failure = nannies.compactMap(\.failure).first
+            await base.close()
+            if let failure {
+                throw LoomError(.workerDied, "\(failure); does the main of \(self.executable) call Loom.bootstrap(registering:) first?")
+            }
             throw error
         }
     }
@@ -87,95 +66,60 @@ public final class LocalCluster: Sendable {
         return (workers, cores / workers)
     }
 
-    /// Names of the workers started and not stopped.
-    public var workerNames: [String] { workers.withLock { $0.map(\.name) } }
+    /// The nannies of the worker processes (none with `processes: false`).
+    public var nannies: [Nanny] { base.launched.compactMap { ($0 as? SupervisedWorker)?.nanny } }
 
-    /// Starts or stops workers until there are `count`, and waits for the scheduler to see them.
-    public func scale(_ count: Int) async throws {
-        let current = workers.withLock { $0.count }
-        if count < current {
-            let retired = workers.withLock { list in
-                defer { list.removeLast(current - count) }
-                return Array(list.suffix(current - count))
-            }
-            for worker in retired { stop(worker) }
-            await scheduler.forget(workers: retired.map(\.name))
-            return
-        }
-        for _ in current..<count { try startWorker() }
-        try await waitForWorkers(count)
+    deinit {
+        for nanny in nannies { nanny.stop() }
     }
+}
 
-    private func startWorker() throws {
-        let name = "\(self.name)-\(nextWorker.add(1, ordering: .relaxed).oldValue)"
-        if usesProcesses {
+/// Starts each worker as a process of `executable` under a nanny in this process, or as a
+/// worker inside this process.
+struct LocalWorkerLauncher: WorkerLauncher {
+    let threads: Int
+    let memoryLimit: UInt64
+    let memory: WorkerMemoryFractions
+    let processes: Bool
+    let executable: String
+    var workersPerLaunch: Int { 1 }
+
+    func launch(name: String, workerNames: [String], scheduler: Address) async throws -> any LaunchedWorkers {
+        if processes {
             // The worker dies with this process: the nanny arms that in its environment.
             let nanny = Nanny(
                 name: name, executable: executable,
                 arguments: [
-                    "worker", schedulerAddress.description, "--no-nanny", "--nthreads", "\(threadsPerWorker)",
+                    "worker", scheduler.description, "--no-nanny", "--nthreads", "\(threads)",
                     "--memory-limit", "\(memoryLimit)", "--name", name,
                 ],
-                memoryLimit: memoryLimit, memory: memoryFractions)
-            let supervision = Task { await nanny.run() }
-            workers.withLock { $0.append(.process(nanny: nanny, supervision: supervision)) }
-        } else {
-            let options = WorkerOptions(
-                scheduler: schedulerAddress, name: name, threads: threadsPerWorker, memoryLimit: memoryLimit, memory: memoryFractions)
-            let session = Task { _ = try? await WorkerServer(options: options).run() }
-            workers.withLock { $0.append(.inProcess(name: name, session: session)) }
+                memoryLimit: memoryLimit, memory: memory)
+            return SupervisedWorker(nanny: nanny, supervision: Task { await nanny.run() })
         }
-    }
-
-    private func waitForWorkers(_ count: Int) async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while await scheduler.workerCount < count {
-            for case .process(let nanny, _) in workers.withLock({ $0 }) {
-                guard let failure = nanny.failure else { continue }
-                throw LoomError(.workerDied, "\(failure); does the main of \(executable) call Loom.bootstrap(registering:) first?")
-            }
-            guard ContinuousClock.now < deadline else {
-                throw LoomError(.workerDied, "only \(await scheduler.workerCount) of \(count) workers joined within 60 s")
-            }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-    }
-
-    private func stop(_ worker: Worker) {
-        switch worker {
-        case .process(let nanny, _):
-            nanny.stop()
-        case .inProcess(_, let session):
-            session.cancel()
-        }
-    }
-
-    /// Stops every worker and the scheduler; no process is left behind.
-    public func close() async {
-        let all = workers.withLock { list in
-            defer { list.removeAll() }
-            return list
-        }
-        for worker in all { stop(worker) }
-        for case .process(_, let supervision) in all { await supervision.value }
-        schedulerSession.cancel()
-        await schedulerSession.value
-    }
-
-    /// The nannies of the worker processes (none with `processes: false`).
-    public var nannies: [Nanny] {
-        workers.withLock { $0.compactMap { if case .process(let nanny, _) = $0 { nanny } else { nil } } }
-    }
-
-    deinit {
-        for case .process(let nanny, _) in workers.withLock({ $0 }) { nanny.stop() }
-        schedulerSession.cancel()
+        let options = WorkerOptions(scheduler: scheduler, name: name, threads: threads, memoryLimit: memoryLimit, memory: memory)
+        return InProcessWorker(session: Task { _ = try? await WorkerServer(options: options).run() })
     }
 }
 
-extension Client {
-    /// A client of the cluster's scheduler.
-    public convenience init(_ cluster: LocalCluster) async throws {
-        try await self.init(address: cluster.schedulerAddress)
+/// A worker process under a nanny.
+struct SupervisedWorker: LaunchedWorkers {
+    let nanny: Nanny
+    let supervision: Task<Void, Never>
+    var failure: String? { nanny.failure }
+
+    func stop() async {
+        nanny.stop()
+        await supervision.value
+    }
+}
+
+/// A worker in this process.
+struct InProcessWorker: LaunchedWorkers {
+    let session: Task<Void, Never>
+    var failure: String? { nil }
+
+    func stop() async {
+        session.cancel()
+        await session.value
     }
 }

@@ -34,6 +34,9 @@ public enum Message: Equatable, Sendable {
     case steal(key: String, run: Int64)
     /// Where a value the worker could not fetch is held now (the answer to `fetchFailed`).
     case holders(key: String, addresses: [String])
+    /// Fetch these keys from the listed holders and keep them (answer with `keysAdded`): a
+    /// retiring worker holds their only copies.
+    case replicate([String: [String]])
 
     // Worker → scheduler; `run` echoes the compute request's, so stale reports are ignored.
     case taskFinished(key: String, run: Int64, nbytes: UInt64, seconds: Double)
@@ -44,6 +47,8 @@ public enum Message: Equatable, Sendable {
     /// Periodic, and at once when the worker pauses or resumes; its absence for the scheduler's
     /// time-to-live counts the worker as lost.
     case heartbeat(WorkerMetrics)
+    /// The worker now keeps copies of these keys (their bytes), as `replicate` asked.
+    case keysAdded([String: UInt64])
 
     // Anyone → worker, and the worker's answer: data moves peer to peer.
     case getData(request: UInt64, keys: [String])

@@ -83,6 +83,11 @@ extension Wire {
             case .stealResponse:
                 return .stealResponse(key: try reader.readString(), run: try reader.readVarInt(), accepted: try reader.readUInt8() != 0)
             case .heartbeat: return .heartbeat(try metrics())
+            case .replicate: return .replicate(try listMap())
+            case .keysAdded:
+                var keys: [String: UInt64] = [:]
+                for _ in 0..<(try Self.count(&reader)) { keys[try reader.readString()] = try reader.readVarUInt() }
+                return .keysAdded(keys)
             case .holders: return .holders(key: try reader.readString(), addresses: try strings())
             case .fetchFailed: return .fetchFailed(key: try reader.readString(), holders: try strings())
             case .getData: return .getData(request: try reader.readVarUInt(), keys: try strings())

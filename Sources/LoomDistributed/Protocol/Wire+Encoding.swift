@@ -124,6 +124,16 @@ extension Wire {
             case .heartbeat(let metrics):
                 kind(.heartbeat)
                 write(metrics)
+            case .replicate(let keys):
+                kind(.replicate)
+                write(keys)
+            case .keysAdded(let keys):
+                kind(.keysAdded)
+                header.writeVarUInt(UInt64(keys.count))
+                for (key, nbytes) in keys.sorted(by: { $0.key < $1.key }) {
+                    header.writeString(key)
+                    header.writeVarUInt(nbytes)
+                }
             case .getData(let request, let keys):
                 kind(.getData)
                 header.writeVarUInt(request)

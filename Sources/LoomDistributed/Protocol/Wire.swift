@@ -71,8 +71,8 @@ public enum Wire {
         case hello = 1, welcome, refused
         case updateGraph = 10, releaseKeys, cancelKeys, whoHas, schedulerInfoRequest, scattered
         case keyInMemory = 20, taskErred, keyCancelled, graphRejected, whoHasReply, schedulerInfo
-        case compute = 30, freeKeys, steal, holders
-        case taskFinished = 40, taskFailed, stealResponse, heartbeat, fetchFailed
+        case compute = 30, freeKeys, steal, holders, replicate
+        case taskFinished = 40, taskFailed, stealResponse, heartbeat, fetchFailed, keysAdded
         case getData = 50, data, putData, dataStored, runFunction, runResult
     }
 }

@@ -14,6 +14,9 @@ public enum SchedulerEffect<Payload: Sendable>: Sendable {
     case stealRequest(worker: WorkerID, key: String, runID: Int)
     /// After a `fetchFailed`: the workers that (still) hold `key`.
     case whoHas(worker: WorkerID, key: String, holders: [WorkerID])
+    /// Fetch copies of these keys from their holders and keep them (report with `keysAdded`):
+    /// a worker that is retiring holds their only copies.
+    case replicate(worker: WorkerID, keys: [String: [WorkerID]])
 
     /// A key the client wants is in memory.
     case keyInMemory(client: ClientID, key: String, holders: [WorkerID], nbytes: Int)
@@ -30,7 +33,7 @@ public enum SchedulerEffect<Payload: Sendable>: Sendable {
     public var worker: WorkerID? {
         switch self {
         case .compute(let worker, _), .freeKeys(let worker, _), .stealRequest(let worker, _, _),
-             .whoHas(let worker, _, _):
+             .whoHas(let worker, _, _), .replicate(let worker, _):
             worker
         default: nil
         }

@@ -6,6 +6,8 @@ struct WorkerRecord: Sendable {
     var spec: WorkerSpec
     var live: Bool
     var paused = false
+    /// Leaving on purpose: it takes no new work, and its only copies are copied elsewhere first.
+    var retiring = false
     /// Suspicious tasks (running when workers died) processing here: such a task runs alone,
     /// so if this worker dies too the blame is certain (see `SchedulerState+Workers`).
     var suspects = 0
@@ -29,7 +31,9 @@ struct WorkerRecord: Sendable {
     var nthreads: Int { max(spec.nthreads, 1) }
     var isSaturated: Bool { processing.count >= slots }
     /// Whether it can take another task now.
-    var isRunning: Bool { live && !paused && suspects == 0 }
+    var isRunning: Bool { live && acceptsWork && suspects == 0 }
+    /// Whether new tasks may go to it.
+    var acceptsWork: Bool { !paused && !retiring }
 }
 
 struct ClientRecord: Sendable {

@@ -45,7 +45,7 @@ extension SchedulerServer {
 
     func received(_ batch: [Message], from connection: Int, role: Hello.Role) {
         var effects: [SchedulerCore.Effect] = []
-        if role == .worker { lastHeard[WorkerID(connection)] = .now }
+        if role == .worker, workerNames[connection] != nil { lastHeard[WorkerID(connection)] = .now }
         for message in batch {
             switch (role, message) {
             case (.worker, .heartbeat(let metrics)):
@@ -67,6 +67,8 @@ extension SchedulerServer {
                 if known.isEmpty, core.state(of: key) == .memory {
                     outboxes[connection]?.post(.holders(key: key, addresses: addresses(of: core.holders(of: key))))
                 }
+            case (.worker, .keysAdded(let keys)):
+                core.handle(.keysAdded(worker: WorkerID(connection), keys: keys.mapValues { Int(clamping: $0) }), into: &effects)
             case (.worker, .stealResponse(let key, let run, let accepted)):
                 core.handle(.stealResponse(worker: WorkerID(connection), key: key, runID: Int(run), accepted: accepted), into: &effects)
             case (.client, .updateGraph(let tasks, let wanted, let functions)):
@@ -131,6 +133,8 @@ extension SchedulerServer {
                 post(.steal(key: key, run: Int64(run)), to: worker.rawValue)
             case .whoHas(let worker, let key, let holders):
                 post(.holders(key: key, addresses: addresses(of: holders)), to: worker.rawValue)
+            case .replicate(let worker, let keys):
+                post(.replicate(keys.mapValues { addresses(of: $0) }), to: worker.rawValue)
             case .keyInMemory(let client, let key, let holders, let nbytes):
                 post(.keyInMemory(key: key, nbytes: UInt64(max(0, nbytes)), holders: addresses(of: holders)), to: client.rawValue)
             case .keyLost:

@@ -77,7 +77,7 @@ extension SchedulerState {
         var anyAllowed = false
         for worker in activeWorkers {
             let slot = Int(worker)
-            guard !workers[slot].paused, allows(constraint, worker) else { continue }
+            guard workers[slot].acceptsWork, allows(constraint, worker) else { continue }
             anyAllowed = true
             guard fitsNow(constraint, worker), isolationAllows(task, on: worker) else { continue }
             let missingBytes = totalBytes - (totalBytes > 0 ? heldBytes[slot] : 0)

@@ -71,7 +71,7 @@ extension SchedulerState {
         var bestScore = Double.infinity, bestProcessing = Int.max
         for worker in activeWorkers {
             let index = Int(worker)
-            guard !workers[index].paused, !isSaturated(workers[index]), isolationAllows(task, on: worker) else { continue }
+            guard workers[index].acceptsWork, !isSaturated(workers[index]), isolationAllows(task, on: worker) else { continue }
             let score = workers[index].occupancy / Double(workers[index].nthreads)
             let processing = workers[index].processing.count
             if isBetter(score, processing, workers[index].id, than: bestScore, bestProcessing, best) {

@@ -105,6 +105,8 @@ public struct SchedulerState<Payload: Sendable>: Sendable {
         case .workerJoined(let spec): workerJoined(spec)
         case .workerLeft(let id, let departure): workerLeft(id, departure)
         case .workerPaused(let id, let paused): workerPaused(id, paused)
+        case .retireWorkers(let ids): retireWorkers(ids)
+        case .keepWorkers(let ids): keepWorkers(ids)
         case .clientJoined(let client): clientJoined(client)
         case .clientLeft(let client): clientLeft(client)
         case .updateGraph(let client, let submissions, let wants):

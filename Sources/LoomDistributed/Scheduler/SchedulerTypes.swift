@@ -177,6 +177,13 @@ public enum SchedulerEvent<Payload: Sendable>: Sendable {
     /// The worker stopped (`paused: true`, e.g. memory above the pause fraction) or resumed
     /// accepting new tasks. A paused worker keeps its tasks and data and may be stolen from.
     case workerPaused(WorkerID, paused: Bool)
+    /// These workers are to leave on purpose (scale down, adaptive): they take no new work, and
+    /// the values only they hold are copied to staying workers (`replicate`). Sent again, it
+    /// asks again for copies that have not arrived. The server removes each worker with
+    /// `workerLeft(_, .retired)` once `onlyCopies(heldBy:)` is 0.
+    case retireWorkers([WorkerID])
+    /// The workers stay after all (their data could not be copied in time).
+    case keepWorkers([WorkerID])
 
     case clientJoined(ClientID)
     /// The client's wanted keys are released.

@@ -194,6 +194,7 @@ public actor WorkerServer {
             case .freeKeys(let keys): effects += state.free(keys)
             case .steal(let key, let run): effects += state.steal(key, run: run)
             case .holders(let key, let addresses): effects += state.holders(of: key, are: addresses)
+            case .replicate(let keys): effects += state.replicate(keys)
             default: logger.info("ignored an unexpected message from the scheduler")
             }
         }

@@ -43,6 +43,8 @@ struct WorkerState {
     private(set) var paused = false
     /// Values fetched from peers for local tasks, dropped when no local task needs them.
     private var borrowed: Set<String> = []
+    /// Keys the scheduler asked this worker to copy and keep (`replicate`), not yet here.
+    private var replicas: Set<String> = []
     private var tasks: [String: Task] = [:]
     /// Dependency key → how many local tasks read it (a borrowed value goes when none does).
     private var localUses: [String: Int] = [:]
@@ -99,6 +101,13 @@ struct WorkerState {
         for key in asked {
             fetching.remove(key)
             if let value = values[key] {
+                if replicas.remove(key) != nil {
+                    if !store.contains(key) { store.store(key, value) }
+                    borrowed.remove(key)  // the scheduler counts this copy now
+                    effects.append(.tellScheduler(.keysAdded([key: UInt64(value.count)])))
+                    arrived(key)
+                    continue
+                }
                 guard waiters[key] != nil else { continue }  // nobody needs it any more
                 if !store.contains(key) {
                     store.store(key, value)
@@ -127,6 +136,14 @@ struct WorkerState {
     /// gone, frees the waiting tasks and computes it again. A peer that died is not the task's
     /// fault, so the task is not failed.
     private mutating func lost(_ key: String, from peer: String) -> [Effect] {
+        if replicas.contains(key), waiters[key] == nil {
+            // A copy for a retiring worker: the scheduler asks again if it still matters.
+            if sources[key]?.isEmpty ?? true {
+                replicas.remove(key)
+                sources[key] = nil
+            }
+            return []
+        }
         guard waiters[key] != nil else {
             sources[key] = nil
             failedHolders[key] = nil
@@ -165,10 +182,26 @@ struct WorkerState {
         return [.tellScheduler(.taskFailed(key: key, run: task.run, message: message))] + startTasks()
     }
 
+    /// The scheduler asks for copies of these keys, from these holders, to keep.
+    mutating func replicate(_ keys: [String: [String]]) -> [Effect] {
+        var effects: [Effect] = []
+        for (key, holders) in keys.sorted(by: { $0.key < $1.key }) {
+            if let nbytes = store.nbytes(of: key) {
+                borrowed.remove(key)
+                effects.append(.tellScheduler(.keysAdded([key: UInt64(nbytes)])))
+                continue
+            }
+            guard replicas.insert(key).inserted || !fetching.contains(key) else { continue }
+            if !fetching.contains(key), sources[key]?.isEmpty ?? true { sources[key] = holders }
+        }
+        return effects + startFetches() + startTasks()
+    }
+
     /// The scheduler no longer needs these keys here: drop their data and any unstarted task.
     mutating func free(_ keys: [String]) -> [Effect] {
         var effects: [Effect] = []
         for key in keys {
+            if replicas.remove(key) != nil, waiters[key] == nil, !fetching.contains(key) { sources[key] = nil }
             if store.contains(key) {
                 // A task here still reading it keeps it, as if fetched.
                 if localUses[key] == nil {
@@ -271,7 +304,7 @@ struct WorkerState {
             if waiters[dependency]?.isEmpty ?? false {
                 waiters[dependency] = nil
                 failedHolders[dependency] = nil
-                if !fetching.contains(dependency) { sources[dependency] = nil }
+                if !fetching.contains(dependency), !replicas.contains(dependency) { sources[dependency] = nil }
             }
         }
     }

@@ -1,0 +1,33 @@
+import Foundation
+
+/// What every cluster offers (local, batch jobs, Kubernetes): its scheduler's address,
+/// `scale`, `adapt` and `close`, all carried by its `SpecCluster` base.
+public protocol Cluster: Sendable {
+    var base: SpecCluster { get }
+}
+
+extension Cluster {
+    public var schedulerAddress: Address { base.schedulerAddress }
+
+    /// Names of the workers started or starting, and not stopped.
+    public var workerNames: [String] { base.workerNames }
+
+    /// Starts or retires workers until there are `workers`; returns once they joined.
+    public func scale(_ workers: Int) async throws { try await base.scale(workers) }
+
+    /// Follows the work between `minimum` and `maximum` workers (Dask's rule; see `SpecCluster.adapt`).
+    public func adapt(minimum: Int = 0, maximum: Int = .max, targetDuration: Duration = .seconds(5),
+                      interval: Duration = .seconds(1), waitCount: Int = 3) {
+        base.adapt(AdaptiveOptions(minimum: minimum, maximum: maximum, targetDuration: targetDuration, interval: interval, waitCount: waitCount))
+    }
+
+    /// Stops every worker and the scheduler.
+    public func close() async { await base.close() }
+}
+
+extension Client {
+    /// A client of the cluster's scheduler.
+    public convenience init(_ cluster: some Cluster) async throws {
+        try await self.init(address: cluster.schedulerAddress)
+    }
+}

@@ -1,0 +1,222 @@
+import Foundation
+import LoomCore
+import Logging
+import Synchronization
+
+/// The base every cluster shares (Dask's `SpecCluster`): a scheduler in this process, and the
+/// launches of workers a `WorkerLauncher` starts, kept at the number asked for — by `scale`, or
+/// by `adapt`, which follows the work. `LocalCluster`, the batch-job clusters and the
+/// Kubernetes cluster differ only in their launcher.
+///
+/// Scaling down retires workers gracefully: the scheduler copies the values only they hold to
+/// staying workers first, so nothing is recomputed; a worker whose data has nowhere to go stays.
+public final class SpecCluster: Sendable {
+    public let schedulerAddress: Address
+    public let scheduler: SchedulerServer
+    public let launcher: any WorkerLauncher
+    /// Prefix of launch and worker names.
+    public let name: String
+    private let schedulerSession: Task<Void, Never>
+    private let launches = Mutex<[Launch]>([])
+    private let nextLaunch = Atomic<Int>(0)
+    private let adaptive = Mutex<(task: Task<Void, Never>, options: AdaptiveOptions)?>(nil)
+    private let logger = Logger(label: "loom.cluster")
+
+    /// One launch: its name, its workers' names, and what stops it (nil while starting).
+    struct Launch: Sendable {
+        var name: String
+        var workerNames: [String]
+        var started: (any LaunchedWorkers)?
+    }
+
+    /// Starts the scheduler (no workers yet; call `scale` or `adapt`).
+    public init(name: String, launcher: any WorkerLauncher, scheduler options: SchedulerOptions) async throws {
+        self.name = name
+        self.launcher = launcher
+        let server = SchedulerServer(options: options)
+        scheduler = server
+        let (bound, announce) = AsyncStream.makeStream(of: Result<Address, any Error>.self)
+        schedulerSession = Task {
+            do {
+                try await server.run { announce.yield(.success($0)) }
+            } catch {
+                announce.yield(.failure(error))
+            }
+            announce.finish()
+        }
+        var iterator = bound.makeAsyncIterator()
+        guard let address = try await iterator.next()?.get() else { throw TransportError("the scheduler stopped while starting") }
+        schedulerAddress = address
+    }
+
+    /// Names of the workers started or starting, and not stopped.
+    public var workerNames: [String] { launches.withLock { $0.flatMap(\.workerNames) } }
+
+    /// What each launch is (for launchers that expose more, like nannies or job ids).
+    public var launched: [any LaunchedWorkers] { launches.withLock { $0.compactMap(\.started) } }
+
+    /// Starts or retires workers until there are `workers` (rounded up to whole launches);
+    /// with `wait`, returns once the scheduler sees them all.
+    public func scale(_ workers: Int, wait: Bool = true) async throws {
+        let perLaunch = max(1, launcher.workersPerLaunch)
+        let wanted = (max(0, workers) + perLaunch - 1) / perLaunch
+        let current = launches.withLock { $0.count }
+        if wanted < current {
+            let target = wanted * perLaunch
+            let order = await scheduler.workersToClose(target: target)
+            await retire(launchesToClose(count: current - wanted, order: order))
+            return
+        }
+        for _ in current..<wanted { try await launchOne() }
+        if wait { try await waitForWorkers(wanted * perLaunch) }
+    }
+
+    /// Retires the launches these workers belong to (a whole batch job goes with any of its workers).
+    public func retire(workers names: [String]) async {
+        let chosen = launches.withLock { $0.filter { !Set($0.workerNames).isDisjoint(with: names) }.map(\.name) }
+        await retire(chosen)
+    }
+
+    /// `count` launches to close: those whose workers have not joined first, then in `order`
+    /// (the scheduler's preference), then the newest.
+    private func launchesToClose(count: Int, order: [String]) -> [String] {
+        let all = launches.withLock { $0 }
+        let rank = Dictionary(order.enumerated().map { ($1, $0) }) { first, _ in first }
+        let ranked = all.enumerated().sorted { lhs, rhs in
+            let left = lhs.element.workerNames.compactMap { rank[$0] }.min() ?? -1
+            let right = rhs.element.workerNames.compactMap { rank[$0] }.min() ?? -1
+            // -1: not among the connected workers (still starting): close those first.
+            if (left < 0) != (right < 0) { return left < 0 }
+            if left != right { return left < right }
+            return lhs.offset > rhs.offset
+        }
+        return ranked.prefix(count).map(\.element.name)
+    }
+
+    private func retire(_ names: [String]) async {
+        guard !names.isEmpty else { return }
+        let chosen = launches.withLock { list in
+            defer { list.removeAll { names.contains($0.name) } }
+            return list.filter { names.contains($0.name) }
+        }
+        let connected = Set(await scheduler.connectedWorkerNames)
+        let joined = chosen.flatMap(\.workerNames).filter(connected.contains)
+        let retired = Set(await scheduler.retire(workers: joined))
+        var kept: [Launch] = []
+        for launch in chosen {
+            if launch.workerNames.allSatisfy({ retired.contains($0) || !connected.contains($0) }) {
+                await launch.started?.stop()
+            } else {
+                kept.append(launch)
+            }
+        }
+        if !kept.isEmpty {
+            logger.info("kept workers whose data has nowhere to go", metadata: ["launches": "\(kept.map(\.name))"])
+            launches.withLock { $0 += kept }
+        }
+    }
+
+    private func launchOne() async throws {
+        let index = nextLaunch.add(1, ordering: .relaxed).oldValue
+        let launchName = "\(name)-\(index)"
+        let perLaunch = max(1, launcher.workersPerLaunch)
+        let names = perLaunch == 1 ? [launchName] : (0..<perLaunch).map { "\(launchName)-\($0)" }
+        launches.withLock { $0.append(Launch(name: launchName, workerNames: names)) }
+        do {
+            let started = try await launcher.launch(name: launchName, workerNames: names, scheduler: schedulerAddress)
+            let stillWanted = launches.withLock { list in
+                guard let index = list.firstIndex(where: { $0.name == launchName }) else { return false }
+                list[index].started = started
+                return true
+            }
+            if !stillWanted { await started.stop() }  // retired while it was starting
+        } catch {
+            launches.withLock { $0.removeAll { $0.name == launchName } }
+            throw error
+        }
+    }
+
+    private func waitForWorkers(_ count: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while await scheduler.workerCount < count {
+            if let failure = launched.lazy.compactMap(\.failure).first { throw LoomError(.workerDied, failure) }
+            guard ContinuousClock.now < deadline else {
+                throw LoomError(.workerDied, "only \(await scheduler.workerCount) of \(count) workers joined within 60 s")
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    // MARK: Adaptive scaling
+
+    /// Follows the work between `minimum` and `maximum` workers (Dask's `adapt`): every
+    /// `interval` the scheduler says how many workers the work calls for; more start at once,
+    /// idle ones retire after `waitCount` recommendations in a row. Replaces an earlier `adapt`;
+    /// `scale` does not stop it.
+    public func adapt(_ options: AdaptiveOptions) {
+        let task = Task { [weak self] in
+            var policy = AdaptivePolicy(options: options)
+            while !Task.isCancelled {
+                try? await Task.sleep(for: options.interval)
+                guard let self, !Task.isCancelled else { return }
+                await self.adaptOnce(&policy)
+            }
+        }
+        adaptive.withLock { current in
+            current?.task.cancel()
+            current = (task, options)
+        }
+    }
+
+    /// Stops adaptive scaling; the workers stay as they are.
+    public func stopAdapting() {
+        adaptive.withLock { current in
+            current?.task.cancel()
+            current = nil
+        }
+    }
+
+    /// The adaptive settings in force, if adapting.
+    public var adaptiveOptions: AdaptiveOptions? { adaptive.withLock { $0?.options } }
+
+    private func adaptOnce(_ policy: inout AdaptivePolicy) async {
+        let target = await scheduler.adaptiveTarget(targetDuration: policy.options.targetDuration)
+        let planned = workerNames
+        let connected = Set(await scheduler.connectedWorkerNames)
+        let bounded = min(max(target, policy.options.minimum), policy.options.maximum)
+        let closable = bounded < planned.count ? await scheduler.workersToClose(target: bounded) : []
+        let recommendation = policy.recommend(
+            target: target, planned: planned.count, notYetArrived: planned.filter { !connected.contains($0) }, closable: closable)
+        switch recommendation {
+        case .same:
+            break
+        case .up(let workers):
+            logger.info("adaptive: scaling up", metadata: ["workers": "\(workers)", "target": "\(target)"])
+            do {
+                try await scale(workers, wait: false)
+            } catch {
+                logger.error("adaptive: could not start workers: \(error)")
+            }
+        case .down(let names):
+            logger.info("adaptive: retiring workers", metadata: ["workers": "\(names)", "target": "\(target)"])
+            await retire(workers: names)
+        }
+    }
+
+    /// Stops adapting, every worker and the scheduler; no process is left behind.
+    public func close() async {
+        stopAdapting()
+        let all = launches.withLock { list in
+            defer { list.removeAll() }
+            return list
+        }
+        for launch in all { await launch.started?.stop() }
+        schedulerSession.cancel()
+        await schedulerSession.value
+    }
+
+    deinit {
+        adaptive.withLock { $0?.task.cancel() }
+        schedulerSession.cancel()
+    }
+}

@@ -1,0 +1,20 @@
+import Foundation
+
+/// Starts what runs a cluster's workers — worker processes under nannies, workers in this
+/// process, a batch job, a pod — while the cluster base (`SpecCluster`) decides how many
+/// (Dask's `ProcessInterface`).
+public protocol WorkerLauncher: Sendable {
+    /// How many workers one launch brings (a batch job may run several; usually one).
+    var workersPerLaunch: Int { get }
+    /// Starts one launch whose workers join `scheduler` under `workerNames`
+    /// (`workersPerLaunch` of them).
+    func launch(name: String, workerNames: [String], scheduler: Address) async throws -> any LaunchedWorkers
+}
+
+/// The workers of one launch, as their launcher sees them.
+public protocol LaunchedWorkers: Sendable {
+    /// Why they will not join, once that is known (a nanny gave up, a job failed).
+    var failure: String? { get }
+    /// Stops them for good; returns once they are gone.
+    func stop() async
+}

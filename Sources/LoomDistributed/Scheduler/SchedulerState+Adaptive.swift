@@ -1,0 +1,66 @@
+import Foundation
+
+// What adaptive scaling asks of the scheduler (Dask's `adaptive_target` and
+// `workers_to_close`): how many workers the work in hand calls for, and which workers could go.
+
+extension SchedulerState {
+    /// The number of workers that would finish the known work in about `targetDuration`
+    /// seconds: expected seconds of processing and queued tasks over the target duration, no
+    /// more than there are tasks to run, doubled workers when held data passes 60 % of the
+    /// memory limits, and fewer only when idle workers can go.
+    public func adaptiveTarget(targetDuration: Double) -> Int {
+        let workerCount = activeWorkers.count
+        // Queued and unplaceable tasks: a sample of at most 100 stands for all of them.
+        var waiting: [TaskSlot] = []
+        for queue in queues where waiting.count < 100 { waiting += queue.entries.prefix(100 - waiting.count).map(\.task) }
+        for task in noWorkerTasks where waiting.count < 100 { waiting.append(task) }
+        let waitingCount = queues.reduce(0) { $0 + $1.count } + noWorkerTasks.count
+        var waitingSeconds = waiting.reduce(0) { $0 + expectedDuration(tasks[Int($1)].function) }
+        if !waiting.isEmpty { waitingSeconds *= Double(waitingCount) / Double(waiting.count) }
+
+        var occupancy = 0.0, processing = 0
+        for worker in activeWorkers {
+            occupancy += workers[Int(worker)].occupancy
+            processing += workers[Int(worker)].processing.count
+        }
+        var cpu = Int(((occupancy + waitingSeconds) / max(targetDuration, 0.001)).rounded(.up))
+        // A few long tasks do not call for many workers.
+        cpu = min(cpu, waitingCount + processing)
+        if waitingCount > 0, workerCount == 0 { cpu = max(cpu, 1) }
+
+        let limit = activeWorkers.reduce(0) { $0 + workers[Int($1)].spec.memoryLimit }
+        let held = activeWorkers.reduce(0) { $0 + workers[Int($1)].nbytes }
+        let memory = limit > 0 && Double(held) > 0.6 * Double(limit) ? 2 * workerCount : 0
+
+        let target = max(cpu, memory)
+        if target >= workerCount { return target }
+        return workerCount - workersToClose().count
+    }
+
+    /// Workers that could go, best candidates first: idle before busy, then those holding the
+    /// fewest bytes. With `target`, as many as to leave `target` workers; without, idle workers
+    /// as long as the rest keep at least twice the held bytes in memory limits.
+    public func workersToClose(target: Int? = nil) -> [WorkerID] {
+        var candidates = activeWorkers.filter { !workers[Int($0)].retiring }
+        candidates.sort { lhs, rhs in
+            let left = workers[Int(lhs)], right = workers[Int(rhs)]
+            if left.processing.isEmpty != right.processing.isEmpty { return left.processing.isEmpty }
+            return (left.nbytes, lhs) < (right.nbytes, rhs)
+        }
+        if let target {
+            return candidates.prefix(max(0, candidates.count - target)).map { workers[Int($0)].id }
+        }
+        let held = candidates.reduce(0) { $0 + workers[Int($1)].nbytes }
+        var limit = candidates.reduce(0) { $0 + workers[Int($1)].spec.memoryLimit }
+        var chosen: [WorkerID] = []
+        for worker in candidates {
+            let record = workers[Int(worker)]
+            guard record.processing.isEmpty else { break }
+            limit -= record.spec.memoryLimit
+            // Without memory limits only idleness counts.
+            guard record.spec.memoryLimit == 0 || limit >= 2 * held else { break }
+            chosen.append(record.id)
+        }
+        return chosen
+    }
+}
