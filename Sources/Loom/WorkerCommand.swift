@@ -33,6 +33,9 @@ public struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Abstract resources this worker offers, e.g. \"GPU=1,MEMORY=4e9\".")
     var resources: String?
 
+    @Option(help: "Seconds to keep trying to reach the scheduler before exiting.")
+    var deathTimeout: Double = 60
+
     @Option(help: "Interface address to serve data on.")
     var host = "127.0.0.1"
 
@@ -70,14 +73,20 @@ public struct WorkerCommand: AsyncParsableCommand {
             try await superviseWorkers(threads: threads, limit: limit, memory: memory, name: workerName)
             return
         }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<nworkers {
-                let options = WorkerOptions(
-                    scheduler: address, name: workerName(index), threads: threads, memoryLimit: limit, host: host,
-                    resources: resources, localDirectory: localDirectory, memory: memory)
-                group.addTask { try await WorkerServer(options: options).run() }
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<nworkers {
+                    let options = WorkerOptions(
+                        scheduler: address, name: workerName(index), threads: threads, memoryLimit: limit, host: host,
+                        resources: resources, localDirectory: localDirectory, memory: memory, deathTimeout: .seconds(deathTimeout))
+                    group.addTask { try await WorkerServer(options: options).run() }
+                }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
+        } catch let error as WorkerServer.SchedulerUnreachable {
+            // A status of its own tells a nanny not to start the worker again.
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            throw ExitCode(WorkerServer.SchedulerUnreachable.exitStatus)
         }
     }
 
@@ -87,6 +96,7 @@ public struct WorkerCommand: AsyncParsableCommand {
         let nannies = (0..<nworkers).map { index in
             var arguments = [
                 "worker", scheduler, "--no-nanny", "--nthreads", "\(threads)", "--memory-limit", "\(limit)", "--host", host,
+                "--death-timeout", "\(deathTimeout)",
             ]
             if let name = workerName(index) { arguments += ["--name", name] }
             if let localDirectory { arguments += ["--local-directory", localDirectory] }

@@ -66,7 +66,7 @@ public final class Nanny: Sendable {
     /// failing at start-up.
     public func run() async {
         var quickFailures = 0
-        while true {
+        supervision: while true {
             let started = ContinuousClock.now
             let process: Process
             do {
@@ -82,6 +82,9 @@ public final class Nanny: Sendable {
                 logger.info("worker left; the nanny stops too", metadata: ["worker.name": "\(name)"])
                 state.withLock { $0.exited = true }
                 return
+            case .exited(WorkerServer.SchedulerUnreachable.exitStatus):
+                state.withLock { $0.failure = "worker \(name) found no scheduler within its death timeout" }
+                break supervision
             case .exited(let status):
                 logger.warning("worker died; restarting it", metadata: ["worker.name": "\(name)", "status": "\(status)"])
             case .signalled(let signal):

@@ -23,13 +23,17 @@ public struct WorkerOptions: Sendable {
     /// How often the worker checks its memory, and tells the scheduler it is alive.
     public var memoryMonitorInterval: Duration
     public var heartbeatInterval: Duration
+    /// How long the worker keeps trying to reach its scheduler before it gives up and exits
+    /// (Dask's `--death-timeout`): a worker whose scheduler is gone does not linger.
+    public var deathTimeout: Duration
 
     public init(
         scheduler: Address, name: String? = nil, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
         memoryLimit: UInt64 = 0, host: String = "127.0.0.1", port: Int = 0, resources: [String: Double] = [:],
         batchInterval: Duration = defaultBatchInterval, localDirectory: String? = nil,
         memory: WorkerMemoryFractions = WorkerMemoryFractions(),
-        memoryMonitorInterval: Duration = .milliseconds(100), heartbeatInterval: Duration = .milliseconds(500)
+        memoryMonitorInterval: Duration = .milliseconds(100), heartbeatInterval: Duration = .milliseconds(500),
+        deathTimeout: Duration = .seconds(60)
     ) {
         self.scheduler = scheduler
         self.name = name
@@ -43,6 +47,7 @@ public struct WorkerOptions: Sendable {
         self.memory = memory
         self.memoryMonitorInterval = memoryMonitorInterval
         self.heartbeatInterval = heartbeatInterval
+        self.deathTimeout = deathTimeout
     }
 
     /// `fraction` of the memory limit in bytes; `nil` without a limit or with the fraction off.
@@ -143,12 +148,19 @@ public actor WorkerServer {
 
     private struct SchedulerClosed: Error {}
 
+    /// The scheduler could not be reached within the death timeout; the worker exits.
+    public struct SchedulerUnreachable: Error, CustomStringConvertible {
+        public var description: String
+        /// The exit status a worker process ends with then, so its nanny does not restart it.
+        public static let exitStatus: Int32 = 69  // EX_UNAVAILABLE
+    }
+
     private func serve() async throws {
         let listener = try await Transport.listen(host: options.host, port: options.port)
         let bound = Address(host: options.host, port: listener.channel.localAddress?.port ?? options.port)
         address = bound
         logger[metadataKey: "worker.name"] = "\(name)"
-        let connection = try await Transport.connect(to: options.scheduler)
+        let connection = try await connectToScheduler()
         defer { runner.shutDown() }
         try await connection.executeThenClose { inbound, outbound in
             try await outbound.send([.hello(Hello(
@@ -182,6 +194,25 @@ public actor WorkerServer {
                 for await fetch in fetches {
                     group.addTask { await self.fetch(fetch.keys, from: fetch.peer, request: fetch.request) }
                 }
+            }
+        }
+    }
+
+    /// Connects, trying again (backing off to 1 s) until the death timeout: a worker may start
+    /// before its scheduler, as batch jobs and pods often do.
+    private func connectToScheduler() async throws -> FrameChannel {
+        let deadline = ContinuousClock.now + options.deathTimeout
+        var pause = Duration.milliseconds(50)
+        while true {
+            do {
+                return try await Transport.connect(to: options.scheduler)
+            } catch {
+                guard ContinuousClock.now + pause < deadline else {
+                    throw SchedulerUnreachable(description: "worker \(name) found no scheduler at \(options.scheduler) within its "
+                        + "death timeout (\(options.deathTimeout)): \(error)")
+                }
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(1))
             }
         }
     }

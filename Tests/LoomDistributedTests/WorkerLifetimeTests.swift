@@ -1,0 +1,37 @@
+import Foundation
+import Loom
+import LoomTestSupport
+import Testing
+@testable import LoomDistributed
+
+/// Workers never outlive their scheduler: they exit when it goes, and give up on one that
+/// never answers after their death timeout, without their nanny starting them again.
+@Suite(.serialized) struct WorkerLifetimeTests {
+    @Test func aWorkerWithoutASchedulerExitsAfterItsDeathTimeout() async throws {
+        // A port nothing listens on any more.
+        let listener = try await Transport.listen(host: "127.0.0.1", port: 0)
+        let port = try #require(listener.channel.localAddress?.port)
+        try await listener.channel.close()
+        let (status, _, error) = try await runProcess(
+            TestTasks.workerExecutable, ["worker", "tcp://127.0.0.1:\(port)", "--nthreads", "1", "--death-timeout", "1"])
+        #expect(status != 0)
+        #expect(error.contains("found no scheduler at tcp://127.0.0.1:\(port) within its death timeout"))
+        #expect(error.components(separatedBy: "found no scheduler at").count == 2, "the nanny did not start it again: \(error)")
+    }
+
+    @Test func workersExitWhenTheSchedulerGoes() async throws {
+        let scheduler = SchedulerServer(options: SchedulerOptions(port: 0))
+        let (bound, announce) = AsyncStream.makeStream(of: Address.self)
+        let session = Task { try await scheduler.run { announce.yield($0) } }
+        var addresses = bound.makeAsyncIterator()
+        let address = try #require(await addresses.next())
+        let worker = Task { try await runProcess(TestTasks.workerExecutable, ["worker", address.description, "--nthreads", "1"]) }
+        for _ in 0..<600 where await scheduler.workerCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(await scheduler.workerCount == 1)
+        session.cancel()
+        _ = await session.result
+        // runProcess returns once the nanny and its worker have both exited (their pipes close).
+        let (status, _, error) = try await worker.value
+        #expect(status == 0, "left on purpose: \(error)")
+    }
+}
