@@ -83,6 +83,8 @@ public struct WorkerCommand: AsyncParsableCommand {
                 }
                 try await group.waitForAll()
             }
+        } catch is WorkerServer.RestartRequested {
+            throw ExitCode(WorkerServer.RestartRequested.exitStatus)
         } catch let error as WorkerServer.SchedulerUnreachable {
             // A status of its own tells a nanny not to start the worker again.
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))

@@ -65,6 +65,38 @@ import Testing
     }
 }
 
+extension ResilienceTests {
+    @Test func restartGivesFreshWorkerProcessesAndCancelsAllWork() async throws {
+        try await withCluster { cluster, client in
+            let before = Set(try await client.run(TestTasks.workerProcessID).values)
+            let held = try await client.submit(TestTasks.inc, 1)
+            _ = try await held.result()
+            let running = try await client.submit(TestTasks.sleepThenEcho, 1, 60.0)
+            try await client.restart()
+            let after = Set(try await client.run(TestTasks.workerProcessID).values)
+            #expect(after.count == 2 && after.isDisjoint(with: before), "new worker processes")
+            #expect(cluster.nannies.map(\.restarts) == [1, 1])
+            #expect(await held.status == .cancelled)
+            #expect(await running.status == .cancelled)
+            await #expect(throws: LoomError.self) { try await running.result() }
+            #expect(try await client.submit(TestTasks.inc, 41).result() == 42, "the cluster works on")
+        }
+    }
+
+    @Test func restartWorksWithWorkersInThisProcess() async throws {
+        try TaskRegistry.shared.register([TestTasks.inc])
+        let cluster = try await LocalCluster(workers: 1, threadsPerWorker: 1, memoryLimit: "none", processes: false)
+        let client = try await Client(cluster)
+        let held = try await client.submit(TestTasks.inc, 1)
+        _ = try await held.result()
+        try await client.restart()
+        #expect(await held.status == .cancelled)
+        #expect(try await client.submit(TestTasks.inc, 1).result() == 2)
+        await client.close()
+        await cluster.close()
+    }
+}
+
 /// Sums values pairwise, level by level: a tree of `add` tasks over them.
 func reduceByPairs(_ values: [Delayed<Int>]) -> Delayed<Int> {
     var level = values

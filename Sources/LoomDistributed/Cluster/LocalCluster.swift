@@ -96,8 +96,21 @@ struct LocalWorkerLauncher: WorkerLauncher {
                 memoryLimit: memoryLimit, memory: memory)
             return SupervisedWorker(nanny: nanny, supervision: Task { await nanny.run() })
         }
-        let options = WorkerOptions(scheduler: scheduler, name: name, threads: threads, memoryLimit: memoryLimit, memory: memory)
-        return InProcessWorker(session: Task { _ = try? await WorkerServer(options: options).run() })
+        let options = WorkerOptions(
+            scheduler: scheduler, name: name, threads: threads, memoryLimit: memoryLimit, memory: memory, supervised: true)
+        return InProcessWorker(session: Task {
+            // A restart is a fresh worker in the same place.
+            while !Task.isCancelled {
+                do {
+                    try await WorkerServer(options: options).run()
+                    return
+                } catch is WorkerServer.RestartRequested {
+                    continue
+                } catch {
+                    return
+                }
+            }
+        })
     }
 }
 

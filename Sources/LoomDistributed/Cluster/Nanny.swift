@@ -46,6 +46,9 @@ public final class Nanny: Sendable {
     /// The worker process running now.
     public var processIdentifier: Int32? { state.withLock { $0.process.map(\.processIdentifier) } }
 
+    /// Set to 1 in a supervised worker's environment: it may stop for a restart.
+    public static let supervisedVariable = "LOOM_SUPERVISED"
+
     /// What the worker's environment adds to this process's.
     static func workerEnvironment(parent: Int32) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
@@ -59,6 +62,7 @@ public final class Nanny: Sendable {
         environment["MALLOC_TRIM_THRESHOLD_"] = environment["MALLOC_TRIM_THRESHOLD_"] ?? "65536"
         environment["MALLOC_MMAP_THRESHOLD_"] = environment["MALLOC_MMAP_THRESHOLD_"] ?? "1048576"
         environment[CLOOM_DIE_WITH_PARENT] = String(parent)
+        environment[supervisedVariable] = "1"
         return environment
     }
 
@@ -82,6 +86,10 @@ public final class Nanny: Sendable {
                 logger.info("worker left; the nanny stops too", metadata: ["worker.name": "\(name)"])
                 state.withLock { $0.exited = true }
                 return
+            case .exited(WorkerServer.RestartRequested.exitStatus):
+                logger.info("restarting the worker at the scheduler's request", metadata: ["worker.name": "\(name)"])
+                state.withLock { $0.restarts += 1 }
+                continue supervision
             case .exited(WorkerServer.SchedulerUnreachable.exitStatus):
                 state.withLock { $0.failure = "worker \(name) found no scheduler within its death timeout" }
                 break supervision

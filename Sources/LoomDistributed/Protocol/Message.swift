@@ -16,6 +16,9 @@ public enum Message: Equatable, Sendable {
     case cancelKeys([String])
     case whoHas(request: UInt64, keys: [String])
     case schedulerInfoRequest(request: UInt64)
+    /// Cancel all work, restart every worker, and answer with `restarted` once they are back
+    /// (or `timeout` seconds passed).
+    case restart(request: UInt64, timeout: Double)
     /// Values the client put on workers itself (`scatter`); it wants each once.
     case scattered([ScatteredValue])
 
@@ -26,6 +29,8 @@ public enum Message: Equatable, Sendable {
     case graphRejected(message: String)
     case whoHasReply(request: UInt64, holders: [String: [String]])
     case schedulerInfo(request: UInt64, workers: [WorkerSummary])
+    /// `error` says which workers did not come back, if some did not.
+    case restarted(request: UInt64, error: String?)
 
     // Scheduler → worker.
     case compute(ComputeRequest)
@@ -37,6 +42,8 @@ public enum Message: Equatable, Sendable {
     /// Fetch these keys from the listed holders and keep them (answer with `keysAdded`): a
     /// retiring worker holds their only copies.
     case replicate([String: [String]])
+    /// Exit so the nanny starts a fresh process (`Client.restart`).
+    case restartWorker
 
     // Worker → scheduler; `run` echoes the compute request's, so stale reports are ignored.
     case taskFinished(key: String, run: Int64, nbytes: UInt64, seconds: Double)
@@ -98,10 +105,12 @@ public struct Hello: Equatable, Sendable {
     public var resources: [String: Double]
     /// Task function name → signature; the scheduler refuses a worker or client that differs.
     public var functions: [String: String]
+    /// A worker with a nanny (or a cluster) that starts it again after `restartWorker`.
+    public var supervised: Bool
 
     public init(
         protocolVersion: UInt64 = Wire.protocolVersion, role: Role, name: String, address: String = "", threads: Int = 0,
-        memoryLimit: UInt64 = 0, resources: [String: Double] = [:], functions: [String: String] = [:]
+        memoryLimit: UInt64 = 0, resources: [String: Double] = [:], functions: [String: String] = [:], supervised: Bool = false
     ) {
         self.protocolVersion = protocolVersion
         self.role = role
@@ -111,6 +120,7 @@ public struct Hello: Equatable, Sendable {
         self.memoryLimit = memoryLimit
         self.resources = resources
         self.functions = functions
+        self.supervised = supervised
     }
 }
 

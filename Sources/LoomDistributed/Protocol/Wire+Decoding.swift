@@ -40,7 +40,8 @@ extension Wire {
                 }
                 return .hello(Hello(
                     protocolVersion: version, role: role, name: try reader.readString(), address: try reader.readString(),
-                    threads: try int(), memoryLimit: try reader.readVarUInt(), resources: try doubleMap(), functions: try stringMap()))
+                    threads: try int(), memoryLimit: try reader.readVarUInt(), resources: try doubleMap(), functions: try stringMap(),
+                    supervised: try flag("supervised")))
             case .welcome:
                 return .welcome(Welcome(protocolVersion: try reader.readVarUInt(), scheduler: try reader.readString()))
             case .refused:
@@ -84,6 +85,11 @@ extension Wire {
                 return .stealResponse(key: try reader.readString(), run: try reader.readVarInt(), accepted: try reader.readUInt8() != 0)
             case .heartbeat: return .heartbeat(try metrics())
             case .replicate: return .replicate(try listMap())
+            case .restart: return .restart(request: try reader.readVarUInt(), timeout: Double(bitPattern: try reader.readFixed64LE()))
+            case .restarted:
+                let request = try reader.readVarUInt()
+                return .restarted(request: request, error: try flag("error") ? try reader.readString() : nil)
+            case .restartWorker: return .restartWorker
             case .keysAdded:
                 var keys: [String: UInt64] = [:]
                 for _ in 0..<(try Self.count(&reader)) { keys[try reader.readString()] = try reader.readVarUInt() }
@@ -106,6 +112,12 @@ extension Wire {
                 guard failed <= 1 else { throw CodecError(.invalidValue, "run result flag \(failed) is neither 0 nor 1", offset: reader.offset - 1) }
                 return .runResult(request: request, value: value, error: failed == 1 ? try reader.readString() : nil)
             }
+        }
+
+        private mutating func flag(_ name: String) throws -> Bool {
+            let byte = try reader.readUInt8()
+            guard byte <= 1 else { throw CodecError(.invalidValue, "\(name) flag \(byte) is neither 0 nor 1", offset: reader.offset - 1) }
+            return byte == 1
         }
 
         private mutating func int() throws -> Int {

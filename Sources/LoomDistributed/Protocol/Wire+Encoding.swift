@@ -17,6 +17,7 @@ extension Wire {
                 header.writeVarUInt(hello.memoryLimit)
                 write(hello.resources)
                 write(hello.functions)
+                header.writeUInt8(hello.supervised ? 1 : 0)
             case .welcome(let welcome):
                 kind(.welcome)
                 header.writeVarUInt(welcome.protocolVersion)
@@ -124,6 +125,17 @@ extension Wire {
             case .heartbeat(let metrics):
                 kind(.heartbeat)
                 write(metrics)
+            case .restart(let request, let timeout):
+                kind(.restart)
+                header.writeVarUInt(request)
+                header.writeFixed64LE(timeout.bitPattern)
+            case .restarted(let request, let error):
+                kind(.restarted)
+                header.writeVarUInt(request)
+                header.writeUInt8(error == nil ? 0 : 1)
+                if let error { header.writeString(error) }
+            case .restartWorker:
+                kind(.restartWorker)
             case .replicate(let keys):
                 kind(.replicate)
                 write(keys)

@@ -7,7 +7,7 @@ import LoomCore
 /// (`[UInt8]` fields) are attachments the messages refer to by index: a 100 MB result is
 /// copied into the frame once and sliced out once, never walked or re-encoded.
 public enum Wire {
-    public static let protocolVersion: UInt64 = 1
+    public static let protocolVersion: UInt64 = 2
     /// Frames larger than this close the connection (configurable per server).
     public static let defaultMaximumFrame = 1 << 30
 
@@ -69,9 +69,9 @@ public enum Wire {
     /// Message kinds on the wire; numbers are part of the protocol and never reused.
     enum Kind: UInt8 {
         case hello = 1, welcome, refused
-        case updateGraph = 10, releaseKeys, cancelKeys, whoHas, schedulerInfoRequest, scattered
-        case keyInMemory = 20, taskErred, keyCancelled, graphRejected, whoHasReply, schedulerInfo
-        case compute = 30, freeKeys, steal, holders, replicate
+        case updateGraph = 10, releaseKeys, cancelKeys, whoHas, schedulerInfoRequest, scattered, restart
+        case keyInMemory = 20, taskErred, keyCancelled, graphRejected, whoHasReply, schedulerInfo, restarted
+        case compute = 30, freeKeys, steal, holders, replicate, restartWorker
         case taskFinished = 40, taskFailed, stealResponse, heartbeat, fetchFailed, keysAdded
         case getData = 50, data, putData, dataStored, runFunction, runResult
     }

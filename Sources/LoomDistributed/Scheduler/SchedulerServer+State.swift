@@ -12,6 +12,7 @@ extension SchedulerServer {
         case .worker:
             workerFunctions[connection] = hello.functions
             workerNames[connection] = hello.name
+            if hello.supervised { supervisedWorkers.insert(connection) }
             workerAddresses[WorkerID(connection)] = hello.address
             lastHeard[WorkerID(connection)] = .now
             apply(core.handle(.workerJoined(WorkerSpec(
@@ -31,6 +32,7 @@ extension SchedulerServer {
         case .worker:
             guard workerNames.removeValue(forKey: connection) != nil else { return }
             workerFunctions[connection] = nil
+            supervisedWorkers.remove(connection)
             apply(core.handle(.workerLeft(WorkerID(connection), retired ? .retired : .lost)))
             workerAddresses[WorkerID(connection)] = nil
             workerMetrics[WorkerID(connection)] = nil
@@ -95,6 +97,8 @@ extension SchedulerServer {
                 core.handle(.cancelKeys(client: ClientID(connection), keys: keys), into: &effects)
             case (.client, .schedulerInfoRequest(let request)):
                 outboxes[connection]?.post(.schedulerInfo(request: request, workers: workerSummaries()))
+            case (.client, .restart(let request, let timeout)):
+                Task { await self.restart(request: request, for: connection, timeout: .seconds(timeout)) }
             case (.client, .whoHas(let request, let keys)):
                 let holders = Dictionary(uniqueKeysWithValues: keys.map { ($0, addresses(of: core.holders(of: $0))) })
                 outboxes[connection]?.post(.whoHasReply(request: request, holders: holders))

@@ -41,10 +41,12 @@ public actor SchedulerServer {
     var outboxes: [Int: Outbox] = [:]
     var workerFunctions: [Int: [String: String]] = [:]
     var workerNames: [Int: String] = [:]
+    /// Connections of workers that a nanny or cluster starts again after a restart.
+    var supervisedWorkers: Set<Int> = []
     var workerAddresses: [WorkerID: String] = [:]
     var workerMetrics: [WorkerID: WorkerMetrics] = [:]
     var lastHeard: [WorkerID: ContinuousClock.Instant] = [:]
-    private var nextConnection = 1
+    var nextConnection = 1
 
     public init(options: SchedulerOptions = SchedulerOptions()) {
         self.options = options

@@ -114,6 +114,8 @@ public struct SchedulerState<Payload: Sendable>: Sendable {
         case .scatter(let client, let keys): scatter(client: client, keys: keys)
         case .releaseKeys(let client, let keys): releaseKeys(client: client, keys: keys)
         case .cancelKeys(let client, let keys): cancelKeys(client: client, keys: keys)
+        case .cancelAllWork:
+            for client in clientOrder { cancelKeys(client: client, keys: clients[client]?.wants.keys.map { tasks[Int($0)].key } ?? []) }
         case .taskFinished(let worker, let key, let runID, let nbytes, let duration, let function):
             taskFinished(worker: worker, key: key, runID: runID, nbytes: nbytes, duration: duration, function: function)
         case .taskErred(let worker, let key, let runID, let message):

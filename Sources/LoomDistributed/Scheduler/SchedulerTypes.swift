@@ -197,6 +197,9 @@ public enum SchedulerEvent<Payload: Sendable>: Sendable {
     /// Drops every want of these keys by this client, and of their dependents it wants, and
     /// tells it they were cancelled.
     case cancelKeys(client: ClientID, keys: [String])
+    /// `Client.restart`: every client's work is cancelled (each hears which keys); the server
+    /// restarts the workers.
+    case cancelAllWork
 
     /// `function`, when given, names the statistics the duration counts towards (defaults to
     /// the task's function).

@@ -26,6 +26,9 @@ public struct WorkerOptions: Sendable {
     /// How long the worker keeps trying to reach its scheduler before it gives up and exits
     /// (Dask's `--death-timeout`): a worker whose scheduler is gone does not linger.
     public var deathTimeout: Duration
+    /// Whether something starts this worker again when it stops for a restart (a nanny sets
+    /// `LOOM_SUPERVISED=1` in its environment); unsupervised workers just stop.
+    public var supervised: Bool
 
     public init(
         scheduler: Address, name: String? = nil, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
@@ -33,7 +36,7 @@ public struct WorkerOptions: Sendable {
         batchInterval: Duration = defaultBatchInterval, localDirectory: String? = nil,
         memory: WorkerMemoryFractions = WorkerMemoryFractions(),
         memoryMonitorInterval: Duration = .milliseconds(100), heartbeatInterval: Duration = .milliseconds(500),
-        deathTimeout: Duration = .seconds(60)
+        deathTimeout: Duration = .seconds(60), supervised: Bool = ProcessInfo.processInfo.environment[Nanny.supervisedVariable] == "1"
     ) {
         self.scheduler = scheduler
         self.name = name
@@ -48,6 +51,7 @@ public struct WorkerOptions: Sendable {
         self.memoryMonitorInterval = memoryMonitorInterval
         self.heartbeatInterval = heartbeatInterval
         self.deathTimeout = deathTimeout
+        self.supervised = supervised
     }
 
     /// `fraction` of the memory limit in bytes; `nil` without a limit or with the fraction off.
@@ -76,6 +80,7 @@ public actor WorkerServer {
     private var name: String { options.name ?? address.map(\.description) ?? "worker" }
     /// This worker's own directory for spilled values.
     private let spillDirectory: String
+    private var restartRequested = false
 
     public init(options: WorkerOptions) {
         self.options = options
@@ -148,6 +153,13 @@ public actor WorkerServer {
 
     private struct SchedulerClosed: Error {}
 
+    /// The scheduler asked for a fresh worker (`Client.restart`): `run` throws this, and a
+    /// worker process exits with `exitStatus`, which its nanny answers with a new process.
+    public struct RestartRequested: Error, CustomStringConvertible {
+        public var description: String { "the scheduler asked this worker to restart" }
+        public static let exitStatus: Int32 = 75  // EX_TEMPFAIL
+    }
+
     /// The scheduler could not be reached within the death timeout; the worker exits.
     public struct SchedulerUnreachable: Error, CustomStringConvertible {
         public var description: String
@@ -165,7 +177,8 @@ public actor WorkerServer {
         try await connection.executeThenClose { inbound, outbound in
             try await outbound.send([.hello(Hello(
                 role: .worker, name: name, address: bound.description, threads: options.threads,
-                memoryLimit: options.memoryLimit, resources: options.resources, functions: TaskRegistry.shared.signatures))])
+                memoryLimit: options.memoryLimit, resources: options.resources, functions: TaskRegistry.shared.signatures,
+                supervised: options.supervised))])
             var batches = MessageBatches(frames: inbound).makeAsyncIterator()
             let first = try await batches.next() ?? []
             switch first.first {
@@ -188,7 +201,10 @@ public actor WorkerServer {
                     var batches = remaining.value
                     defer { self.fetchQueue.finish() }  // ends the loop below, which no cancellation reaches
                     await self.handle(sentWithWelcome)
-                    while let batch = try await batches.next() { await self.handle(batch) }
+                    while let batch = try await batches.next() {
+                        await self.handle(batch)
+                        if await self.restartRequested { throw RestartRequested() }
+                    }
                     throw SchedulerClosed()
                 }
                 for await fetch in fetches {
@@ -226,6 +242,7 @@ public actor WorkerServer {
             case .steal(let key, let run): effects += state.steal(key, run: run)
             case .holders(let key, let addresses): effects += state.holders(of: key, are: addresses)
             case .replicate(let keys): effects += state.replicate(keys)
+            case .restartWorker: restartRequested = true
             default: logger.info("ignored an unexpected message from the scheduler")
             }
         }
