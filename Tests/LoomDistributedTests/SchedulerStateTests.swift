@@ -1177,3 +1177,20 @@ func randomGraphsNeverGetStuck(seed: Int) {
     #expect(cluster.state.workersToClose(target: 0) == [w2, w1, w3])
     #expect(cluster.state.workersToClose() == [w2, w1], "never a busy worker without a target")
 }
+
+@Test func aResumedClientHearsAgainAboutSettledKeys() {
+    var cluster = Cluster()
+    cluster.join()
+    cluster.submit(alice, [task("a"), task("bad"), task("slow")])
+    cluster.finish("a")
+    cluster.fail("bad")
+    let effects = cluster.send(.clientResumed(alice))
+    let heard = effects.compactMap { effect -> String? in
+        switch effect {
+        case .keyInMemory(alice, let key, _, _): "memory \(key)"
+        case .taskErred(alice, let failure): "erred \(failure.key)"
+        default: nil
+        }
+    }
+    #expect(heard == ["memory a", "erred bad"], "and nothing about the task still running")
+}

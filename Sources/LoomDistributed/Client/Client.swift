@@ -24,7 +24,9 @@ public final class Client: Sendable {
     let peers: PeerPool
     let name: String
 
-    public init(address: Address) async throws {
+    /// - Parameter reconnectTimeout: how long to try reconnecting when the connection drops;
+    ///   the scheduler keeps this client's work meanwhile (its `clientTimeout`).
+    public init(address: Address, reconnectTimeout: Duration = .seconds(10)) async throws {
         schedulerAddress = address
         let name = "client-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
         self.name = name
@@ -32,10 +34,37 @@ public final class Client: Sendable {
         self.peers = peers
         let channel = try await Transport.connect(to: address)
         let releases = releases
-        let (ready, announce) = AsyncStream.makeStream(of: Result<ClientConnection, any Error>.self)
+        let connection = ClientConnection()
+        self.connection = connection
+        let (ready, announce) = AsyncStream.makeStream(of: Result<Void, any Error>.self)
         session = Task {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await peers.run() }
+                group.addTask {
+                    await Self.serve(first: channel, connection, address: address, name: name, reconnectTimeout: reconnectTimeout, announce: announce)
+                    announce.finish()
+                    releases.finish()
+                }
+                for await keys in releases.batches { await connection.release(keys) }
+                peers.close()
+                group.cancelAll()
+            }
+        }
+        var iterator = ready.makeAsyncIterator()
+        guard let outcome = await iterator.next() else { throw TransportError("the connection to \(address) ended during the handshake") }
+        try outcome.get()
+    }
+
+    /// Talks to the scheduler until the client closes; when the connection drops, connects
+    /// again (as the same client) until `reconnectTimeout` runs out.
+    private static func serve(first: FrameChannel, _ connection: ClientConnection, address: Address, name: String,
+                              reconnectTimeout: Duration, announce: AsyncStream<Result<Void, any Error>>.Continuation) async {
+        var channel: FrameChannel? = first
+        var handshaken = false
+        var reason = "the scheduler closed the connection"
+        while let current = channel {
             do {
-                try await channel.executeThenClose { inbound, outbound in
+                try await current.executeThenClose { inbound, outbound in
                     try await outbound.send([.hello(Hello(role: .client, name: name, functions: TaskRegistry.shared.signatures))])
                     var batches = MessageBatches(frames: inbound).makeAsyncIterator()
                     let first = try await batches.next() ?? []
@@ -44,35 +73,39 @@ public final class Client: Sendable {
                     case .refused(let reason): throw LoomError(.registry, "the scheduler at \(address) refused this client: \(reason)")
                     default: throw TransportError("the scheduler at \(address) did not answer the handshake")
                     }
-                    let connection = ClientConnection(scheduler: outbound)
-                    announce.yield(.success(connection))
-                    let remaining = Handoff(batches)
-                    await withDiscardingTaskGroup { group in
-                        group.addTask { await peers.run() }
-                        group.addTask {
-                            var batches = remaining.value
-                            await connection.handle(Array(first.dropFirst()))  // may share the welcome's frame
-                            do {
-                                while let batch = try await batches.next() { await connection.handle(batch) }
-                                await connection.closed("the scheduler closed the connection")
-                            } catch {
-                                await connection.closed("\(error)")
-                            }
-                            releases.finish()
-                        }
-                        for await keys in releases.batches { await connection.release(keys) }
-                        peers.close()
-                        group.cancelAll()
+                    await connection.connected(outbound, channel: current.channel)
+                    if !handshaken {
+                        handshaken = true
+                        announce.yield(.success(()))
                     }
+                    await connection.handle(Array(first.dropFirst()))  // may share the welcome's frame
+                    while let batch = try await batches.next() { await connection.handle(batch) }
                 }
+                reason = "the scheduler closed the connection"
             } catch {
-                announce.yield(.failure(error))
+                guard handshaken else {
+                    announce.yield(.failure(error))
+                    return
+                }
+                reason = "\(error)"
             }
-            announce.finish()
+            if Task.isCancelled { break }
+            await connection.disconnected(reason)
+            channel = await reconnect(to: address, within: reconnectTimeout)
         }
-        var iterator = ready.makeAsyncIterator()
-        guard let outcome = await iterator.next() else { throw TransportError("the connection to \(address) ended during the handshake") }
-        connection = try outcome.get()
+        await connection.closed(reason)
+    }
+
+    private static func reconnect(to address: Address, within timeout: Duration) async -> FrameChannel? {
+        let deadline = ContinuousClock.now + timeout
+        var pause = Duration.milliseconds(20)
+        while !Task.isCancelled, ContinuousClock.now < deadline {
+            if let channel = try? await Transport.connect(to: address) { return channel }
+            guard ContinuousClock.now + pause < deadline else { return nil }
+            try? await Task.sleep(for: pause)
+            pause = min(pause * 2, .seconds(1))
+        }
+        return nil
     }
 
     public convenience init(address: String) async throws {
@@ -81,6 +114,7 @@ public final class Client: Sendable {
 
     /// Disconnects; the scheduler releases everything this client held.
     public func close() async {
+        await connection.sayGoodbye()
         releases.finish()
         session.cancel()
         await session.value

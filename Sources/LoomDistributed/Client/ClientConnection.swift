@@ -12,7 +12,13 @@ actor ClientConnection {
         case lost(String)
     }
 
-    private let scheduler: NIOAsyncChannelOutboundWriter<[UInt8]>
+    /// The scheduler connection now; none while reconnecting.
+    private var scheduler: NIOAsyncChannelOutboundWriter<[UInt8]>?
+    private var channel: (any Channel)?
+    /// Why the connection dropped, while the client tries to reconnect.
+    private var disconnectedReason: String?
+    /// Releases made while disconnected, sent once reconnected.
+    private var unsentReleases: [String] = []
     private var statuses: [String: Status] = [:]
     /// Callers waiting for keys to settle, each with how many of its keys are still pending.
     private var nextWaiter = 0
@@ -26,8 +32,47 @@ actor ClientConnection {
     private var closedReason: String?
     private let logger = Logger(label: "loom.client")
 
-    init(scheduler: NIOAsyncChannelOutboundWriter<[UInt8]>) {
-        self.scheduler = scheduler
+    init() {}
+
+    /// Connected (again): what was released meanwhile goes out, and the scheduler re-reports
+    /// the keys this client wants that settled while it was away.
+    func connected(_ writer: NIOAsyncChannelOutboundWriter<[UInt8]>, channel: any Channel) async {
+        scheduler = writer
+        self.channel = channel
+        disconnectedReason = nil
+        if !unsentReleases.isEmpty {
+            let released = unsentReleases
+            unsentReleases = []
+            try? await writer.send([.releaseKeys(released)])
+        }
+    }
+
+    /// The connection dropped; the client tries to reconnect. Pending keys stay pending (the
+    /// scheduler keeps the work for a while); requests in flight fail, as their replies are lost.
+    func disconnected(_ reason: String) {
+        scheduler = nil
+        channel = nil
+        disconnectedReason = reason
+        for (_, continuation) in requests { continuation.resume(throwing: LoomError(.workerDied, "the scheduler connection dropped: \(reason)")) }
+        requests = [:]
+    }
+
+    /// Says goodbye, so the scheduler releases this client's work at once.
+    func sayGoodbye() async {
+        try? await scheduler?.send([.closeClient])
+    }
+
+    /// Closes the connection as a network failure would (for tests of reconnection).
+    func dropConnection() {
+        channel?.close(promise: nil)
+    }
+
+    private func connectedWriter() throws -> NIOAsyncChannelOutboundWriter<[UInt8]> {
+        if let closedReason { throw LoomError(.workerDied, "the client is disconnected: \(closedReason)") }
+        guard let scheduler else {
+            throw LoomError(.workerDied, "the client is reconnecting to the scheduler (\(disconnectedReason ?? "connection dropped")); try again")
+        }
+        return scheduler
     }
 
     func submit(_ tasks: [WireTask], wanted: [String], functions: [String: String]) async throws {
@@ -46,7 +91,7 @@ actor ClientConnection {
     }
 
     private func send(_ message: Message, wanting wanted: [String]) async throws {
-        if let closedReason { throw LoomError(.workerDied, "the client is disconnected: \(closedReason)") }
+        let scheduler = try connectedWriter()
         for key in wanted {
             references[key, default: 0] += 1
             if statuses[key] == nil { statuses[key] = .pending }
@@ -126,17 +171,22 @@ actor ClientConnection {
             }
         }
         guard !released.isEmpty, closedReason == nil else { return }
+        guard let scheduler else {
+            unsentReleases += released
+            return
+        }
         try? await scheduler.send([.releaseKeys(released)])
     }
 
     /// Sends a request carrying a fresh id and waits for the reply with that id.
     func request(_ make: (UInt64) -> Message) async throws -> Message {
-        if let closedReason { throw LoomError(.workerDied, "the client is disconnected: \(closedReason)") }
+        let scheduler = try connectedWriter()
         let id = nextRequest
         nextRequest += 1
         try await scheduler.send([make(id)])
         // The reply may have been handled while this actor waited on the send.
         if let reply = earlyReplies.removeValue(forKey: id) { return reply }
+        _ = try connectedWriter()  // a drop while sending: no reply will come
         return try await withCheckedThrowingContinuation { requests[id] = $0 }
     }
 

@@ -19,6 +19,8 @@ public enum Message: Equatable, Sendable {
     /// Cancel all work, restart every worker, and answer with `restarted` once they are back
     /// (or `timeout` seconds passed).
     case restart(request: UInt64, timeout: Double)
+    /// The client is closing: release its work at once rather than waiting for it to reconnect.
+    case closeClient
     /// Values the client put on workers itself (`scatter`); it wants each once.
     case scattered([ScatteredValue])
 

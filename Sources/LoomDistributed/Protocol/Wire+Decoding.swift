@@ -90,6 +90,7 @@ extension Wire {
                 let request = try reader.readVarUInt()
                 return .restarted(request: request, error: try flag("error") ? try reader.readString() : nil)
             case .restartWorker: return .restartWorker
+            case .closeClient: return .closeClient
             case .keysAdded:
                 var keys: [String: UInt64] = [:]
                 for _ in 0..<(try Self.count(&reader)) { keys[try reader.readString()] = try reader.readVarUInt() }

@@ -136,6 +136,8 @@ extension Wire {
                 if let error { header.writeString(error) }
             case .restartWorker:
                 kind(.restartWorker)
+            case .closeClient:
+                kind(.closeClient)
             case .replicate(let keys):
                 kind(.replicate)
                 write(keys)

@@ -20,7 +20,7 @@ extension SchedulerServer {
                 memoryLimit: Int(clamping: hello.memoryLimit), resources: hello.resources))))
             logger.info("worker joined", metadata: ["worker.name": "\(hello.name)", "worker.address": "\(hello.address)"])
         case .client:
-            apply(core.handle(.clientJoined(ClientID(connection))))
+            clientJoined(connection, name: hello.name)
         case .peer:
             break
         }
@@ -39,7 +39,7 @@ extension SchedulerServer {
             lastHeard[WorkerID(connection)] = nil
             logger.info("worker left", metadata: ["worker.name": "\(hello.name)"])
         case .client:
-            apply(core.handle(.clientLeft(ClientID(connection))))
+            clientLeft(connection)
         case .peer:
             break
         }
@@ -47,6 +47,7 @@ extension SchedulerServer {
 
     func received(_ batch: [Message], from connection: Int, role: Hello.Role) {
         var effects: [SchedulerCore.Effect] = []
+        let client = connectionClients[connection] ?? ClientID(connection)
         if role == .worker, workerNames[connection] != nil { lastHeard[WorkerID(connection)] = .now }
         for message in batch {
             switch (role, message) {
@@ -84,19 +85,21 @@ extension SchedulerServer {
                         priority: Int(task.priority), order: Int(task.order), retries: Int(task.retries),
                         allowedWorkers: Set(task.workers), resources: task.resources)
                 }
-                core.handle(.updateGraph(client: ClientID(connection), tasks: submissions, wants: wanted), into: &effects)
+                core.handle(.updateGraph(client: client, tasks: submissions, wants: wanted), into: &effects)
             case (.client, .releaseKeys(let keys)):
-                core.handle(.releaseKeys(client: ClientID(connection), keys: keys), into: &effects)
+                core.handle(.releaseKeys(client: client, keys: keys), into: &effects)
             case (.client, .scattered(let values)):
                 let workersByAddress = Dictionary(workerAddresses.map { ($1, $0) }) { first, _ in first }
                 let keys = values.map { value in
                     ScatteredKey(key: value.key, nbytes: Int(clamping: value.nbytes), holders: value.holders.compactMap { workersByAddress[$0] })
                 }
-                core.handle(.scatter(client: ClientID(connection), keys: keys), into: &effects)
+                core.handle(.scatter(client: client, keys: keys), into: &effects)
             case (.client, .cancelKeys(let keys)):
-                core.handle(.cancelKeys(client: ClientID(connection), keys: keys), into: &effects)
+                core.handle(.cancelKeys(client: client, keys: keys), into: &effects)
             case (.client, .schedulerInfoRequest(let request)):
                 outboxes[connection]?.post(.schedulerInfo(request: request, workers: workerSummaries()))
+            case (.client, .closeClient):
+                closingClients.insert(connection)
             case (.client, .restart(let request, let timeout)):
                 Task { await self.restart(request: request, for: connection, timeout: .seconds(timeout)) }
             case (.client, .whoHas(let request, let keys)):
@@ -112,6 +115,7 @@ extension SchedulerServer {
     func tick() {
         let now = ContinuousClock.now
         apply(core.handle(.tick(now: now.secondsSinceStart)))
+        releaseDepartedClients(now: now)
         // Dask's worker-ttl: a worker silent that long is lost even if its connection seems open.
         for (worker, heard) in lastHeard where now - heard > options.workerTTL {
             guard let name = workerNames[worker.rawValue] else { continue }
@@ -140,20 +144,21 @@ extension SchedulerServer {
             case .replicate(let worker, let keys):
                 post(.replicate(keys.mapValues { addresses(of: $0) }), to: worker.rawValue)
             case .keyInMemory(let client, let key, let holders, let nbytes):
-                post(.keyInMemory(key: key, nbytes: UInt64(max(0, nbytes)), holders: addresses(of: holders)), to: client.rawValue)
+                post(.keyInMemory(key: key, nbytes: UInt64(max(0, nbytes)), holders: addresses(of: holders)), to: clientConnections[client])
             case .keyLost:
                 break  // the key is being recomputed; the client keeps waiting
             case .taskErred(let client, let failure):
-                post(.taskErred(key: failure.key, function: failure.function, message: failure.message), to: client.rawValue)
+                post(.taskErred(key: failure.key, function: failure.function, message: failure.message), to: clientConnections[client])
             case .cancelled(let client, let keys):
-                outboxes[client.rawValue]?.post(keys.map { .keyCancelled(key: $0) })
+                if let connection = clientConnections[client] { outboxes[connection]?.post(keys.map { .keyCancelled(key: $0) }) }
             case .graphRejected(let client, let rejection):
-                post(.graphRejected(message: rejection.description), to: client.rawValue)
+                post(.graphRejected(message: rejection.description), to: clientConnections[client])
             }
         }
     }
 
-    private func post(_ message: Message, to connection: Int) {
+    private func post(_ message: Message, to connection: Int?) {
+        guard let connection else { return }  // a departed client: it hears again if it comes back
         outboxes[connection]?.post(message)
     }
 

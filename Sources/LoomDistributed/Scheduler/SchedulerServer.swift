@@ -14,16 +14,20 @@ public struct SchedulerOptions: Sendable {
     public var batchInterval: Duration
     /// A worker not heard from for this long is removed as lost (Dask's `worker-ttl`).
     public var workerTTL: Duration
+    /// How long the work of a client whose connection dropped (without `close()`) is kept for
+    /// it to reconnect, before it is released.
+    public var clientTimeout: Duration
 
     public init(host: String = "127.0.0.1", port: Int = 8786, maximumFrame: Int = Wire.defaultMaximumFrame,
                 stealInterval: Duration = .milliseconds(100), batchInterval: Duration = defaultBatchInterval,
-                workerTTL: Duration = .seconds(300)) {
+                workerTTL: Duration = .seconds(300), clientTimeout: Duration = .seconds(30)) {
         self.host = host
         self.port = port
         self.maximumFrame = maximumFrame
         self.stealInterval = stealInterval
         self.batchInterval = batchInterval
         self.workerTTL = workerTTL
+        self.clientTimeout = clientTimeout
     }
 }
 
@@ -41,6 +45,14 @@ public actor SchedulerServer {
     var outboxes: [Int: Outbox] = [:]
     var workerFunctions: [Int: [String: String]] = [:]
     var workerNames: [Int: String] = [:]
+    /// Clients by the name they connect with, and the connection each uses now (none while
+    /// it is away); a dropped client's work waits `clientTimeout` for it to reconnect.
+    var clientIDs: [String: ClientID] = [:]
+    var clientConnections: [ClientID: Int] = [:]
+    var connectionClients: [Int: ClientID] = [:]
+    var departedClients: [ClientID: ContinuousClock.Instant] = [:]
+    /// Client connections that said goodbye: their work goes at once.
+    var closingClients: Set<Int> = []
     /// Connections of workers that a nanny or cluster starts again after a restart.
     var supervisedWorkers: Set<Int> = []
     var workerAddresses: [WorkerID: String] = [:]

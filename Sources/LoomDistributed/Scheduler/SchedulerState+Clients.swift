@@ -22,6 +22,17 @@ extension SchedulerState {
         }
     }
 
+    mutating func clientResumed(_ client: ClientID) {
+        guard let wants = clients[client]?.wants else { return }
+        for task in wants.keys.sorted() {
+            switch tasks[Int(task)].state {
+            case .memory: notifyInMemory(task, only: client)
+            case .erred: notifyErred(task, only: client)
+            default: break
+            }
+        }
+    }
+
     mutating func addWant(_ client: ClientID, _ task: TaskSlot) {
         clients[client, default: ClientRecord()].wants[task, default: 0] += 1
         tasks[Int(task)].wantCount += 1

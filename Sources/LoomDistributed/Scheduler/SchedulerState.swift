@@ -109,6 +109,7 @@ public struct SchedulerState<Payload: Sendable>: Sendable {
         case .keepWorkers(let ids): keepWorkers(ids)
         case .clientJoined(let client): clientJoined(client)
         case .clientLeft(let client): clientLeft(client)
+        case .clientResumed(let client): clientResumed(client)
         case .updateGraph(let client, let submissions, let wants):
             updateGraph(client: client, submissions: submissions, wants: wants)
         case .scatter(let client, let keys): scatter(client: client, keys: keys)

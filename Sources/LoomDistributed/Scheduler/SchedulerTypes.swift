@@ -188,6 +188,9 @@ public enum SchedulerEvent<Payload: Sendable>: Sendable {
     case clientJoined(ClientID)
     /// The client's wanted keys are released.
     case clientLeft(ClientID)
+    /// A client that had lost its connection is back: it hears again about every key it wants
+    /// that is in memory or erred (what it missed while away).
+    case clientResumed(ClientID)
     /// New tasks plus the keys the client wants (each want counts once; see `releaseKeys`).
     case updateGraph(client: ClientID, tasks: [TaskSubmission<Payload>], wants: [String])
     /// Values the client put on workers itself; the client wants each of them once.

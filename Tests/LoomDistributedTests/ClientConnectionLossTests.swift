@@ -1,0 +1,63 @@
+import Foundation
+import Loom
+import LoomTestSupport
+import Testing
+@testable import LoomDistributed
+
+/// A client whose connection drops gets its work back if it reconnects in time; otherwise the
+/// scheduler releases that work after its client timeout.
+@Suite(.serialized) struct ClientConnectionLossTests {
+    @Test func aClientReconnectsAndHearsWhatFinishedMeanwhile() async throws {
+        try await withCluster { _, client in
+            let held = try await client.submit(TestTasks.inc, 1)
+            #expect(try await held.result() == 2)
+            let running = try await client.submit(TestTasks.sleepThenEcho, 7, 0.5)
+            await client.connection.dropConnection()
+            #expect(try await running.result() == 7, "finished while the client was away")
+            #expect(try await held.result() == 2, "kept for the client while it was away")
+            #expect(try await client.submit(TestTasks.inc, 41).result() == 42, "the new connection works")
+        }
+    }
+
+    @Test func workOfAClientThatDoesNotComeBackIsReleasedAfterTheTimeout() async throws {
+        try TaskRegistry.shared.register([TestTasks.inc])
+        let scheduler = SchedulerServer(options: SchedulerOptions(port: 0, clientTimeout: .seconds(2)))
+        let (bound, announce) = AsyncStream.makeStream(of: Address.self)
+        let session = Task { try await scheduler.run { announce.yield($0) } }
+        defer { session.cancel() }
+        var addresses = bound.makeAsyncIterator()
+        let address = try #require(await addresses.next())
+        let worker = Task { try await WorkerServer(options: WorkerOptions(scheduler: address, name: "w", threads: 1)).run() }
+        defer { worker.cancel() }
+        let observer = try await Client(address: address)
+        let leaver = try await Client(address: address, reconnectTimeout: .zero)
+        let future = try await leaver.submit(TestTasks.inc, 1)
+        #expect(try await future.result() == 2)
+        await leaver.connection.dropConnection()
+        #expect(try await observer.schedulerInfo().map(\.inMemory).reduce(0, +) == 1, "kept while the client may come back")
+        var held = 1
+        for _ in 0..<500 where held > 0 {
+            try await Task.sleep(for: .milliseconds(20))
+            held = try await observer.schedulerInfo().map(\.inMemory).reduce(0, +)
+        }
+        #expect(held == 0, "released once the client timeout passed")
+        await observer.close()
+        await leaver.close()
+    }
+
+    @Test func aClosingClientsWorkGoesAtOnce() async throws {
+        try await withCluster { _, observer in
+            let leaver = try await Client(address: observer.schedulerAddress)
+            let future = try await leaver.submit(TestTasks.inc, 1)
+            _ = try await future.result()
+            await leaver.close()
+            var held = 1
+            // Far less than the 30-s client timeout: close() said goodbye.
+            for _ in 0..<250 where held > 0 {
+                try await Task.sleep(for: .milliseconds(20))
+                held = try await observer.schedulerInfo().map(\.inMemory).reduce(0, +)
+            }
+            #expect(held == 0)
+        }
+    }
+}
