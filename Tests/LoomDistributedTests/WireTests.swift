@@ -24,7 +24,7 @@ let sampleMessages: [Message] = [
     .whoHasReply(request: 7, holders: ["a": ["tcp://x:1", "tcp://y:2"], "b": []]),
     .schedulerInfo(request: 1, workers: [WorkerSummary(name: "w", address: "tcp://x:1", threads: 1, memoryLimit: 5, processing: 2, inMemory: 3,
                                                        metrics: WorkerMetrics(managedBytes: 7, spilledBytes: 1 << 40, processBytes: 9, paused: true))]),
-    .heartbeat(WorkerMetrics(managedBytes: 1, spilledBytes: 2, processBytes: 3, paused: false)),
+    .heartbeat(WorkerMetrics(managedBytes: 1, spilledBytes: 2, processBytes: 3, paused: false, spillWrittenBytes: 4, spillWriteSeconds: 0.5)),
     .holders(key: "a", addresses: ["tcp://x:1"]), .fetchFailed(key: "a", holders: ["tcp://x:1", "tcp://y:2"]),
     .replicate(["a": ["tcp://x:1"], "b": []]), .keysAdded(["a": 5, "b": 0]),
     .restart(request: 3, timeout: 60), .restarted(request: 3, error: nil), .restarted(request: 4, error: "only 1 of 2"), .restartWorker,

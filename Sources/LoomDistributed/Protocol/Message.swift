@@ -235,14 +235,20 @@ public struct WorkerMetrics: Equatable, Sendable {
     public var processBytes: UInt64
     /// Whether the worker stopped starting tasks (memory above the pause fraction).
     public var paused: Bool
+    /// Totals since the worker started: bytes spilled to disk, and the seconds writing took.
+    public var spillWrittenBytes: UInt64
+    public var spillWriteSeconds: Double
 
     /// Process memory not accounted for by held values: the runtime, buffers, fragmentation.
     public var unmanagedBytes: UInt64 { processBytes > managedBytes ? processBytes - managedBytes : 0 }
 
-    public init(managedBytes: UInt64 = 0, spilledBytes: UInt64 = 0, processBytes: UInt64 = 0, paused: Bool = false) {
+    public init(managedBytes: UInt64 = 0, spilledBytes: UInt64 = 0, processBytes: UInt64 = 0, paused: Bool = false,
+                spillWrittenBytes: UInt64 = 0, spillWriteSeconds: Double = 0) {
         self.managedBytes = managedBytes
         self.spilledBytes = spilledBytes
         self.processBytes = processBytes
         self.paused = paused
+        self.spillWrittenBytes = spillWrittenBytes
+        self.spillWriteSeconds = spillWriteSeconds
     }
 }

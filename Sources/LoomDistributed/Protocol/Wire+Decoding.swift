@@ -140,7 +140,8 @@ extension Wire {
         private mutating func metrics() throws -> WorkerMetrics {
             WorkerMetrics(
                 managedBytes: try reader.readVarUInt(), spilledBytes: try reader.readVarUInt(), processBytes: try reader.readVarUInt(),
-                paused: try reader.readUInt8() != 0)
+                paused: try flag("paused"), spillWrittenBytes: try reader.readVarUInt(),
+                spillWriteSeconds: Double(bitPattern: try reader.readFixed64LE()))
         }
 
         private mutating func valueMap() throws -> [String: [UInt8]] {

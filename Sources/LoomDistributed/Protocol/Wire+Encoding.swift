@@ -199,6 +199,8 @@ extension Wire {
             header.writeVarUInt(metrics.spilledBytes)
             header.writeVarUInt(metrics.processBytes)
             header.writeUInt8(metrics.paused ? 1 : 0)
+            header.writeVarUInt(metrics.spillWrittenBytes)
+            header.writeFixed64LE(metrics.spillWriteSeconds.bitPattern)
         }
 
         private mutating func write(_ strings: [String]) {

@@ -148,7 +148,8 @@ public actor WorkerServer {
         let store = state.store.metrics
         return WorkerMetrics(
             managedBytes: UInt64(max(0, store.memoryBytes)), spilledBytes: UInt64(max(0, store.spilledBytes)),
-            processBytes: ProcessMemory.residentBytes() ?? 0, paused: state.paused)
+            processBytes: ProcessMemory.residentBytes() ?? 0, paused: state.paused,
+            spillWrittenBytes: UInt64(store.bytesWrittenToDisk), spillWriteSeconds: store.secondsWritingToDisk)
     }
 
     private struct SchedulerClosed: Error {}

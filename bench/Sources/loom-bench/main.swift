@@ -7,9 +7,17 @@ import Loom
 enum BenchTasks {
     static let inc = TaskFunction("inc") { (x: Int) in x + 1 }
     static let add = TaskFunction("add") { (a: Int, b: Int) in a + b }
+    /// `count` bytes of a pattern that depends on `seed`.
+    static let chunk = TaskFunction("chunk") { (count: Int, seed: Int) -> [UInt8] in
+        (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ seed) }
+    }
+    static let sleepThenEcho = TaskFunction("sleep-then-echo") { (x: Int, seconds: Double) -> Int in
+        Thread.sleep(forTimeInterval: seconds)
+        return x
+    }
 }
 
-try await Loom.bootstrap(registering: BenchTasks.inc, BenchTasks.add)
+try await Loom.bootstrap(registering: BenchTasks.inc, BenchTasks.add, BenchTasks.chunk, BenchTasks.sleepThenEcho)
 
 /// inc on 0..<n, then a pairwise tree of adds (an odd element passes through to the next level).
 func treeSum(leaves n: Int) -> Delayed<Int> {
@@ -38,7 +46,7 @@ let quick = arguments.contains("--quick")
 let verbose = arguments.contains("--verbose")
 let workloads = [
     "tree-sum-sync", "tree-sum-threads", "tree-sum-processes", "graph-1m", "tree-sum-distributed", "map-distributed",
-    "latency-distributed", "cluster-start", "scheduler-memory",
+    "latency-distributed", "cluster-start", "scheduler-memory", "spill-throughput", "worker-recovery",
 ]
 guard let workload = arguments.first(where: { !$0.hasPrefix("--") }) else {
     FileHandle.standardError.write(Data("usage: loom-bench <\(workloads.joined(separator: "|"))> [--quick]\n".utf8))
@@ -123,6 +131,10 @@ case "cluster-start":
     print("RESULT seconds=\(seconds) tasks=1")
 case "scheduler-memory":
     try await measureSchedulerMemory(leaves: quick ? 10_000 : 500_000)
+case "spill-throughput":
+    try await measureSpillThroughput(chunks: quick ? 60 : 200)
+case "worker-recovery":
+    try await measureWorkerRecovery(tasks: quick ? 2_000 : 10_000)
 case "serve-scheduler":
     // Used by scheduler-memory: a scheduler alone in this process.
     try await SchedulerServer(options: SchedulerOptions(port: 0)).run { address in
@@ -171,4 +183,87 @@ func measureSchedulerMemory(leaves: Int) async throws {
     print("RESULT seconds=\(seconds) tasks=\(tasks) peak_rss_bytes=\(resident() - before)")
     _ = root
     await client.close()
+}
+
+/// Holds twice the memory limit of two workers (250 MB each) in 5-MB chunks, so they spill,
+/// and compares their spill writing speed with `dd` writing 1 GiB to the same directory.
+func measureSpillThroughput(chunks: Int) async throws {
+    // Each measurement starts with no dirty pages waiting to be written back.
+    flushToDisk()
+    let cluster = try await LocalCluster(workers: 2, threadsPerWorker: 1, memoryLimit: "250MB")
+    let client = try await Client(cluster)
+    let started = ContinuousClock.now
+    let futures = try await client.persist((0..<chunks).map { BenchTasks.chunk.delayed(5_000_000, $0) })
+    _ = try await client.wait(futures)
+    let seconds = (ContinuousClock.now - started) / .seconds(1)
+    try await Task.sleep(for: .milliseconds(800))  // a heartbeat carries the totals
+    let workers = try await client.schedulerInfo()
+    let written = workers.map(\.metrics.spillWrittenBytes).reduce(0, +)
+    let writing = workers.map(\.metrics.spillWriteSeconds).reduce(0, +)
+    _ = futures
+    await client.close()
+    await cluster.close()
+    guard written > 0, writing > 0 else {
+        FileHandle.standardError.write(Data("nothing was spilled\n".utf8))
+        exit(1)
+    }
+    let spill = Double(written) / writing / 1e6
+    flushToDisk()
+    let cached = try ddWrite(sync: false)
+    flushToDisk()
+    let synced = try ddWrite(sync: true)
+    print("spilled \(written / 1_000_000) MB in \(String(format: "%.2f", writing)) s of writing (two workers)")
+    print("BENCH spill-throughput loom=\(Int(spill))MB/s dd=\(Int(cached))MB/s ratio=\(String(format: "%.2f", spill / cached))")
+    print("BENCH spill-throughput loom=\(Int(spill))MB/s dd-fdatasync=\(Int(synced))MB/s ratio=\(String(format: "%.2f", spill / synced))")
+    print("RESULT seconds=\(seconds) tasks=\(chunks)")
+}
+
+func flushToDisk() {
+    sync()
+}
+
+/// `dd` writing 1 GiB in 1-MiB blocks into the directory workers spill to; MB/s.
+func ddWrite(sync: Bool) throws -> Double {
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("loom-dd-\(getpid())").path
+    defer { unlink(file) }
+    let dd = Process()
+    dd.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    dd.arguments = ["dd", "if=/dev/zero", "of=\(file)", "bs=1M", "count=1024"] + (sync ? ["conv=fdatasync"] : [])
+    dd.standardError = FileHandle.nullDevice
+    let started = ContinuousClock.now
+    try dd.run()
+    dd.waitUntilExit()
+    return Double(1 << 30) / ((ContinuousClock.now - started) / .seconds(1)) / 1e6
+}
+
+/// Runs `tasks` tasks of 1 ms on two workers, once undisturbed and once with one worker
+/// SIGKILLed halfway; reports how long the nanny took to bring a worker back and how much
+/// longer the computation took.
+func measureWorkerRecovery(tasks: Int) async throws {
+    let cluster = try await LocalCluster(workers: 2, threadsPerWorker: 1)
+    let client = try await Client(cluster)
+    func run(killing: Bool) async throws -> (total: Double, rejoined: Double?) {
+        let started = ContinuousClock.now
+        let futures = try await client.persist((0..<tasks).map { BenchTasks.sleepThenEcho.delayed($0, 0.001) })
+        var rejoined: Double?
+        if killing {
+            try await Task.sleep(for: .seconds(Double(tasks) * 0.001 / 4))
+            guard let victim = cluster.nannies.first?.processIdentifier else { exit(1) }
+            let killed = ContinuousClock.now
+            kill(victim, SIGKILL)
+            while try await client.schedulerInfo().count == 2 { try await Task.sleep(for: .milliseconds(1)) }
+            while try await client.schedulerInfo().count < 2 { try await Task.sleep(for: .milliseconds(1)) }
+            rejoined = (ContinuousClock.now - killed) / .seconds(1)
+        }
+        let values = try await client.gather(futures)
+        guard values == Array(0..<tasks) else { exit(1) }
+        return ((ContinuousClock.now - started) / .seconds(1), rejoined)
+    }
+    let undisturbed = try await run(killing: false)
+    let disturbed = try await run(killing: true)
+    await client.close()
+    await cluster.close()
+    print("worker back \(String(format: "%.3f", disturbed.rejoined ?? 0)) s after SIGKILL; computation "
+        + "\(String(format: "%.3f", disturbed.total)) s against \(String(format: "%.3f", undisturbed.total)) s undisturbed")
+    print("RESULT seconds=\(disturbed.total - undisturbed.total) tasks=\(tasks) rejoin_seconds=\(disturbed.rejoined ?? 0)")
 }
