@@ -83,6 +83,18 @@ extension ResilienceTests {
         }
     }
 
+    @Test func lostScatteredDataFailsItsFuturesSayingSo() async throws {
+        try await withCluster { cluster, client in
+            let victim = cluster.nannies[0]
+            let future = try await client.scatter([1, 2, 3], workers: [victim.name])
+            let kept = try await client.scatter([4, 5], workers: [cluster.nannies[1].name])
+            kill(try #require(victim.processIdentifier), SIGKILL)
+            let error = await #expect(throws: LoomError.self) { try await future.result() }
+            #expect(error?.message.contains("lost") == true && error?.message.contains("scattered") == true, "\(String(describing: error))")
+            #expect(try await kept.result() == [4, 5])
+        }
+    }
+
     @Test func restartWorksWithWorkersInThisProcess() async throws {
         try TaskRegistry.shared.register([TestTasks.inc])
         let cluster = try await LocalCluster(workers: 1, threadsPerWorker: 1, memoryLimit: "none", processes: false)
