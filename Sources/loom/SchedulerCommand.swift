@@ -13,7 +13,7 @@ struct SchedulerCommand: AsyncParsableCommand {
     var port = 8786
 
     func run() async throws {
-        let server = SchedulerServer(options: SchedulerOptions(host: host, port: port))
+        let server = SchedulerServer(options: SchedulerOptions(host: host, port: port, scheduling: .configured(try Configuration.current)))
         try await server.run { address in
             // Unbuffered, so a script reading the pipe sees it at once.
             FileHandle.standardOutput.write(Data("Scheduler at: \(address)\n".utf8))

@@ -49,4 +49,19 @@ import LoomCore
         }
         #expect(error?.message == "environment variable LOOM_LOCAL__SCHEDULER: 'local.scheduler' is 'gpu', expected synchronous, threads or processes")
     }
+
+    @Test func workerMemoryAndSchedulerSettings() throws {
+        try withFile("worker:\n  memory:\n    target: 0.5\n    spill: false\nscheduler:\n  allowed-failures: 5\n") { path in
+            let configuration = try Configuration.load(environment: ["LOOM_CONFIG": path, "LOOM_WORKER__MEMORY__PAUSE": "0.9"])
+            #expect(configuration.workerMemory.target == 0.5)
+            #expect(configuration.workerMemory.spill == nil, "false turns it off")
+            #expect(configuration.workerMemory.pause == 0.9)
+            #expect(configuration.workerMemory.terminate == 0.95)
+            #expect(configuration.allowedFailures == 5)
+        }
+        let error = #expect(throws: LoomError.self) {
+            try Configuration.load(environment: ["HOME": "/nonexistent", "LOOM_SCHEDULER__ALLOWED_FAILURES": "0"])
+        }
+        #expect(error?.message.contains("'scheduler.allowed-failures' is '0', expected a positive whole number") == true)
+    }
 }

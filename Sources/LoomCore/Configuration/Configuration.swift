@@ -21,6 +21,8 @@ public struct Configuration: Sendable, Equatable {
     public var progressBarMinimum: Double = 0.5
     /// What a distributed worker does as its memory fills (fractions of its memory limit).
     public var workerMemory = WorkerMemoryFractions()
+    /// A task errs with `KilledWorker` once this many workers died while running it.
+    public var allowedFailures = 3
 
     public init() {}
 
@@ -34,6 +36,11 @@ public struct Configuration: Sendable, Equatable {
         "local.workers": Setting("a positive whole number") { configuration, text in
             guard let value = Int(text), value > 0 else { return false }
             configuration.localWorkers = value
+            return true
+        },
+        "scheduler.allowed-failures": Setting("a positive whole number") { configuration, text in
+            guard let value = Int(text), value > 0 else { return false }
+            configuration.allowedFailures = value
             return true
         },
         "worker.memory.target": fraction(\.target),

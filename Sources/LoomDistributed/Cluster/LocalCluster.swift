@@ -44,7 +44,7 @@ public final class LocalCluster: Cluster {
             processes: processes, executable: self.executable)
         base = try await SpecCluster(
             name: "local-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))", launcher: launcher,
-            scheduler: SchedulerOptions(host: host, port: schedulerPort))
+            scheduler: SchedulerOptions(host: host, port: schedulerPort, scheduling: .configured(try Configuration.current)))
         do {
             try await base.scale(count)
         } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import LoomCore
 
 /// The scheduler's tuning knobs (Dask's `distributed.scheduler.*` defaults).
 public struct SchedulerConfiguration: Sendable, Hashable {
@@ -34,4 +35,11 @@ public struct SchedulerConfiguration: Sendable, Hashable {
     public var stealScanLimit: Int = 2_000
 
     public init() {}
+
+    /// The defaults, with what the user's configuration (`loom.yaml`, `LOOM_…`) sets.
+    public static func configured(_ configuration: Configuration) -> SchedulerConfiguration {
+        var scheduling = SchedulerConfiguration()
+        scheduling.allowedFailures = configuration.allowedFailures
+        return scheduling
+    }
 }

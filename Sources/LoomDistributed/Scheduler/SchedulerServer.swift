@@ -17,10 +17,13 @@ public struct SchedulerOptions: Sendable {
     /// How long the work of a client whose connection dropped (without `close()`) is kept for
     /// it to reconnect, before it is released.
     public var clientTimeout: Duration
+    /// The state machine's knobs (placement, queueing, stealing, `allowedFailures`).
+    public var scheduling: SchedulerConfiguration
 
     public init(host: String = "127.0.0.1", port: Int = 8786, maximumFrame: Int = Wire.defaultMaximumFrame,
                 stealInterval: Duration = .milliseconds(100), batchInterval: Duration = defaultBatchInterval,
-                workerTTL: Duration = .seconds(300), clientTimeout: Duration = .seconds(30)) {
+                workerTTL: Duration = .seconds(300), clientTimeout: Duration = .seconds(30),
+                scheduling: SchedulerConfiguration = SchedulerConfiguration()) {
         self.host = host
         self.port = port
         self.maximumFrame = maximumFrame
@@ -28,6 +31,7 @@ public struct SchedulerOptions: Sendable {
         self.batchInterval = batchInterval
         self.workerTTL = workerTTL
         self.clientTimeout = clientTimeout
+        self.scheduling = scheduling
     }
 }
 
@@ -62,7 +66,7 @@ public actor SchedulerServer {
 
     public init(options: SchedulerOptions = SchedulerOptions()) {
         self.options = options
-        core = SchedulerCore()
+        core = SchedulerCore(configuration: options.scheduling)
     }
 
     /// Workers connected now.
