@@ -34,4 +34,22 @@ import Testing
         let (status, _, error) = try await worker.value
         #expect(status == 0, "left on purpose: \(error)")
     }
+
+    @Test func aSilentWorkerIsRemovedAfterTheTimeToLive() async throws {
+        let scheduler = SchedulerServer(options: SchedulerOptions(port: 0, stealInterval: .milliseconds(20), workerTTL: .milliseconds(500)))
+        let (bound, announce) = AsyncStream.makeStream(of: Address.self)
+        let session = Task { try await scheduler.run { announce.yield($0) } }
+        defer { session.cancel() }
+        var addresses = bound.makeAsyncIterator()
+        let address = try #require(await addresses.next())
+        // A worker that says hello, then nothing: its connection stays open.
+        let connection = try await Transport.connect(to: address)
+        try await connection.executeThenClose { inbound, outbound in
+            try await outbound.send([.hello(Hello(role: .worker, name: "mute", address: "tcp://127.0.0.1:1", threads: 1))])
+            for _ in 0..<300 where await scheduler.workerCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(await scheduler.workerCount == 1)
+            for _ in 0..<500 where await scheduler.workerCount == 1 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(await scheduler.workerCount == 0, "removed as lost after missing its heartbeats")
+        }
+    }
 }
