@@ -21,14 +21,9 @@ import Testing
 
     @Test func workOfAClientThatDoesNotComeBackIsReleasedAfterTheTimeout() async throws {
         try TaskRegistry.shared.register([TestTasks.inc])
-        let scheduler = SchedulerServer(options: SchedulerOptions(port: 0, clientTimeout: .seconds(2)))
-        let (bound, announce) = AsyncStream.makeStream(of: Address.self)
-        let session = Task { try await scheduler.run { announce.yield($0) } }
-        defer { session.cancel() }
-        var addresses = bound.makeAsyncIterator()
-        let address = try #require(await addresses.next())
+        let scheduler = try await RunningScheduler(SchedulerOptions(port: 0, clientTimeout: .seconds(2)))
+        let address = scheduler.address
         let worker = Task { try await WorkerServer(options: WorkerOptions(scheduler: address, name: "w", threads: 1)).run() }
-        defer { worker.cancel() }
         let observer = try await Client(address: address)
         let leaver = try await Client(address: address, reconnectTimeout: .zero)
         let future = try await leaver.submit(TestTasks.inc, 1)
@@ -43,6 +38,8 @@ import Testing
         #expect(held == 0, "released once the client timeout passed")
         await observer.close()
         await leaver.close()
+        worker.cancel()
+        await scheduler.stop()
     }
 
     @Test func aClosingClientsWorkGoesAtOnce() async throws {

@@ -4,6 +4,28 @@ import LoomTestSupport
 import Testing
 @testable import LoomDistributed
 
+/// A scheduler serving on a free port in this process, until `stop()`.
+struct RunningScheduler {
+    let server: SchedulerServer
+    let address: Address
+    private let session: Task<Void, any Error>
+
+    init(_ options: SchedulerOptions = SchedulerOptions(port: 0)) async throws {
+        let server = SchedulerServer(options: options)
+        let (bound, announce) = AsyncStream.makeStream(of: Address.self)
+        session = Task { try await server.run { announce.yield($0) } }
+        var addresses = bound.makeAsyncIterator()
+        guard let address = await addresses.next() else { throw TransportError("the scheduler did not start") }
+        self.server = server
+        self.address = address
+    }
+
+    func stop() async {
+        session.cancel()
+        _ = await session.result
+    }
+}
+
 /// Workers never outlive their scheduler: they exit when it goes, and give up on one that
 /// never answers after their death timeout, without their nanny starting them again.
 @Suite(.serialized) struct WorkerLifetimeTests {
@@ -20,30 +42,21 @@ import Testing
     }
 
     @Test func workersExitWhenTheSchedulerGoes() async throws {
-        let scheduler = SchedulerServer(options: SchedulerOptions(port: 0))
-        let (bound, announce) = AsyncStream.makeStream(of: Address.self)
-        let session = Task { try await scheduler.run { announce.yield($0) } }
-        var addresses = bound.makeAsyncIterator()
-        let address = try #require(await addresses.next())
-        let worker = Task { try await runProcess(TestTasks.workerExecutable, ["worker", address.description, "--nthreads", "1"]) }
-        for _ in 0..<600 where await scheduler.workerCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(await scheduler.workerCount == 1)
-        session.cancel()
-        _ = await session.result
+        let scheduler = try await RunningScheduler()
+        let worker = Task { try await runProcess(TestTasks.workerExecutable, ["worker", scheduler.address.description, "--nthreads", "1"]) }
+        for _ in 0..<600 where await scheduler.server.workerCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(await scheduler.server.workerCount == 1)
+        await scheduler.stop()
         // runProcess returns once the nanny and its worker have both exited (their pipes close).
         let (status, _, error) = try await worker.value
         #expect(status == 0, "left on purpose: \(error)")
     }
 
     @Test func aSilentWorkerIsRemovedAfterTheTimeToLive() async throws {
-        let scheduler = SchedulerServer(options: SchedulerOptions(port: 0, stealInterval: .milliseconds(20), workerTTL: .milliseconds(500)))
-        let (bound, announce) = AsyncStream.makeStream(of: Address.self)
-        let session = Task { try await scheduler.run { announce.yield($0) } }
-        defer { session.cancel() }
-        var addresses = bound.makeAsyncIterator()
-        let address = try #require(await addresses.next())
+        let running = try await RunningScheduler(SchedulerOptions(port: 0, stealInterval: .milliseconds(20), workerTTL: .milliseconds(500)))
+        let scheduler = running.server
         // A worker that says hello, then nothing: its connection stays open.
-        let connection = try await Transport.connect(to: address)
+        let connection = try await Transport.connect(to: running.address)
         try await connection.executeThenClose { inbound, outbound in
             try await outbound.send([.hello(Hello(role: .worker, name: "mute", address: "tcp://127.0.0.1:1", threads: 1))])
             for _ in 0..<300 where await scheduler.workerCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
@@ -51,5 +64,6 @@ import Testing
             for _ in 0..<500 where await scheduler.workerCount == 1 { try await Task.sleep(for: .milliseconds(10)) }
             #expect(await scheduler.workerCount == 0, "removed as lost after missing its heartbeats")
         }
+        await running.stop()
     }
 }
