@@ -4,8 +4,13 @@ import LoomTestSupport
 import Testing
 
 /// A cluster of real worker processes on loopback, closed (with every process) after `body`.
-func withCluster<T>(workers: Int = 2, threads: Int = 1, memoryLimit: String = "1GB", _ body: (LocalCluster, Client) async throws -> T) async throws -> T {
-    let cluster = try await LocalCluster(workers: workers, threadsPerWorker: threads, memoryLimit: memoryLimit, executable: TestTasks.workerExecutable)
+/// A LocalCluster of worker processes and a client of it; `dashboard: ":0"` adds a dashboard
+/// on a free port.
+func withCluster<T>(workers: Int = 2, threads: Int = 1, memoryLimit: String = "1GB", dashboard: String? = nil,
+                    _ body: (LocalCluster, Client) async throws -> T) async throws -> T {
+    let cluster = try await LocalCluster(
+        workers: workers, threadsPerWorker: threads, memoryLimit: memoryLimit, executable: TestTasks.workerExecutable,
+        dashboardAddress: dashboard)
     let client: Client
     do {
         client = try await Client(cluster)

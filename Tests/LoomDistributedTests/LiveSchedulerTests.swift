@@ -92,7 +92,7 @@ func frame(_ body: [UInt8]) -> [UInt8] {
             }
             return nil
         } }
-        guard case .taskFinished("inc-1", 7, _, _) = report else {
+        guard case .taskFinished("inc-1", 7, _, _, _) = report else {
             Issue.record("the worker did not run the task that came with the welcome: \(String(describing: report))")
             return
         }

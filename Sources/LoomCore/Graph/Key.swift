@@ -33,6 +33,15 @@ public struct Key: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     public static func < (lhs: Key, rhs: Key) -> Bool { lhs.description < rhs.description }
+
+    /// The prefix of a key in its text form: `inc-1f` → `inc`; a name without a hexadecimal
+    /// token after its last `-` is its own prefix (like Dask's `key_split`).
+    public static func prefix(of key: String) -> String {
+        guard let dash = key.lastIndex(of: "-"), dash != key.startIndex else { return key }
+        let token = key[key.index(after: dash)...]
+        guard !token.isEmpty, token.allSatisfy(\.isHexDigit) else { return key }
+        return String(key[..<dash])
+    }
 }
 
 // Starts at a random point so keys made by different client processes sharing one scheduler do

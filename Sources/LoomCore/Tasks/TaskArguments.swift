@@ -59,6 +59,8 @@ public struct EncodedArguments {
     let slices: [UnsafeRawBufferPointer]
     let function: String
     var position = 0
+    /// Seconds the call spent decoding its arguments and encoding its result.
+    public internal(set) var serializationSeconds = 0.0
 
     public init(_ slices: [UnsafeRawBufferPointer], function: String) {
         self.slices = slices

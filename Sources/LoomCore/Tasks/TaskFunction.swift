@@ -19,7 +19,15 @@ public struct TaskFunction<each Argument: Codable & Sendable, Result: Codable & 
             invoke: { arguments in try body(repeat try arguments.next((each Argument).self)) },
             codable: .init(
                 invokeEncoded: { arguments in
-                    try ValueCodec.encode(body(repeat try arguments.next((each Argument).self)))
+                    // Decoding and encoding are timed apart from the call (the dashboard's profile).
+                    let decoding = ContinuousClock.now
+                    let values = (repeat try arguments.next((each Argument).self))
+                    let calling = ContinuousClock.now
+                    let result = try body(repeat each values)
+                    let encoding = ContinuousClock.now
+                    let bytes = try ValueCodec.encode(result)
+                    arguments.serializationSeconds = ((calling - decoding) + (ContinuousClock.now - encoding)) / .seconds(1)
+                    return bytes
                 },
                 decodeResult: { bytes in try ValueCodec.decode(Result.self, from: bytes) }))
     }

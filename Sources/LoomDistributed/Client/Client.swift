@@ -69,7 +69,7 @@ public final class Client: Sendable {
                     var batches = MessageBatches(frames: inbound).makeAsyncIterator()
                     let first = try await batches.next() ?? []
                     switch first.first {
-                    case .welcome: break
+                    case .welcome(let welcome): await connection.welcomed(welcome)
                     case .refused(let reason): throw LoomError(.registry, "the scheduler at \(address) refused this client: \(reason)")
                     default: throw TransportError("the scheduler at \(address) did not answer the handshake")
                     }
@@ -106,6 +106,11 @@ public final class Client: Sendable {
             pause = min(pause * 2, .seconds(1))
         }
         return nil
+    }
+
+    /// The scheduler's dashboard (`http://HOST:8787/status`), if it serves one.
+    public var dashboardLink: String? {
+        get async { await connection.welcome?.dashboard.isEmpty == false ? connection.welcome?.dashboard : nil }
     }
 
     public convenience init(address: String) async throws {

@@ -34,6 +34,11 @@ actor ClientConnection {
 
     init() {}
 
+    /// The scheduler's welcome, with its dashboard link.
+    private(set) var welcome: Welcome?
+
+    func welcomed(_ welcome: Welcome) { self.welcome = welcome }
+
     /// Connected (again): what was released meanwhile goes out, and the scheduler re-reports
     /// the keys this client wants that settled while it was away.
     func connected(_ writer: NIOAsyncChannelOutboundWriter<[UInt8]>, channel: any Channel) async {
@@ -198,7 +203,7 @@ actor ClientConnection {
             case .keyCancelled(let key): settle(key, .cancelled)
             case .graphRejected(let reason):
                 for (key, status) in statuses where status.isPending { settle(key, .erred(function: "", message: reason)) }
-            case .whoHasReply(let request, _), .schedulerInfo(let request, _), .restarted(let request, _):
+            case .whoHasReply(let request, _), .schedulerInfo(let request, _), .restarted(let request, _), .logs(let request, _):
                 if let waiting = requests.removeValue(forKey: request) {
                     waiting.resume(returning: message)
                 } else {

@@ -29,8 +29,11 @@ public final class LocalCluster: Cluster {
     ///     (the default: the machine's memory / workers) or "none".
     ///   - processes: workers as processes (the default) or inside this process.
     ///   - executable: the worker executable; by default this one.
+    ///   - dashboardAddress: where the dashboard listens (`":8787"`, `":0"` for a free port,
+    ///     `nil` for none); a busy 8787 falls back to a free port.
     public init(workers: Int? = nil, threadsPerWorker: Int? = nil, memoryLimit: String? = nil, processes: Bool = true,
-                executable: String? = nil, host: String = "127.0.0.1", schedulerPort: Int = 0) async throws {
+                executable: String? = nil, host: String = "127.0.0.1", schedulerPort: Int = 0,
+                dashboardAddress: String? = ":8787") async throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let (defaultWorkers, defaultThreads) = Self.defaultLayout(cores: cores)
         let count = workers ?? (threadsPerWorker.map { max(1, cores / $0) } ?? defaultWorkers)
@@ -44,7 +47,8 @@ public final class LocalCluster: Cluster {
             processes: processes, executable: self.executable)
         base = try await SpecCluster(
             name: "local-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))", launcher: launcher,
-            scheduler: SchedulerOptions(host: host, port: schedulerPort, scheduling: .configured(try Configuration.current)))
+            scheduler: SchedulerOptions(
+                host: host, port: schedulerPort, scheduling: .configured(try Configuration.current), dashboardAddress: dashboardAddress))
         do {
             try await base.scale(count)
         } catch {
@@ -65,6 +69,9 @@ public final class LocalCluster: Cluster {
         while cores % workers != 0 { workers -= 1 }
         return (workers, cores / workers)
     }
+
+    /// The dashboard's link, `http://127.0.0.1:8787/status` (nil without a dashboard).
+    public var dashboardLink: String? { get async { await base.scheduler.dashboardLink } }
 
     /// The nannies of the worker processes (none with `processes: false`).
     public var nannies: [Nanny] { base.launched.compactMap { ($0 as? SupervisedWorker)?.nanny } }

@@ -21,6 +21,8 @@ public enum Message: Equatable, Sendable {
     case restart(request: UInt64, timeout: Double)
     /// The client is closing: release its work at once rather than waiting for it to reconnect.
     case closeClient
+    /// The last `count` log records of the scheduler's process, or of a worker's (sent to it).
+    case logsRequest(request: UInt64, count: UInt64)
     /// Values the client put on workers itself (`scatter`); it wants each once.
     case scattered([ScatteredValue])
 
@@ -33,6 +35,8 @@ public enum Message: Equatable, Sendable {
     case schedulerInfo(request: UInt64, workers: [WorkerSummary])
     /// `error` says which workers did not come back, if some did not.
     case restarted(request: UInt64, error: String?)
+    /// The answer to `logsRequest`, oldest first.
+    case logs(request: UInt64, records: [LogRecord])
 
     // Scheduler → worker.
     case compute(ComputeRequest)
@@ -48,7 +52,9 @@ public enum Message: Equatable, Sendable {
     case restartWorker
 
     // Worker → scheduler; `run` echoes the compute request's, so stale reports are ignored.
-    case taskFinished(key: String, run: Int64, nbytes: UInt64, seconds: Double)
+    /// `seconds` is the whole call; `timing` says when and where it ran, and how much of it was
+    /// (de)serialisation.
+    case taskFinished(key: String, run: Int64, nbytes: UInt64, seconds: Double, timing: TaskTiming = TaskTiming())
     case taskFailed(key: String, run: Int64, message: String)
     case stealResponse(key: String, run: Int64, accepted: Bool)
     /// None of these holders gave the worker `key`; its tasks wait for `holders` or a `freeKeys`.
@@ -75,7 +81,7 @@ public enum Message: Equatable, Sendable {
     /// The request id of a reply a peer matches to its request, if this is one.
     var replyRequest: UInt64? {
         switch self {
-        case .data(let request, _, _), .dataStored(let request), .runResult(let request, _, _): request
+        case .data(let request, _, _), .dataStored(let request), .runResult(let request, _, _), .logs(let request, _): request
         default: nil
         }
     }
@@ -130,9 +136,12 @@ public struct Welcome: Equatable, Sendable {
     public var protocolVersion: UInt64
     /// The scheduler's identity, for logs.
     public var scheduler: String
-    public init(protocolVersion: UInt64 = Wire.protocolVersion, scheduler: String) {
+    /// The dashboard's link, empty without one.
+    public var dashboard: String
+    public init(protocolVersion: UInt64 = Wire.protocolVersion, scheduler: String, dashboard: String = "") {
         self.protocolVersion = protocolVersion
         self.scheduler = scheduler
+        self.dashboard = dashboard
     }
 }
 
@@ -238,17 +247,50 @@ public struct WorkerMetrics: Equatable, Sendable {
     /// Totals since the worker started: bytes spilled to disk, and the seconds writing took.
     public var spillWrittenBytes: UInt64
     public var spillWriteSeconds: Double
+    /// Totals since the worker started, by key prefix: fetching values from peers, and
+    /// spilling or loading them.
+    public var phases: [String: PhaseTotals]
 
     /// Process memory not accounted for by held values: the runtime, buffers, fragmentation.
     public var unmanagedBytes: UInt64 { processBytes > managedBytes ? processBytes - managedBytes : 0 }
 
     public init(managedBytes: UInt64 = 0, spilledBytes: UInt64 = 0, processBytes: UInt64 = 0, paused: Bool = false,
-                spillWrittenBytes: UInt64 = 0, spillWriteSeconds: Double = 0) {
+                spillWrittenBytes: UInt64 = 0, spillWriteSeconds: Double = 0, phases: [String: PhaseTotals] = [:]) {
         self.managedBytes = managedBytes
         self.spilledBytes = spilledBytes
         self.processBytes = processBytes
         self.paused = paused
         self.spillWrittenBytes = spillWrittenBytes
         self.spillWriteSeconds = spillWriteSeconds
+        self.phases = phases
+    }
+}
+
+/// Where a worker's time went for values of one key prefix, besides running tasks.
+public struct PhaseTotals: Equatable, Sendable, Codable {
+    public var transferSeconds: Double
+    public var transferBytes: UInt64
+    public var diskSeconds: Double
+
+    public init(transferSeconds: Double = 0, transferBytes: UInt64 = 0, diskSeconds: Double = 0) {
+        self.transferSeconds = transferSeconds
+        self.transferBytes = transferBytes
+        self.diskSeconds = diskSeconds
+    }
+}
+
+/// When and where a task ran, for the task stream and the profile.
+public struct TaskTiming: Equatable, Sendable {
+    /// Seconds since 1970 when a thread started it.
+    public var startedAt: Double
+    /// Which of the worker's task threads ran it.
+    public var thread: Int
+    /// Seconds of the call spent decoding arguments and encoding the result.
+    public var serializationSeconds: Double
+
+    public init(startedAt: Double = 0, thread: Int = 0, serializationSeconds: Double = 0) {
+        self.startedAt = startedAt
+        self.thread = thread
+        self.serializationSeconds = serializationSeconds
     }
 }

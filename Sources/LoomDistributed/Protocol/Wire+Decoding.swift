@@ -43,7 +43,7 @@ extension Wire {
                     threads: try int(), memoryLimit: try reader.readVarUInt(), resources: try doubleMap(), functions: try stringMap(),
                     supervised: try flag("supervised")))
             case .welcome:
-                return .welcome(Welcome(protocolVersion: try reader.readVarUInt(), scheduler: try reader.readString()))
+                return .welcome(Welcome(protocolVersion: try reader.readVarUInt(), scheduler: try reader.readString(), dashboard: try reader.readString()))
             case .refused:
                 return .refused(try reader.readString())
             case .updateGraph:
@@ -79,7 +79,10 @@ extension Wire {
             case .taskFinished:
                 return .taskFinished(
                     key: try reader.readString(), run: try reader.readVarInt(), nbytes: try reader.readVarUInt(),
-                    seconds: Double(bitPattern: try reader.readFixed64LE()))
+                    seconds: Double(bitPattern: try reader.readFixed64LE()),
+                    timing: TaskTiming(
+                        startedAt: Double(bitPattern: try reader.readFixed64LE()), thread: try int(),
+                        serializationSeconds: Double(bitPattern: try reader.readFixed64LE())))
             case .taskFailed: return .taskFailed(key: try reader.readString(), run: try reader.readVarInt(), message: try reader.readString())
             case .stealResponse:
                 return .stealResponse(key: try reader.readString(), run: try reader.readVarInt(), accepted: try reader.readUInt8() != 0)
@@ -91,6 +94,15 @@ extension Wire {
                 return .restarted(request: request, error: try flag("error") ? try reader.readString() : nil)
             case .restartWorker: return .restartWorker
             case .closeClient: return .closeClient
+            case .logsRequest: return .logsRequest(request: try reader.readVarUInt(), count: try reader.readVarUInt())
+            case .logs:
+                let request = try reader.readVarUInt()
+                let records = try (0..<Self.count(&reader)).map { _ in
+                    LogRecord(
+                        time: Double(bitPattern: try reader.readFixed64LE()), level: try reader.readString(),
+                        label: try reader.readString(), message: try reader.readString())
+                }
+                return .logs(request: request, records: records)
             case .keysAdded:
                 var keys: [String: UInt64] = [:]
                 for _ in 0..<(try Self.count(&reader)) { keys[try reader.readString()] = try reader.readVarUInt() }
@@ -141,7 +153,17 @@ extension Wire {
             WorkerMetrics(
                 managedBytes: try reader.readVarUInt(), spilledBytes: try reader.readVarUInt(), processBytes: try reader.readVarUInt(),
                 paused: try flag("paused"), spillWrittenBytes: try reader.readVarUInt(),
-                spillWriteSeconds: Double(bitPattern: try reader.readFixed64LE()))
+                spillWriteSeconds: Double(bitPattern: try reader.readFixed64LE()), phases: try phases())
+        }
+
+        private mutating func phases() throws -> [String: PhaseTotals] {
+            var phases: [String: PhaseTotals] = [:]
+            for _ in 0..<(try Self.count(&reader)) {
+                phases[try reader.readString()] = PhaseTotals(
+                    transferSeconds: Double(bitPattern: try reader.readFixed64LE()), transferBytes: try reader.readVarUInt(),
+                    diskSeconds: Double(bitPattern: try reader.readFixed64LE()))
+            }
+            return phases
         }
 
         private mutating func valueMap() throws -> [String: [UInt8]] {

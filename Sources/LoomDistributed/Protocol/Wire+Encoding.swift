@@ -22,6 +22,7 @@ extension Wire {
                 kind(.welcome)
                 header.writeVarUInt(welcome.protocolVersion)
                 header.writeString(welcome.scheduler)
+                header.writeString(welcome.dashboard)
             case .refused(let reason):
                 kind(.refused)
                 header.writeString(reason)
@@ -98,12 +99,15 @@ extension Wire {
                 kind(.steal)
                 header.writeString(key)
                 header.writeVarInt(run)
-            case .taskFinished(let key, let run, let nbytes, let seconds):
+            case .taskFinished(let key, let run, let nbytes, let seconds, let timing):
                 kind(.taskFinished)
                 header.writeString(key)
                 header.writeVarInt(run)
                 header.writeVarUInt(nbytes)
                 header.writeFixed64LE(seconds.bitPattern)
+                header.writeFixed64LE(timing.startedAt.bitPattern)
+                header.writeVarUInt(UInt64(max(0, timing.thread)))
+                header.writeFixed64LE(timing.serializationSeconds.bitPattern)
             case .taskFailed(let key, let run, let message):
                 kind(.taskFailed)
                 header.writeString(key)
@@ -138,6 +142,20 @@ extension Wire {
                 kind(.restartWorker)
             case .closeClient:
                 kind(.closeClient)
+            case .logsRequest(let request, let count):
+                kind(.logsRequest)
+                header.writeVarUInt(request)
+                header.writeVarUInt(count)
+            case .logs(let request, let records):
+                kind(.logs)
+                header.writeVarUInt(request)
+                header.writeVarUInt(UInt64(records.count))
+                for record in records {
+                    header.writeFixed64LE(record.time.bitPattern)
+                    header.writeString(record.level)
+                    header.writeString(record.label)
+                    header.writeString(record.message)
+                }
             case .replicate(let keys):
                 kind(.replicate)
                 write(keys)
@@ -201,6 +219,13 @@ extension Wire {
             header.writeUInt8(metrics.paused ? 1 : 0)
             header.writeVarUInt(metrics.spillWrittenBytes)
             header.writeFixed64LE(metrics.spillWriteSeconds.bitPattern)
+            header.writeVarUInt(UInt64(metrics.phases.count))
+            for (prefix, phase) in metrics.phases.sorted(by: { $0.key < $1.key }) {
+                header.writeString(prefix)
+                header.writeFixed64LE(phase.transferSeconds.bitPattern)
+                header.writeVarUInt(phase.transferBytes)
+                header.writeFixed64LE(phase.diskSeconds.bitPattern)
+            }
         }
 
         private mutating func write(_ strings: [String]) {

@@ -36,6 +36,7 @@ extension SchedulerServer {
             apply(core.handle(.workerLeft(WorkerID(connection), retired ? .retired : .lost)))
             workerAddresses[WorkerID(connection)] = nil
             workerMetrics[WorkerID(connection)] = nil
+            diagnostics.workerLeft(WorkerID(connection))
             lastHeard[WorkerID(connection)] = nil
             logger.info("worker left", metadata: ["worker.name": "\(hello.name)"])
         case .client:
@@ -55,12 +56,17 @@ extension SchedulerServer {
                 let worker = WorkerID(connection)
                 let wasPaused = workerMetrics[worker]?.paused ?? false
                 workerMetrics[worker] = metrics
+                diagnostics.heartbeat(worker, phases: metrics.phases)
                 if metrics.paused != wasPaused { core.handle(.workerPaused(worker, paused: metrics.paused), into: &effects) }
-            case (.worker, .taskFinished(let key, let run, let nbytes, let seconds)):
+            case (.worker, .taskFinished(let key, let run, let nbytes, let seconds, let timing)):
+                diagnostics.taskFinished(key: key, worker: workerNames[connection] ?? "?", seconds: seconds, timing: timing)
+                metrics.taskFinished(prefix: Key.prefix(of: key), seconds: seconds)
                 core.handle(.taskFinished(
                     worker: WorkerID(connection), key: key, runID: Int(run), nbytes: Int(clamping: nbytes), duration: seconds, function: nil),
                     into: &effects)
             case (.worker, .taskFailed(let key, let run, let message)):
+                diagnostics.taskErred()
+                metrics.taskErred()
                 core.handle(.taskErred(worker: WorkerID(connection), key: key, runID: Int(run), message: message), into: &effects)
             case (.worker, .fetchFailed(let key, let holders)):
                 let worker = WorkerID(connection)
@@ -98,6 +104,8 @@ extension SchedulerServer {
                 core.handle(.cancelKeys(client: client, keys: keys), into: &effects)
             case (.client, .schedulerInfoRequest(let request)):
                 outboxes[connection]?.post(.schedulerInfo(request: request, workers: workerSummaries()))
+            case (.client, .logsRequest(let request, let count)):
+                outboxes[connection]?.post(.logs(request: request, records: LogBuffer.shared.recent(Int(clamping: count))))
             case (.client, .closeClient):
                 closingClients.insert(connection)
             case (.client, .restart(let request, let timeout)):
@@ -116,6 +124,13 @@ extension SchedulerServer {
         let now = ContinuousClock.now
         apply(core.handle(.tick(now: now.secondsSinceStart)))
         releaseDepartedClients(now: now)
+        if now - lastMemorySample >= .milliseconds(500) {
+            lastMemorySample = now
+            let metrics = workerMetrics.values
+            diagnostics.sampleMemory(MemorySample(
+                time: Date().timeIntervalSince1970, managed: metrics.reduce(0) { $0 + $1.managedBytes },
+                unmanaged: metrics.reduce(0) { $0 + $1.unmanagedBytes }, spilled: metrics.reduce(0) { $0 + $1.spilledBytes }))
+        }
         // Dask's worker-ttl: a worker silent that long is lost even if its connection seems open.
         for (worker, heard) in lastHeard where now - heard > options.workerTTL {
             guard let name = workerNames[worker.rawValue] else { continue }

@@ -19,11 +19,14 @@ public struct SchedulerOptions: Sendable {
     public var clientTimeout: Duration
     /// The state machine's knobs (placement, queueing, stealing, `allowedFailures`).
     public var scheduling: SchedulerConfiguration
+    /// Where the web dashboard listens: `":8787"` (the scheduler's host), `"HOST:PORT"`, a port
+    /// of 0 for a free one; `nil` serves none. A busy port 8787 falls back to a free one.
+    public var dashboardAddress: String?
 
     public init(host: String = "127.0.0.1", port: Int = 8786, maximumFrame: Int = Wire.defaultMaximumFrame,
                 stealInterval: Duration = .milliseconds(100), batchInterval: Duration = defaultBatchInterval,
                 workerTTL: Duration = .seconds(300), clientTimeout: Duration = .seconds(30),
-                scheduling: SchedulerConfiguration = SchedulerConfiguration()) {
+                scheduling: SchedulerConfiguration = SchedulerConfiguration(), dashboardAddress: String? = nil) {
         self.host = host
         self.port = port
         self.maximumFrame = maximumFrame
@@ -32,6 +35,7 @@ public struct SchedulerOptions: Sendable {
         self.workerTTL = workerTTL
         self.clientTimeout = clientTimeout
         self.scheduling = scheduling
+        self.dashboardAddress = dashboardAddress
     }
 }
 
@@ -62,6 +66,16 @@ public actor SchedulerServer {
     var workerAddresses: [WorkerID: String] = [:]
     var workerMetrics: [WorkerID: WorkerMetrics] = [:]
     var lastHeard: [WorkerID: ContinuousClock.Instant] = [:]
+    /// The task stream, time per function and memory over time (dashboard, reports, metrics).
+    var diagnostics = ClusterDiagnostics()
+    var lastMemorySample = ContinuousClock.now
+    var processSampler = ProcessSampler()
+    let metrics = SchedulerMetrics()
+    /// Connections to workers, for asking them for their logs.
+    let peers = PeerPool(name: "scheduler")
+    /// The dashboard's address once it listens: `http://HOST:PORT/status`.
+    public internal(set) var dashboardLink: String?
+    var dashboardFailure: String?
     var nextConnection = 1
 
     public init(options: SchedulerOptions = SchedulerOptions()) {
@@ -82,6 +96,12 @@ public actor SchedulerServer {
         onBound(bound)
         try await listener.executeThenClose { connections in
             try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { await self.peers.run() }
+                if let dashboard = try dashboardServer() {
+                    group.addTask { try await self.serve(dashboard) }
+                    // Clients learn the link in their welcome: wait for it.
+                    while dashboardLink == nil, dashboardFailure == nil { try await Task.sleep(for: .milliseconds(2)) }
+                }
                 group.addTask {
                     while !Task.isCancelled {
                         try await Task.sleep(for: self.options.stealInterval)
@@ -113,7 +133,7 @@ public actor SchedulerServer {
                 }
                 let outbox = Outbox(interval: options.batchInterval)
                 outboxes[id] = outbox
-                outbox.post(.welcome(Welcome(scheduler: address?.description ?? "")))
+                outbox.post(.welcome(Welcome(scheduler: address?.description ?? "", dashboard: dashboardLink ?? "")))
                 joined(id, hello)
                 defer { left(id, hello) }
                 let remaining = Handoff(batches)

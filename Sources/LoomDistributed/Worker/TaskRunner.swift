@@ -11,6 +11,7 @@ final class TaskRunner: Sendable {
         let key: String
         let result: Result<[UInt8], TaskRunFailure>
         let seconds: Double
+        var timing = TaskTiming()
     }
 
     struct TaskRunFailure: Error, Sendable {
@@ -30,7 +31,7 @@ final class TaskRunner: Sendable {
         for index in 0..<max(1, threads) {
             _ = DedicatedThread(name: "loom-task-\(index)") { [continuation, registry] in
                 while let job = queue.next() {
-                    continuation.yield(Self.run(job.task, arguments: job.arguments, registry: registry))
+                    continuation.yield(Self.run(job.task, arguments: job.arguments, thread: index, registry: registry))
                 }
             }
         }
@@ -60,19 +61,31 @@ final class TaskRunner: Sendable {
         }
     }
 
-    private static func run(_ task: WireTask, arguments: [[UInt8]], registry: TaskRegistry) -> Outcome {
+    private static func run(_ task: WireTask, arguments: [[UInt8]], thread: Int, registry: TaskRegistry) -> Outcome {
+        let startedAt = Date().timeIntervalSince1970
         let started = ContinuousClock.now
-        let result = call(task.function, arguments: arguments, registry: registry)
-        return Outcome(key: task.key, result: result, seconds: (ContinuousClock.now - started) / .seconds(1))
+        var serialization = 0.0
+        let result = call(task.function, arguments: arguments, registry: registry, serialization: &serialization)
+        return Outcome(
+            key: task.key, result: result, seconds: (ContinuousClock.now - started) / .seconds(1),
+            timing: TaskTiming(startedAt: startedAt, thread: thread, serializationSeconds: serialization))
     }
 
     private static func call(_ name: String, arguments: [[UInt8]], registry: TaskRegistry) -> Result<[UInt8], TaskRunFailure> {
+        var serialization = 0.0
+        return call(name, arguments: arguments, registry: registry, serialization: &serialization)
+    }
+
+    private static func call(_ name: String, arguments: [[UInt8]], registry: TaskRegistry, serialization: inout Double)
+        -> Result<[UInt8], TaskRunFailure>
+    {
         guard let function = registry.function(named: name) else {
             return .failure(TaskRunFailure(message: "function '\(name)' is not registered in this worker; call Loom.bootstrap(registering:) with it"))
         }
         do {
             return .success(try withSlices(arguments) { slices in
                 var encoded = EncodedArguments(slices, function: function.name)
+                defer { serialization = encoded.serializationSeconds }
                 return try function.callEncoded(&encoded)
             })
         } catch {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import LoomCore
 
 /// The values a worker holds, in memory or spilled to files in its local directory, like Dask's
 /// `SpillBuffer`.
@@ -20,6 +21,8 @@ final class ValueStore {
         var bytesWrittenToDisk = 0
         var secondsWritingToDisk = 0.0
         var valuesLoadedFromDisk = 0
+        /// Seconds spilling and loading values, by key prefix.
+        var diskSecondsByPrefix: [String: Double] = [:]
     }
 
     private(set) var metrics = Metrics()
@@ -62,7 +65,9 @@ final class ValueStore {
         metrics.spilledBytes -= entry.nbytes
         metrics.spilledValues -= 1
         defer { unlink(entry.file) }
+        let started = ContinuousClock.now
         guard let bytes = Self.read(entry.file, count: entry.nbytes) else { return nil }
+        metrics.diskSecondsByPrefix[Key.prefix(of: key), default: 0] += (ContinuousClock.now - started) / .seconds(1)
         metrics.valuesLoadedFromDisk += 1
         insert(key, bytes)
         return bytes
@@ -133,7 +138,9 @@ final class ValueStore {
             unlink(file)
             return nil
         }
-        metrics.secondsWritingToDisk += (ContinuousClock.now - started) / .seconds(1)
+        let seconds = (ContinuousClock.now - started) / .seconds(1)
+        metrics.secondsWritingToDisk += seconds
+        metrics.diskSecondsByPrefix[Key.prefix(of: key), default: 0] += seconds
         metrics.bytesWrittenToDisk += entry.bytes.count
         inMemory[key] = nil
         onDisk[key] = (file, entry.bytes.count)

@@ -81,6 +81,8 @@ public actor WorkerServer {
     /// This worker's own directory for spilled values.
     private let spillDirectory: String
     private var restartRequested = false
+    /// Fetch totals by key prefix, for the heartbeat.
+    private var transfers: [String: PhaseTotals] = [:]
 
     public init(options: WorkerOptions) {
         self.options = options
@@ -149,7 +151,12 @@ public actor WorkerServer {
         return WorkerMetrics(
             managedBytes: UInt64(max(0, store.memoryBytes)), spilledBytes: UInt64(max(0, store.spilledBytes)),
             processBytes: ProcessMemory.residentBytes() ?? 0, paused: state.paused,
-            spillWrittenBytes: UInt64(store.bytesWrittenToDisk), spillWriteSeconds: store.secondsWritingToDisk)
+            spillWrittenBytes: UInt64(store.bytesWrittenToDisk), spillWriteSeconds: store.secondsWritingToDisk,
+            phases: transfers.merging(store.diskSecondsByPrefix.mapValues { PhaseTotals(diskSeconds: $0) }) { transfer, disk in
+                var both = transfer
+                both.diskSeconds = disk.diskSeconds
+                return both
+            })
     }
 
     private struct SchedulerClosed: Error {}
@@ -252,7 +259,7 @@ public actor WorkerServer {
 
     private func finished(_ outcome: TaskRunner.Outcome) async {
         switch outcome.result {
-        case .success(let value): perform(state.finished(outcome.key, result: value, seconds: outcome.seconds))
+        case .success(let value): perform(state.finished(outcome.key, result: value, seconds: outcome.seconds, timing: outcome.timing))
         case .failure(let failure): perform(state.failed(outcome.key, message: failure.message))
         }
     }
@@ -272,10 +279,22 @@ public actor WorkerServer {
     /// Gets values from a peer over the pooled connection to it.
     private func fetch(_ keys: [String], from peer: String, request: Int) async {
         do {
+            let started = ContinuousClock.now
             let (values, _) = try await peers.fetch(keys, from: peer)
+            countTransfer(values, seconds: (ContinuousClock.now - started) / .seconds(1))
             perform(state.received(request: request, values: values))
         } catch {
             perform(state.fetchFailed(request: request, reason: "\(error)"))
+        }
+    }
+
+    /// Adds a fetch to the transfer totals of its keys' prefixes, its time shared by bytes.
+    private func countTransfer(_ values: [String: [UInt8]], seconds: Double) {
+        let total = max(1, values.values.reduce(0) { $0 + $1.count })
+        for (key, value) in values {
+            let prefix = Key.prefix(of: key)
+            transfers[prefix, default: PhaseTotals()].transferBytes += UInt64(value.count)
+            transfers[prefix, default: PhaseTotals()].transferSeconds += seconds * Double(value.count) / Double(total)
         }
     }
 
@@ -328,6 +347,8 @@ public actor WorkerServer {
                 replies.append(.dataStored(request: request))
             case .runFunction(let request, let function, let arguments):
                 calls.append((request, function, arguments))
+            case .logsRequest(let request, let count):
+                replies.append(.logs(request: request, records: LogBuffer.shared.recent(Int(clamping: count))))
             case .hello:
                 break  // a peer introducing itself
             default:

@@ -162,7 +162,7 @@ struct WorkerState {
         return startFetches() + startTasks()
     }
 
-    mutating func finished(_ key: String, result: [UInt8], seconds: Double) -> [Effect] {
+    mutating func finished(_ key: String, result: [UInt8], seconds: Double, timing: TaskTiming = TaskTiming()) -> [Effect] {
         guard let task = tasks.removeValue(forKey: key) else { return startTasks() }
         handedOut -= 1
         generations[key] = nil
@@ -170,7 +170,8 @@ struct WorkerState {
         if task.freed { return startTasks() }
         store.store(key, result)
         borrowed.remove(key)
-        return [.tellScheduler(.taskFinished(key: key, run: task.run, nbytes: UInt64(result.count), seconds: seconds))] + startTasks()
+        return [.tellScheduler(.taskFinished(key: key, run: task.run, nbytes: UInt64(result.count), seconds: seconds, timing: timing))]
+            + startTasks()
     }
 
     mutating func failed(_ key: String, message: String) -> [Effect] {

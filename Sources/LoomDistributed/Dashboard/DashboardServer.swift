@@ -1,0 +1,101 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The scheduler's web dashboard and HTTP API, served with Hummingbird.
+///
+/// Pages (one embedded single-page app; no CDN, clusters are often offline): `/status`,
+/// `/workers`, `/logs`, `/profile`, `/graph`, `/system`. Live updates come as server-sent
+/// events from `/events`, four a second. API: `/health`, `/metrics` (Prometheus text),
+/// `/api/status`, `/api/workers`, `/api/tasks`, `/api/adaptive`, `/api/profile`, `/api/graph`,
+/// `/api/logs?worker=NAME&n=N`, `/api/stream?from=SEQUENCE`.
+struct DashboardServer: Sendable {
+    let scheduler: SchedulerServer
+    let host: String
+    let port: Int
+    /// Graphs with more tasks than this are not drawn.
+    static let graphLimit = 1_000
+    static let updateInterval: Duration = .milliseconds(250)
+
+    /// Serves until cancelled; `onBound` gets the port (the system's pick for port 0).
+    func run(onBound: @escaping @Sendable (Int) async -> Void) async throws {
+        let router = Router()
+        let scheduler = self.scheduler
+        router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/status"]) }
+        for page in ["status", "workers", "logs", "profile", "graph", "system"] {
+            router.get(RouterPath(page)) { _, _ in Self.asset(DashboardAssets.html, type: "text/html; charset=utf-8") }
+        }
+        router.get("/static/dashboard.js") { _, _ in Self.asset(DashboardAssets.javascript, type: "text/javascript; charset=utf-8") }
+        router.get("/static/dashboard.css") { _, _ in Self.asset(DashboardAssets.css, type: "text/css; charset=utf-8") }
+        router.get("/health") { _, _ in "ok" }
+        router.get("/metrics") { _, _ in
+            Self.asset(await scheduler.metricsText(), type: "text/plain; version=0.0.4; charset=utf-8")
+        }
+        router.get("/api/status") { request, _ in
+            try Self.json(await scheduler.dashboardSnapshot(streamFrom: Self.integer(request, "from") ?? Int.max))
+        }
+        router.get("/api/workers") { _, _ in try Self.json(await scheduler.dashboardSnapshot(streamFrom: .max).workers) }
+        router.get("/api/tasks") { _, _ in try Self.json(await scheduler.dashboardSnapshot(streamFrom: .max).tasks) }
+        router.get("/api/adaptive") { _, _ in
+            try Self.json(["target": await scheduler.adaptiveTarget(targetDuration: .seconds(5)), "workers": await scheduler.workerCount])
+        }
+        router.get("/api/profile") { _, _ in try Self.json(await scheduler.diagnostics.profile()) }
+        router.get("/api/advice") { _, _ in try Self.json(await scheduler.bottlenecks()) }
+        router.get("/api/graph") { _, _ in
+            if let graph = await scheduler.core.graphView(limit: Self.graphLimit) { return try Self.json(graph) }
+            let count = await scheduler.core.taskCount
+            return try Self.json(["refused": "The graph has \(count) tasks; it is drawn only up to \(Self.graphLimit)."])
+        }
+        router.get("/api/stream") { request, _ in
+            try Self.json(await scheduler.diagnostics.streamEntries(from: Self.integer(request, "from") ?? 0))
+        }
+        router.get("/api/logs") { request, _ in
+            let count = Self.integer(request, "n") ?? 200
+            guard let worker = request.uri.queryParameters["worker"].map(String.init), !worker.isEmpty else {
+                return try Self.json(LogBuffer.shared.recent(count))
+            }
+            return try Self.json(try await scheduler.workerLogs(worker, count: count))
+        }
+        router.get("/events") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+                body: ResponseBody { writer in
+                    var next = 0
+                    while !Task.isCancelled {
+                        let snapshot = await scheduler.dashboardSnapshot(streamFrom: next, streamLimit: 2_000)
+                        next = (snapshot.stream.last?.sequence).map { $0 + 1 } ?? next
+                        var text = "data: "
+                        text += String(decoding: try JSONEncoder().encode(snapshot), as: UTF8.self)
+                        text += "\n\n"
+                        try await writer.write(ByteBuffer(string: text))
+                        try await Task.sleep(for: Self.updateInterval)
+                    }
+                    try await writer.finish(nil)
+                })
+        }
+        var logger = Logger(label: "loom.dashboard")
+        logger.logLevel = .warning
+        let app = Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "loom-dashboard"),
+            onServerRunning: { channel in await onBound(channel.localAddress?.port ?? 0) }, logger: logger)
+        try await app.run()
+    }
+
+    private static func asset(_ text: String, type: String) -> Response {
+        Response(status: .ok, headers: [.contentType: type], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    private static func json(_ value: some Encodable) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+
+    private static func integer(_ request: Request, _ name: String) -> Int? {
+        request.uri.queryParameters[Substring(name)].flatMap { Int($0) }
+    }
+}
