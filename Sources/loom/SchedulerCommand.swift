@@ -23,9 +23,7 @@ struct SchedulerCommand: AsyncParsableCommand {
         try await server.run { address in
             // Unbuffered, so a script reading the pipe sees it at once.
             FileHandle.standardOutput.write(Data("Scheduler at: \(address)\n".utf8))
-            Task {
-                if let link = await server.dashboardLink { FileHandle.standardOutput.write(Data("Dashboard at: \(link)\n".utf8)) }
-            }
+            if let link = server.dashboardLink { FileHandle.standardOutput.write(Data("Dashboard at: \(link)\n".utf8)) }
         }
     }
 }

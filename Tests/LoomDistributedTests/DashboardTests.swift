@@ -36,7 +36,7 @@ func dashboardBase(_ client: Client) async throws -> String {
             let futures = try await client.map(TestTasks.inc, Array(0..<200))
             #expect(try await client.gather(futures).reduce(0, +) == 20_100)
             let base = try await dashboardBase(client)
-            #expect(await cluster.dashboardLink == base + "/status")
+            #expect(cluster.dashboardLink == base + "/status")
 
             #expect(try await httpGet(base, "/health") == (200, "ok"))
             for page in ["/status", "/workers", "/logs", "/profile", "/graph", "/system"] {

@@ -18,6 +18,7 @@ enum DashboardAssets {
       <span id="summary"></span>
     </header>
     <main id="view"></main>
+    <!--initial-->
     <script src="/static/dashboard.js"></script>
     </body>
     </html>
@@ -183,13 +184,17 @@ enum DashboardAssets {
       else if (page === "system") systemPage();
     }
 
-    const events = new EventSource("/events");
-    events.onmessage = (event) => {
-      snapshot = JSON.parse(event.data);
+    function receive(next) {
+      snapshot = next;
       for (const entry of snapshot.stream) stream.push(entry);
       if (stream.length > 5000) stream.splice(0, stream.length - 5000);
       render();
-    };
+    }
+    // The page arrives with the state of the moment; live updates follow from there.
+    if (window.loomInitial) receive(window.loomInitial);
+    const after = stream.length ? stream[stream.length - 1].sequence + 1 : 0;
+    const events = new EventSource("/events?from=" + after);
+    events.onmessage = (event) => receive(JSON.parse(event.data));
     if (page === "status") { refreshAdvice(); setInterval(refreshAdvice, 2000); }
     if (page === "logs") { logsPage(); setInterval(logsPage, 2000); }
     if (page === "profile") { profilePage(); setInterval(profilePage, 2000); }

@@ -24,7 +24,14 @@ struct DashboardServer: Sendable {
         let scheduler = self.scheduler
         router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/status"]) }
         for page in ["status", "workers", "logs", "profile", "graph", "system"] {
-            router.get(RouterPath(page)) { _, _ in Self.asset(DashboardAssets.html, type: "text/html; charset=utf-8") }
+            router.get(RouterPath(page)) { _, _ in
+                // The page comes with the state of the moment, so it shows it as soon as it loads.
+                let snapshot = await scheduler.dashboardSnapshot(streamFrom: 0, streamLimit: 2_000)
+                let json = String(decoding: try JSONEncoder().encode(snapshot), as: UTF8.self).replacingOccurrences(of: "</", with: "<\\/")
+                let page = DashboardAssets.html.replacingOccurrences(
+                    of: "<!--initial-->", with: "<script>window.loomInitial = \(json);</script>")
+                return Self.asset(page, type: "text/html; charset=utf-8")
+            }
         }
         router.get("/static/dashboard.js") { _, _ in Self.asset(DashboardAssets.javascript, type: "text/javascript; charset=utf-8") }
         router.get("/static/dashboard.css") { _, _ in Self.asset(DashboardAssets.css, type: "text/css; charset=utf-8") }
@@ -57,12 +64,13 @@ struct DashboardServer: Sendable {
             }
             return try Self.json(try await scheduler.workerLogs(worker, count: count))
         }
-        router.get("/events") { _, _ in
-            Response(
+        router.get("/events") { request, _ in
+            let from = Self.integer(request, "from") ?? 0
+            return Response(
                 status: .ok,
                 headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                 body: ResponseBody { writer in
-                    var next = 0
+                    var next = from
                     while !Task.isCancelled {
                         let snapshot = await scheduler.dashboardSnapshot(streamFrom: next, streamLimit: 2_000)
                         next = (snapshot.stream.last?.sequence).map { $0 + 1 } ?? next

@@ -33,8 +33,9 @@ extension SchedulerServer {
 
     private func dashboardBound(host: String, port: Int) {
         let shown = host == "0.0.0.0" ? (ProcessInfo.processInfo.hostName) : host
-        dashboardLink = "http://\(shown):\(port)/status"
-        logger.info("dashboard at \(dashboardLink ?? "")")
+        let link = "http://\(shown):\(port)/status"
+        boundDashboard.withLock { $0 = link }
+        logger.info("dashboard at \(link)")
     }
 
     /// `/metrics`: Prometheus text, agreeing with the state at this moment.

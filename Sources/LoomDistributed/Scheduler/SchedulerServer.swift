@@ -2,6 +2,7 @@ import Foundation
 import LoomCore
 import Logging
 import NIOCore
+import Synchronization
 
 public struct SchedulerOptions: Sendable {
     public var host: String
@@ -74,7 +75,8 @@ public actor SchedulerServer {
     /// Connections to workers, for asking them for their logs.
     let peers = PeerPool(name: "scheduler")
     /// The dashboard's address once it listens: `http://HOST:PORT/status`.
-    public internal(set) var dashboardLink: String?
+    public nonisolated var dashboardLink: String? { boundDashboard.withLock { $0 } }
+    let boundDashboard = Mutex<String?>(nil)
     var dashboardFailure: String?
     var nextConnection = 1
 
@@ -93,7 +95,6 @@ public actor SchedulerServer {
         let bound = Address(host: options.host, port: listener.channel.localAddress?.port ?? options.port)
         address = bound
         logger.info("scheduler listening", metadata: ["scheduler.address": "\(bound)"])
-        onBound(bound)
         try await listener.executeThenClose { connections in
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { await self.peers.run() }
@@ -102,6 +103,7 @@ public actor SchedulerServer {
                     // Clients learn the link in their welcome: wait for it.
                     while dashboardLink == nil, dashboardFailure == nil { try await Task.sleep(for: .milliseconds(2)) }
                 }
+                onBound(bound)
                 group.addTask {
                     while !Task.isCancelled {
                         try await Task.sleep(for: self.options.stealInterval)

@@ -1,0 +1,49 @@
+import Foundation
+import Loom
+import LoomTestSupport
+import Testing
+@testable import LoomDistributed
+
+/// Headless Chromium (Debian's, which `scripts/test` installs) loading the dashboard while a
+/// computation runs. Screenshots go to `.build/test-artifacts/`.
+@Suite(.serialized) struct DashboardBrowserTests {
+    static let artifacts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".build/test-artifacts")
+
+    /// Runs headless Chromium on `url` with `arguments` (`--dump-dom`, `--screenshot=…`).
+    static func chromium(_ url: String, _ arguments: [String]) async throws -> (status: Int32, output: String, error: String) {
+        guard let browser = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: FileManager.default.isExecutableFile) else {
+            Issue.record("Chromium is not installed: scripts/test installs Debian's chromium package")
+            return (-1, "", "")
+        }
+        try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
+        // The page renders the state it came with as it loads, and --dump-dom takes it then
+        // (--timeout: at the latest after 2.5 s, as live updates never let the network go idle);
+        // `timeout` guards against a browser that never returns.
+        return try await runProcess("/usr/bin/timeout", [
+            "-k", "5", "60", browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--hide-scrollbars", "--window-size=1400,1000", "--timeout=2500",
+        ] + arguments + [url])
+    }
+
+    @Test func theStatusPageShowsTaskBarsAndAMemoryBarPerWorkerDuringAComputation() async throws {
+        try await withCluster(dashboard: ":0") { cluster, client in
+            // Short tasks finish at once (bars in the stream); long ones keep the computation running.
+            let quick = try await client.map(TestTasks.inc, Array(0..<50))
+            _ = try await client.gather(quick)
+            let running = try await client.persist((0..<4).map { TestTasks.sleepThenEcho.delayed($0, 8.0) })
+            let link = try #require(await client.dashboardLink)
+            let (_, dom, error) = try await Self.chromium(link, ["--dump-dom"])
+            let bars = dom.components(separatedBy: "class=\"task-bar\"").count - 1
+            #expect(bars >= 50, "task-stream bars in the DOM: \(bars); chromium said: \(error.suffix(500))")
+            for name in cluster.workerNames {
+                #expect(dom.contains("class=\"row memory-bar\" data-worker=\"\(name)\""), "a memory bar for \(name)")
+            }
+            #expect(dom.contains("sleep-then-echo"), "the running function shows in the progress")
+            let screenshot = Self.artifacts.appendingPathComponent("dashboard-status.png").path
+            _ = try await Self.chromium(link, ["--screenshot=\(screenshot)"])
+            #expect(FileManager.default.fileExists(atPath: screenshot))
+            try await client.cancel(running)
+        }
+    }
+}
