@@ -21,6 +21,9 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Write the task graph as Graphviz DOT to this file.")
     var dot: String?
 
+    @Option(help: "Keep the local cluster and its dashboard up this many seconds after computing.")
+    var linger: Double = 0
+
     func validate() throws {
         guard limit >= 2 else { throw ValidationError("--limit must be at least 2") }
         guard segment >= 1 else { throw ValidationError("--segment must be at least 1") }
@@ -72,10 +75,15 @@ struct Demo: AsyncParsableCommand {
         let cluster = try await LocalCluster(workers: workers, threadsPerWorker: 1)
         let client = try await Client(cluster)
         print("  LocalCluster at \(cluster.schedulerAddress) with workers \(cluster.workerNames.joined(separator: ", ")) (started in \(String(format: "%.3f", (ContinuousClock.now - started) / .seconds(1))) s)")
+        print("  dashboard: \(cluster.dashboardLink ?? "none")")
         let clock = ContinuousClock.now
         let stats = try await client.compute(primes)
         let seconds = (ContinuousClock.now - clock) / .seconds(1)
         print("  \("cluster".padding(toLength: 14, withPad: " ", startingAt: 0)) \(String(format: "%7.3f", seconds)) s   \(stats.count.formatted()) primes")
+        if linger > 0 {
+            print("  the dashboard stays up for \(linger.formatted()) s (--linger)")
+            try await Task.sleep(for: .seconds(linger))
+        }
         await client.close()
         await cluster.close()
         return stats

@@ -46,4 +46,26 @@ import Testing
             try await client.cancel(running)
         }
     }
+
+    @Test func aPerformanceReportOpensOfflineWithEverySection() async throws {
+        try await withCluster { _, client in
+            try FileManager.default.createDirectory(at: Self.artifacts, withIntermediateDirectories: true)
+            let path = Self.artifacts.appendingPathComponent("performance-report.html").path
+            try? FileManager.default.removeItem(atPath: path)
+            let total = try await client.performanceReport(to: path, title: "tree sum") {
+                try await client.compute(reduceByPairs((0..<300).map { TestTasks.inc.delayed($0) }))
+            }
+            #expect(total == 45_150)
+            // Networking off: every request would go to a proxy that is not there.
+            let (_, dom, error) = try await Self.chromium(
+                "file://" + path, ["--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>", "--dump-dom"])
+            for section in ["bottlenecks", "task-stream", "functions", "transfers", "memory", "logs"] {
+                #expect(dom.contains("<section id=\"\(section)\""), "section \(section); chromium said: \(error.suffix(300))")
+            }
+            #expect(dom.matches(of: /<rect class="task-bar" x="[0-9]/).count == 599, "a bar per task of the block")
+            #expect(dom.contains("tree sum") && dom.contains("</span> add</td>") && dom.contains("</span> inc</td>"))
+            let screenshot = Self.artifacts.appendingPathComponent("performance-report.png").path
+            _ = try await Self.chromium("file://" + path, ["--proxy-server=127.0.0.1:9", "--screenshot=\(screenshot)"])
+        }
+    }
 }

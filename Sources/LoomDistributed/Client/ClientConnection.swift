@@ -203,7 +203,8 @@ actor ClientConnection {
             case .keyCancelled(let key): settle(key, .cancelled)
             case .graphRejected(let reason):
                 for (key, status) in statuses where status.isPending { settle(key, .erred(function: "", message: reason)) }
-            case .whoHasReply(let request, _), .schedulerInfo(let request, _), .restarted(let request, _), .logs(let request, _):
+            case .whoHasReply(let request, _), .schedulerInfo(let request, _), .restarted(let request, _), .logs(let request, _),
+                 .diagnostics(let request, _):
                 if let waiting = requests.removeValue(forKey: request) {
                     waiting.resume(returning: message)
                 } else {

@@ -132,3 +132,28 @@ extension PhaseTotals {
         diskSeconds += other.diskSeconds
     }
 }
+
+/// What the scheduler recorded over a stretch of time, for a performance report.
+public struct DiagnosticsSnapshot: Sendable, Codable {
+    public var time: Double
+    /// The sequence number the next task-stream entry will get.
+    public var nextSequence: Int
+    public var stream: [TaskStreamEntry]
+    /// Totals since the scheduler started (a report subtracts those at its start).
+    public var profile: [String: FunctionProfile]
+    public var memory: [MemorySample]
+    public var logs: [LogRecord]
+    public var workers: [DashboardSnapshot.Worker]
+    public var waitingTasks: Int
+}
+
+extension SchedulerServer {
+    func diagnosticsSnapshot(streamFrom: Int, since: Double) -> DiagnosticsSnapshot {
+        let snapshot = dashboardSnapshot(streamFrom: .max)
+        return DiagnosticsSnapshot(
+            time: Date().timeIntervalSince1970, nextSequence: diagnostics.nextSequence,
+            stream: diagnostics.streamEntries(from: streamFrom), profile: diagnostics.profile(),
+            memory: diagnostics.memorySamples(since: since), logs: LogBuffer.shared.recent().filter { $0.time >= since },
+            workers: snapshot.workers, waitingTasks: (snapshot.tasks["queued"] ?? 0) + (snapshot.tasks["noWorker"] ?? 0))
+    }
+}

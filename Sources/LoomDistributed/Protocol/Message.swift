@@ -23,6 +23,9 @@ public enum Message: Equatable, Sendable {
     case closeClient
     /// The last `count` log records of the scheduler's process, or of a worker's (sent to it).
     case logsRequest(request: UInt64, count: UInt64)
+    /// What the scheduler recorded (for a performance report): task-stream entries from
+    /// sequence `streamFrom`, memory samples and log records from `since` (seconds since 1970).
+    case diagnosticsRequest(request: UInt64, streamFrom: Int64, since: Double)
     /// Values the client put on workers itself (`scatter`); it wants each once.
     case scattered([ScatteredValue])
 
@@ -37,6 +40,8 @@ public enum Message: Equatable, Sendable {
     case restarted(request: UInt64, error: String?)
     /// The answer to `logsRequest`, oldest first.
     case logs(request: UInt64, records: [LogRecord])
+    /// The answer to `diagnosticsRequest`: a `DiagnosticsSnapshot` as JSON.
+    case diagnostics(request: UInt64, json: [UInt8])
 
     // Scheduler → worker.
     case compute(ComputeRequest)

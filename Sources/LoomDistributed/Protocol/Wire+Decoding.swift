@@ -94,6 +94,10 @@ extension Wire {
                 return .restarted(request: request, error: try flag("error") ? try reader.readString() : nil)
             case .restartWorker: return .restartWorker
             case .closeClient: return .closeClient
+            case .diagnosticsRequest:
+                return .diagnosticsRequest(
+                    request: try reader.readVarUInt(), streamFrom: try reader.readVarInt(), since: Double(bitPattern: try reader.readFixed64LE()))
+            case .diagnostics: return .diagnostics(request: try reader.readVarUInt(), json: Array(try attachment()))
             case .logsRequest: return .logsRequest(request: try reader.readVarUInt(), count: try reader.readVarUInt())
             case .logs:
                 let request = try reader.readVarUInt()

@@ -142,6 +142,15 @@ extension Wire {
                 kind(.restartWorker)
             case .closeClient:
                 kind(.closeClient)
+            case .diagnosticsRequest(let request, let streamFrom, let since):
+                kind(.diagnosticsRequest)
+                header.writeVarUInt(request)
+                header.writeVarInt(streamFrom)
+                header.writeFixed64LE(since.bitPattern)
+            case .diagnostics(let request, let json):
+                kind(.diagnostics)
+                header.writeVarUInt(request)
+                attach(json)
             case .logsRequest(let request, let count):
                 kind(.logsRequest)
                 header.writeVarUInt(request)

@@ -69,8 +69,8 @@ public enum Wire {
     /// Message kinds on the wire; numbers are part of the protocol and never reused.
     enum Kind: UInt8 {
         case hello = 1, welcome, refused
-        case updateGraph = 10, releaseKeys, cancelKeys, whoHas, schedulerInfoRequest, scattered, restart, closeClient, logsRequest
-        case keyInMemory = 20, taskErred, keyCancelled, graphRejected, whoHasReply, schedulerInfo, restarted, logs
+        case updateGraph = 10, releaseKeys, cancelKeys, whoHas, schedulerInfoRequest, scattered, restart, closeClient, logsRequest, diagnosticsRequest
+        case keyInMemory = 20, taskErred, keyCancelled, graphRejected, whoHasReply, schedulerInfo, restarted, logs, diagnostics
         case compute = 30, freeKeys, steal, holders, replicate, restartWorker
         case taskFinished = 40, taskFailed, stealResponse, heartbeat, fetchFailed, keysAdded
         case getData = 50, data, putData, dataStored, runFunction, runResult

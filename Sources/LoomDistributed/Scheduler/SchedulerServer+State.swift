@@ -104,6 +104,9 @@ extension SchedulerServer {
                 core.handle(.cancelKeys(client: client, keys: keys), into: &effects)
             case (.client, .schedulerInfoRequest(let request)):
                 outboxes[connection]?.post(.schedulerInfo(request: request, workers: workerSummaries()))
+            case (.client, .diagnosticsRequest(let request, let streamFrom, let since)):
+                let json = (try? JSONEncoder().encode(diagnosticsSnapshot(streamFrom: Int(streamFrom), since: since))) ?? Data()
+                outboxes[connection]?.post(.diagnostics(request: request, json: Array(json)))
             case (.client, .logsRequest(let request, let count)):
                 outboxes[connection]?.post(.logs(request: request, records: LogBuffer.shared.recent(Int(clamping: count))))
             case (.client, .closeClient):
