@@ -1,6 +1,7 @@
 import Foundation
 import Loom
 import LoomTestSupport
+import Synchronization
 import Testing
 
 /// The client calls beyond submit and gather — scatter, cancel, wait, asCompleted, run — on a
@@ -98,6 +99,19 @@ import Testing
             #expect(try await named.result() == 2)
         }
     }
+
+    @Test func progressDrawsABarUntilEveryFutureIsDone() async throws {
+        try await withCluster { _, client in
+            let futures = try await client.persist((0..<6).map { TestTasks.sleepThenEcho.delayed($0, 0.2) })
+            let drawn = LinesDrawn()
+            await client.progress(futures, bar: ProgressBar(minimum: 0, width: 10, interval: 0.05, output: .custom { drawn.append($0) }))
+            let lines = drawn.lines
+            #expect(lines.last?.contains("[##########] | 100% Completed") == true, "\(lines.suffix(2))")
+            #expect(lines.contains { $0.contains("  0% Completed") || $0.contains(" 16% Completed") || $0.contains(" 33% Completed") },
+                    "it drew while waiting")
+            for future in futures { #expect(await future.status == .finished) }
+        }
+    }
 }
 
 extension Array {
@@ -106,4 +120,11 @@ extension Array {
         for element in self { results.append(try await transform(element)) }
         return results
     }
+}
+
+/// What a progress bar drew, collected from its thread.
+final class LinesDrawn: Sendable {
+    private let stored = Mutex<[String]>([])
+    func append(_ line: String) { stored.withLock { $0.append(line) } }
+    var lines: [String] { stored.withLock { $0 } }
 }

@@ -1,4 +1,5 @@
 import LoomCore
+import LoomLocal
 
 /// When `Client.wait` returns: once every future is done, or once any one is.
 public enum WaitCondition: Sendable {
@@ -76,5 +77,17 @@ extension Client {
     /// `result()` then throws a `.cancelled` error. Other clients' interest keeps shared work alive.
     public func cancel<Value>(_ futures: [Future<Value>]) async throws {
         try await connection.cancel(futures.map(\.key.description))
+    }
+}
+
+extension Client {
+    /// Waits for the futures while drawing a terminal progress bar, like Dask's `progress`:
+    /// `[####################                    ] |  50% Completed |  1.2s`. The bar shows only
+    /// on a terminal, after `ProgressBar.minimum` seconds; errors are for `result()` to report.
+    public func progress<Value>(_ futures: [Future<Value>], bar: ProgressBar = ProgressBar()) async {
+        let counter = ProgressCounter(total: futures.count)
+        let stop = bar.watch(counter)
+        for await _ in asCompleted(futures) { counter.add(1) }
+        stop()
     }
 }

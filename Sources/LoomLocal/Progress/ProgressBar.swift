@@ -53,7 +53,7 @@ public final class ProgressBar: Sendable {
     }
 
     /// Draws the bar for `counter` on its own thread; returns the function that stops it.
-    func watch(_ counter: ProgressCounter) -> @Sendable () -> Void {
+    package func watch(_ counter: ProgressCounter) -> @Sendable () -> Void {
         guard isTerminal else { return {} }
         let stop = StopFlag()
         let started = ContinuousClock.now
