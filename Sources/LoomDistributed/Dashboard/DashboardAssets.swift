@@ -72,12 +72,14 @@ enum DashboardAssets {
 
     function taskStream() {
       if (!stream.length) return section("Task stream", `<p class="muted">No task has finished yet.</p>`, true);
-      const end = Math.max(...stream.map(t => t.stop)), start = end - 10;
-      const lanes = [...new Set(stream.map(t => t.worker + "#" + t.thread))].sort();
+      // The newest 1 000 tasks at most: more bars would not be told apart, and cost the browser.
+      const shown = stream.slice(-1000);
+      const end = Math.max(...shown.map(t => t.stop)), start = end - 10;
+      const lanes = [...new Set(shown.map(t => t.worker + "#" + t.thread))].sort();
       const height = 14, width = 1000, left = 150;
       let svg = `<svg id="task-stream" viewBox="0 0 ${width + left} ${lanes.length * height + 14}" width="100%">`;
       lanes.forEach((lane, i) => { svg += `<text x="0" y="${i * height + 11}">${escape(lane)}</text>`; });
-      for (const t of stream) {
+      for (const t of shown) {
         if (t.stop < start) continue;
         const x = left + Math.max(0, (t.start - start) / 10 * width), w = Math.max(1, (t.stop - Math.max(t.start, start)) / 10 * width);
         svg += `<rect class="task-bar" data-key="${escape(t.key)}" x="${x.toFixed(1)}" y="${lanes.indexOf(t.worker + "#" + t.thread) * height + 2}" width="${w.toFixed(1)}" height="${height - 4}" fill="${color(t.prefix)}"><title>${escape(t.key)} ${(1000 * (t.stop - t.start)).toFixed(2)} ms</title></rect>`;
@@ -187,7 +189,7 @@ enum DashboardAssets {
     function receive(next) {
       snapshot = next;
       for (const entry of snapshot.stream) stream.push(entry);
-      if (stream.length > 5000) stream.splice(0, stream.length - 5000);
+      if (stream.length > 2000) stream.splice(0, stream.length - 2000);
       render();
     }
     // The page arrives with the state of the moment; live updates follow from there.

@@ -47,6 +47,7 @@ let verbose = arguments.contains("--verbose")
 let workloads = [
     "tree-sum-sync", "tree-sum-threads", "tree-sum-processes", "graph-1m", "tree-sum-distributed", "map-distributed",
     "latency-distributed", "cluster-start", "scheduler-memory", "spill-throughput", "worker-recovery",
+    "dashboard-overhead", "map-distributed-no-dashboard",
 ]
 guard let workload = arguments.first(where: { !$0.hasPrefix("--") }) else {
     FileHandle.standardError.write(Data("usage: loom-bench <\(workloads.joined(separator: "|"))> [--quick]\n".utf8))
@@ -99,9 +100,13 @@ case "tree-sum-distributed":
         check(result, leaves: n)
         print("RESULT seconds=\(seconds) tasks=\(2 * n - 1)")
     }
-case "map-distributed":
+case "map-distributed", "map-distributed-no-dashboard", "dashboard-overhead":
     let n = quick ? 2_000 : 20_000
-    try await onCluster { client in
+    let dashboard: String? = workload == "map-distributed" ? ":8787" : (workload == "dashboard-overhead" ? ":0" : nil)
+    try await onCluster(dashboard: dashboard) { client in
+        // dashboard-overhead: the status page open in a browser, receiving its live updates.
+        let browser = workload == "dashboard-overhead" ? try await openInBrowser(await client.dashboardLink ?? "") : nil
+        defer { browser.map(closeBrowser) }
         let started = ContinuousClock.now
         let futures = try await client.map(BenchTasks.inc, Array(0..<n))
         let values = try await client.gather(futures)
@@ -146,8 +151,8 @@ default:
 }
 
 /// A LocalCluster of 2 worker processes × 1 thread, as the peers use, and a client of it.
-func onCluster(_ body: (Client) async throws -> Void) async throws {
-    let cluster = try await LocalCluster(workers: 2, threadsPerWorker: 1)
+func onCluster(dashboard: String? = ":8787", _ body: (Client) async throws -> Void) async throws {
+    let cluster = try await LocalCluster(workers: 2, threadsPerWorker: 1, dashboardAddress: dashboard)
     let client = try await Client(cluster)
     try await body(client)
     await client.close()
@@ -266,4 +271,34 @@ func measureWorkerRecovery(tasks: Int) async throws {
     print("worker back \(String(format: "%.3f", disturbed.rejoined ?? 0)) s after SIGKILL; computation "
         + "\(String(format: "%.3f", disturbed.total)) s against \(String(format: "%.3f", undisturbed.total)) s undisturbed")
     print("RESULT seconds=\(disturbed.total - undisturbed.total) tasks=\(tasks) rejoin_seconds=\(disturbed.rejoined ?? 0)")
+}
+
+/// Headless Chromium showing `link`, once it has loaded the page and its live updates flow;
+/// its profile directory names all its processes for `closeBrowser`.
+func openInBrowser(_ link: String) async throws -> String {
+    guard let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: FileManager.default.isExecutableFile) else {
+        FileHandle.standardError.write(Data("dashboard-overhead needs Chromium (Debian's chromium package)\n".utf8))
+        exit(1)
+    }
+    let profile = FileManager.default.temporaryDirectory.appendingPathComponent("loom-bench-chromium-\(getpid())").path
+    let browser = Process()
+    browser.executableURL = URL(fileURLWithPath: chromium)
+    browser.arguments = [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--user-data-dir=\(profile)",
+        "--timeout=600000", "--dump-dom", link,
+    ]
+    browser.standardOutput = FileHandle.nullDevice
+    browser.standardError = FileHandle.nullDevice
+    try browser.run()
+    try await Task.sleep(for: .seconds(2))
+    return profile
+}
+
+func closeBrowser(_ profile: String) {
+    let pkill = Process()
+    pkill.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
+    pkill.arguments = ["-9", "-f", profile]
+    try? pkill.run()
+    pkill.waitUntilExit()
+    try? FileManager.default.removeItem(atPath: profile)
 }
