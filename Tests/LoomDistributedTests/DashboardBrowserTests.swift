@@ -68,4 +68,34 @@ import Testing
             _ = try await Self.chromium("file://" + path, ["--proxy-server=127.0.0.1:9", "--screenshot=\(screenshot)"])
         }
     }
+
+    @Test func withManyWorkersTheStatusPageAggregates() async throws {
+        let scheduler = try await RunningScheduler(SchedulerOptions(port: 0, dashboardAddress: ":0"))
+        // 120 workers that only say hello and stay connected: rows for each would not fit.
+        let address = scheduler.address
+        let mute = Task {
+            try await withThrowingDiscardingTaskGroup { group in
+                for index in 0..<120 {
+                    group.addTask {
+                        let connection = try await Transport.connect(to: address)
+                        try await connection.executeThenClose { inbound, outbound in
+                            try await outbound.send([.hello(Hello(
+                                role: .worker, name: "many-\(index)", address: "tcp://127.0.0.1:\(10_000 + index)", threads: 1,
+                                memoryLimit: 1 << 30))])
+                            for try await _ in inbound {}
+                        }
+                    }
+                }
+            }
+        }
+        for _ in 0..<500 where await scheduler.server.workerCount < 120 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(await scheduler.server.workerCount == 120)
+        let link = try #require(scheduler.server.dashboardLink)
+        let (_, dom, _) = try await Self.chromium(link, ["--dump-dom"])
+        #expect(dom.contains("Memory (120 workers, by share of their limit)"))
+        #expect(!dom.contains("class=\"row memory-bar\""), "no row per worker")
+        #expect(dom.contains("Processing (the 20 busiest workers)"))
+        mute.cancel()
+        await scheduler.stop()
+    }
 }

@@ -59,6 +59,8 @@ func dashboardBase(_ client: Client) async throws -> String {
             #expect(graph.nodes.count == 200 && graph.nodes.allSatisfy { $0.state == "memory" && $0.function == "inc" })
             let stream = try JSONDecoder().decode([TaskStreamEntry].self, from: Data(try await httpGet(base, "/api/stream?from=0").body.utf8))
             #expect(stream.count == 200 && stream.allSatisfy { $0.prefix == "inc" && $0.stop >= $0.start })
+            let status = try JSONDecoder().decode(DashboardSnapshot.self, from: Data(try await httpGet(base, "/api/status?from=0").body.utf8))
+            #expect(status.workers.count == 2 && status.stream.count == 200 && status.progress["inc"]?.memory == 200)
             let advice = try await httpGet(base, "/api/advice")
             #expect(advice.status == 200 && advice.body.hasPrefix("["))
 
