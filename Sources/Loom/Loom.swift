@@ -23,8 +23,6 @@ public enum Loom {
 
     public static func bootstrap(registering functions: [any TaskFunctionRepresentable]) async throws {
         try TaskRegistry.shared.register(functions)
-        // Every process keeps its recent log records for the dashboard and `Client.workerLogs`.
-        LogBuffer.installForThisProcess()
         ProcessWorker.runIfRequested(registry: .shared)
         let arguments = Array(CommandLine.arguments.dropFirst())
         guard arguments.first == WorkerCommand.configuration.commandName else { return }

@@ -29,7 +29,6 @@ func dashboardBase(_ client: Client) async throws -> String {
 }
 
 @Suite(.serialized) struct DashboardTests {
-    init() { LogBuffer.installForThisProcess() }
 
     @Test func everyRouteAnswersAndTheApiAgreesWithTheScheduler() async throws {
         try await withCluster(dashboard: ":0") { cluster, client in

@@ -1194,3 +1194,17 @@ func randomGraphsNeverGetStuck(seed: Int) {
     }
     #expect(heard == ["memory a", "erred bad"], "and nothing about the task still running")
 }
+
+@Test func scatteredDataWhoseHoldersLeftFirstErrsAtOnce() {
+    var cluster = Cluster()
+    let w1 = cluster.join()
+    cluster.join()
+    cluster.leave(w1)
+    // The client's `scattered` arrives after the only holder's departure.
+    cluster.send(.scatter(client: alice, keys: [ScatteredKey(key: "x", nbytes: 8, holders: [w1])]))
+    guard case .erred(let failure) = cluster.outcome(alice, "x") else {
+        Issue.record("the client heard nothing about x: \(String(describing: cluster.outcome(alice, "x")))")
+        return
+    }
+    #expect(failure.message.contains("scattered"))
+}

@@ -44,7 +44,8 @@ struct RunningScheduler {
     @Test func workersExitWhenTheSchedulerGoes() async throws {
         let scheduler = try await RunningScheduler()
         let worker = Task { try await runProcess(TestTasks.workerExecutable, ["worker", scheduler.address.description, "--nthreads", "1"]) }
-        for _ in 0..<600 where await scheduler.server.workerCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        // Up and running: its first heartbeat came.
+        for _ in 0..<600 where await scheduler.server.workerMetrics.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
         #expect(await scheduler.server.workerCount == 1)
         await scheduler.stop()
         // runProcess returns once the nanny and its worker have both exited (their pipes close).

@@ -30,7 +30,7 @@ actor ClientConnection {
     private var earlyReplies: [UInt64: Message] = [:]
     private var nextRequest: UInt64 = 1
     private var closedReason: String?
-    private let logger = Logger(label: "loom.client")
+    private let logger = Logger.loom("loom.client")
 
     init() {}
 

@@ -19,7 +19,7 @@ public final class Nanny: Sendable {
     /// Resident bytes at which the worker is killed and restarted; `nil` never.
     let terminateAt: UInt64?
     private let state = Mutex<State>(State())
-    private let logger = Logger(label: "loom.nanny")
+    private let logger = Logger.loom("loom.nanny")
 
     private struct State: @unchecked Sendable {
         var process: Process?
@@ -70,7 +70,7 @@ public final class Nanny: Sendable {
     /// failing at start-up.
     public func run() async {
         var quickFailures = 0
-        supervision: while true {
+        supervision: while !state.withLock({ $0.stopping }) {
             let started = ContinuousClock.now
             let process: Process
             do {
@@ -148,7 +148,12 @@ public final class Nanny: Sendable {
         process.arguments = arguments
         process.environment = Self.workerEnvironment(parent: getpid())
         try process.run()
-        state.withLock { $0.process = process }
+        // A stop that came while this process was starting did not see it: kill it here.
+        let stopping = state.withLock { state in
+            state.process = process
+            return state.stopping
+        }
+        if stopping { kill(process.processIdentifier, SIGKILL) }
         return process
     }
 

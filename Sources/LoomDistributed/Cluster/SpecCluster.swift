@@ -20,7 +20,7 @@ public final class SpecCluster: Sendable {
     private let launches = Mutex<[Launch]>([])
     private let nextLaunch = Atomic<Int>(0)
     private let adaptive = Mutex<(task: Task<Void, Never>, options: AdaptiveOptions)?>(nil)
-    private let logger = Logger(label: "loom.cluster")
+    private let logger = Logger.loom("loom.cluster")
 
     /// One launch: its name, its workers' names, and what stops it (nil while starting).
     struct Launch: Sendable {

@@ -85,7 +85,7 @@ struct DashboardServer: Sendable {
                     try await writer.finish(nil)
                 })
         }
-        var logger = Logger(label: "loom.dashboard")
+        var logger = Logger.loom("loom.dashboard")
         logger.logLevel = .warning
         let app = Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "loom-dashboard"),

@@ -56,11 +56,12 @@ public final class LogBuffer: Sendable {
         }
     }
 
-    private static let installed = Mutex(false)
+    fileprivate static let installed = Mutex(false)
 
-    /// Makes every logger of this process print to standard error and keep its records in
-    /// `shared`. Only the first call counts (swift-log allows one bootstrap per process); a
-    /// program that bootstrapped logging itself can add `BufferedLogHandler` to its own.
+    /// Makes every logger of this process, not only Loom's, keep its records in `shared` too
+    /// (and print them to standard error). It bootstraps swift-log, which a process may do only
+    /// once: only the first call counts, and a program that bootstraps logging itself should
+    /// add a `BufferedLogHandler` to its own handlers instead.
     public static func installForThisProcess(level: Logger.Level = .info) {
         let first = installed.withLock { done in
             defer { done = true }
@@ -100,4 +101,44 @@ public struct BufferedLogHandler: LogHandler {
         if !all.isEmpty { text += " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
         buffer.append(LogRecord(time: Date().timeIntervalSince1970, level: event.level.rawValue, label: label, message: text))
     }
+}
+
+extension Logger {
+    /// A logger of Loom's own (`loom.scheduler`, `loom.worker`, …): its records go wherever the
+    /// program's logging goes (its swift-log bootstrap, standard error by default) and into
+    /// `LogBuffer.shared`, for the dashboard and `Client.workerLogs` — without Loom taking over
+    /// the process's logging bootstrap.
+    static func loom(_ label: String) -> Logger {
+        Logger(label: label) { label in KeepingLogHandler(label: label) }
+    }
+}
+
+/// Keeps each record in `LogBuffer.shared` and passes it on to a logger made by the process's
+/// logging system at the time of logging.
+struct KeepingLogHandler: LogHandler {
+    let label: String
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var kept = BufferedLogHandler(label: label, buffer: .shared)
+        kept.metadata = metadata
+        // With `installForThisProcess`, the process's own loggers keep records already.
+        if !LogBuffer.installedForProcess { kept.log(event: event) }
+        var upstream = Logger(label: label)
+        upstream.logLevel = logLevel
+        for (key, value) in metadata { upstream[metadataKey: key] = value }
+        upstream.log(level: event.level, event.message, metadata: event.metadata, source: event.source,
+                     file: event.file, function: event.function, line: event.line)
+    }
+}
+
+extension LogBuffer {
+    /// Whether `installForThisProcess` bootstrapped logging.
+    static var installedForProcess: Bool { installed.withLock { $0 } }
 }

@@ -47,7 +47,7 @@ public struct SchedulerOptions: Sendable {
 /// with a logged reason; everyone else is served on.
 public actor SchedulerServer {
     public let options: SchedulerOptions
-    var logger = Logger(label: "loom.scheduler")
+    var logger = Logger.loom("loom.scheduler")
     var address: Address?
     var core: SchedulerCore
     /// Outboxes of live connections.

@@ -74,7 +74,7 @@ public actor WorkerServer {
     private let peers: PeerPool
     private let fetches: AsyncStream<(request: Int, peer: String, keys: [String])>
     private let fetchQueue: AsyncStream<(request: Int, peer: String, keys: [String])>.Continuation
-    private var logger = Logger(label: "loom.worker")
+    private var logger = Logger.loom("loom.worker")
     /// Where this worker serves data, once it listens.
     public private(set) var address: Address?
     private var name: String { options.name ?? address.map(\.description) ?? "worker" }
@@ -188,7 +188,7 @@ public actor WorkerServer {
                 memoryLimit: options.memoryLimit, resources: options.resources, functions: TaskRegistry.shared.signatures,
                 supervised: options.supervised))])
             var batches = MessageBatches(frames: inbound).makeAsyncIterator()
-            let first = try await batches.next() ?? []
+            guard let first = try await batches.next() else { throw SchedulerClosed() }  // it went away meanwhile
             switch first.first {
             case .welcome: break
             case .refused(let reason): throw TransportError("the scheduler at \(options.scheduler) refused worker \(name): \(reason)")
