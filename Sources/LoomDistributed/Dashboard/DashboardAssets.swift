@@ -45,16 +45,11 @@ enum DashboardAssets {
     svg text { font-size: 10px; fill: #555; }
     """#
 
-    static let javascript = #"""
+    /// Drawing helpers the dashboard and performance reports share.
+    static let helpers = #"""
     "use strict";
-    const view = document.getElementById("view");
-    const page = location.pathname.replace(/^\//, "") || "status";
-    for (const link of document.querySelectorAll("nav a")) if (link.getAttribute("href") === "/" + page) link.classList.add("current");
-    const stream = [];
-    let snapshot = null;
-    const cpu = [];
-    const colors = {};
     const palette = ["#1e88e5", "#43a047", "#8e24aa", "#fb8c00", "#00897b", "#d81b60", "#5e35b1", "#7cb342", "#6d4c41", "#3949ab"];
+    const colors = {};
     function color(prefix) {
       if (!(prefix in colors)) colors[prefix] = palette[Object.keys(colors).length % palette.length];
       return colors[prefix];
@@ -64,12 +59,21 @@ enum DashboardAssets {
       while (n >= 1000 && i < units.length - 1) { n /= 1000; i++; }
       return (i ? n.toFixed(1) : n) + " " + units[i];
     }
+    function secs(s) { return s < 1 ? (s * 1000).toFixed(1) + " ms" : s.toFixed(2) + " s"; }
     function escape(text) { return String(text).replace(/[&<>"]/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})[c]); }
-    function section(title, body, wide) { return `<section class="${wide ? "wide" : ""}"><h2>${title}</h2>${body}</section>`; }
+    function section(title, body, wide, id) { return `<section${id ? ` id="${id}"` : ""} class="${wide ? "wide" : ""}"><h2>${title}</h2>${body}</section>`; }
     function bar(parts, total) {
       return `<div class="bar">` + parts.map(([cls, v]) => `<span class="${cls}" style="width:${total > 0 ? (100 * v / total).toFixed(2) : 0}%"></span>`).join("") + `</div>`;
     }
+    """#
 
+    static let javascript = #"""
+    const view = document.getElementById("view");
+    const page = location.pathname.replace(/^\//, "") || "status";
+    for (const link of document.querySelectorAll("nav a")) if (link.getAttribute("href") === "/" + page) link.classList.add("current");
+    const stream = [];
+    let snapshot = null;
+    const cpu = [];
     function taskStream() {
       if (!stream.length) return section("Task stream", `<p class="muted">No task has finished yet.</p>`, true);
       // The newest 1 000 tasks at most: more bars would not be told apart, and cost the browser.

@@ -35,7 +35,7 @@ struct DashboardServer: Sendable {
                 return Self.asset(page, type: "text/html; charset=utf-8")
             }
         }
-        router.get("/static/dashboard.js") { _, _ in Self.asset(DashboardAssets.javascript, type: "text/javascript; charset=utf-8") }
+        router.get("/static/dashboard.js") { _, _ in Self.asset(DashboardAssets.helpers + "\n" + DashboardAssets.javascript, type: "text/javascript; charset=utf-8") }
         router.get("/static/dashboard.css") { _, _ in Self.asset(DashboardAssets.css, type: "text/css; charset=utf-8") }
         router.get("/health") { _, _ in "ok" }
         router.get("/metrics") { _, _ in

@@ -50,7 +50,7 @@ public struct PerformanceReport: Sendable, Codable {
         <header><strong>Loom performance report</strong><span id="summary"></span></header>
         <main id="view"></main>
         <script>window.loomReport = \(json);</script>
-        <script>\(ReportAssets.javascript)</script>
+        <script>\(DashboardAssets.helpers)\n\(ReportAssets.javascript)</script>
         </body>
         </html>
         """
@@ -66,23 +66,15 @@ extension String {
 /// The script that draws a performance report from its embedded data.
 enum ReportAssets {
     static let javascript = #"""
-    "use strict";
     const r = window.loomReport, view = document.getElementById("view");
-    const palette = ["#1e88e5", "#43a047", "#8e24aa", "#fb8c00", "#00897b", "#d81b60", "#5e35b1", "#7cb342", "#6d4c41", "#3949ab"];
-    const colors = {};
-    function color(p) { if (!(p in colors)) colors[p] = palette[Object.keys(colors).length % palette.length]; return colors[p]; }
-    function escape(t) { return String(t).replace(/[&<>"]/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})[c]); }
-    function bytes(n) { const u = ["B", "kB", "MB", "GB", "TB"]; let i = 0; while (n >= 1000 && i < 4) { n /= 1000; i++; } return (i ? n.toFixed(1) : n) + " " + u[i]; }
-    function secs(s) { return s < 1 ? (s * 1000).toFixed(1) + " ms" : s.toFixed(2) + " s"; }
-    function section(id, title, body, wide) { return `<section id="${id}" class="${wide ? "wide" : ""}"><h2>${title}</h2>${body}</section>`; }
-    function bar(parts, total) { return `<div class="bar">` + parts.map(([c, v]) => `<span class="${c}" style="width:${total > 0 ? (100 * v / total).toFixed(2) : 0}%"></span>`).join("") + `</div>`; }
+    function part(id, title, body, wide) { return section(title, body, wide, id); }
 
     const fns = Object.entries(r.functions).sort((a, b) => (b[1].compute + b[1].transfer) - (a[1].compute + a[1].transfer));
     const tasks = fns.reduce((n, [, p]) => n + p.tasks, 0);
     const transfer = fns.reduce((n, [, p]) => n + p.transfer, 0), moved = fns.reduce((n, [, p]) => n + p.transferBytes, 0);
     document.getElementById("summary").textContent = ` · ${escape(r.title)} · ${secs(r.finished - r.started)} · ${tasks} tasks`;
 
-    let html = section("bottlenecks", "Bottlenecks", r.bottlenecks.length
+    let html = part("bottlenecks", "Bottlenecks", r.bottlenecks.length
       ? `<ul class="advice">` + r.bottlenecks.map(b => `<li><b>${escape(b.title)}</b>: ${escape(b.detail)} <i>${escape(b.remedy)}</i></li>`).join("") + `</ul>`
       : `<p class="muted">Nothing stands out.</p>`, true);
 
@@ -92,26 +84,26 @@ enum ReportAssets {
       let svg = `<svg viewBox="0 0 ${w + left} ${lanes.length * h + 14}" width="100%">`;
       lanes.forEach((l, i) => svg += `<text x="0" y="${i * h + 11}">${escape(l)}</text>`);
       for (const t of r.stream) svg += `<rect class="task-bar" x="${(left + (t.start - start) / span * w).toFixed(1)}" y="${lanes.indexOf(t.worker + "#" + t.thread) * h + 2}" width="${Math.max(0.5, (t.stop - t.start) / span * w).toFixed(1)}" height="${h - 4}" fill="${color(t.prefix)}"><title>${escape(t.key)} ${secs(t.stop - t.start)}</title></rect>`;
-      html += section("task-stream", `Task stream (${r.stream.length} tasks over ${secs(span)})`, svg + `</svg>`, true);
-    } else html += section("task-stream", "Task stream", `<p class="muted">No task ran.</p>`, true);
+      html += part("task-stream", `Task stream (${r.stream.length} tasks over ${secs(span)})`, svg + `</svg>`, true);
+    } else html += part("task-stream", "Task stream", `<p class="muted">No task ran.</p>`, true);
 
     const most = Math.max(...fns.map(([, p]) => p.compute + p.transfer + p.serialization + p.disk), 1e-9);
-    html += section("functions", "Time per function", `<table><tr><th>Function</th><th>Tasks</th><th>Compute</th><th>Transfer</th><th>(De)serialisation</th><th>Disk</th><th></th></tr>` +
+    html += part("functions", "Time per function", `<table><tr><th>Function</th><th>Tasks</th><th>Compute</th><th>Transfer</th><th>(De)serialisation</th><th>Disk</th><th></th></tr>` +
       fns.map(([f, p]) => `<tr><td><span style="color:${color(f)}">■</span> ${escape(f)}</td><td>${p.tasks}</td><td>${secs(p.compute)}</td><td>${secs(p.transfer)}</td><td>${secs(p.serialization)}</td><td>${secs(p.disk)}</td><td style="width:30%">${bar([["compute", p.compute], ["transfer", p.transfer], ["serialization", p.serialization], ["disk", p.disk]], most)}</td></tr>`).join("") + `</table>`, true);
 
-    html += section("transfers", "Transfer bandwidth", `<p>${bytes(moved)} moved between workers in ${secs(transfer)} of transfer time` +
+    html += part("transfers", "Transfer bandwidth", `<p>${bytes(moved)} moved between workers in ${secs(transfer)} of transfer time` +
       (transfer > 0 ? ` (${bytes(moved / transfer)}/s)` : "") + `</p>` +
       fns.filter(([, p]) => p.transferBytes > 0).map(([f, p]) => `<div class="row"><span>${escape(f)}</span>${bar([["transfer", p.transferBytes]], moved)}<span>${bytes(p.transferBytes)}</span></div>`).join(""));
 
     if (r.memory.length > 1) {
       const t0 = r.memory[0].time, t1 = r.memory[r.memory.length - 1].time, top = Math.max(...r.memory.map(m => m.managed + m.unmanaged + m.spilled), 1);
       const line = key => r.memory.map(m => `${((m.time - t0) / Math.max(t1 - t0, 1e-6) * 900).toFixed(1)},${(100 - key(m) / top * 100).toFixed(1)}`).join(" ");
-      html += section("memory", `Memory over time (peak ${bytes(top)})`, `<svg viewBox="0 0 900 100" width="100%" height="120">` +
+      html += part("memory", `Memory over time (peak ${bytes(top)})`, `<svg viewBox="0 0 900 100" width="100%" height="120">` +
         `<polyline fill="none" stroke="#43a047" points="${line(m => m.managed)}"/><polyline fill="none" stroke="#8d6e63" points="${line(m => m.managed + m.unmanaged)}"/><polyline fill="none" stroke="#fb8c00" points="${line(m => m.spilled)}"/></svg>` +
         `<p class="muted">green: managed · brown: managed + unmanaged · orange: spilled</p>`);
-    } else html += section("memory", "Memory over time", `<p class="muted">Too short to sample (every 0.5 s).</p>`);
+    } else html += part("memory", "Memory over time", `<p class="muted">Too short to sample (every 0.5 s).</p>`);
 
-    html += section("logs", "Scheduler logs", `<pre>` + r.logs.map(l => `${new Date(l.time * 1000).toISOString()} ${l.level} ${escape(l.label)}: ${escape(l.message)}`).join("\n") + `</pre>`, true);
+    html += part("logs", "Scheduler logs", `<pre>` + r.logs.map(l => `${new Date(l.time * 1000).toISOString()} ${l.level} ${escape(l.label)}: ${escape(l.message)}`).join("\n") + `</pre>`, true);
     view.innerHTML = html;
     """#
 }
