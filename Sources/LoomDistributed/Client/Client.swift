@@ -62,7 +62,10 @@ public final class Client: Sendable {
         var channel: FrameChannel? = first
         var handshaken = false
         var reason = "the scheduler closed the connection"
+        /// When reconnecting must have succeeded by: from the first drop, across failed tries.
+        var deadline: ContinuousClock.Instant?
         while let current = channel {
+            var welcomed = false
             do {
                 try await current.executeThenClose { inbound, outbound in
                     try await outbound.send([.hello(Hello(role: .client, name: name, functions: TaskRegistry.shared.signatures))])
@@ -74,6 +77,7 @@ public final class Client: Sendable {
                     default: throw TransportError("the scheduler at \(address) did not answer the handshake")
                     }
                     await connection.connected(outbound, channel: current.channel)
+                    welcomed = true
                     if !handshaken {
                         handshaken = true
                         announce.yield(.success(()))
@@ -88,16 +92,19 @@ public final class Client: Sendable {
                     return
                 }
                 reason = "\(error)"
+                // A scheduler that refuses this client now (another Loom version, other task
+                // functions) will not change its mind.
+                if let error = error as? LoomError, error.code == .registry { break }
             }
             if Task.isCancelled { break }
             await connection.disconnected(reason)
-            channel = await reconnect(to: address, within: reconnectTimeout)
+            if welcomed || deadline == nil { deadline = .now + reconnectTimeout }
+            channel = await reconnect(to: address, until: deadline ?? .now)
         }
         await connection.closed(reason)
     }
 
-    private static func reconnect(to address: Address, within timeout: Duration) async -> FrameChannel? {
-        let deadline = ContinuousClock.now + timeout
+    private static func reconnect(to address: Address, until deadline: ContinuousClock.Instant) async -> FrameChannel? {
         var pause = Duration.milliseconds(20)
         while !Task.isCancelled, ContinuousClock.now < deadline {
             if let channel = try? await Transport.connect(to: address) { return channel }

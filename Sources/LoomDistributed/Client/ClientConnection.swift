@@ -19,6 +19,8 @@ actor ClientConnection {
     private var disconnectedReason: String?
     /// Releases made while disconnected, sent once reconnected.
     private var unsentReleases: [String] = []
+    /// Counts connections, so a request sent on one that then dropped is not left waiting.
+    private var generation = 0
     private var statuses: [String: Status] = [:]
     /// Callers waiting for keys to settle, each with how many of its keys are still pending.
     private var nextWaiter = 0
@@ -43,6 +45,7 @@ actor ClientConnection {
     /// the keys this client wants that settled while it was away.
     func connected(_ writer: NIOAsyncChannelOutboundWriter<[UInt8]>, channel: any Channel) async {
         scheduler = writer
+        generation += 1
         self.channel = channel
         disconnectedReason = nil
         if !unsentReleases.isEmpty {
@@ -186,12 +189,15 @@ actor ClientConnection {
     /// Sends a request carrying a fresh id and waits for the reply with that id.
     func request(_ make: (UInt64) -> Message) async throws -> Message {
         let scheduler = try connectedWriter()
+        let sentOn = generation
         let id = nextRequest
         nextRequest += 1
         try await scheduler.send([make(id)])
         // The reply may have been handled while this actor waited on the send.
         if let reply = earlyReplies.removeValue(forKey: id) { return reply }
-        _ = try connectedWriter()  // a drop while sending: no reply will come
+        _ = try connectedWriter()
+        // Sent on a connection that dropped meanwhile: no reply will come.
+        guard generation == sentOn else { throw LoomError(.workerDied, "the scheduler connection dropped while sending a request") }
         return try await withCheckedThrowingContinuation { requests[id] = $0 }
     }
 

@@ -20,6 +20,8 @@ public final class SpecCluster: Sendable {
     private let launches = Mutex<[Launch]>([])
     private let nextLaunch = Atomic<Int>(0)
     private let adaptive = Mutex<(task: Task<Void, Never>, options: AdaptiveOptions)?>(nil)
+    /// One scaling operation at a time: they await the scheduler and the launcher midway.
+    private let scaling = OneAtATime()
     private let logger = Logger.loom("loom.cluster")
 
     /// One launch: its name, its workers' names, and what stops it (nil while starting).
@@ -58,6 +60,10 @@ public final class SpecCluster: Sendable {
     /// Starts or retires workers until there are `workers` (rounded up to whole launches);
     /// with `wait`, returns once the scheduler sees them all.
     public func scale(_ workers: Int, wait: Bool = true) async throws {
+        try await scaling.run { try await scaleNow(workers, wait: wait) }
+    }
+
+    private func scaleNow(_ workers: Int, wait: Bool) async throws {
         let perLaunch = max(1, launcher.workersPerLaunch)
         let wanted = (max(0, workers) + perLaunch - 1) / perLaunch
         let current = launches.withLock { $0.count }
@@ -73,8 +79,10 @@ public final class SpecCluster: Sendable {
 
     /// Retires the launches these workers belong to (a whole batch job goes with any of its workers).
     public func retire(workers names: [String]) async {
-        let chosen = launches.withLock { $0.filter { !Set($0.workerNames).isDisjoint(with: names) }.map(\.name) }
-        await retire(chosen)
+        await scaling.run {
+            let chosen = launches.withLock { $0.filter { !Set($0.workerNames).isDisjoint(with: names) }.map(\.name) }
+            await retire(chosen)
+        }
     }
 
     /// `count` launches to close: those whose workers have not joined first, then in `order`
@@ -205,10 +213,18 @@ public final class SpecCluster: Sendable {
 
     /// Stops adapting, every worker and the scheduler; no process is left behind.
     public func close() async {
-        stopAdapting()
-        let all = launches.withLock { list in
-            defer { list.removeAll() }
-            return list
+        let adapting = adaptive.withLock { current in
+            defer { current = nil }
+            return current?.task
+        }
+        adapting?.cancel()
+        await adapting?.value
+        // After any scaling under way, so no launch it holds escapes.
+        let all = await scaling.run {
+            launches.withLock { list in
+                defer { list.removeAll() }
+                return list
+            }
         }
         for launch in all { await launch.started?.stop() }
         schedulerSession.cancel()
@@ -218,5 +234,35 @@ public final class SpecCluster: Sendable {
     deinit {
         adaptive.withLock { $0?.task.cancel() }
         schedulerSession.cancel()
+    }
+}
+
+/// Runs one operation at a time, in the order they asked (an async mutex).
+final class OneAtATime: Sendable {
+    private let state = Mutex<(busy: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func run<Result>(_ body: () async throws -> Result) async rethrows -> Result {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let proceed = state.withLock { state in
+                if state.busy {
+                    state.waiting.append(continuation)
+                    return false
+                }
+                state.busy = true
+                return true
+            }
+            if proceed { continuation.resume() }
+        }
+        defer {
+            let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                if state.waiting.isEmpty {
+                    state.busy = false
+                    return nil
+                }
+                return state.waiting.removeFirst()
+            }
+            next?.resume()
+        }
+        return try await body()
     }
 }

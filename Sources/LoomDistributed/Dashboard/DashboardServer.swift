@@ -49,15 +49,15 @@ struct DashboardServer: Sendable {
         router.get("/api/adaptive") { _, _ in
             try Self.json(["target": await scheduler.adaptiveTarget(targetDuration: .seconds(5)), "workers": await scheduler.workerCount])
         }
-        router.get("/api/profile") { _, _ in try Self.json(await scheduler.diagnostics.profile()) }
+        router.get("/api/profile") { _, _ in try Self.json(await scheduler.profile()) }
         router.get("/api/advice") { _, _ in try Self.json(await scheduler.bottlenecks()) }
         router.get("/api/graph") { _, _ in
-            if let graph = await scheduler.core.graphView(limit: Self.graphLimit) { return try Self.json(graph) }
-            let count = await scheduler.core.taskCount
+            let (graph, count) = await scheduler.graph(limit: Self.graphLimit)
+            if let graph { return try Self.json(graph) }
             return try Self.json(["refused": "The graph has \(count) tasks; it is drawn only up to \(Self.graphLimit)."])
         }
         router.get("/api/stream") { request, _ in
-            try Self.json(await scheduler.diagnostics.streamEntries(from: Self.integer(request, "from") ?? 0))
+            try Self.json(await scheduler.streamEntries(from: Self.integer(request, "from") ?? 0))
         }
         router.get("/api/logs") { request, _ in
             let count = Self.integer(request, "n") ?? 200
@@ -74,7 +74,7 @@ struct DashboardServer: Sendable {
                 body: ResponseBody { writer in
                     var next = from
                     while !Task.isCancelled {
-                        let snapshot = await scheduler.dashboardSnapshot(streamFrom: next, streamLimit: 1_000)
+                        let snapshot = await scheduler.dashboardSnapshot(streamFrom: next, streamLimit: 1_000, shared: true)
                         next = (snapshot.stream.last?.sequence).map { $0 + 1 } ?? next
                         var text = "data: "
                         text += String(decoding: try JSONEncoder().encode(snapshot), as: UTF8.self)

@@ -97,9 +97,14 @@ struct ClusterDiagnostics: Sendable {
     /// Stream entries with a sequence number of at least `first`, oldest first (at most `limit`,
     /// the newest of them).
     func streamEntries(from first: Int, limit: Int = .max) -> [TaskStreamEntry] {
-        let ordered = stream.count < streamCapacity ? stream : Array(stream[streamHead...] + stream[..<streamHead])
-        let start = ordered.firstIndex { $0.sequence >= first } ?? ordered.count
-        return Array(ordered[start...].suffix(limit))
+        // Sequences are consecutive, so the oldest kept entry says where `first` sits.
+        let oldest = nextSequence - stream.count
+        let skip = min(max(0, first - oldest), stream.count)
+        let count = min(stream.count - skip, max(0, limit))
+        guard count > 0 else { return [] }
+        let startIndex = stream.count - count  // the newest `count` of those from `first` on
+        let ringStart = stream.count < streamCapacity ? 0 : streamHead
+        return (startIndex..<stream.count).map { stream[(ringStart + $0) % stream.count] }
     }
 
     /// Memory samples from `since` (seconds since 1970) on, oldest first.

@@ -64,9 +64,23 @@ struct ProcessSampler: Sendable {
 }
 
 extension SchedulerServer {
-    /// The dashboard's view now, with task-stream entries from sequence `streamFrom` on.
-    func dashboardSnapshot(streamFrom: Int, streamLimit: Int = 5_000) -> DashboardSnapshot {
+    /// The dashboard's view now, with task-stream entries from sequence `streamFrom` on. With
+    /// `shared` (live updates), the rest is computed at most every 250 ms and shared, however
+    /// many pages are open.
+    func dashboardSnapshot(streamFrom: Int, streamLimit: Int = 5_000, shared: Bool = false) -> DashboardSnapshot {
         let now = ContinuousClock.now
+        var snapshot: DashboardSnapshot
+        if shared, let (taken, cached) = cachedSnapshot, now - taken < .milliseconds(250) {
+            snapshot = cached
+        } else {
+            snapshot = freshSnapshot(now: now)
+            cachedSnapshot = (now, snapshot)
+        }
+        snapshot.stream = diagnostics.streamEntries(from: streamFrom, limit: streamLimit)
+        return snapshot
+    }
+
+    private func freshSnapshot(now: ContinuousClock.Instant) -> DashboardSnapshot {
         let workers = core.workerIDs.compactMap { id -> DashboardSnapshot.Worker? in
             guard let info = core.workerInfo(id) else { return nil }
             let metrics = workerMetrics[id] ?? WorkerMetrics()
@@ -80,7 +94,6 @@ extension SchedulerServer {
         for state in TaskState.allCases where state != .forgotten { tasks["\(state)"] = core.count(of: state) }
         return DashboardSnapshot(
             time: Date().timeIntervalSince1970, workers: workers, progress: core.progressByFunction(), tasks: tasks,
-            stream: diagnostics.streamEntries(from: streamFrom, limit: streamLimit),
-            adaptiveTarget: core.adaptiveTarget(targetDuration: 5), system: processSampler.sample())
+            stream: [], adaptiveTarget: core.adaptiveTarget(targetDuration: 5), system: processSampler.sample())
     }
 }

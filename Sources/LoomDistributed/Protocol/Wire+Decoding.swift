@@ -41,7 +41,7 @@ extension Wire {
                 return .hello(Hello(
                     protocolVersion: version, role: role, name: try reader.readString(), address: try reader.readString(),
                     threads: try int(), memoryLimit: try reader.readVarUInt(), resources: try doubleMap(), functions: try stringMap(),
-                    supervised: try flag("supervised")))
+                    supervised: version >= 2 ? try flag("supervised") : false))  // older hellos are refused by version
             case .welcome:
                 return .welcome(Welcome(protocolVersion: try reader.readVarUInt(), scheduler: try reader.readString(), dashboard: try reader.readString()))
             case .refused:

@@ -6,6 +6,11 @@ import Foundation
 
 extension SchedulerServer {
     func clientJoined(_ connection: Int, name: String) {
+        if let id = clientIDs[name], let old = clientConnections[id], old != connection {
+            // Back before its old connection's end reached us: the new connection takes over.
+            connectionClients[old] = nil
+            departedClients[id] = .now
+        }
         if let id = clientIDs[name], departedClients.removeValue(forKey: id) != nil {
             clientConnections[id] = connection
             connectionClients[connection] = id

@@ -17,19 +17,31 @@ extension SchedulerServer {
     }
 
     /// Runs the dashboard; on a busy default port (8787), on a free one instead, as Dask does.
-    func serve(_ dashboard: DashboardServer) async throws {
+    /// A dashboard that fails never takes the scheduler down with it: the error is logged.
+    func serve(_ dashboard: DashboardServer) async {
         do {
-            try await dashboard.run { port in await self.dashboardBound(host: dashboard.host, port: port) }
-        } catch where dashboardLink == nil && dashboard.port == 8787 {
-            logger.warning("port 8787 is busy; the dashboard takes a free port")
-            try await DashboardServer(scheduler: self, host: dashboard.host, port: 0).run { port in
-                await self.dashboardBound(host: dashboard.host, port: port)
+            do {
+                try await dashboard.run { port in await self.dashboardBound(host: dashboard.host, port: port) }
+            } catch where dashboardLink == nil && dashboard.port == 8787 && !Task.isCancelled {
+                logger.warning("port 8787 is busy; the dashboard takes a free port")
+                try await DashboardServer(scheduler: self, host: dashboard.host, port: 0).run { port in
+                    await self.dashboardBound(host: dashboard.host, port: port)
+                }
             }
-        } catch where dashboardLink == nil {
-            dashboardFailure = "\(error)"
-            logger.error("the dashboard could not start: \(error)")
+        } catch {
+            if dashboardLink == nil { dashboardFailure = "\(error)" }
+            if !Task.isCancelled { logger.error("the dashboard stopped: \(error)") }
         }
     }
+
+    /// The graph for `/api/graph`, or how many tasks there are if too many to draw.
+    func graph(limit: Int) -> (view: GraphView?, tasks: Int) {
+        (core.graphView(limit: limit), core.taskCount)
+    }
+
+    func profile() -> [String: FunctionProfile] { diagnostics.profile() }
+
+    func streamEntries(from first: Int) -> [TaskStreamEntry] { diagnostics.streamEntries(from: first) }
 
     private func dashboardBound(host: String, port: Int) {
         let shown = host == "0.0.0.0" ? (ProcessInfo.processInfo.hostName) : host

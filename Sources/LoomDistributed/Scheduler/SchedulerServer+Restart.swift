@@ -16,7 +16,7 @@ extension SchedulerServer {
         }
         let deadline = ContinuousClock.now + timeout
         func returned() -> Int { workerNames.keys.count { $0 >= firstNewConnection } }
-        while returned() < expected, ContinuousClock.now < deadline {
+        while returned() < expected, ContinuousClock.now < deadline, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(10))
         }
         var problems: [String] = []

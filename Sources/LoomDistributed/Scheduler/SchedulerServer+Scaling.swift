@@ -29,7 +29,7 @@ extension SchedulerServer {
         let deadline = ContinuousClock.now + timeout
         var lastAsked = ContinuousClock.now
         var pending = ids.filter { core.onlyCopies(heldBy: $0) > 0 }
-        while !pending.isEmpty, ContinuousClock.now < deadline, !core.workerIDs.allSatisfy(ids.contains) {
+        while !pending.isEmpty, ContinuousClock.now < deadline, !Task.isCancelled, !core.workerIDs.allSatisfy(ids.contains) {
             try? await Task.sleep(for: .milliseconds(10))
             if ContinuousClock.now - lastAsked > .seconds(2) {
                 // A copy may have failed (a holder died meanwhile): ask again for what is missing.
@@ -46,6 +46,11 @@ extension SchedulerServer {
         var retired: [String] = []
         for id in ids where !pending.contains(id) {
             guard let name = workerNames[id.rawValue] else { continue }
+            // A task that finished meanwhile left a value only here: keep the worker this time.
+            if core.onlyCopies(heldBy: id) > 0 {
+                apply(core.handle(.keepWorkers([id])))
+                continue
+            }
             left(id.rawValue, Hello(role: .worker, name: name), retired: true)
             outboxes[id.rawValue]?.close()
             retired.append(name)

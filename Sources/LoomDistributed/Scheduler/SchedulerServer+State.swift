@@ -49,7 +49,11 @@ extension SchedulerServer {
     func received(_ batch: [Message], from connection: Int, role: Hello.Role) {
         var effects: [SchedulerCore.Effect] = []
         let client = connectionClients[connection] ?? ClientID(connection)
-        if role == .worker, workerNames[connection] != nil { lastHeard[WorkerID(connection)] = .now }
+        if role == .worker {
+            // A worker already retired, restarted or forgotten may still say something: ignore it.
+            guard workerNames[connection] != nil else { return }
+            lastHeard[WorkerID(connection)] = .now
+        }
         for message in batch {
             switch (role, message) {
             case (.worker, .heartbeat(let metrics)):
@@ -105,14 +109,20 @@ extension SchedulerServer {
             case (.client, .schedulerInfoRequest(let request)):
                 outboxes[connection]?.post(.schedulerInfo(request: request, workers: workerSummaries()))
             case (.client, .diagnosticsRequest(let request, let streamFrom, let since)):
-                let json = (try? JSONEncoder().encode(diagnosticsSnapshot(streamFrom: Int(streamFrom), since: since))) ?? Data()
-                outboxes[connection]?.post(.diagnostics(request: request, json: Array(json)))
+                // Encoded off the scheduler's actor: a report's stream may be megabytes of JSON.
+                let snapshot = diagnosticsSnapshot(streamFrom: Int(streamFrom), since: since)
+                let outbox = outboxes[connection]
+                Task.detached {
+                    let json = (try? JSONEncoder().encode(snapshot)) ?? Data()
+                    outbox?.post(.diagnostics(request: request, json: Array(json)))
+                }
             case (.client, .logsRequest(let request, let count)):
                 outboxes[connection]?.post(.logs(request: request, records: LogBuffer.shared.recent(Int(clamping: count))))
             case (.client, .closeClient):
                 closingClients.insert(connection)
             case (.client, .restart(let request, let timeout)):
-                Task { await self.restart(request: request, for: connection, timeout: .seconds(timeout)) }
+                let seconds = timeout.isFinite ? min(max(timeout, 0), 3_600) : 60
+                Task { await self.restart(request: request, for: connection, timeout: .seconds(seconds)) }
             case (.client, .whoHas(let request, let keys)):
                 let holders = Dictionary(uniqueKeysWithValues: keys.map { ($0, addresses(of: core.holders(of: $0))) })
                 outboxes[connection]?.post(.whoHasReply(request: request, holders: holders))

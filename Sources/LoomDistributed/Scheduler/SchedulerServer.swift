@@ -71,6 +71,7 @@ public actor SchedulerServer {
     var diagnostics = ClusterDiagnostics()
     var lastMemorySample = ContinuousClock.now
     var processSampler = ProcessSampler()
+    var cachedSnapshot: (ContinuousClock.Instant, DashboardSnapshot)?
     let metrics = SchedulerMetrics()
     /// Connections to workers, for asking them for their logs.
     let peers = PeerPool(name: "scheduler")
@@ -99,7 +100,7 @@ public actor SchedulerServer {
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { await self.peers.run() }
                 if let dashboard = try dashboardServer() {
-                    group.addTask { try await self.serve(dashboard) }
+                    group.addTask { await self.serve(dashboard) }
                     // Clients learn the link in their welcome: wait for it.
                     while dashboardLink == nil, dashboardFailure == nil { try await Task.sleep(for: .milliseconds(2)) }
                 }
