@@ -9,8 +9,11 @@ public struct WorkerCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "worker", abstract: "Start a worker that connects to a Loom scheduler.")
 
-    @Argument(help: "The scheduler's address, tcp://HOST:PORT.")
-    var scheduler: String
+    @Argument(help: "The scheduler's address, tcp://HOST:PORT (or give --scheduler-file).")
+    var scheduler: String?
+
+    @Option(help: "A file the scheduler wrote its address to (on a directory the nodes share).")
+    var schedulerFile: String?
 
     @Option(help: "Threads running tasks (default: one per core).")
     var nthreads: Int?
@@ -39,10 +42,18 @@ public struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Interface address to serve data on.")
     var host = "127.0.0.1"
 
+    @Option(help: "Network interface to serve data on (its IPv4 address), e.g. ib0; overrides --host.")
+    var interface: String?
+
     public init() {}
 
     public func validate() throws {
-        _ = try Address(parsing: scheduler)
+        switch (scheduler, schedulerFile) {
+        case (let scheduler?, nil): _ = try Address(parsing: scheduler)
+        case (nil, _?): break
+        case (_?, _?): throw ValidationError("give the scheduler's address or --scheduler-file, not both")
+        case (nil, nil): throw ValidationError("give the scheduler's address (tcp://HOST:PORT) or --scheduler-file")
+        }
         guard nworkers >= 1 else { throw ValidationError("--nworkers must be at least 1") }
         if let nthreads, nthreads < 1 { throw ValidationError("--nthreads must be at least 1") }
         _ = try parsedResources()
@@ -62,7 +73,9 @@ public struct WorkerCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
+        let scheduler = try self.scheduler ?? SchedulerFile.read(schedulerFile ?? "").address
         let address = try Address(parsing: scheduler)
+        let host = try interface.map(NetworkInterface.ipv4Address(of:)) ?? self.host
         let resources = try parsedResources()
         let threads = nthreads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / nworkers)
         let limit = try MemoryLimit.bytes(memoryLimit, threads: threads, workers: nworkers) ?? 0
@@ -70,7 +83,7 @@ public struct WorkerCommand: AsyncParsableCommand {
         if let localDirectory { try FileManager.default.createDirectory(atPath: localDirectory, withIntermediateDirectories: true) }
         func workerName(_ index: Int) -> String? { name.map { nworkers == 1 ? $0 : "\($0)-\(index)" } }
         if nanny {
-            try await superviseWorkers(threads: threads, limit: limit, memory: memory, name: workerName)
+            try await superviseWorkers(scheduler: scheduler, host: host, threads: threads, limit: limit, memory: memory, name: workerName)
             return
         }
         do {
@@ -93,7 +106,8 @@ public struct WorkerCommand: AsyncParsableCommand {
     }
 
     /// One nanny per worker, each running this executable as `worker … --no-nanny`.
-    private func superviseWorkers(threads: Int, limit: UInt64, memory: WorkerMemoryFractions, name workerName: (Int) -> String?) async throws {
+    private func superviseWorkers(scheduler: String, host: String, threads: Int, limit: UInt64, memory: WorkerMemoryFractions,
+                                  name workerName: (Int) -> String?) async throws {
         let executable = CurrentExecutable.path
         let nannies = (0..<nworkers).map { index in
             var arguments = [

@@ -1,0 +1,51 @@
+import Foundation
+import LoomCore
+import NIOCore
+import NIOPosix
+
+/// A file on a directory the cluster's nodes share, where the scheduler writes its address so
+/// workers need not be told it (Dask's `--scheduler-file`).
+public struct SchedulerFile: Codable, Sendable, Equatable {
+    public var address: String
+    public var dashboard: String?
+
+    public init(address: String, dashboard: String? = nil) {
+        self.address = address
+        self.dashboard = dashboard
+    }
+
+    public func write(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        do {
+            try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw LoomError(.configuration, "cannot write the scheduler file \(path): \(error)")
+        }
+    }
+
+    public static func read(_ path: String) throws -> SchedulerFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LoomError(.configuration, "cannot read the scheduler file \(path)")
+        }
+        do {
+            return try JSONDecoder().decode(SchedulerFile.self, from: data)
+        } catch {
+            throw LoomError(.configuration, "the scheduler file \(path) is not a Loom scheduler file: \(error)")
+        }
+    }
+}
+
+/// The machine's network interfaces.
+public enum NetworkInterface {
+    /// The IPv4 address of the interface named `name` (`eth0`, `ib0`); the error lists the
+    /// interfaces there are.
+    public static func ipv4Address(of name: String) throws -> String {
+        let devices = (try? System.enumerateDevices()) ?? []
+        for device in devices where device.name == name {
+            if let address = device.address, case .v4 = address, let ip = address.ipAddress { return ip }
+        }
+        let known = Set(devices.map(\.name)).sorted().joined(separator: ", ")
+        throw LoomError(.configuration, "no network interface '\(name)' with an IPv4 address (interfaces: \(known))")
+    }
+}
