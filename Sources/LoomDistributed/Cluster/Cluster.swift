@@ -4,6 +4,8 @@ import Foundation
 /// `scale`, `adapt` and `close`, all carried by its `SpecCluster` base.
 public protocol Cluster: Sendable {
     var base: SpecCluster { get }
+    /// Stops every worker and the scheduler.
+    func close() async
 }
 
 extension Cluster {

@@ -1,0 +1,147 @@
+import Foundation
+import LoomCore
+
+/// Workers as batch jobs (dask-jobqueue's `JobQueueCluster`): a scheduler in this process, and
+/// jobs submitted to SLURM, PBS, LSF, SGE, HTCondor or OAR, each running `processes` workers.
+///
+/// ```swift
+/// let cluster = try await SLURMCluster(options: {
+///     var options = JobQueueOptions(cores: 24, memory: "128GB")
+///     options.queue = "normal"; options.walltime = "02:00:00"
+///     options.jobExtraDirectives = ["--constraint=haswell"]
+///     return options
+/// }())
+/// try await cluster.scale(jobs: 10)
+/// let client = try await Client(cluster)
+/// ```
+/// Job states come from polling the batch system (`jobs`); each job has a folder with its
+/// script, id and output under `jobsDirectory`. Jobs are cancelled by `close()`, and on exit.
+public class JobQueueCluster: Cluster, @unchecked Sendable {
+    public let base: SpecCluster
+    public let system: BatchSystem
+    public let options: JobQueueOptions
+    let launcher: BatchJobLauncher
+    private let polling: Task<Void, Never>
+
+    /// - Parameters:
+    ///   - host: where the scheduler listens; `0.0.0.0` (the default) on every interface.
+    ///   - contactAddress: the host name or address workers connect to; by default this
+    ///     machine's name when listening everywhere.
+    ///   - schedulerFile: a path on a shared directory to write the scheduler's address to;
+    ///     workers then read it instead of being told the address.
+    ///   - jobsDirectory: where each job gets its folder (script, id, output).
+    public init(system: BatchSystem, options: JobQueueOptions, host: String = "0.0.0.0", port: Int = 0,
+                contactAddress: String? = nil, schedulerFile: String? = nil, jobsDirectory: String? = nil,
+                dashboardAddress: String? = ":8787", pollInterval: Duration = .seconds(1)) async throws {
+        _ = try options.validated()
+        self.system = system
+        self.options = options
+        let name = "loom-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+        let directory = jobsDirectory ?? FileManager.default.currentDirectoryPath + "/loom-jobs/\(name)"
+        let contact = contactAddress ?? (host == "0.0.0.0" ? ProcessInfo.processInfo.hostName : nil)
+        launcher = BatchJobLauncher(system: system, options: options, jobsDirectory: directory, contactHost: contact, schedulerFile: schedulerFile)
+        base = try await SpecCluster(
+            name: name, launcher: launcher,
+            scheduler: SchedulerOptions(host: host, port: port, scheduling: .configured(try Configuration.current), dashboardAddress: dashboardAddress))
+        if let schedulerFile {
+            try SchedulerFile(address: launcher.contact(base.schedulerAddress), dashboard: base.scheduler.dashboardLink).write(to: schedulerFile)
+        }
+        let launcher = launcher
+        polling = Task {
+            while !Task.isCancelled {
+                launcher.poll()
+                try? await Task.sleep(for: pollInterval)
+            }
+        }
+    }
+
+    deinit { polling.cancel() }
+
+    /// The job script one job runs (with a placeholder name for its workers).
+    public func jobScript() throws -> String {
+        try JobScript.render(system, options, scheduler: launcher.contact(base.schedulerAddress),
+                             schedulerFile: launcher.schedulerFile, name: "\(base.name)-N")
+    }
+
+    /// The jobs submitted and not cancelled, with their states.
+    public var jobs: [JobInfo] { launcher.current.filter { $0.state != .cancelled } }
+
+    /// Asks for `jobs` jobs (submitting or cancelling); returns once submitted, not started.
+    public func scale(jobs: Int) async throws { try await base.scale(max(0, jobs) * options.workerProcesses, wait: false) }
+    /// As many jobs as `workers` workers need.
+    public func scale(workers: Int) async throws { try await scale(jobs: (max(0, workers) + options.workerProcesses - 1) / options.workerProcesses) }
+    /// As many jobs as `cores` cores need.
+    public func scale(cores: Int) async throws { try await scale(jobs: (max(0, cores) + options.cores - 1) / options.cores) }
+    /// As many jobs as `memory` ("1TB") needs.
+    public func scale(memory: String) async throws {
+        let wanted = try MemorySize.bytes(memory), perJob = try options.validated().memoryBytes
+        try await scale(jobs: Int((wanted + perJob - 1) / perJob))
+    }
+
+    /// Follows the work between `minimumJobs` and `maximumJobs` jobs (Dask's rule).
+    public func adapt(minimumJobs: Int = 0, maximumJobs: Int, targetDuration: Duration = .seconds(5), interval: Duration = .seconds(1)) {
+        base.adapt(AdaptiveOptions(
+            minimum: minimumJobs * options.workerProcesses, maximum: maximumJobs * options.workerProcesses,
+            targetDuration: targetDuration, interval: interval))
+    }
+
+    /// Cancels every job and stops the scheduler.
+    public func close() async {
+        polling.cancel()
+        await base.close()
+    }
+}
+
+/// `SLURMCluster(options:)`: jobs submitted with `sbatch`.
+public final class SLURMCluster: JobQueueCluster, @unchecked Sendable {
+    public init(options: JobQueueOptions, host: String = "0.0.0.0", contactAddress: String? = nil, schedulerFile: String? = nil,
+                jobsDirectory: String? = nil, dashboardAddress: String? = ":8787") async throws {
+        try await super.init(system: .slurm, options: options, host: host, contactAddress: contactAddress, schedulerFile: schedulerFile,
+                             jobsDirectory: jobsDirectory, dashboardAddress: dashboardAddress)
+    }
+}
+
+/// `SGECluster(options:)`: jobs submitted with `qsub` to Grid Engine.
+public final class SGECluster: JobQueueCluster, @unchecked Sendable {
+    public init(options: JobQueueOptions, host: String = "0.0.0.0", contactAddress: String? = nil, schedulerFile: String? = nil,
+                jobsDirectory: String? = nil, dashboardAddress: String? = ":8787") async throws {
+        try await super.init(system: .sge, options: options, host: host, contactAddress: contactAddress, schedulerFile: schedulerFile,
+                             jobsDirectory: jobsDirectory, dashboardAddress: dashboardAddress)
+    }
+}
+
+/// `PBSCluster(options:)`: jobs submitted with `qsub` to PBS Pro or Torque.
+public final class PBSCluster: JobQueueCluster, @unchecked Sendable {
+    public init(options: JobQueueOptions, host: String = "0.0.0.0", contactAddress: String? = nil, schedulerFile: String? = nil,
+                jobsDirectory: String? = nil, dashboardAddress: String? = ":8787") async throws {
+        try await super.init(system: .pbs, options: options, host: host, contactAddress: contactAddress, schedulerFile: schedulerFile,
+                             jobsDirectory: jobsDirectory, dashboardAddress: dashboardAddress)
+    }
+}
+
+/// `LSFCluster(options:)`: jobs submitted with `bsub`.
+public final class LSFCluster: JobQueueCluster, @unchecked Sendable {
+    public init(options: JobQueueOptions, host: String = "0.0.0.0", contactAddress: String? = nil, schedulerFile: String? = nil,
+                jobsDirectory: String? = nil, dashboardAddress: String? = ":8787") async throws {
+        try await super.init(system: .lsf, options: options, host: host, contactAddress: contactAddress, schedulerFile: schedulerFile,
+                             jobsDirectory: jobsDirectory, dashboardAddress: dashboardAddress)
+    }
+}
+
+/// `HTCondorCluster(options:)`: jobs submitted with `condor_submit`.
+public final class HTCondorCluster: JobQueueCluster, @unchecked Sendable {
+    public init(options: JobQueueOptions, host: String = "0.0.0.0", contactAddress: String? = nil, schedulerFile: String? = nil,
+                jobsDirectory: String? = nil, dashboardAddress: String? = ":8787") async throws {
+        try await super.init(system: .htcondor, options: options, host: host, contactAddress: contactAddress, schedulerFile: schedulerFile,
+                             jobsDirectory: jobsDirectory, dashboardAddress: dashboardAddress)
+    }
+}
+
+/// `OARCluster(options:)`: jobs submitted with `oarsub`.
+public final class OARCluster: JobQueueCluster, @unchecked Sendable {
+    public init(options: JobQueueOptions, host: String = "0.0.0.0", contactAddress: String? = nil, schedulerFile: String? = nil,
+                jobsDirectory: String? = nil, dashboardAddress: String? = ":8787") async throws {
+        try await super.init(system: .oar, options: options, host: host, contactAddress: contactAddress, schedulerFile: schedulerFile,
+                             jobsDirectory: jobsDirectory, dashboardAddress: dashboardAddress)
+    }
+}
