@@ -1,0 +1,80 @@
+import Foundation
+import Loom
+import LoomTestSupport
+import Testing
+@testable import LoomDistributed
+
+/// Against the real single-node SLURM and Grid Engine that `scripts/start-slurm` and
+/// `scripts/start-sge` (run by `scripts/test`) start.
+@Suite(.serialized) struct RealBatchSystemTests {
+    /// Whether the batch system takes jobs here; records why not, naming the script to run.
+    static func running(_ system: BatchSystem) -> Bool {
+        let probe = system == .slurm ? ["sinfo", "--noheader", "--format=%t"] : ["qstat", "-f"]
+        let result = try? runBatchCommand(probe)
+        let up = result.map { $0.status == 0 && (system == .slurm ? $0.output.contains("idle") || $0.output.contains("mix") || $0.output.contains("alloc") : $0.output.contains("all.q@")) } ?? false
+        if !up { Issue.record("\(system.rawValue) is not running here: scripts/test starts it (scripts/start-\(system == .slurm ? "slurm" : "sge"))") }
+        return up
+    }
+
+    /// The job ids among `ids` the batch system still lists.
+    static func listed(_ system: BatchSystem, _ ids: [String]) throws -> [String] {
+        let output = try runBatchCommand(system == .slurm ? ["squeue", "--noheader", "--format=%i"] : ["qstat"]).output
+        let first = Set(output.split(separator: "\n").compactMap { $0.split(whereSeparator: \.isWhitespace).first.map(String.init) })
+        return ids.filter(first.contains)
+    }
+
+    func options() -> JobQueueOptions {
+        var options = JobQueueOptions(cores: 1, memory: "1GB")
+        options.workerCommand = TestTasks.workerExecutable
+        options.walltime = "00:10:00"
+        return options
+    }
+
+    @Test(arguments: [BatchSystem.slurm, .sge])
+    func twoJobsBecomeTwoWorkersThenGoAway(_ system: BatchSystem) async throws {
+        guard Self.running(system) else { return }
+        let jobs = FileManager.default.temporaryDirectory.appendingPathComponent("loom-\(system)-\(UUID().uuidString)").path
+        let cluster = try await JobQueueCluster(system: system, options: options(), host: "127.0.0.1", jobsDirectory: jobs, dashboardAddress: nil)
+        do {
+            try await cluster.scale(jobs: 2)
+            let ids = cluster.jobs.map(\.id)
+            #expect(ids.count == 2)
+            #expect(try Self.listed(system, ids).count == 2, "both jobs are queued in \(system)")
+            for _ in 0..<600 where await cluster.base.scheduler.workerCount < 2 { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(await cluster.base.scheduler.workerCount == 2, "two workers joined from two jobs")
+            let client = try await Client(cluster)
+            let futures = try await client.map(TestTasks.inc, Array(0..<100))
+            #expect(try await client.gather(futures).reduce(0, +) == 5_050)
+            for _ in 0..<100 where !cluster.jobs.allSatisfy({ $0.state == .running }) { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(cluster.jobs.map(\.state) == [.running, .running])
+            #expect(FileManager.default.fileExists(atPath: "\(jobs)/\(cluster.jobs[0].name)/job.sh"))
+            #expect(FileManager.default.fileExists(atPath: "\(jobs)/\(cluster.jobs[0].name)/job-id"))
+            await client.close()
+            try await cluster.scale(jobs: 0)
+            var left = ids
+            for _ in 0..<300 where !left.isEmpty {
+                try await Task.sleep(for: .milliseconds(100))
+                left = try Self.listed(system, ids)
+            }
+            #expect(left.isEmpty, "the jobs are gone from \(system)'s queue")
+        } catch {
+            await cluster.close()
+            throw error
+        }
+        await cluster.close()
+        try? FileManager.default.removeItem(atPath: jobs)
+    }
+
+    @Test(arguments: [(BatchSystem.slurm, "sbatch rejected job", "Invalid partition"), (.sge, "qsub rejected job", "unknown queue")])
+    func aRejectedSubmissionQuotesTheBatchSystem(_ system: BatchSystem, _ ours: String, _ theirs: String) async throws {
+        guard Self.running(system) else { return }
+        var bad = options()
+        bad.queue = "no-such-queue"
+        let jobs = FileManager.default.temporaryDirectory.appendingPathComponent("loom-\(system)-\(UUID().uuidString)").path
+        let cluster = try await JobQueueCluster(system: system, options: bad, host: "127.0.0.1", jobsDirectory: jobs, dashboardAddress: nil)
+        let error = await #expect(throws: LoomError.self) { try await cluster.scale(jobs: 1) }
+        #expect(error?.message.contains(ours) == true && error?.message.contains(theirs) == true, "\(String(describing: error))")
+        await cluster.close()
+        try? FileManager.default.removeItem(atPath: jobs)
+    }
+}
