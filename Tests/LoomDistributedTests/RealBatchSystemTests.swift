@@ -77,4 +77,27 @@ import Testing
         await cluster.close()
         try? FileManager.default.removeItem(atPath: jobs)
     }
+
+    /// Grid Engine enforces a walltime of seconds within seconds, so a job ends by it quickly.
+    @Test func aJobEndedByItsWalltimeIsReplacedUnderAdapt() async throws {
+        guard Self.running(.sge) else { return }
+        var short = options()
+        short.walltime = "00:00:08"
+        let jobs = FileManager.default.temporaryDirectory.appendingPathComponent("loom-sge-\(UUID().uuidString)").path
+        let cluster = try await JobQueueCluster(system: .sge, options: short, host: "127.0.0.1", jobsDirectory: jobs, dashboardAddress: nil)
+        cluster.adapt(minimumJobs: 1, maximumJobs: 1, interval: .milliseconds(300))
+        // The first job's worker joins; its walltime ends it; adapt submits a replacement.
+        for _ in 0..<300 where cluster.jobs.count < 2 { try await Task.sleep(for: .milliseconds(100)) }
+        let all = cluster.jobs
+        #expect(all.count == 2, "a second job replaced the first: \(all)")
+        #expect(all.first.map { $0.state == .finished || $0.state == .timedOut } == true, "the first ended: \(all)")
+        if let replacement = all.last {
+            for _ in 0..<300 where !(await cluster.base.scheduler.connectedWorkerNames.contains(replacement.workers[0])) {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(await cluster.base.scheduler.connectedWorkerNames == replacement.workers, "the replacement's worker joined")
+        }
+        await cluster.close()
+        try? FileManager.default.removeItem(atPath: jobs)
+    }
 }

@@ -64,6 +64,7 @@ public final class SpecCluster: Sendable {
     }
 
     private func scaleNow(_ workers: Int, wait: Bool) async throws {
+        forgetEndedLaunches()
         let perLaunch = max(1, launcher.workersPerLaunch)
         let wanted = (max(0, workers) + perLaunch - 1) / perLaunch
         let current = launches.withLock { $0.count }
@@ -187,7 +188,17 @@ public final class SpecCluster: Sendable {
     /// The adaptive settings in force, if adapting.
     public var adaptiveOptions: AdaptiveOptions? { adaptive.withLock { $0?.options } }
 
+    /// Launches whose workers are gone for good (a batch job past its walltime) no longer count.
+    private func forgetEndedLaunches() {
+        let ended = launches.withLock { list in
+            defer { list.removeAll { $0.started?.hasEnded == true } }
+            return list.filter { $0.started?.hasEnded == true }.map(\.name)
+        }
+        if !ended.isEmpty { logger.info("launches ended", metadata: ["launches": "\(ended)"]) }
+    }
+
     private func adaptOnce(_ policy: inout AdaptivePolicy) async {
+        await scaling.run { forgetEndedLaunches() }
         let target = await scheduler.adaptiveTarget(targetDuration: policy.options.targetDuration)
         let planned = workerNames
         let connected = Set(await scheduler.connectedWorkerNames)

@@ -15,6 +15,13 @@ public protocol WorkerLauncher: Sendable {
 public protocol LaunchedWorkers: Sendable {
     /// Why they will not join, once that is known (a nanny gave up, a job failed).
     var failure: String? { get }
+    /// Whether they are gone for good (a batch job that ended, by its walltime say): the
+    /// cluster forgets the launch, and adaptive scaling starts another if it needs one.
+    var hasEnded: Bool { get }
     /// Stops them for good; returns once they are gone.
     func stop() async
+}
+
+extension LaunchedWorkers {
+    public var hasEnded: Bool { false }
 }

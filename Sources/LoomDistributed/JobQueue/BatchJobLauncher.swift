@@ -92,6 +92,10 @@ final class BatchJobLauncher: WorkerLauncher {
         jobs.withLock { $0[name]?.state = .cancelled }
     }
 
+    func hasEnded(_ name: String) -> Bool {
+        jobs.withLock { $0[name]?.state.isOver ?? true }
+    }
+
     func failure(of name: String) -> String? {
         jobs.withLock { jobs in
             guard let job = jobs[name], job.state == .failed else { return nil }
@@ -106,6 +110,7 @@ struct SubmittedJob: LaunchedWorkers {
     let name: String
     let id: String
     var failure: String? { launcher.failure(of: name) }
+    var hasEnded: Bool { launcher.hasEnded(name) }
     func stop() async { launcher.cancel(name: name, id: id) }
 }
 
