@@ -78,11 +78,12 @@ public final class SpecCluster: Sendable {
         if wait { try await waitForWorkers(wanted * perLaunch) }
     }
 
-    /// Retires the launches these workers belong to (a whole batch job goes with any of its workers).
+    /// Retires the launches these workers belong to (a whole batch job goes with any of its
+    /// workers), keeping those whose data could not be copied elsewhere (adaptive scaling).
     public func retire(workers names: [String]) async {
         await scaling.run {
             let chosen = launches.withLock { $0.filter { !Set($0.workerNames).isDisjoint(with: names) }.map(\.name) }
-            await retire(chosen)
+            await retire(chosen, keepingData: true)
         }
     }
 
@@ -102,7 +103,10 @@ public final class SpecCluster: Sendable {
         return ranked.prefix(count).map(\.element.name)
     }
 
-    private func retire(_ names: [String]) async {
+    /// Retires the launches gracefully. With `keepingData`, a launch whose workers hold values
+    /// that could not be copied elsewhere stays (adaptive scaling); without, it goes anyway once
+    /// copies were attempted (an explicit `scale`, as Dask does).
+    private func retire(_ names: [String], keepingData: Bool = false) async {
         guard !names.isEmpty else { return }
         let chosen = launches.withLock { list in
             defer { list.removeAll { names.contains($0.name) } }
@@ -113,7 +117,7 @@ public final class SpecCluster: Sendable {
         let retired = Set(await scheduler.retire(workers: joined))
         var kept: [Launch] = []
         for launch in chosen {
-            if launch.workerNames.allSatisfy({ retired.contains($0) || !connected.contains($0) }) {
+            if !keepingData || launch.workerNames.allSatisfy({ retired.contains($0) || !connected.contains($0) }) {
                 await launch.started?.stop()
             } else {
                 kept.append(launch)

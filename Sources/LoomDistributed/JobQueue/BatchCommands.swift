@@ -159,10 +159,18 @@ struct BatchCommands: Sendable {
 }
 
 /// Runs a batch command; its status, standard output and error.
-func runBatchCommand(_ command: [String], input: String? = nil, directory: String? = nil) throws -> (status: Int32, output: String, error: String) {
+/// `commands`: the directory of the batch system's commands, if not on `PATH`.
+func runBatchCommand(_ command: [String], input: String? = nil, directory: String? = nil, commands: String? = nil) throws
+    -> (status: Int32, output: String, error: String)
+{
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = command
+    if let commands {
+        process.executableURL = URL(fileURLWithPath: "\(commands)/\(command[0])")
+        process.arguments = Array(command.dropFirst())
+    } else {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = command
+    }
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     let output = Pipe(), error = Pipe()
     process.standardOutput = output
@@ -182,6 +190,19 @@ func runBatchCommand(_ command: [String], input: String? = nil, directory: Strin
     }
     let outputData = output.fileHandleForReading.readDataToEndOfFile()
     errorRead.wait()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+    return (exitStatus(of: process), String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+}
+
+/// Waits for the process to end and returns its exit status. It reaps the child itself:
+/// Foundation sometimes never notices a submit command that exits while the job it started
+/// lives on (seen with `waitUntilExit` hanging on a zombie).
+private func exitStatus(of process: Process) -> Int32 {
+    var status: Int32 = 0
+    let reaped = waitpid(process.processIdentifier, &status, 0)
+    if reaped == process.processIdentifier {
+        return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+    // Foundation reaped it first.
+    while process.isRunning { usleep(1_000) }
+    return process.terminationStatus
 }

@@ -25,10 +25,14 @@ final class BatchJobLauncher: WorkerLauncher {
     /// The address workers are told, when the scheduler's own (a wildcard bind) will not do.
     let contactHost: String?
     let schedulerFile: String?
+    /// Where the batch system's commands are, if not on `PATH`.
+    let commandsDirectory: String?
     private let jobs = Mutex<[String: JobInfo]>([:])
     private let logger = Logger.loom("loom.jobqueue")
 
-    init(system: BatchSystem, options: JobQueueOptions, jobsDirectory: String, contactHost: String?, schedulerFile: String?) {
+    init(system: BatchSystem, options: JobQueueOptions, jobsDirectory: String, contactHost: String?, schedulerFile: String?,
+         commandsDirectory: String? = nil) {
+        self.commandsDirectory = commandsDirectory
         self.system = system
         self.options = options
         commands = BatchCommands(system: system)
@@ -59,7 +63,7 @@ final class BatchJobLauncher: WorkerLauncher {
             throw LoomError(.configuration, "cannot write the job script \(path): \(error)")
         }
         let (command, input) = commands.submit(path)
-        let result = try runBatchCommand(command, input: input, directory: directory)
+        let result = try runBatchCommand(command, input: input, directory: directory, commands: commandsDirectory)
         guard result.status == 0, let id = commands.jobID(fromSubmitOutput: result.output) else {
             let said = (result.error + result.output).trimmingCharacters(in: .whitespacesAndNewlines)
             throw LoomError(.configuration, "\(command[0]) rejected job \(name) (exit status \(result.status)): \(said)")
@@ -68,14 +72,14 @@ final class BatchJobLauncher: WorkerLauncher {
         logger.info("submitted a job", metadata: ["job.name": "\(name)", "job.id": "\(id)"])
         let info = JobInfo(name: name, id: id, state: .pending, workers: workerNames, directory: directory)
         jobs.withLock { $0[name] = info }
-        JobsToCancelAtExit.shared.add(system: system, id: id)
+        JobsToCancelAtExit.shared.add(system: system, id: id, commands: commandsDirectory)
         return SubmittedJob(launcher: self, name: name, id: id)
     }
 
     /// Asks the batch system where the jobs stand, and records it.
     func poll() {
         let ids = jobs.withLock { $0.values.filter { !$0.state.isOver }.map(\.id) }
-        guard !ids.isEmpty, let result = try? runBatchCommand(commands.status(ids)) else { return }
+        guard !ids.isEmpty, let result = try? runBatchCommand(commands.status(ids), commands: commandsDirectory) else { return }
         // squeue answers an error when none of the ids is known any more: all have ended.
         let states = result.status == 0 ? commands.states(fromStatusOutput: result.output, ids: ids)
             : (result.error.contains("Invalid job id") ? Dictionary(uniqueKeysWithValues: ids.map { ($0, JobState.finished) }) : [:])
@@ -87,7 +91,7 @@ final class BatchJobLauncher: WorkerLauncher {
     }
 
     func cancel(name: String, id: String) {
-        _ = try? runBatchCommand(commands.cancel([id]))
+        _ = try? runBatchCommand(commands.cancel([id]), commands: commandsDirectory)
         JobsToCancelAtExit.shared.remove(system: system, id: id)
         jobs.withLock { $0[name]?.state = .cancelled }
     }
@@ -117,16 +121,16 @@ struct SubmittedJob: LaunchedWorkers {
 /// Jobs to cancel if the process exits without closing its clusters (as dask-jobqueue tries).
 final class JobsToCancelAtExit: Sendable {
     static let shared = JobsToCancelAtExit()
-    private let jobs = Mutex<[String: (BatchSystem, String)]>([:])
+    private let jobs = Mutex<[String: (BatchSystem, String, String?)]>([:])
 
     private init() {
         atexit {
-            for (system, id) in JobsToCancelAtExit.shared.jobs.withLock({ Array($0.values) }) {
-                _ = try? runBatchCommand(BatchCommands(system: system).cancel([id]))
+            for (system, id, commands) in JobsToCancelAtExit.shared.jobs.withLock({ Array($0.values) }) {
+                _ = try? runBatchCommand(BatchCommands(system: system).cancel([id]), commands: commands)
             }
         }
     }
 
-    func add(system: BatchSystem, id: String) { jobs.withLock { $0["\(system.rawValue)/\(id)"] = (system, id) } }
+    func add(system: BatchSystem, id: String, commands: String?) { jobs.withLock { $0["\(system.rawValue)/\(id)"] = (system, id, commands) } }
     func remove(system: BatchSystem, id: String) { jobs.withLock { $0["\(system.rawValue)/\(id)"] = nil } }
 }

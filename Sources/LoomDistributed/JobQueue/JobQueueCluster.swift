@@ -30,16 +30,19 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
     ///   - schedulerFile: a path on a shared directory to write the scheduler's address to;
     ///     workers then read it instead of being told the address.
     ///   - jobsDirectory: where each job gets its folder (script, id, output).
+    ///   - commandsDirectory: where the batch system's commands are, if not on `PATH`.
     public init(system: BatchSystem, options: JobQueueOptions, host: String = "0.0.0.0", port: Int = 0,
                 contactAddress: String? = nil, schedulerFile: String? = nil, jobsDirectory: String? = nil,
-                dashboardAddress: String? = ":8787", pollInterval: Duration = .seconds(1)) async throws {
+                dashboardAddress: String? = ":8787", pollInterval: Duration = .seconds(1), commandsDirectory: String? = nil) async throws {
         _ = try options.validated()
         self.system = system
         self.options = options
         let name = "loom-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
         let directory = jobsDirectory ?? FileManager.default.currentDirectoryPath + "/loom-jobs/\(name)"
         let contact = contactAddress ?? (host == "0.0.0.0" ? ProcessInfo.processInfo.hostName : nil)
-        launcher = BatchJobLauncher(system: system, options: options, jobsDirectory: directory, contactHost: contact, schedulerFile: schedulerFile)
+        launcher = BatchJobLauncher(
+            system: system, options: options, jobsDirectory: directory, contactHost: contact, schedulerFile: schedulerFile,
+            commandsDirectory: commandsDirectory)
         base = try await SpecCluster(
             name: name, launcher: launcher,
             scheduler: SchedulerOptions(host: host, port: port, scheduling: .configured(try Configuration.current), dashboardAddress: dashboardAddress))
