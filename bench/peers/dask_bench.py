@@ -190,6 +190,29 @@ def cluster_start(_n):
     print(f"RESULT seconds={seconds:.6f} tasks=1", flush=True)
 
 
+def batch_scale_up(system, n):
+    """dask-jobqueue's SLURMCluster or SGECluster on the local batch system: from scale(jobs=2) to
+    both workers up and a small computation done."""
+    import dask_jobqueue
+    from distributed import Client
+
+    kind = {"slurm": dask_jobqueue.SLURMCluster, "sge": dask_jobqueue.SGECluster}[system]
+    cluster = kind(cores=1, processes=1, memory="1GB", walltime="00:10:00",
+                   scheduler_options={"host": "127.0.0.1"}, job_name="dask-bench")
+    client = Client(cluster)
+    t0 = time.perf_counter()
+    cluster.scale(jobs=2)
+    client.wait_for_workers(2)
+    total = sum(client.gather(client.map(inc, range(n))))
+    seconds = time.perf_counter() - t0
+    client.close()
+    cluster.close()
+    if total != expected(n):
+        sys.stderr.write(f"WRONG RESULT: got {total}, expected {expected(n)}\n")
+        sys.exit(1)
+    print(f"RESULT seconds={seconds:.6f} tasks={n}", flush=True)
+
+
 WORKLOADS = {
     # name: (function, full n, --quick n)
     "tree-sum-sync": (lambda n: tree_sum("sync", n), 100_000, 2_000),
@@ -200,6 +223,8 @@ WORKLOADS = {
     "map-distributed": (map_distributed, 20_000, 2_000),
     "latency-distributed": (latency_distributed, 200, 20),  # round trips
     "cluster-start": (cluster_start, 1, 1),
+    "slurm-scale-up": (lambda n: batch_scale_up("slurm", n), 100, 100),
+    "sge-scale-up": (lambda n: batch_scale_up("sge", n), 100, 100),
 }
 
 

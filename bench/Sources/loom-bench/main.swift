@@ -47,7 +47,7 @@ let verbose = arguments.contains("--verbose")
 let workloads = [
     "tree-sum-sync", "tree-sum-threads", "tree-sum-processes", "graph-1m", "tree-sum-distributed", "map-distributed",
     "latency-distributed", "cluster-start", "scheduler-memory", "spill-throughput", "worker-recovery",
-    "dashboard-overhead", "map-distributed-no-dashboard",
+    "dashboard-overhead", "map-distributed-no-dashboard", "slurm-scale-up", "sge-scale-up",
 ]
 guard let workload = arguments.first(where: { !$0.hasPrefix("--") }) else {
     FileHandle.standardError.write(Data("usage: loom-bench <\(workloads.joined(separator: "|"))> [--quick]\n".utf8))
@@ -138,6 +138,25 @@ case "scheduler-memory":
     try await measureSchedulerMemory(leaves: quick ? 10_000 : 500_000)
 case "spill-throughput":
     try await measureSpillThroughput(chunks: quick ? 60 : 200)
+case "slurm-scale-up", "sge-scale-up":
+    // The local SLURM or Grid Engine of scripts/start-*: from scale(jobs: 2) to both workers up and 100 tasks done.
+    var options = JobQueueOptions(cores: 1, memory: "1GB")
+    options.walltime = "00:10:00"
+    options.jobName = "loom-bench"
+    let jobs = FileManager.default.temporaryDirectory.appendingPathComponent("loom-bench-slurm-\(getpid())").path
+    let cluster = try await JobQueueCluster(
+        system: workload == "slurm-scale-up" ? .slurm : .sge, options: options, host: "127.0.0.1", jobsDirectory: jobs, dashboardAddress: nil)
+    let client = try await Client(cluster)
+    let started = ContinuousClock.now
+    try await cluster.scale(jobs: 2)
+    while await cluster.base.scheduler.workerCount < 2 { try await Task.sleep(for: .milliseconds(5)) }
+    let total = try await client.gather(client.map(BenchTasks.inc, Array(0..<100))).reduce(0, +)
+    let seconds = (ContinuousClock.now - started) / .seconds(1)
+    await client.close()
+    await cluster.close()
+    try? FileManager.default.removeItem(atPath: jobs)
+    check(total, leaves: 100)
+    print("RESULT seconds=\(seconds) tasks=100")
 case "worker-recovery":
     try await measureWorkerRecovery(tasks: quick ? 2_000 : 10_000)
 case "serve-scheduler":
