@@ -19,8 +19,9 @@ import Testing
         let standIn = try StandInBatchSystem.make()
         defer { standIn.remove() }
         let cluster = try await JobQueueCluster(
-            system: system, options: options(), host: "127.0.0.1", jobsDirectory: standIn.directory + "/jobs", dashboardAddress: nil,
-            pollInterval: .milliseconds(200), commandsDirectory: standIn.directory)
+            system: system, options: options(), setup: JobQueueSetup(
+                host: "127.0.0.1", jobsDirectory: standIn.directory + "/jobs", dashboardAddress: nil,
+                pollInterval: .milliseconds(200), commandsDirectory: standIn.directory))
         do {
             try await cluster.scale(jobs: 1)
             for _ in 0..<300 where await cluster.base.scheduler.workerCount < 1 { try await Task.sleep(for: .milliseconds(100)) }
@@ -47,8 +48,8 @@ import Testing
         var bad = options()
         bad.queue = "bad"
         let cluster = try await JobQueueCluster(
-            system: system, options: bad, host: "127.0.0.1", jobsDirectory: standIn.directory + "/jobs", dashboardAddress: nil,
-            commandsDirectory: standIn.directory)
+            system: system, options: bad, setup: JobQueueSetup(
+                host: "127.0.0.1", jobsDirectory: standIn.directory + "/jobs", dashboardAddress: nil, commandsDirectory: standIn.directory))
         let error = await #expect(throws: LoomError.self) { try await cluster.scale(jobs: 1) }
         #expect(error?.message.contains("rejected job") == true && error?.message.contains(said) == true, "\(String(describing: error))")
         await cluster.close()

@@ -1,6 +1,37 @@
 import Foundation
 import LoomCore
 
+/// Where a job-queue cluster's scheduler listens and how its jobs find it.
+public struct JobQueueSetup: Sendable {
+    /// Where the scheduler listens; `0.0.0.0` (the default) on every interface.
+    public var host = "0.0.0.0"
+    public var port = 0
+    /// The host name or address workers connect to; by default this machine's name when the
+    /// scheduler listens everywhere.
+    public var contactAddress: String?
+    /// A path on a shared directory to write the scheduler's address to; workers then read it
+    /// instead of being told the address.
+    public var schedulerFile: String?
+    /// Where each job gets its folder (script, id, output); by default `./loom-jobs/<cluster>`.
+    public var jobsDirectory: String?
+    public var dashboardAddress: String? = ":8787"
+    /// How often the batch system is asked for the jobs' states.
+    public var pollInterval: Duration = .seconds(1)
+    /// Where the batch system's commands are, if not on `PATH`.
+    public var commandsDirectory: String?
+
+    public init(host: String = "0.0.0.0", contactAddress: String? = nil, schedulerFile: String? = nil, jobsDirectory: String? = nil,
+                dashboardAddress: String? = ":8787", pollInterval: Duration = .seconds(1), commandsDirectory: String? = nil) {
+        self.host = host
+        self.contactAddress = contactAddress
+        self.schedulerFile = schedulerFile
+        self.jobsDirectory = jobsDirectory
+        self.dashboardAddress = dashboardAddress
+        self.pollInterval = pollInterval
+        self.commandsDirectory = commandsDirectory
+    }
+}
+
 /// Workers as batch jobs (dask-jobqueue's `JobQueueCluster`): a scheduler in this process, and
 /// jobs submitted to SLURM, PBS, LSF, SGE, HTCondor or OAR, each running `processes` workers.
 ///
@@ -23,37 +54,28 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
     let launcher: BatchJobLauncher
     private let polling: Task<Void, Never>
 
-    /// - Parameters:
-    ///   - host: where the scheduler listens; `0.0.0.0` (the default) on every interface.
-    ///   - contactAddress: the host name or address workers connect to; by default this
-    ///     machine's name when listening everywhere.
-    ///   - schedulerFile: a path on a shared directory to write the scheduler's address to;
-    ///     workers then read it instead of being told the address.
-    ///   - jobsDirectory: where each job gets its folder (script, id, output).
-    ///   - commandsDirectory: where the batch system's commands are, if not on `PATH`.
-    public init(system: BatchSystem, options: JobQueueOptions, host: String = "0.0.0.0", port: Int = 0,
-                contactAddress: String? = nil, schedulerFile: String? = nil, jobsDirectory: String? = nil,
-                dashboardAddress: String? = ":8787", pollInterval: Duration = .seconds(1), commandsDirectory: String? = nil) async throws {
+    public init(system: BatchSystem, options: JobQueueOptions, setup: JobQueueSetup = JobQueueSetup()) async throws {
         _ = try options.validated()
         self.system = system
         self.options = options
         let name = "loom-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
-        let directory = jobsDirectory ?? FileManager.default.currentDirectoryPath + "/loom-jobs/\(name)"
-        let contact = contactAddress ?? (host == "0.0.0.0" ? ProcessInfo.processInfo.hostName : nil)
+        let directory = setup.jobsDirectory ?? FileManager.default.currentDirectoryPath + "/loom-jobs/\(name)"
+        let contact = setup.contactAddress ?? (setup.host == "0.0.0.0" ? ProcessInfo.processInfo.hostName : nil)
         launcher = BatchJobLauncher(
-            system: system, options: options, jobsDirectory: directory, contactHost: contact, schedulerFile: schedulerFile,
-            commandsDirectory: commandsDirectory)
+            system: system, options: options, jobsDirectory: directory, contactHost: contact, schedulerFile: setup.schedulerFile,
+            commandsDirectory: setup.commandsDirectory)
         base = try await SpecCluster(
             name: name, launcher: launcher,
-            scheduler: SchedulerOptions(host: host, port: port, scheduling: .configured(try Configuration.current), dashboardAddress: dashboardAddress))
-        if let schedulerFile {
+            scheduler: SchedulerOptions(
+                host: setup.host, port: setup.port, scheduling: .configured(try Configuration.current), dashboardAddress: setup.dashboardAddress))
+        if let schedulerFile = setup.schedulerFile {
             try SchedulerFile(address: launcher.contact(base.schedulerAddress), dashboard: base.scheduler.dashboardLink).write(to: schedulerFile)
         }
-        let launcher = launcher
+        let launcher = launcher, interval = setup.pollInterval
         polling = Task {
             while !Task.isCancelled {
                 launcher.poll()
-                try? await Task.sleep(for: pollInterval)
+                try? await Task.sleep(for: interval)
             }
         }
     }
@@ -97,54 +119,42 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
 
 /// `SLURMCluster(options:)`: jobs submitted with `sbatch`.
 public final class SLURMCluster: JobQueueCluster, @unchecked Sendable {
-    public init(options: JobQueueOptions, host: String = "0.0.0.0", contactAddress: String? = nil, schedulerFile: String? = nil,
-                jobsDirectory: String? = nil, dashboardAddress: String? = ":8787") async throws {
-        try await super.init(system: .slurm, options: options, host: host, contactAddress: contactAddress, schedulerFile: schedulerFile,
-                             jobsDirectory: jobsDirectory, dashboardAddress: dashboardAddress)
+    public init(options: JobQueueOptions, setup: JobQueueSetup = JobQueueSetup()) async throws {
+        try await super.init(system: .slurm, options: options, setup: setup)
     }
 }
 
 /// `SGECluster(options:)`: jobs submitted with `qsub` to Grid Engine.
 public final class SGECluster: JobQueueCluster, @unchecked Sendable {
-    public init(options: JobQueueOptions, host: String = "0.0.0.0", contactAddress: String? = nil, schedulerFile: String? = nil,
-                jobsDirectory: String? = nil, dashboardAddress: String? = ":8787") async throws {
-        try await super.init(system: .sge, options: options, host: host, contactAddress: contactAddress, schedulerFile: schedulerFile,
-                             jobsDirectory: jobsDirectory, dashboardAddress: dashboardAddress)
+    public init(options: JobQueueOptions, setup: JobQueueSetup = JobQueueSetup()) async throws {
+        try await super.init(system: .sge, options: options, setup: setup)
     }
 }
 
 /// `PBSCluster(options:)`: jobs submitted with `qsub` to PBS Pro or Torque.
 public final class PBSCluster: JobQueueCluster, @unchecked Sendable {
-    public init(options: JobQueueOptions, host: String = "0.0.0.0", contactAddress: String? = nil, schedulerFile: String? = nil,
-                jobsDirectory: String? = nil, dashboardAddress: String? = ":8787") async throws {
-        try await super.init(system: .pbs, options: options, host: host, contactAddress: contactAddress, schedulerFile: schedulerFile,
-                             jobsDirectory: jobsDirectory, dashboardAddress: dashboardAddress)
+    public init(options: JobQueueOptions, setup: JobQueueSetup = JobQueueSetup()) async throws {
+        try await super.init(system: .pbs, options: options, setup: setup)
     }
 }
 
 /// `LSFCluster(options:)`: jobs submitted with `bsub`.
 public final class LSFCluster: JobQueueCluster, @unchecked Sendable {
-    public init(options: JobQueueOptions, host: String = "0.0.0.0", contactAddress: String? = nil, schedulerFile: String? = nil,
-                jobsDirectory: String? = nil, dashboardAddress: String? = ":8787") async throws {
-        try await super.init(system: .lsf, options: options, host: host, contactAddress: contactAddress, schedulerFile: schedulerFile,
-                             jobsDirectory: jobsDirectory, dashboardAddress: dashboardAddress)
+    public init(options: JobQueueOptions, setup: JobQueueSetup = JobQueueSetup()) async throws {
+        try await super.init(system: .lsf, options: options, setup: setup)
     }
 }
 
 /// `HTCondorCluster(options:)`: jobs submitted with `condor_submit`.
 public final class HTCondorCluster: JobQueueCluster, @unchecked Sendable {
-    public init(options: JobQueueOptions, host: String = "0.0.0.0", contactAddress: String? = nil, schedulerFile: String? = nil,
-                jobsDirectory: String? = nil, dashboardAddress: String? = ":8787") async throws {
-        try await super.init(system: .htcondor, options: options, host: host, contactAddress: contactAddress, schedulerFile: schedulerFile,
-                             jobsDirectory: jobsDirectory, dashboardAddress: dashboardAddress)
+    public init(options: JobQueueOptions, setup: JobQueueSetup = JobQueueSetup()) async throws {
+        try await super.init(system: .htcondor, options: options, setup: setup)
     }
 }
 
 /// `OARCluster(options:)`: jobs submitted with `oarsub`.
 public final class OARCluster: JobQueueCluster, @unchecked Sendable {
-    public init(options: JobQueueOptions, host: String = "0.0.0.0", contactAddress: String? = nil, schedulerFile: String? = nil,
-                jobsDirectory: String? = nil, dashboardAddress: String? = ":8787") async throws {
-        try await super.init(system: .oar, options: options, host: host, contactAddress: contactAddress, schedulerFile: schedulerFile,
-                             jobsDirectory: jobsDirectory, dashboardAddress: dashboardAddress)
+    public init(options: JobQueueOptions, setup: JobQueueSetup = JobQueueSetup()) async throws {
+        try await super.init(system: .oar, options: options, setup: setup)
     }
 }

@@ -145,7 +145,8 @@ case "slurm-scale-up", "sge-scale-up":
     options.jobName = "loom-bench"
     let jobs = FileManager.default.temporaryDirectory.appendingPathComponent("loom-bench-slurm-\(getpid())").path
     let cluster = try await JobQueueCluster(
-        system: workload == "slurm-scale-up" ? .slurm : .sge, options: options, host: "127.0.0.1", jobsDirectory: jobs, dashboardAddress: nil)
+        system: workload == "slurm-scale-up" ? .slurm : .sge, options: options,
+        setup: JobQueueSetup(host: "127.0.0.1", jobsDirectory: jobs, dashboardAddress: nil))
     let client = try await Client(cluster)
     let started = ContinuousClock.now
     try await cluster.scale(jobs: 2)
