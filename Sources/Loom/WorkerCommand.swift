@@ -39,6 +39,12 @@ public struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Seconds to keep trying to reach the scheduler before exiting.")
     var deathTimeout: Double = 60
 
+    @Option(help: "Seconds after which the worker retires gracefully (before a batch job's walltime).")
+    var lifetime: Double?
+
+    @Option(help: "Up to this many seconds more, at random, so workers do not all retire at once.")
+    var lifetimeStagger: Double = 0
+
     @Option(help: "Interface address to serve data on.")
     var host = "127.0.0.1"
 
@@ -89,9 +95,11 @@ public struct WorkerCommand: AsyncParsableCommand {
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<nworkers {
-                    let options = WorkerOptions(
+                    var options = WorkerOptions(
                         scheduler: address, name: workerName(index), threads: threads, memoryLimit: limit, host: host,
                         resources: resources, localDirectory: localDirectory, memory: memory, deathTimeout: .seconds(deathTimeout))
+                    options.lifetime = lifetime.map { .seconds($0) }
+                    options.lifetimeStagger = .seconds(lifetimeStagger)
                     group.addTask { try await WorkerServer(options: options).run() }
                 }
                 try await group.waitForAll()
@@ -117,6 +125,7 @@ public struct WorkerCommand: AsyncParsableCommand {
             if let name = workerName(index) { arguments += ["--name", name] }
             if let localDirectory { arguments += ["--local-directory", localDirectory] }
             if let resources { arguments += ["--resources", resources] }
+            if let lifetime { arguments += ["--lifetime", "\(lifetime)", "--lifetime-stagger", "\(lifetimeStagger)"] }
             return Nanny(name: workerName(index) ?? "worker-\(index)", executable: executable, arguments: arguments, memoryLimit: limit, memory: memory)
         }
         await withDiscardingTaskGroup { group in

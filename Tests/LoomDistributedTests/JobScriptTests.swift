@@ -39,7 +39,7 @@ struct JobScriptTests {
             #SBATCH -t 02:00:00
             #SBATCH --constraint=haswell
 
-            /opt/app/myapp worker tcp://10.0.0.1:8786 --nthreads 6 --nworkers 4 --memory-limit 32000000000 --name loom-0 --death-timeout 60
+            /opt/app/myapp worker tcp://10.0.0.1:8786 --nthreads 6 --nworkers 4 --memory-limit 32000000000 --name loom-0 --death-timeout 60 --lifetime 6480 --lifetime-stagger 360
 
             """)
     }

@@ -28,7 +28,7 @@ let sampleMessages: [Message] = [
     .holders(key: "a", addresses: ["tcp://x:1"]), .fetchFailed(key: "a", holders: ["tcp://x:1", "tcp://y:2"]),
     .replicate(["a": ["tcp://x:1"], "b": []]), .keysAdded(["a": 5, "b": 0]),
     .restart(request: 3, timeout: 60), .restarted(request: 3, error: nil), .restarted(request: 4, error: "only 1 of 2"), .restartWorker,
-    .closeClient,
+    .closeClient, .closeWorker, .retireRequest,
     .compute(ComputeRequest(task: WireTask(key: "add-3", function: "add", arguments: [.key("a"), .value([1])]), holders: ["a": ["tcp://x:1"]], run: 4, generation: 2)),
     .freeKeys(["a"]), .steal(key: "a", run: 4),
     .taskFinished(key: "a", run: 4, nbytes: 9, seconds: 0.25), .taskFailed(key: "a", run: -1, message: "boom"), .stealResponse(key: "a", run: 4, accepted: true),

@@ -68,3 +68,27 @@ struct RunningScheduler {
         await running.stop()
     }
 }
+
+extension WorkerLifetimeTests {
+    /// A worker past its lifetime (a batch job nearing its walltime) retires gracefully: its
+    /// only copies move to a worker that stays, then it exits and its nanny does not restart it.
+    @Test func aWorkerPastItsLifetimeRetiresAndHandsItsDataOver() async throws {
+        try await withCluster(workers: 1) { cluster, client in
+            let shortLived = Task {
+                try await runProcess(TestTasks.workerExecutable, [
+                    "worker", client.schedulerAddress.description, "--nthreads", "1", "--name", "short-lived",
+                    "--lifetime", "6", "--lifetime-stagger", "0",
+                ])
+            }
+            // Scattered as soon as it joined: well within its 6-s lifetime, even on a busy machine.
+            for _ in 0..<6_000 where await !cluster.base.scheduler.connectedWorkerNames.contains("short-lived") {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            let value = try await client.scatter([7, 8, 9], workers: ["short-lived"])
+            let (status, _, error) = try await shortLived.value
+            #expect(status == 0, "it left on purpose: \(error.suffix(300))")
+            #expect(try await client.schedulerInfo().map(\.name) != ["short-lived"])
+            #expect(try await value.result() == [7, 8, 9], "the scattered value was copied before it went")
+        }
+    }
+}

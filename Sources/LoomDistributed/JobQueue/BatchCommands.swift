@@ -158,6 +158,18 @@ struct BatchCommands: Sendable {
     }
 }
 
+/// `runBatchCommand` on a thread of its own: waiting for a batch command must not hold one of
+/// Swift's few cooperative threads, which the scheduler and clients in this process need.
+func runBatchCommandOffPool(_ command: [String], input: String? = nil, directory: String? = nil, commands: String? = nil) async throws
+    -> (status: Int32, output: String, error: String)
+{
+    try await withCheckedThrowingContinuation { continuation in
+        Thread {
+            continuation.resume(with: Result { try runBatchCommand(command, input: input, directory: directory, commands: commands) })
+        }.start()
+    }
+}
+
 /// Runs a batch command; its status, standard output and error.
 /// `commands`: the directory of the batch system's commands, if not on `PATH`.
 func runBatchCommand(_ command: [String], input: String? = nil, directory: String? = nil, commands: String? = nil) throws

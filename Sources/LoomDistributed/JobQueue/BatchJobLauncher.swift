@@ -63,7 +63,7 @@ final class BatchJobLauncher: WorkerLauncher {
             throw LoomError(.configuration, "cannot write the job script \(path): \(error)")
         }
         let (command, input) = commands.submit(path)
-        let result = try runBatchCommand(command, input: input, directory: directory, commands: commandsDirectory)
+        let result = try await runBatchCommandOffPool(command, input: input, directory: directory, commands: commandsDirectory)
         guard result.status == 0, let id = commands.jobID(fromSubmitOutput: result.output) else {
             let said = (result.error + result.output).trimmingCharacters(in: .whitespacesAndNewlines)
             throw LoomError(.configuration, "\(command[0]) rejected job \(name) (exit status \(result.status)): \(said)")
@@ -77,9 +77,9 @@ final class BatchJobLauncher: WorkerLauncher {
     }
 
     /// Asks the batch system where the jobs stand, and records it.
-    func poll() {
+    func poll() async {
         let ids = jobs.withLock { $0.values.filter { !$0.state.isOver }.map(\.id) }
-        guard !ids.isEmpty, let result = try? runBatchCommand(commands.status(ids), commands: commandsDirectory) else { return }
+        guard !ids.isEmpty, let result = try? await runBatchCommandOffPool(commands.status(ids), commands: commandsDirectory) else { return }
         // squeue answers an error when none of the ids is known any more: all have ended.
         let states = result.status == 0 ? commands.states(fromStatusOutput: result.output, ids: ids)
             : (result.error.contains("Invalid job id") ? Dictionary(uniqueKeysWithValues: ids.map { ($0, JobState.finished) }) : [:])
@@ -90,8 +90,8 @@ final class BatchJobLauncher: WorkerLauncher {
         }
     }
 
-    func cancel(name: String, id: String) {
-        _ = try? runBatchCommand(commands.cancel([id]), commands: commandsDirectory)
+    func cancel(name: String, id: String) async {
+        _ = try? await runBatchCommandOffPool(commands.cancel([id]), commands: commandsDirectory)
         JobsToCancelAtExit.shared.remove(system: system, id: id)
         jobs.withLock { $0[name]?.state = .cancelled }
     }
@@ -115,7 +115,7 @@ struct SubmittedJob: LaunchedWorkers {
     let id: String
     var failure: String? { launcher.failure(of: name) }
     var hasEnded: Bool { launcher.hasEnded(name) }
-    func stop() async { launcher.cancel(name: name, id: id) }
+    func stop() async { await launcher.cancel(name: name, id: id) }
 }
 
 /// Jobs to cancel if the process exits without closing its clusters (as dask-jobqueue tries).

@@ -74,7 +74,7 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
         let launcher = launcher, interval = setup.pollInterval
         polling = Task {
             while !Task.isCancelled {
-                launcher.poll()
+                await launcher.poll()
                 try? await Task.sleep(for: interval)
             }
         }

@@ -77,11 +77,23 @@ public enum JobScript {
             "--nthreads", "\(options.threadsPerWorker)", "--nworkers", "\(options.workerProcesses)",
             "--memory-limit", "\(perWorker)", "--name", name, "--death-timeout", "\(Int(options.deathTimeout.rounded()))",
         ]
+        if let (lifetime, stagger) = lifetime(options) {
+            arguments += ["--lifetime", "\(lifetime)", "--lifetime-stagger", "\(stagger)"]
+        }
         if !options.nanny { arguments.append("--no-nanny") }
         if let directory = options.localDirectory { arguments += ["--local-directory", directory] }
         if let interface = options.interface { arguments += ["--interface", interface] }
         arguments += options.workerExtraArguments
         return arguments.map(shellQuoted).joined(separator: " ")
+    }
+
+    /// Workers retire gracefully before the walltime ends their job (their data copied to
+    /// workers that stay, adapt starting replacements): a tenth of the walltime early, at least a
+    /// minute, spread over half that margin so a job's workers do not all go at once.
+    static func lifetime(_ options: JobQueueOptions) -> (lifetime: Int, stagger: Int)? {
+        guard let walltime = options.walltime.flatMap(Walltime.seconds), walltime >= 120 else { return nil }
+        let margin = max(60, walltime / 10)
+        return (walltime - margin, margin / 2)
     }
 
     /// Single-quoted unless plainly safe; `$VARIABLES` stay expandable in `--local-directory`.

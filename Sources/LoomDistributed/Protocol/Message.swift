@@ -55,6 +55,8 @@ public enum Message: Equatable, Sendable {
     case replicate([String: [String]])
     /// Exit so the nanny starts a fresh process (`Client.restart`).
     case restartWorker
+    /// You are retired (your data is safe elsewhere): exit, and do not come back.
+    case closeWorker
 
     // Worker → scheduler; `run` echoes the compute request's, so stale reports are ignored.
     /// `seconds` is the whole call; `timing` says when and where it ran, and how much of it was
@@ -69,6 +71,8 @@ public enum Message: Equatable, Sendable {
     case heartbeat(WorkerMetrics)
     /// The worker now keeps copies of these keys (their bytes), as `replicate` asked.
     case keysAdded([String: UInt64])
+    /// The worker reached its lifetime: retire it gracefully (answered by `closeWorker`).
+    case retireRequest
 
     // Anyone → worker, and the worker's answer: data moves peer to peer.
     case getData(request: UInt64, keys: [String])

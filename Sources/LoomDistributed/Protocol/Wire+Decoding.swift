@@ -93,6 +93,8 @@ extension Wire {
                 let request = try reader.readVarUInt()
                 return .restarted(request: request, error: try flag("error") ? try reader.readString() : nil)
             case .restartWorker: return .restartWorker
+            case .closeWorker: return .closeWorker
+            case .retireRequest: return .retireRequest
             case .closeClient: return .closeClient
             case .diagnosticsRequest:
                 return .diagnosticsRequest(

@@ -140,6 +140,10 @@ extension Wire {
                 if let error { header.writeString(error) }
             case .restartWorker:
                 kind(.restartWorker)
+            case .closeWorker:
+                kind(.closeWorker)
+            case .retireRequest:
+                kind(.retireRequest)
             case .closeClient:
                 kind(.closeClient)
             case .diagnosticsRequest(let request, let streamFrom, let since):

@@ -52,7 +52,7 @@ extension SchedulerServer {
                 continue
             }
             left(id.rawValue, Hello(role: .worker, name: name), retired: true)
-            outboxes[id.rawValue]?.close()
+            outboxes[id.rawValue]?.post(.closeWorker)
             retired.append(name)
         }
         return retired

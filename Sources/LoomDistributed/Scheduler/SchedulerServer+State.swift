@@ -80,6 +80,11 @@ extension SchedulerServer {
                 if known.isEmpty, core.state(of: key) == .memory {
                     outboxes[connection]?.post(.holders(key: key, addresses: addresses(of: core.holders(of: key))))
                 }
+            case (.worker, .retireRequest):
+                if let name = workerNames[connection] {
+                    logger.info("worker reached its lifetime; retiring it", metadata: ["worker.name": "\(name)"])
+                    Task { _ = await self.retire(workers: [name]) }
+                }
             case (.worker, .keysAdded(let keys)):
                 core.handle(.keysAdded(worker: WorkerID(connection), keys: keys.mapValues { Int(clamping: $0) }), into: &effects)
             case (.worker, .stealResponse(let key, let run, let accepted)):

@@ -26,6 +26,10 @@ public struct WorkerOptions: Sendable {
     /// How long the worker keeps trying to reach its scheduler before it gives up and exits
     /// (Dask's `--death-timeout`): a worker whose scheduler is gone does not linger.
     public var deathTimeout: Duration
+    /// After this long (plus up to `lifetimeStagger`, at random, so a job's workers do not all
+    /// go at once) the worker asks to be retired gracefully — before a batch job's walltime.
+    public var lifetime: Duration?
+    public var lifetimeStagger: Duration = .zero
     /// Whether something starts this worker again when it stops for a restart (a nanny sets
     /// `LOOM_SUPERVISED=1` in its environment); unsupervised workers just stop.
     public var supervised: Bool
@@ -81,6 +85,7 @@ public actor WorkerServer {
     /// This worker's own directory for spilled values.
     private let spillDirectory: String
     private var restartRequested = false
+    private var closeRequested = false
     /// Fetch totals by key prefix, for the heartbeat.
     private var transfers: [String: PhaseTotals] = [:]
 
@@ -203,6 +208,17 @@ public actor WorkerServer {
                 group.addTask { try await self.toScheduler.drain(into: outbound) }
                 group.addTask { await self.peers.run() }
                 group.addTask { await self.watchMemory() }
+                if let lifetime = options.lifetime {
+                    group.addTask {
+                        let stagger = self.options.lifetimeStagger / .seconds(1)
+                        try await Task.sleep(for: lifetime + .seconds(Double.random(in: 0...max(0, stagger))))
+                        await self.logger.info("lifetime reached; asking to retire")
+                        self.toScheduler.post(.retireRequest)
+                        // A scheduler that never answers does not keep the worker past its job's end.
+                        try await Task.sleep(for: .seconds(60))
+                        throw SchedulerClosed()
+                    }
+                }
                 group.addTask { for await outcome in self.runner.outcomes { await self.finished(outcome) } }
                 group.addTask {
                     // The scheduler going away ends the worker: no orphans.
@@ -212,6 +228,7 @@ public actor WorkerServer {
                     while let batch = try await batches.next() {
                         await self.handle(batch)
                         if await self.restartRequested { throw RestartRequested() }
+                        if await self.closeRequested { throw SchedulerClosed() }
                     }
                     throw SchedulerClosed()
                 }
@@ -251,6 +268,7 @@ public actor WorkerServer {
             case .holders(let key, let addresses): effects += state.holders(of: key, are: addresses)
             case .replicate(let keys): effects += state.replicate(keys)
             case .restartWorker: restartRequested = true
+            case .closeWorker: closeRequested = true
             default: logger.info("ignored an unexpected message from the scheduler")
             }
         }
