@@ -26,7 +26,6 @@ public final class Nanny: Sendable {
         var stopping = false
         var restarts = 0
         var failure: String?
-        var exited = false
     }
 
     /// - Parameters:
@@ -84,7 +83,6 @@ public final class Nanny: Sendable {
             switch outcome {
             case .exited(0):
                 logger.info("worker left; the nanny stops too", metadata: ["worker.name": "\(name)"])
-                state.withLock { $0.exited = true }
                 return
             case .exited(WorkerServer.RestartRequested.exitStatus):
                 logger.info("restarting the worker at the scheduler's request", metadata: ["worker.name": "\(name)"])
@@ -112,7 +110,6 @@ public final class Nanny: Sendable {
             }
             state.withLock { $0.restarts += 1 }
         }
-        state.withLock { $0.exited = true }
     }
 
     /// Kills the worker; `run` starts a new one.

@@ -49,7 +49,6 @@ struct ClusterDiagnostics: Sendable {
     private var departedPhases: [String: PhaseTotals] = [:]
     private(set) var memory: [MemorySample] = []
     private var memoryHead = 0
-    private(set) var erredTasks = 0
 
     init(streamCapacity: Int = 20_000, memoryCapacity: Int = 7_200) {
         self.streamCapacity = max(1, streamCapacity)
@@ -72,8 +71,6 @@ struct ClusterDiagnostics: Sendable {
             streamHead = (streamHead + 1) % streamCapacity
         }
     }
-
-    mutating func taskErred() { erredTasks += 1 }
 
     mutating func heartbeat(_ worker: WorkerID, phases: [String: PhaseTotals]) {
         workerPhases[worker] = phases

@@ -69,7 +69,6 @@ extension SchedulerServer {
                     worker: WorkerID(connection), key: key, runID: Int(run), nbytes: Int(clamping: nbytes), duration: seconds, function: nil),
                     into: &effects)
             case (.worker, .taskFailed(let key, let run, let message)):
-                diagnostics.taskErred()
                 metrics.taskErred()
                 core.handle(.taskErred(worker: WorkerID(connection), key: key, runID: Int(run), message: message), into: &effects)
             case (.worker, .fetchFailed(let key, let holders)):

@@ -16,11 +16,9 @@ final class ValueStore {
         /// Bytes of values held in memory ("managed" memory in Dask's words).
         var memoryBytes = 0
         var spilledBytes = 0
-        var spilledValues = 0
         /// Totals since the worker started.
         var bytesWrittenToDisk = 0
         var secondsWritingToDisk = 0.0
-        var valuesLoadedFromDisk = 0
         /// Seconds spilling and loading values, by key prefix.
         var diskSecondsByPrefix: [String: Double] = [:]
     }
@@ -63,12 +61,10 @@ final class ValueStore {
         }
         guard let entry = onDisk.removeValue(forKey: key) else { return nil }
         metrics.spilledBytes -= entry.nbytes
-        metrics.spilledValues -= 1
         defer { unlink(entry.file) }
         let started = ContinuousClock.now
         guard let bytes = Self.read(entry.file, count: entry.nbytes) else { return nil }
         metrics.diskSecondsByPrefix[Key.prefix(of: key), default: 0] += (ContinuousClock.now - started) / .seconds(1)
-        metrics.valuesLoadedFromDisk += 1
         insert(key, bytes)
         return bytes
     }
@@ -83,8 +79,7 @@ final class ValueStore {
             metrics.memoryBytes -= entry.bytes.count
         } else if let entry = onDisk.removeValue(forKey: key) {
             metrics.spilledBytes -= entry.nbytes
-            metrics.spilledValues -= 1
-            unlink(entry.file)
+                unlink(entry.file)
         }
     }
 
@@ -146,7 +141,6 @@ final class ValueStore {
         onDisk[key] = (file, entry.bytes.count)
         metrics.memoryBytes -= entry.bytes.count
         metrics.spilledBytes += entry.bytes.count
-        metrics.spilledValues += 1
         return entry.bytes.count
     }
 
