@@ -55,8 +55,8 @@ struct ClusterDiagnostics: Sendable {
         self.memoryCapacity = max(1, memoryCapacity)
     }
 
-    mutating func taskFinished(key: String, worker: String, seconds: Double, timing: TaskTiming) {
-        let prefix = Key.prefix(of: key)
+    mutating func taskFinished(key: String, prefix: String? = nil, worker: String, seconds: Double, timing: TaskTiming) {
+        let prefix = prefix ?? Key.prefix(of: key)
         functions[prefix, default: FunctionProfile()].tasks += 1
         functions[prefix, default: FunctionProfile()].compute += max(0, seconds - timing.serializationSeconds)
         functions[prefix, default: FunctionProfile()].serialization += timing.serializationSeconds

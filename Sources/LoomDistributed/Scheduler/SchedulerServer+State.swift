@@ -63,8 +63,9 @@ extension SchedulerServer {
                 diagnostics.heartbeat(worker, phases: metrics.phases)
                 if metrics.paused != wasPaused { core.handle(.workerPaused(worker, paused: metrics.paused), into: &effects) }
             case (.worker, .taskFinished(let key, let run, let nbytes, let seconds, let timing)):
-                diagnostics.taskFinished(key: key, worker: workerNames[connection] ?? "?", seconds: seconds, timing: timing)
-                metrics.taskFinished(prefix: Key.prefix(of: key), seconds: seconds)
+                let prefix = Key.prefix(of: key)
+                diagnostics.taskFinished(key: key, prefix: prefix, worker: workerNames[connection] ?? "?", seconds: seconds, timing: timing)
+                metrics.taskFinished(prefix: prefix, seconds: seconds)
                 core.handle(.taskFinished(
                     worker: WorkerID(connection), key: key, runID: Int(run), nbytes: Int(clamping: nbytes), duration: seconds, function: nil),
                     into: &effects)
