@@ -1178,6 +1178,19 @@ func randomGraphsNeverGetStuck(seed: Int) {
     #expect(cluster.state.workersToClose() == [w2, w1], "never a busy worker without a target")
 }
 
+@Test func theWorkersOfOneJobCloseTogetherOrNotAtAll() {
+    var cluster = Cluster()
+    let a0 = cluster.join("a-0"), a1 = cluster.join("a-1"), b0 = cluster.join("b-0"), b1 = cluster.join("b-1")
+    let jobs = [a0: "a", a1: "a", b0: "b", b1: "b"]
+    let group: (WorkerID) -> String? = { jobs[$0] }
+    cluster.submit(alice, [task("x", allowed: ["b-1"])])
+    #expect(cluster.state.workersToClose(target: 2, group: group) == [a0, a1])
+    #expect(cluster.state.workersToClose(target: 3, group: group).isEmpty, "never half a job")
+    #expect(cluster.state.workersToClose(group: group) == [a0, a1], "a job with a busy worker stays")
+    #expect(cluster.state.workersToClose(target: 0, group: group) == [a0, a1, b0, b1])
+    #expect(cluster.state.workersToClose(target: 3) == [a0], "ungrouped, workers go one by one")
+}
+
 @Test func aResumedClientHearsAgainAboutSettledKeys() {
     var cluster = Cluster()
     cluster.join()

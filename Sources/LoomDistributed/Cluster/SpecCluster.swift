@@ -70,7 +70,7 @@ public final class SpecCluster: Sendable {
         let current = launches.withLock { $0.count }
         if wanted < current {
             let target = wanted * perLaunch
-            let order = await scheduler.workersToClose(target: target)
+            let order = await scheduler.workersToClose(target: target, groups: launchOfWorker)
             await retire(launchesToClose(count: current - wanted, order: order))
             return
         }
@@ -81,9 +81,18 @@ public final class SpecCluster: Sendable {
     /// Retires the launches these workers belong to (a whole batch job goes with any of its
     /// workers), keeping those whose data could not be copied elsewhere (adaptive scaling).
     public func retire(workers names: [String]) async {
-        await scaling.run {
-            let chosen = launches.withLock { $0.filter { !Set($0.workerNames).isDisjoint(with: names) }.map(\.name) }
-            await retire(chosen, keepingData: true)
+        let chosen = launches.withLock { $0.filter { !Set($0.workerNames).isDisjoint(with: names) }.map(\.name) }
+        await retire(launches: chosen)
+    }
+
+    private func retire(launches names: [String]) async {
+        await scaling.run { await retire(names, keepingData: true) }
+    }
+
+    /// The launch each worker belongs to, by name.
+    private var launchOfWorker: [String: String] {
+        launches.withLock { list in
+            Dictionary(list.flatMap { launch in launch.workerNames.map { ($0, launch.name) } }) { first, _ in first }
         }
     }
 
@@ -113,8 +122,9 @@ public final class SpecCluster: Sendable {
             return list.filter { names.contains($0.name) }
         }
         let connected = Set(await scheduler.connectedWorkerNames)
-        let joined = chosen.flatMap(\.workerNames).filter(connected.contains)
-        let retired = Set(await scheduler.retire(workers: joined))
+        // A launch's workers go together (a batch job runs until all of its workers have left).
+        let joined = chosen.map { $0.workerNames.filter(connected.contains) }
+        let retired = Set(await scheduler.retire(groups: joined))
         var kept: [Launch] = []
         for launch in chosen {
             if !keepingData || launch.workerNames.allSatisfy({ retired.contains($0) || !connected.contains($0) }) {
@@ -165,10 +175,15 @@ public final class SpecCluster: Sendable {
     /// Follows the work between `minimum` and `maximum` workers (Dask's `adapt`): every
     /// `interval` the scheduler says how many workers the work calls for; more start at once,
     /// idle ones retire after `waitCount` recommendations in a row. Replaces an earlier `adapt`;
-    /// `scale` does not stop it.
+    /// `scale` does not stop it. Launches of several workers (batch jobs) count whole: the
+    /// minimum rounds up to whole launches, the maximum down.
     public func adapt(_ options: AdaptiveOptions) {
+        let perLaunch = max(1, launcher.workersPerLaunch)
+        let inLaunches = AdaptiveOptions(
+            minimum: (options.minimum + perLaunch - 1) / perLaunch, maximum: options.maximum / perLaunch,
+            targetDuration: options.targetDuration, interval: options.interval, waitCount: options.waitCount)
         let task = Task { [weak self] in
-            var policy = AdaptivePolicy(options: options)
+            var policy = AdaptivePolicy(options: inLaunches)
             while !Task.isCancelled {
                 try? await Task.sleep(for: options.interval)
                 guard let self, !Task.isCancelled else { return }
@@ -201,28 +216,38 @@ public final class SpecCluster: Sendable {
         if !ended.isEmpty { logger.info("launches ended", metadata: ["launches": "\(ended)"]) }
     }
 
+    /// One round of adaptive scaling, counted in launches: a batch job running several workers
+    /// is started and retired whole, so the target is rounded up to whole launches.
     private func adaptOnce(_ policy: inout AdaptivePolicy) async {
         await scaling.run { forgetEndedLaunches() }
-        let target = await scheduler.adaptiveTarget(targetDuration: policy.options.targetDuration)
-        let planned = workerNames
+        let perLaunch = max(1, launcher.workersPerLaunch)
+        let options = policy.options  // in launches
+        let targetWorkers = await scheduler.adaptiveTarget(targetDuration: options.targetDuration)
+        let wanted = (targetWorkers + perLaunch - 1) / perLaunch
+        let target = min(max(wanted, options.minimum), options.maximum)
+        let planned = launches.withLock { $0 }
         let connected = Set(await scheduler.connectedWorkerNames)
-        let bounded = min(max(target, policy.options.minimum), policy.options.maximum)
-        let closable = bounded < planned.count ? await scheduler.workersToClose(target: bounded) : []
-        let recommendation = policy.recommend(
-            target: target, planned: planned.count, notYetArrived: planned.filter { !connected.contains($0) }, closable: closable)
-        switch recommendation {
+        let notYetArrived = planned.filter { !$0.workerNames.allSatisfy(connected.contains) }.map(\.name)
+        var closable: [String] = []
+        if target < planned.count {
+            let launchOf = launchOfWorker
+            for worker in await scheduler.workersToClose(target: target * perLaunch, groups: launchOf) {
+                if let launch = launchOf[worker], !closable.contains(launch) { closable.append(launch) }
+            }
+        }
+        switch policy.recommend(target: wanted, planned: planned.count, notYetArrived: notYetArrived, closable: closable) {
         case .same:
             break
-        case .up(let workers):
-            logger.info("adaptive: scaling up", metadata: ["workers": "\(workers)", "target": "\(target)"])
+        case .up(let launches):
+            logger.info("adaptive: scaling up", metadata: ["workers": "\(launches * perLaunch)", "target": "\(targetWorkers)"])
             do {
-                try await scale(workers, wait: false)
+                try await scale(launches * perLaunch, wait: false)
             } catch {
                 logger.error("adaptive: could not start workers: \(error)")
             }
         case .down(let names):
-            logger.info("adaptive: retiring workers", metadata: ["workers": "\(names)", "target": "\(target)"])
-            await retire(workers: names)
+            logger.info("adaptive: retiring", metadata: ["launches": "\(names)", "target": "\(targetWorkers)"])
+            await retire(launches: names)
         }
     }
 

@@ -9,9 +9,11 @@ extension SchedulerServer {
         core.adaptiveTarget(targetDuration: targetDuration / .seconds(1))
     }
 
-    /// Names of the workers that could go first (see `SchedulerState.workersToClose`).
-    public func workersToClose(target: Int? = nil) -> [String] {
-        core.workersToClose(target: target).compactMap { workerNames[$0.rawValue] }
+    /// Names of the workers that could go first (see `SchedulerState.workersToClose`); workers
+    /// `groups` maps to the same name (a batch job's) go together or not at all.
+    public func workersToClose(target: Int? = nil, groups: [String: String] = [:]) -> [String] {
+        core.workersToClose(target: target) { id in workerNames[id.rawValue].flatMap { groups[$0] } }
+            .compactMap { workerNames[$0.rawValue] }
     }
 
     /// Names of the workers connected now.
@@ -23,7 +25,15 @@ extension SchedulerServer {
     /// worker, or a copy failed) stays. Returns the names of the workers retired; the caller
     /// then stops them.
     public func retire(workers names: [String], timeout: Duration = .seconds(30)) async -> [String] {
-        let ids = workerNames.filter { names.contains($0.value) }.map { WorkerID($0.key) }
+        await retire(groups: names.map { [$0] }, timeout: timeout)
+    }
+
+    /// Retires groups of workers (the workers of one batch job) each as a whole: if one of a
+    /// group's workers has to stay, its whole group stays.
+    public func retire(groups: [[String]], timeout: Duration = .seconds(30)) async -> [String] {
+        let idsByName = Dictionary(workerNames.map { ($0.value, WorkerID($0.key)) }) { first, _ in first }
+        let groupIDs = groups.map { $0.compactMap { idsByName[$0] } }.filter { !$0.isEmpty }
+        let ids = groupIDs.flatMap { $0 }
         guard !ids.isEmpty else { return [] }
         apply(core.handle(.retireWorkers(ids)))
         let deadline = ContinuousClock.now + timeout
@@ -38,22 +48,22 @@ extension SchedulerServer {
             }
             pending = pending.filter { core.onlyCopies(heldBy: $0) > 0 && workerNames[$0.rawValue] != nil }
         }
-        if !pending.isEmpty {
-            let kept = pending.compactMap { workerNames[$0.rawValue] }
-            logger.warning("workers stay: their data has nowhere to go", metadata: ["workers": "\(kept.sorted())"])
-            apply(core.handle(.keepWorkers(pending)))
-        }
         var retired: [String] = []
-        for id in ids where !pending.contains(id) {
-            guard let name = workerNames[id.rawValue] else { continue }
-            // A task that finished meanwhile left a value only here: keep the worker this time.
-            if core.onlyCopies(heldBy: id) > 0 {
-                apply(core.handle(.keepWorkers([id])))
+        for group in groupIDs {
+            // A task that finished meanwhile may have left a value only here: such a group stays too.
+            let stays = group.filter { pending.contains($0) || core.onlyCopies(heldBy: $0) > 0 }
+            guard stays.isEmpty else {
+                let kept = group.compactMap { workerNames[$0.rawValue] }.sorted()
+                logger.warning("workers stay: their data has nowhere to go", metadata: ["workers": "\(kept)"])
+                apply(core.handle(.keepWorkers(group)))
                 continue
             }
-            left(id.rawValue, Hello(role: .worker, name: name), retired: true)
-            outboxes[id.rawValue]?.post(.closeWorker)
-            retired.append(name)
+            for id in group {
+                guard let name = workerNames[id.rawValue] else { continue }
+                left(id.rawValue, Hello(role: .worker, name: name), retired: true)
+                outboxes[id.rawValue]?.post(.closeWorker)
+                retired.append(name)
+            }
         }
         return retired
     }

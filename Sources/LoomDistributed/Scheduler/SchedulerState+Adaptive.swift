@@ -40,26 +40,44 @@ extension SchedulerState {
     /// Workers that could go, best candidates first: idle before busy, then those holding the
     /// fewest bytes. With `target`, as many as to leave `target` workers; without, idle workers
     /// as long as the rest keep at least twice the held bytes in memory limits.
-    public func workersToClose(target: Int? = nil) -> [WorkerID] {
-        var candidates = activeWorkers.filter { !workers[Int($0)].retiring }
+    ///
+    /// Workers `group` puts together (the workers of one batch job) go together or not at all:
+    /// a group is ranked by its busiest member and its held bytes, and chosen only whole.
+    public func workersToClose(target: Int? = nil, group: (WorkerID) -> String? = { _ in nil }) -> [WorkerID] {
+        let active = activeWorkers
+        var members: [String: [WorkerSlot]] = [:]
+        var order: [String] = []
+        for worker in active {
+            let name = group(workers[Int(worker)].id) ?? "\u{0}\(workers[Int(worker)].id.rawValue)"
+            if members[name] == nil { order.append(name) }
+            members[name, default: []].append(worker)
+        }
+        // A group with a member already retiring is on its way out.
+        var candidates = order.compactMap { members[$0] }.filter { $0.allSatisfy { !workers[Int($0)].retiring } }
+        func busy(_ group: [WorkerSlot]) -> Bool { group.contains { !workers[Int($0)].processing.isEmpty } }
+        func held(_ group: [WorkerSlot]) -> Int { group.reduce(0) { $0 + workers[Int($1)].nbytes } }
         candidates.sort { lhs, rhs in
-            let left = workers[Int(lhs)], right = workers[Int(rhs)]
-            if left.processing.isEmpty != right.processing.isEmpty { return left.processing.isEmpty }
-            return (left.nbytes, lhs) < (right.nbytes, rhs)
+            if busy(lhs) != busy(rhs) { return !busy(lhs) }
+            return (held(lhs), lhs.min()!) < (held(rhs), rhs.min()!)
         }
-        if let target {
-            return candidates.prefix(max(0, candidates.count - target)).map { workers[Int($0)].id }
-        }
-        let held = candidates.reduce(0) { $0 + workers[Int($1)].nbytes }
-        var limit = candidates.reduce(0) { $0 + workers[Int($1)].spec.memoryLimit }
         var chosen: [WorkerID] = []
-        for worker in candidates {
-            let record = workers[Int(worker)]
-            guard record.processing.isEmpty else { break }
-            limit -= record.spec.memoryLimit
+        if let target {
+            var remaining = candidates.reduce(0) { $0 + $1.count }
+            for group in candidates where remaining - group.count >= target {
+                remaining -= group.count
+                chosen += group.map { workers[Int($0)].id }
+            }
+            return chosen
+        }
+        let heldBytes = candidates.reduce(0) { $0 + held($1) }
+        var limit = candidates.joined().reduce(0) { $0 + workers[Int($1)].spec.memoryLimit }
+        for group in candidates {
+            guard !busy(group) else { break }
+            let groupLimit = group.reduce(0) { $0 + workers[Int($1)].spec.memoryLimit }
+            limit -= groupLimit
             // Without memory limits only idleness counts.
-            guard record.spec.memoryLimit == 0 || limit >= 2 * held else { break }
-            chosen.append(record.id)
+            guard groupLimit == 0 || limit >= 2 * heldBytes else { break }
+            chosen += group.map { workers[Int($0)].id }
         }
         return chosen
     }
