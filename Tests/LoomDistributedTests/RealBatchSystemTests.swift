@@ -66,6 +66,45 @@ import Testing
         try? FileManager.default.removeItem(atPath: jobs)
     }
 
+    @Test func noMoreJobsPendingThanTheCap() async throws {
+        guard Self.running(.slurm) else { return }
+        var held = options()
+        held.jobExtraDirectives = ["--hold"]  // pending in SLURM until released
+        let jobs = FileManager.default.temporaryDirectory.appendingPathComponent("loom-slurm-\(UUID().uuidString)").path
+        let cluster = try await JobQueueCluster(system: .slurm, options: held, setup: JobQueueSetup(
+            host: "127.0.0.1", jobsDirectory: jobs, dashboardAddress: nil, pollInterval: .milliseconds(200),
+            limits: SubmissionLimits(maximumPendingJobs: 2)))
+        var ids: [String] = []
+        do {
+            try await cluster.scale(jobs: 3)
+            #expect(cluster.jobs.map(\.state) == [.pending, .pending, .waiting])
+            ids = cluster.jobs.map(\.id).filter { !$0.isEmpty }
+            #expect(try Self.listed(.slurm, ids).count == 2, "two jobs in SLURM's queue")
+            try await Task.sleep(for: .seconds(1))
+            #expect(cluster.jobs.map(\.state) == [.pending, .pending, .waiting], "the third waits while two are pending")
+            // Released, the first job runs and the third goes to SLURM.
+            _ = try runBatchCommand(["scontrol", "release", ids[0]])
+            for _ in 0..<300 where cluster.jobs.contains(where: { $0.state == .waiting }) { try await Task.sleep(for: .milliseconds(100)) }
+            ids = cluster.jobs.map(\.id)
+            #expect(cluster.jobs.map(\.state) == [.running, .pending, .pending])
+            #expect(try Self.listed(.slurm, ids).count == 3)
+            for _ in 0..<300 where await cluster.base.scheduler.workerCount < 1 { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(await cluster.base.scheduler.workerCount == 1, "the running job's worker joined")
+            try await cluster.scale(jobs: 0)
+            var left = ids
+            for _ in 0..<300 where !left.isEmpty {
+                try await Task.sleep(for: .milliseconds(100))
+                left = try Self.listed(.slurm, ids)
+            }
+            #expect(left.isEmpty, "every job cancelled, held ones too")
+        } catch {
+            await cluster.close()
+            throw error
+        }
+        await cluster.close()
+        try? FileManager.default.removeItem(atPath: jobs)
+    }
+
     @Test(arguments: [(BatchSystem.slurm, "sbatch rejected job", "Invalid partition"), (.sge, "qsub rejected job", "unknown queue")])
     func aRejectedSubmissionQuotesTheBatchSystem(_ system: BatchSystem, _ ours: String, _ theirs: String) async throws {
         guard Self.running(system) else { return }

@@ -21,6 +21,11 @@ struct StandInBatchSystem {
         return StandInBatchSystem(directory: directory)
     }
 
+    /// The commands called so far, one line each with their arguments.
+    var calls: [String] {
+        ((try? String(contentsOfFile: directory + "/state/calls", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
     /// Kills every job still running and removes the stand-ins.
     func remove() {
         let state = directory + "/state"
@@ -38,6 +43,7 @@ struct StandInBatchSystem {
     # Loom's stand-in for a batch system's commands (tests only).
     state=STATE
     command=$(basename "$0")
+    echo "$command $*" >> "$state/calls"
     next_id() { local n; n=$(cat "$state/next" 2>/dev/null || echo 100); echo $((n + 1)) > "$state/next"; echo "$n"; }
     # Runs the job script in its own session, so cancelling kills the whole job.
     # Only the job goes to the background, its output to a file: the command's own pipes close.

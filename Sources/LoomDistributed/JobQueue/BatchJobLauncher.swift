@@ -6,16 +6,21 @@ import Synchronization
 /// One batch job as a job-queue cluster sees it.
 public struct JobInfo: Sendable, Equatable {
     public var name: String
+    /// The batch system's id; empty while the job waits to be submitted.
     public var id: String
     public var state: JobState
     /// The workers the job runs (connected or not).
     public var workers: [String]
     /// This job's folder: its script, its id, and (by default) its output.
     public var directory: String
+    /// What the batch system said when it refused the job.
+    public var error: String?
 }
 
-/// Starts each launch as a batch job: writes its script in a folder of its own, submits it,
-/// and keeps its id; the job's state comes from polling the batch system (`JobQueueCluster`).
+/// Starts each launch as a batch job: writes its script in a folder of its own, and submits it
+/// as soon as the `SubmissionLimits` allow (at once when they do, so a refusal reaches the
+/// caller; else later, by `submitWaiting`), keeping its id. The job's state comes from polling
+/// the batch system (`JobQueueCluster`).
 final class BatchJobLauncher: WorkerLauncher {
     let system: BatchSystem
     let options: JobQueueOptions
@@ -27,11 +32,20 @@ final class BatchJobLauncher: WorkerLauncher {
     let schedulerFile: String?
     /// Where the batch system's commands are, if not on `PATH`.
     let commandsDirectory: String?
-    private let jobs = Mutex<[String: JobInfo]>([:])
+    private let state: Mutex<State>
     private let logger = Logger.loom("loom.jobqueue")
 
+    private struct State {
+        var jobs: [String: JobInfo] = [:]
+        var throttle: SubmissionThrottle
+        /// Jobs whose submit command is running.
+        var submitting: Set<String> = []
+        /// Jobs submitted and not yet running, as the cap counts them.
+        var pending: Int { jobs.values.count { $0.state == .pending } + submitting.count }
+    }
+
     init(system: BatchSystem, options: JobQueueOptions, jobsDirectory: String, contactHost: String?, schedulerFile: String?,
-         commandsDirectory: String? = nil) {
+         commandsDirectory: String? = nil, limits: SubmissionLimits = SubmissionLimits()) {
         self.commandsDirectory = commandsDirectory
         self.system = system
         self.options = options
@@ -39,12 +53,17 @@ final class BatchJobLauncher: WorkerLauncher {
         self.jobsDirectory = jobsDirectory
         self.contactHost = contactHost
         self.schedulerFile = schedulerFile
+        state = Mutex(State(throttle: SubmissionThrottle(limits: limits)))
     }
 
     var workersPerLaunch: Int { options.workerProcesses }
 
-    /// Every job submitted and not yet seen to end, with its state.
-    var current: [JobInfo] { jobs.withLock { Array($0.values).sorted { $0.name < $1.name } } }
+    /// Every job asked for and not yet seen to end, with its state.
+    var current: [JobInfo] { state.withLock { Array($0.jobs.values).sorted { $0.name < $1.name } } }
+
+    var submissions: SubmissionStatus { state.withLock { $0.throttle.status() } }
+
+    func resumeSubmissions() { state.withLock { $0.throttle.clearFailures() } }
 
     func contact(_ scheduler: Address) -> String {
         Address(host: contactHost ?? scheduler.host, port: scheduler.port).description
@@ -55,67 +74,147 @@ final class BatchJobLauncher: WorkerLauncher {
         var options = self.options
         if options.logDirectory == nil, system != .htcondor { options.logDirectory = directory }
         let script = try JobScript.render(system, options, scheduler: contact(scheduler), schedulerFile: schedulerFile, name: name)
-        let path = "\(directory)/" + (system == .htcondor ? "job.submit" : "job.sh")
+        let path = scriptPath(directory)
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try script.write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
             throw LoomError(.configuration, "cannot write the job script \(path): \(error)")
         }
-        let (command, input) = commands.submit(path)
-        let result = try await runBatchCommandOffPool(command, input: input, directory: directory, commands: commandsDirectory)
-        guard result.status == 0, let id = commands.jobID(fromSubmitOutput: result.output) else {
+        let decision = state.withLock { state in
+            let decision = state.throttle.decide(pending: state.pending)
+            if case .paused = decision { return decision }
+            state.jobs[name] = JobInfo(name: name, id: "", state: .waiting, workers: workerNames, directory: directory)
+            if decision == .submit { state.submitting.insert(name) }
+            return decision
+        }
+        switch decision {
+        case .paused(let until, let said):
+            let seconds = Int(((until - .now) / .seconds(1)).rounded(.up))
+            throw LoomError(.configuration, """
+                job submissions are paused for \(seconds) s after \(state.withLock { $0.throttle.consecutiveFailures }) \
+                refusals in a row (resumeSubmissions() ends the pause); the last: \(said)
+                """)
+        case .wait:
+            logger.info("a job waits to be submitted", metadata: ["job.name": "\(name)"])
+        case .submit:
+            if let refusal = await submit(name) {
+                state.withLock { $0.jobs[name] = nil }
+                throw LoomError(.configuration, refusal)
+            }
+        }
+        return SubmittedJob(launcher: self, name: name)
+    }
+
+    private func scriptPath(_ directory: String) -> String { "\(directory)/" + (system == .htcondor ? "job.submit" : "job.sh") }
+
+    /// Submits a job this launcher claimed (`submitting`); returns the refusal, if refused.
+    private func submit(_ name: String) async -> String? {
+        let directory = "\(jobsDirectory)/\(name)"
+        let (command, input) = commands.submit(scriptPath(directory))
+        let refusal: String?
+        var id: String?
+        do {
+            let result = try await runBatchCommandOffPool(command, input: input, directory: directory, commands: commandsDirectory)
+            id = result.status == 0 ? commands.jobID(fromSubmitOutput: result.output) : nil
             let said = (result.error + result.output).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw LoomError(.configuration, "\(command[0]) rejected job \(name) (exit status \(result.status)): \(said)")
+            refusal = id == nil ? "\(command[0]) rejected job \(name) (exit status \(result.status)): \(said)" : nil
+        } catch {
+            refusal = "cannot submit job \(name): \(error)"
+        }
+        let cancelled = state.withLock { state in
+            state.submitting.remove(name)
+            if let id {
+                state.throttle.clearFailures()
+                state.jobs[name]?.id = id
+                if state.jobs[name]?.state == .waiting { state.jobs[name]?.state = .pending }
+            } else {
+                state.throttle.failed(refusal ?? "")
+            }
+            return state.jobs[name]?.state == .cancelled
+        }
+        guard let id else {
+            logger.error("the batch system refused a job", metadata: ["job.name": "\(name)", "said": "\(refusal ?? "")"])
+            return refusal
         }
         try? id.write(toFile: "\(directory)/job-id", atomically: true, encoding: .utf8)
         logger.info("submitted a job", metadata: ["job.name": "\(name)", "job.id": "\(id)"])
-        let info = JobInfo(name: name, id: id, state: .pending, workers: workerNames, directory: directory)
-        jobs.withLock { $0[name] = info }
-        JobsToCancelAtExit.shared.add(system: system, id: id, commands: commandsDirectory)
-        return SubmittedJob(launcher: self, name: name, id: id)
+        if cancelled {
+            _ = try? await runBatchCommandOffPool(commands.cancel([id]), commands: commandsDirectory)
+        } else {
+            JobsToCancelAtExit.shared.add(system: system, id: id, commands: commandsDirectory)
+        }
+        return nil
     }
 
-    /// Asks the batch system where the jobs stand, and records it.
-    func poll() async {
-        let ids = jobs.withLock { $0.values.filter { !$0.state.isOver }.map(\.id) }
-        guard !ids.isEmpty, let result = try? await runBatchCommandOffPool(commands.status(ids), commands: commandsDirectory) else { return }
-        // squeue answers an error when none of the ids is known any more: all have ended.
-        let states = result.status == 0 ? commands.states(fromStatusOutput: result.output, ids: ids)
-            : (result.error.contains("Invalid job id") ? Dictionary(uniqueKeysWithValues: ids.map { ($0, JobState.finished) }) : [:])
-        jobs.withLock { jobs in
-            for (name, job) in jobs {
-                if let state = states[job.id], state != job.state { jobs[name]?.state = state }
+    /// Submits the jobs that wait, oldest first, as far as the limits allow now; a refused one
+    /// is marked failed with what the batch system said.
+    func submitWaiting() async {
+        while let name = state.withLock({ state -> String? in
+            guard let next = state.jobs.values.filter({ $0.state == .waiting && !state.submitting.contains($0.name) })
+                .min(by: { $0.name.compare($1.name, options: .numeric) == .orderedAscending })?.name,
+                state.throttle.decide(pending: state.pending) == .submit
+            else { return nil }
+            state.submitting.insert(next)
+            return next
+        }) {
+            if let refusal = await submit(name) {
+                state.withLock { state in
+                    state.jobs[name]?.state = .failed
+                    state.jobs[name]?.error = refusal
+                }
             }
         }
     }
 
-    func cancel(name: String, id: String) async {
+    /// Asks the batch system where the submitted jobs stand, and records it.
+    func poll() async {
+        let ids = state.withLock { $0.jobs.values.filter { !$0.id.isEmpty && !$0.state.isOver }.map(\.id) }
+        guard !ids.isEmpty, let result = try? await runBatchCommandOffPool(commands.status(ids), commands: commandsDirectory) else { return }
+        // squeue answers an error when none of the ids is known any more: all have ended.
+        let states = result.status == 0 ? commands.states(fromStatusOutput: result.output, ids: ids)
+            : (result.error.contains("Invalid job id") ? Dictionary(uniqueKeysWithValues: ids.map { ($0, JobState.finished) }) : [:])
+        state.withLock { state in
+            for (name, job) in state.jobs where !job.state.isOver {
+                if let new = states[job.id], new != job.state { state.jobs[name]?.state = new }
+            }
+        }
+    }
+
+    /// Cancels a job: one still waiting is simply dropped; one being submitted is cancelled
+    /// once its id is known.
+    func cancel(name: String) async {
+        let id = state.withLock { state -> String? in
+            guard let job = state.jobs[name] else { return nil }
+            state.jobs[name]?.state = .cancelled
+            if job.id.isEmpty, !state.submitting.contains(name) { state.jobs[name] = nil }
+            return job.id.isEmpty ? nil : job.id
+        }
+        guard let id else { return }
         _ = try? await runBatchCommandOffPool(commands.cancel([id]), commands: commandsDirectory)
         JobsToCancelAtExit.shared.remove(system: system, id: id)
-        jobs.withLock { $0[name]?.state = .cancelled }
     }
 
     func hasEnded(_ name: String) -> Bool {
-        jobs.withLock { $0[name]?.state.isOver ?? true }
+        state.withLock { $0.jobs[name]?.state.isOver ?? true }
     }
 
     func failure(of name: String) -> String? {
-        jobs.withLock { jobs in
-            guard let job = jobs[name], job.state == .failed else { return nil }
+        state.withLock { state in
+            guard let job = state.jobs[name], job.state == .failed else { return nil }
+            if let error = job.error { return error }
             return "batch job \(job.id) (\(job.name)) failed; its output is in \(job.directory)"
         }
     }
 }
 
-/// A submitted job's workers: stopping them cancels the job.
+/// A job's workers: stopping them cancels the job.
 struct SubmittedJob: LaunchedWorkers {
     let launcher: BatchJobLauncher
     let name: String
-    let id: String
     var failure: String? { launcher.failure(of: name) }
     var hasEnded: Bool { launcher.hasEnded(name) }
-    func stop() async { await launcher.cancel(name: name, id: id) }
+    func stop() async { await launcher.cancel(name: name) }
 }
 
 /// Jobs to cancel if the process exits without closing its clusters (as dask-jobqueue tries).

@@ -6,6 +6,9 @@ public struct JobQueueSetup: Sendable {
     /// Where the scheduler listens; `0.0.0.0` (the default) on every interface.
     public var host = "0.0.0.0"
     public var port = 0
+    /// The network interface the scheduler listens on (`ib0`), instead of `host`; workers are
+    /// told its address. Workers choose theirs with `JobQueueOptions.interface`.
+    public var schedulerInterface: String?
     /// The host name or address workers connect to; by default this machine's name when the
     /// scheduler listens everywhere.
     public var contactAddress: String?
@@ -19,10 +22,15 @@ public struct JobQueueSetup: Sendable {
     public var pollInterval: Duration = .seconds(1)
     /// Where the batch system's commands are, if not on `PATH`.
     public var commandsDirectory: String?
+    /// A cap on pending jobs, the submission rate, and what happens after refusals.
+    public var limits = SubmissionLimits()
 
-    public init(host: String = "0.0.0.0", contactAddress: String? = nil, schedulerFile: String? = nil, jobsDirectory: String? = nil,
-                dashboardAddress: String? = ":8787", pollInterval: Duration = .seconds(1), commandsDirectory: String? = nil) {
+    public init(host: String = "0.0.0.0", schedulerInterface: String? = nil, contactAddress: String? = nil, schedulerFile: String? = nil, jobsDirectory: String? = nil,
+                dashboardAddress: String? = ":8787", pollInterval: Duration = .seconds(1), commandsDirectory: String? = nil,
+                limits: SubmissionLimits = SubmissionLimits()) {
+        self.limits = limits
         self.host = host
+        self.schedulerInterface = schedulerInterface
         self.contactAddress = contactAddress
         self.schedulerFile = schedulerFile
         self.jobsDirectory = jobsDirectory
@@ -53,6 +61,7 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
     public let options: JobQueueOptions
     let launcher: BatchJobLauncher
     private let polling: Task<Void, Never>
+    private let submitting: Task<Void, Never>
 
     public init(system: BatchSystem, options: JobQueueOptions, setup: JobQueueSetup = JobQueueSetup()) async throws {
         _ = try options.validated()
@@ -60,14 +69,15 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
         self.options = options
         let name = "loom-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
         let directory = setup.jobsDirectory ?? FileManager.default.currentDirectoryPath + "/loom-jobs/\(name)"
-        let contact = setup.contactAddress ?? (setup.host == "0.0.0.0" ? ProcessInfo.processInfo.hostName : nil)
+        let host = try setup.schedulerInterface.map(NetworkInterface.ipv4Address(of:)) ?? setup.host
+        let contact = setup.contactAddress ?? (host == "0.0.0.0" ? ProcessInfo.processInfo.hostName : nil)
         launcher = BatchJobLauncher(
             system: system, options: options, jobsDirectory: directory, contactHost: contact, schedulerFile: setup.schedulerFile,
-            commandsDirectory: setup.commandsDirectory)
+            commandsDirectory: setup.commandsDirectory, limits: setup.limits)
         base = try await SpecCluster(
             name: name, launcher: launcher,
             scheduler: SchedulerOptions(
-                host: setup.host, port: setup.port, scheduling: .configured(try Configuration.current), dashboardAddress: setup.dashboardAddress))
+                host: host, port: setup.port, scheduling: .configured(try Configuration.current), dashboardAddress: setup.dashboardAddress))
         if let schedulerFile = setup.schedulerFile {
             try SchedulerFile(address: launcher.contact(base.schedulerAddress), dashboard: base.scheduler.dashboardLink).write(to: schedulerFile)
         }
@@ -78,9 +88,19 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
                 try? await Task.sleep(for: interval)
             }
         }
+        // Jobs held back by the limits go as soon as they allow.
+        submitting = Task {
+            while !Task.isCancelled {
+                await launcher.submitWaiting()
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
     }
 
-    deinit { polling.cancel() }
+    deinit {
+        polling.cancel()
+        submitting.cancel()
+    }
 
     /// The job script one job runs (with a placeholder name for its workers).
     public func jobScript() throws -> String {
@@ -88,8 +108,15 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
                              schedulerFile: launcher.schedulerFile, name: "\(base.name)-N")
     }
 
-    /// The jobs submitted and not cancelled, with their states.
+    /// The jobs asked for and not cancelled, with their states (`.waiting` before they are
+    /// submitted).
     public var jobs: [JobInfo] { launcher.current.filter { $0.state != .cancelled } }
+
+    /// Failures in a row, the batch system's last refusal, and a pause after repeated ones.
+    public var submissions: SubmissionStatus { launcher.submissions }
+
+    /// Submits again after a pause (once what the batch system refused is fixed).
+    public func resumeSubmissions() { launcher.resumeSubmissions() }
 
     /// Asks for `jobs` jobs (submitting or cancelling); returns once submitted, not started.
     public func scale(jobs: Int) async throws { try await base.scale(max(0, jobs) * options.workerProcesses, wait: false) }
@@ -113,6 +140,7 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
     /// Cancels every job and stops the scheduler.
     public func close() async {
         polling.cancel()
+        submitting.cancel()
         await base.close()
     }
 }
