@@ -3,11 +3,11 @@ import LoomTestSupport
 import Testing
 
 /// Runs the built `loom` executable and returns its exit status, standard output and error.
-func runLoom(_ arguments: [String]) async throws -> (status: Int32, output: String, error: String) {
+func runLoom(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String, error: String) {
     let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     let candidates = [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("loom").path }
     let executable = try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0) }, "loom is not built")
-    return try await runProcess(executable, arguments)
+    return try await runProcess(executable, arguments, environment: environment)
 }
 
 @Suite struct CLITests {
@@ -39,5 +39,28 @@ func runLoom(_ arguments: [String]) async throws -> (status: Int32, output: Stri
         #expect(result.error.contains("unknown scheduler 'gpu'"))
         let unknown = try await runLoom(["frobnicate"])
         #expect(unknown.status != 0)
+    }
+
+    @Test func jobScriptsStartFromTheConfiguredSectionAndTheOptionsOverrideIt() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("loom-\(UUID().uuidString).yaml").path
+        try """
+            jobqueue:
+              slurm:
+                cores: 24
+                memory: 128GB
+                queue: normal
+                job-extra-directives: ["--constraint=haswell", "--exclusive"]
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let configured = try await runLoom(["job-script", "slurm", "--walltime", "01:00:00"], environment: ["LOOM_CONFIG": file])
+        #expect(configured.status == 0, "\(configured.error)")
+        for line in ["#SBATCH -p normal", "#SBATCH --cpus-per-task=24", "#SBATCH --mem=120G", "#SBATCH -t 01:00:00",
+                     "#SBATCH --constraint=haswell", "#SBATCH --exclusive"] {
+            #expect(configured.output.contains(line + "\n"), "\(line) in:\n\(configured.output)")
+        }
+        let overridden = try await runLoom(["job-script", "slurm", "--queue", "debug", "--cores", "4"], environment: ["LOOM_CONFIG": file])
+        #expect(overridden.output.contains("#SBATCH -p debug\n") && overridden.output.contains("#SBATCH --cpus-per-task=4\n"))
+        let missing = try await runLoom(["job-script", "pbs"], environment: ["LOOM_CONFIG": file])
+        #expect(missing.status != 0 && missing.error.contains("jobqueue.pbs.cores"), "\(missing.error)")
     }
 }

@@ -64,4 +64,23 @@ import LoomCore
         }
         #expect(error?.message.contains("'scheduler.allowed-failures' is '0', expected a positive whole number") == true)
     }
+
+    @Test func jobQueueSectionsAreKeptPerBatchSystemWithLists() throws {
+        try withFile("jobqueue:\n  slurm:\n    queue: normal\n    job-extra-directives:\n      - --exclusive\n      - --constraint=haswell\n") { path in
+            let configuration = try Configuration.load(environment: [
+                "LOOM_CONFIG": path, "LOOM_JOBQUEUE__SGE__JOB_SCRIPT_PROLOGUE": "[\"module load gcc\", \"ulimit -c 0\"]",
+            ])
+            #expect(configuration.jobQueue["slurm"]?["queue"] == JobQueueSetting(values: ["normal"], isList: false, origin: "\(path):3"))
+            #expect(configuration.jobQueue["slurm"]?["job-extra-directives"]?.values == ["--exclusive", "--constraint=haswell"])
+            #expect(configuration.jobQueue["sge"]?["job-script-prologue"]?.values == ["module load gcc", "ulimit -c 0"])
+        }
+        try withFile("jobqueue:\n  slrum:\n    queue: normal\n") { path in
+            let error = #expect(throws: LoomError.self) { try Configuration.load(environment: ["LOOM_CONFIG": path]) }
+            #expect(error?.message.hasPrefix("\(path):3: unknown batch system 'slrum'") == true, "\(String(describing: error))")
+        }
+        try withFile("local:\n  workers: [1, 2]\n") { path in
+            let error = #expect(throws: LoomError.self) { try Configuration.load(environment: ["LOOM_CONFIG": path]) }
+            #expect(error?.message == "\(path):2: 'local.workers' must be a single value")
+        }
+    }
 }

@@ -4,12 +4,15 @@ import Foundation
 ///
 /// The waiting happens on a thread of its own: blocking one of Swift's few cooperative threads
 /// would starve the async code (a scheduler, say) that the program may be waiting for.
-public func runProcess(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, output: String, error: String) {
+public func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws
+    -> (status: Int32, output: String, error: String)
+{
     try await withCheckedThrowingContinuation { continuation in
         Thread {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
+            if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
             let output = Pipe(), error = Pipe()
             process.standardOutput = output
             process.standardError = error

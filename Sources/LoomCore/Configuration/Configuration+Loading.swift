@@ -62,6 +62,15 @@ extension Configuration {
             case .scalar(let scalar):
                 guard !path.isEmpty else { throw LoomError(.configuration, "\(origin): expected sections of settings") }
                 entries.append(Entry(key: path.joined(separator: "."), value: scalar.string, origin: origin))
+            case .sequence(let sequence) where !path.isEmpty:
+                // Lists (job-queue directives, prologues): of single values only.
+                let items = try sequence.map { item in
+                    guard let text = item.scalar?.string else {
+                        throw LoomError(.configuration, "\(origin): '\(path.joined(separator: "."))' must be a list of single values")
+                    }
+                    return text
+                }
+                entries.append(Entry(key: path.joined(separator: "."), value: items.joined(separator: ", "), list: items, origin: origin))
             default:
                 throw LoomError(.configuration, "\(origin): '\(path.joined(separator: "."))' must be a single value")
             }
@@ -75,7 +84,13 @@ extension Configuration {
             guard name.hasPrefix("LOOM_"), name.contains("__") else { return nil }
             let key = name.dropFirst("LOOM_".count).lowercased()
                 .replacingOccurrences(of: "__", with: ".").replacingOccurrences(of: "_", with: "-")
-            return Entry(key: key, value: environment[name]!, origin: "environment variable \(name)")
+            let value = environment[name]!, origin = "environment variable \(name)"
+            // A list is written as YAML: LOOM_JOBQUEUE__SLURM__JOB_EXTRA_DIRECTIVES='["--exclusive"]'.
+            if value.hasPrefix("["), case .sequence(let sequence)? = try? Yams.compose(yaml: value) {
+                let items = sequence.compactMap { $0.scalar?.string }
+                return Entry(key: key, value: value, list: items, origin: origin)
+            }
+            return Entry(key: key, value: value, origin: origin)
         }
     }
 }

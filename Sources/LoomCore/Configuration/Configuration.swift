@@ -23,6 +23,12 @@ public struct Configuration: Sendable, Equatable {
     public var workerMemory = WorkerMemoryFractions()
     /// A task errs with `KilledWorker` once this many workers died while running it.
     public var allowedFailures = 3
+    /// Each batch system's section (`jobqueue.slurm.queue: normal`), as written: job-queue
+    /// clusters read them as their defaults (`JobQueueOptions.configured(for:)`).
+    public var jobQueue: [String: [String: JobQueueSetting]] = [:]
+
+    /// The batch systems `jobqueue` sections may name.
+    public static let batchSystems = ["slurm", "pbs", "lsf", "sge", "htcondor", "oar"]
 
     public init() {}
 
@@ -75,15 +81,22 @@ public struct Configuration: Sendable, Equatable {
         }
     }
 
-    /// One `key = value` from somewhere, remembered with where it came from for errors.
+    /// One `key = value` (or a list, for job-queue settings) from somewhere, remembered with
+    /// where it came from for errors.
     struct Entry {
         let key: String
         let value: String
+        var list: [String]? = nil
         let origin: String
     }
 
     mutating func apply(_ entries: [Entry]) throws {
         for entry in entries {
+            if entry.key.hasPrefix("jobqueue.") {
+                try applyJobQueue(entry)
+                continue
+            }
+            guard entry.list == nil else { throw LoomError(.configuration, "\(entry.origin): '\(entry.key)' must be a single value") }
             guard let setting = Self.settings[entry.key] else {
                 let known = Self.settings.keys.sorted().joined(separator: ", ")
                 throw LoomError(.configuration, "\(entry.origin): unknown setting '\(entry.key)' (known: \(known))")
@@ -93,6 +106,38 @@ public struct Configuration: Sendable, Equatable {
                     .configuration, "\(entry.origin): '\(entry.key)' is '\(entry.value)', expected \(setting.expected)")
             }
         }
+    }
+}
+
+extension Configuration {
+    /// `jobqueue.<system>.<setting>`: kept as written for the job-queue clusters, which know
+    /// the settings and check them when they read them.
+    mutating func applyJobQueue(_ entry: Entry) throws {
+        let parts = entry.key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 3, !parts[2].isEmpty else {
+            throw LoomError(.configuration, "\(entry.origin): '\(entry.key)' is not jobqueue.<batch system>.<setting>")
+        }
+        guard Self.batchSystems.contains(parts[1]) else {
+            throw LoomError(.configuration, """
+                \(entry.origin): unknown batch system '\(parts[1])' in '\(entry.key)' \
+                (known: \(Self.batchSystems.joined(separator: ", ")))
+                """)
+        }
+        jobQueue[parts[1], default: [:]][parts[2]] = JobQueueSetting(values: entry.list ?? [entry.value], isList: entry.list != nil, origin: entry.origin)
+    }
+}
+
+/// One setting of a `jobqueue` section as written: one value or a list, and where it came from.
+public struct JobQueueSetting: Sendable, Equatable {
+    public var values: [String]
+    public var isList: Bool
+    /// The file and line, or the environment variable.
+    public var origin: String
+
+    public init(values: [String], isList: Bool, origin: String) {
+        self.values = values
+        self.isList = isList
+        self.origin = origin
     }
 }
 

@@ -44,12 +44,10 @@ public struct JobQueueSetup: Sendable {
 /// jobs submitted to SLURM, PBS, LSF, SGE, HTCondor or OAR, each running `processes` workers.
 ///
 /// ```swift
-/// let cluster = try await SLURMCluster(options: {
-///     var options = JobQueueOptions(cores: 24, memory: "128GB")
-///     options.queue = "normal"; options.walltime = "02:00:00"
-///     options.jobExtraDirectives = ["--constraint=haswell"]
-///     return options
-/// }())
+/// var options = try JobQueueOptions.configured(for: .slurm, cores: 24, memory: "128GB")
+/// options.queue = "normal"; options.walltime = "02:00:00"
+/// options.jobExtraDirectives = ["--constraint=haswell"]
+/// let cluster = try await SLURMCluster(options: options)
 /// try await cluster.scale(jobs: 10)
 /// let client = try await Client(cluster)
 /// ```
@@ -63,7 +61,11 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
     private let polling: Task<Void, Never>
     private let submitting: Task<Void, Never>
 
-    public init(system: BatchSystem, options: JobQueueOptions, setup: JobQueueSetup = JobQueueSetup()) async throws {
+    /// Without `options` or `setup`, they come from the `jobqueue.<system>` section of
+    /// loom.yaml (`JobQueueOptions.configured(for:)`, `JobQueueSetup.configured(for:)`).
+    public init(system: BatchSystem, options: JobQueueOptions? = nil, setup: JobQueueSetup? = nil) async throws {
+        let options = try options ?? JobQueueOptions.configured(for: system)
+        let setup = try setup ?? JobQueueSetup.configured(for: system)
         _ = try options.validated()
         self.system = system
         self.options = options
@@ -147,42 +149,42 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
 
 /// `SLURMCluster(options:)`: jobs submitted with `sbatch`.
 public final class SLURMCluster: JobQueueCluster, @unchecked Sendable {
-    public init(options: JobQueueOptions, setup: JobQueueSetup = JobQueueSetup()) async throws {
+    public init(options: JobQueueOptions? = nil, setup: JobQueueSetup? = nil) async throws {
         try await super.init(system: .slurm, options: options, setup: setup)
     }
 }
 
 /// `SGECluster(options:)`: jobs submitted with `qsub` to Grid Engine.
 public final class SGECluster: JobQueueCluster, @unchecked Sendable {
-    public init(options: JobQueueOptions, setup: JobQueueSetup = JobQueueSetup()) async throws {
+    public init(options: JobQueueOptions? = nil, setup: JobQueueSetup? = nil) async throws {
         try await super.init(system: .sge, options: options, setup: setup)
     }
 }
 
 /// `PBSCluster(options:)`: jobs submitted with `qsub` to PBS Pro or Torque.
 public final class PBSCluster: JobQueueCluster, @unchecked Sendable {
-    public init(options: JobQueueOptions, setup: JobQueueSetup = JobQueueSetup()) async throws {
+    public init(options: JobQueueOptions? = nil, setup: JobQueueSetup? = nil) async throws {
         try await super.init(system: .pbs, options: options, setup: setup)
     }
 }
 
 /// `LSFCluster(options:)`: jobs submitted with `bsub`.
 public final class LSFCluster: JobQueueCluster, @unchecked Sendable {
-    public init(options: JobQueueOptions, setup: JobQueueSetup = JobQueueSetup()) async throws {
+    public init(options: JobQueueOptions? = nil, setup: JobQueueSetup? = nil) async throws {
         try await super.init(system: .lsf, options: options, setup: setup)
     }
 }
 
 /// `HTCondorCluster(options:)`: jobs submitted with `condor_submit`.
 public final class HTCondorCluster: JobQueueCluster, @unchecked Sendable {
-    public init(options: JobQueueOptions, setup: JobQueueSetup = JobQueueSetup()) async throws {
+    public init(options: JobQueueOptions? = nil, setup: JobQueueSetup? = nil) async throws {
         try await super.init(system: .htcondor, options: options, setup: setup)
     }
 }
 
 /// `OARCluster(options:)`: jobs submitted with `oarsub`.
 public final class OARCluster: JobQueueCluster, @unchecked Sendable {
-    public init(options: JobQueueOptions, setup: JobQueueSetup = JobQueueSetup()) async throws {
+    public init(options: JobQueueOptions? = nil, setup: JobQueueSetup? = nil) async throws {
         try await super.init(system: .oar, options: options, setup: setup)
     }
 }
