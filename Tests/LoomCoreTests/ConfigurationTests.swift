@@ -70,14 +70,22 @@ import LoomCore
             let configuration = try Configuration.load(environment: [
                 "LOOM_CONFIG": path, "LOOM_JOBQUEUE__SGE__JOB_SCRIPT_PROLOGUE": "[\"module load gcc\", \"ulimit -c 0\"]",
             ])
-            #expect(configuration.jobQueue["slurm"]?["queue"] == JobQueueSetting(values: ["normal"], isList: false, origin: "\(path):3"))
-            #expect(configuration.jobQueue["slurm"]?["job-extra-directives"]?.values == ["--exclusive", "--constraint=haswell"])
-            #expect(configuration.jobQueue["sge"]?["job-script-prologue"]?.values == ["module load gcc", "ulimit -c 0"])
+            #expect(configuration.jobQueue[.slurm]?["queue"] == JobQueueSetting(values: ["normal"], isList: false, origin: "\(path):3"))
+            #expect(configuration.jobQueue[.slurm]?["job-extra-directives"]?.values == ["--exclusive", "--constraint=haswell"])
+            #expect(configuration.jobQueue[.sge]?["job-script-prologue"]?.values == ["module load gcc", "ulimit -c 0"])
         }
         try withFile("jobqueue:\n  slrum:\n    queue: normal\n") { path in
             let error = #expect(throws: LoomError.self) { try Configuration.load(environment: ["LOOM_CONFIG": path]) }
             #expect(error?.message.hasPrefix("\(path):3: unknown batch system 'slrum'") == true, "\(String(describing: error))")
         }
+        try withFile("local:\n  workers: null\njobqueue:\n  pbs:\n    queue: ~\n    account:\n") { path in
+            let configuration = try Configuration.load(environment: ["LOOM_CONFIG": path])
+            #expect(configuration.localWorkers == nil && configuration.jobQueue[.pbs] == nil, "null, ~ and nothing leave a setting unset")
+        }
+        let badList = #expect(throws: LoomError.self) {
+            try Configuration.load(environment: ["HOME": "/nonexistent", "LOOM_JOBQUEUE__SLURM__JOB_EXTRA_DIRECTIVES": "[\"--a\""])
+        }
+        #expect(badList?.message.contains("LOOM_JOBQUEUE__SLURM__JOB_EXTRA_DIRECTIVES") == true && badList?.message.contains("not a YAML list") == true)
         try withFile("local:\n  workers: [1, 2]\n") { path in
             let error = #expect(throws: LoomError.self) { try Configuration.load(environment: ["LOOM_CONFIG": path]) }
             #expect(error?.message == "\(path):2: 'local.workers' must be a single value")

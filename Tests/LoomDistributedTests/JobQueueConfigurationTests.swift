@@ -28,7 +28,7 @@ struct JobQueueConfigurationTests {
                 maximum-pending-jobs: 10
                 scheduler-interface: ib0
                 failures-before-pause: 3
-                pause-after-failures: 60
+                pause-seconds: 60
               pbs:
                 queue: workq
             """)
@@ -56,6 +56,10 @@ struct JobQueueConfigurationTests {
         let kind = #expect(throws: LoomError.self) { try JobQueueOptions.configured(for: .lsf, configuration: wrong) }
         #expect(kind?.message == "\(wrongPath):3: 'jobqueue.lsf.cores' is 'many', expected a positive whole number")
 
+        let (badMemory, memoryPath) = try configuration("jobqueue:\n  slurm:\n    cores: 2\n    memory: lots\n")
+        let memory = #expect(throws: LoomError.self) { try JobQueueOptions.configured(for: .slurm, configuration: badMemory) }
+        #expect(memory?.message == "\(memoryPath):4: 'jobqueue.slurm.memory' is 'lots', expected a size like 128GB or 64GiB")
+
         let (empty, _) = try configuration("jobqueue:\n  oar:\n    queue: default\n")
         let missing = #expect(throws: LoomError.self) { try JobQueueOptions.configured(for: .oar, configuration: empty) }
         #expect(missing?.message.contains("jobqueue.oar.cores") == true)
@@ -65,5 +69,13 @@ struct JobQueueConfigurationTests {
             try JobQueueOptions.configured(for: .htcondor, cores: 1, memory: "1GB", configuration: fromVariable)
         }
         #expect(variable?.message == "environment variable LOOM_JOBQUEUE__HTCONDOR__NANNY: 'jobqueue.htcondor.nanny' is 'maybe', expected true or false")
+    }
+
+    @Test func theSectionIsCheckedWholeOnlyAfterCodeOverridesIt() throws {
+        let (configuration, _) = try configuration("jobqueue:\n  slurm:\n    cores: 24\n    memory: 96GB\n    processes: 6\n")
+        var options = try JobQueueOptions.configured(for: .slurm, cores: 4, configuration: configuration)
+        #expect(throws: LoomError.self) { try options.validated() }
+        options.processes = 2
+        #expect(try options.validated().perWorker == 48_000_000_000)
     }
 }

@@ -1189,6 +1189,10 @@ func randomGraphsNeverGetStuck(seed: Int) {
     #expect(cluster.state.workersToClose(group: group) == [a0, a1], "a job with a busy worker stays")
     #expect(cluster.state.workersToClose(target: 0, group: group) == [a0, a1, b0, b1])
     #expect(cluster.state.workersToClose(target: 3) == [a0], "ungrouped, workers go one by one")
+    // With a busy worker in each job, no job is idle: the target does not fall below all four.
+    cluster.submit(alice, [task("y", allowed: ["a-0"])])
+    #expect(cluster.state.adaptiveTarget(targetDuration: 5, group: group) == 4)
+    #expect(cluster.state.adaptiveTarget(targetDuration: 5) == 2, "ungrouped, the two idle workers could go")
 }
 
 @Test func aResumedClientHearsAgainAboutSettledKeys() {

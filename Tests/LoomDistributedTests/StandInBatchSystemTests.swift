@@ -109,7 +109,7 @@ import Testing
             for _ in 0..<600 {
                 let connected = await cluster.base.scheduler.connectedWorkerNames
                 peak = max(peak, connected.count)
-                for job in cluster.base.launched.compactMap({ $0 as? SubmittedJob }).map(\.name) + Array(seenWhole) {
+                for job in cluster.base.launched.compactMap({ $0 as? BatchJob }).map(\.name) + Array(seenWhole) {
                     let present = ["\(job)-0", "\(job)-1"].filter(connected.contains).count
                     if present == 2 { seenWhole.insert(job) } else if present == 1, seenWhole.contains(job) { halfJobs.append(job) }
                 }

@@ -22,6 +22,11 @@ struct SubmissionThrottleTests {
         #expect(throttle.decide(pending: 2, now: start) == .wait)
         #expect(throttle.decide(pending: 5, now: start) == .wait)
         #expect(SubmissionLimits(maximumPendingJobs: 0).maximumPendingJobs == 1, "a cap of 0 would never submit")
+        var unbounded = SubmissionLimits()
+        unbounded.maximumPendingJobs = 0
+        unbounded.burst = 0
+        var bounded = SubmissionThrottle(limits: unbounded, now: start)
+        #expect(bounded.decide(pending: 0, now: start) == .submit, "limits set after the initialiser are bounded too")
     }
 
     @Test func refusalsDelayTheNextSubmissionMoreEachTimeThenPause() {

@@ -61,6 +61,8 @@ extension Configuration {
                 }
             case .scalar(let scalar):
                 guard !path.isEmpty else { throw LoomError(.configuration, "\(origin): expected sections of settings") }
+                // `null`, `~` or nothing: not set, as in Dask's configuration files.
+                if node.null != nil { return }
                 entries.append(Entry(key: path.joined(separator: "."), value: scalar.string, origin: origin))
             case .sequence(let sequence) where !path.isEmpty:
                 // Lists (job-queue directives, prologues): of single values only.
@@ -79,19 +81,25 @@ extension Configuration {
         return entries
     }
 
-    static func entries(fromEnvironment environment: [String: String]) -> [Entry] {
-        environment.keys.sorted().compactMap { name in
-            guard name.hasPrefix("LOOM_"), name.contains("__") else { return nil }
+    static func entries(fromEnvironment environment: [String: String]) throws -> [Entry] {
+        var entries: [Entry] = []
+        for name in environment.keys.sorted() where name.hasPrefix("LOOM_") && name.contains("__") {
             let key = name.dropFirst("LOOM_".count).lowercased()
                 .replacingOccurrences(of: "__", with: ".").replacingOccurrences(of: "_", with: "-")
             let value = environment[name]!, origin = "environment variable \(name)"
-            // A list is written as YAML: LOOM_JOBQUEUE__SLURM__JOB_EXTRA_DIRECTIVES='["--exclusive"]'.
-            if value.hasPrefix("["), case .sequence(let sequence)? = try? Yams.compose(yaml: value) {
-                let items = sequence.compactMap { $0.scalar?.string }
-                return Entry(key: key, value: value, list: items, origin: origin)
+            guard value.hasPrefix("[") else {
+                entries.append(Entry(key: key, value: value, origin: origin))
+                continue
             }
-            return Entry(key: key, value: value, origin: origin)
+            // A list is written as YAML: LOOM_JOBQUEUE__SLURM__JOB_EXTRA_DIRECTIVES='["--exclusive"]'.
+            guard case .sequence(let sequence)? = try? Yams.compose(yaml: value),
+                  case let items = sequence.compactMap({ $0.scalar?.string }), items.count == sequence.count
+            else {
+                throw LoomError(.configuration, "\(origin): '\(value)' is not a YAML list of single values")
+            }
+            entries.append(Entry(key: key, value: value, list: items, origin: origin))
         }
+        return entries
     }
 }
 

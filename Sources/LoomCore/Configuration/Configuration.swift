@@ -25,10 +25,7 @@ public struct Configuration: Sendable, Equatable {
     public var allowedFailures = 3
     /// Each batch system's section (`jobqueue.slurm.queue: normal`), as written: job-queue
     /// clusters read them as their defaults (`JobQueueOptions.configured(for:)`).
-    public var jobQueue: [String: [String: JobQueueSetting]] = [:]
-
-    /// The batch systems `jobqueue` sections may name.
-    public static let batchSystems = ["slurm", "pbs", "lsf", "sge", "htcondor", "oar"]
+    public var jobQueue: [BatchSystem: [String: JobQueueSetting]] = [:]
 
     public init() {}
 
@@ -117,14 +114,19 @@ extension Configuration {
         guard parts.count == 3, !parts[2].isEmpty else {
             throw LoomError(.configuration, "\(entry.origin): '\(entry.key)' is not jobqueue.<batch system>.<setting>")
         }
-        guard Self.batchSystems.contains(parts[1]) else {
+        guard let system = BatchSystem(rawValue: parts[1]) else {
             throw LoomError(.configuration, """
                 \(entry.origin): unknown batch system '\(parts[1])' in '\(entry.key)' \
-                (known: \(Self.batchSystems.joined(separator: ", ")))
+                (known: \(BatchSystem.allCases.map(\.rawValue).joined(separator: ", ")))
                 """)
         }
-        jobQueue[parts[1], default: [:]][parts[2]] = JobQueueSetting(values: entry.list ?? [entry.value], isList: entry.list != nil, origin: entry.origin)
+        jobQueue[system, default: [:]][parts[2]] = JobQueueSetting(values: entry.list ?? [entry.value], isList: entry.list != nil, origin: entry.origin)
     }
+}
+
+/// The batch systems Loom submits workers to.
+public enum BatchSystem: String, Sendable, CaseIterable {
+    case slurm, pbs, lsf, sge, htcondor, oar
 }
 
 /// One setting of a `jobqueue` section as written: one value or a list, and where it came from.

@@ -21,8 +21,8 @@ public struct AdaptiveOptions: Sendable, Hashable {
     }
 }
 
-/// Dask's adaptive rule, without I/O: from the scheduler's target and the cluster's workers,
-/// whether to stay, grow or shrink. Growing is immediate; a worker is closed only after it was
+/// Dask's adaptive rule, without I/O: from the scheduler's target and the cluster's launches,
+/// whether to stay, grow or shrink. Growing is immediate; a launch is closed only after it was
 /// recommended for closing `waitCount` times in a row, so a lull between two computations does
 /// not tear workers down that are needed a second later.
 struct AdaptivePolicy: Sendable {
@@ -37,11 +37,15 @@ struct AdaptivePolicy: Sendable {
 
     init(options: AdaptiveOptions) { self.options = options }
 
-    /// `target` is the scheduler's raw target; `planned` the workers the cluster started or is
-    /// starting; `notYetArrived` those of them the scheduler has not seen; `closable` the
-    /// scheduler's choice of workers to close (best first).
+    /// The target within the bounds.
+    func bounded(_ target: Int) -> Int { min(max(target, options.minimum), options.maximum) }
+
+    /// Counted in launches (workers, or batch jobs of several): `target` is the scheduler's raw
+    /// target; `planned` the launches the cluster started or is starting; `notYetArrived` those
+    /// whose workers the scheduler has not all seen; `closable` the scheduler's choice of
+    /// launches to close (best first).
     mutating func recommend(target rawTarget: Int, planned: Int, notYetArrived: [String], closable: [String]) -> Recommendation {
-        let target = min(max(rawTarget, options.minimum), options.maximum)
+        let target = bounded(rawTarget)
         if target >= planned {
             closeCounts.removeAll()
             return target == planned ? .same : .up(target)

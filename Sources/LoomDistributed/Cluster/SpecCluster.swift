@@ -71,7 +71,8 @@ public final class SpecCluster: Sendable {
         if wanted < current {
             let target = wanted * perLaunch
             let order = await scheduler.workersToClose(target: target, groups: launchOfWorker)
-            await retire(launchesToClose(count: current - wanted, order: order))
+            let connected = Set(await scheduler.connectedWorkerNames)
+            await retire(launchesToClose(count: current - wanted, order: order, connected: connected))
             return
         }
         for _ in current..<wanted { try await launchOne() }
@@ -96,17 +97,18 @@ public final class SpecCluster: Sendable {
         }
     }
 
-    /// `count` launches to close: those whose workers have not joined first, then in `order`
-    /// (the scheduler's preference), then the newest.
-    private func launchesToClose(count: Int, order: [String]) -> [String] {
+    /// `count` launches to close: those none of whose workers has joined first (a job still
+    /// queued), then in `order` (the scheduler's preference), then the newest.
+    private func launchesToClose(count: Int, order: [String], connected: Set<String>) -> [String] {
         let all = launches.withLock { $0 }
         let rank = Dictionary(order.enumerated().map { ($1, $0) }) { first, _ in first }
+        func key(_ launch: Launch) -> (joined: Bool, rank: Int) {
+            (launch.workerNames.contains(where: connected.contains), launch.workerNames.compactMap { rank[$0] }.min() ?? .max)
+        }
         let ranked = all.enumerated().sorted { lhs, rhs in
-            let left = lhs.element.workerNames.compactMap { rank[$0] }.min() ?? -1
-            let right = rhs.element.workerNames.compactMap { rank[$0] }.min() ?? -1
-            // -1: not among the connected workers (still starting): close those first.
-            if (left < 0) != (right < 0) { return left < 0 }
-            if left != right { return left < right }
+            let left = key(lhs.element), right = key(rhs.element)
+            if left.joined != right.joined { return !left.joined }
+            if left.rank != right.rank { return left.rank < right.rank }
             return lhs.offset > rhs.offset
         }
         return ranked.prefix(count).map(\.element.name)
@@ -122,9 +124,10 @@ public final class SpecCluster: Sendable {
             return list.filter { names.contains($0.name) }
         }
         let connected = Set(await scheduler.connectedWorkerNames)
-        // A launch's workers go together (a batch job runs until all of its workers have left).
+        // Kept, a launch's workers stay together (a batch job runs until all have left); going
+        // anyway, each worker whose data could move leaves gracefully.
         let joined = chosen.map { $0.workerNames.filter(connected.contains) }
-        let retired = Set(await scheduler.retire(groups: joined))
+        let retired = Set(await scheduler.retire(groups: keepingData ? joined : joined.flatMap { $0.map { [$0] } }))
         var kept: [Launch] = []
         for launch in chosen {
             if !keepingData || launch.workerNames.allSatisfy({ retired.contains($0) || !connected.contains($0) }) {
@@ -176,7 +179,7 @@ public final class SpecCluster: Sendable {
     /// `interval` the scheduler says how many workers the work calls for; more start at once,
     /// idle ones retire after `waitCount` recommendations in a row. Replaces an earlier `adapt`;
     /// `scale` does not stop it. Launches of several workers (batch jobs) count whole: the
-    /// minimum rounds up to whole launches, the maximum down.
+    /// minimum rounds up to whole launches, the maximum down but never below the minimum.
     public func adapt(_ options: AdaptiveOptions) {
         let perLaunch = max(1, launcher.workersPerLaunch)
         let inLaunches = AdaptiveOptions(
@@ -221,16 +224,15 @@ public final class SpecCluster: Sendable {
     private func adaptOnce(_ policy: inout AdaptivePolicy) async {
         await scaling.run { forgetEndedLaunches() }
         let perLaunch = max(1, launcher.workersPerLaunch)
-        let options = policy.options  // in launches
-        let targetWorkers = await scheduler.adaptiveTarget(targetDuration: options.targetDuration)
+        let launchOf = launchOfWorker
+        let targetWorkers = await scheduler.adaptiveTarget(targetDuration: policy.options.targetDuration, groups: launchOf)
         let wanted = (targetWorkers + perLaunch - 1) / perLaunch
-        let target = min(max(wanted, options.minimum), options.maximum)
+        let target = policy.bounded(wanted)
         let planned = launches.withLock { $0 }
         let connected = Set(await scheduler.connectedWorkerNames)
         let notYetArrived = planned.filter { !$0.workerNames.allSatisfy(connected.contains) }.map(\.name)
         var closable: [String] = []
         if target < planned.count {
-            let launchOf = launchOfWorker
             for worker in await scheduler.workersToClose(target: target * perLaunch, groups: launchOf) {
                 if let launch = launchOf[worker], !closable.contains(launch) { closable.append(launch) }
             }
@@ -238,10 +240,10 @@ public final class SpecCluster: Sendable {
         switch policy.recommend(target: wanted, planned: planned.count, notYetArrived: notYetArrived, closable: closable) {
         case .same:
             break
-        case .up(let launches):
-            logger.info("adaptive: scaling up", metadata: ["workers": "\(launches * perLaunch)", "target": "\(targetWorkers)"])
+        case .up(let count):
+            logger.info("adaptive: scaling up", metadata: ["workers": "\(count * perLaunch)", "target": "\(targetWorkers)"])
             do {
-                try await scale(launches * perLaunch, wait: false)
+                try await scale(count * perLaunch, wait: false)
             } catch {
                 logger.error("adaptive: could not start workers: \(error)")
             }

@@ -58,8 +58,14 @@ final class BatchJobLauncher: WorkerLauncher {
 
     var workersPerLaunch: Int { options.workerProcesses }
 
-    /// Every job asked for and not yet seen to end, with its state.
-    var current: [JobInfo] { state.withLock { Array($0.jobs.values).sorted { $0.name < $1.name } } }
+    /// Every job asked for and not cancelled before it was submitted, in the order asked, with
+    /// its state.
+    var current: [JobInfo] { state.withLock { $0.jobs.values.sorted(by: Self.inOrderAsked) } }
+
+    /// Launch names end in a count: `…-9` before `…-10`.
+    static func inOrderAsked(_ lhs: JobInfo, _ rhs: JobInfo) -> Bool {
+        lhs.name.compare(rhs.name, options: .numeric) == .orderedAscending
+    }
 
     var submissions: SubmissionStatus { state.withLock { $0.throttle.status() } }
 
@@ -82,7 +88,9 @@ final class BatchJobLauncher: WorkerLauncher {
             throw LoomError(.configuration, "cannot write the job script \(path): \(error)")
         }
         let decision = state.withLock { state in
-            let decision = state.throttle.decide(pending: state.pending)
+            // Jobs that already wait go first.
+            let queueBehind = state.jobs.values.contains { $0.state == .waiting && !state.submitting.contains($0.name) }
+            let decision = queueBehind ? .wait : state.throttle.decide(pending: state.pending)
             if case .paused = decision { return decision }
             state.jobs[name] = JobInfo(name: name, id: "", state: .waiting, workers: workerNames, directory: directory)
             if decision == .submit { state.submitting.insert(name) }
@@ -90,6 +98,7 @@ final class BatchJobLauncher: WorkerLauncher {
         }
         switch decision {
         case .paused(let until, let said):
+            try? FileManager.default.removeItem(atPath: directory)
             let seconds = Int(((until - .now) / .seconds(1)).rounded(.up))
             throw LoomError(.configuration, """
                 job submissions are paused for \(seconds) s after \(state.withLock { $0.throttle.consecutiveFailures }) \
@@ -98,18 +107,18 @@ final class BatchJobLauncher: WorkerLauncher {
         case .wait:
             logger.info("a job waits to be submitted", metadata: ["job.name": "\(name)"])
         case .submit:
-            if let refusal = await submit(name) {
-                state.withLock { $0.jobs[name] = nil }
-                throw LoomError(.configuration, refusal)
-            }
+            // Refused here, the job is forgotten: the caller hears why.
+            if let refusal = await submit(name, keepIfRefused: false) { throw LoomError(.configuration, refusal) }
         }
-        return SubmittedJob(launcher: self, name: name)
+        return BatchJob(launcher: self, name: name)
     }
 
     private func scriptPath(_ directory: String) -> String { "\(directory)/" + (system == .htcondor ? "job.submit" : "job.sh") }
 
     /// Submits a job this launcher claimed (`submitting`); returns the refusal, if refused.
-    private func submit(_ name: String) async -> String? {
+    /// A refused job is kept as failed with the refusal (`keepIfRefused`: nobody else will hear
+    /// of it), or forgotten; a job cancelled meanwhile is cancelled in the batch system too.
+    private func submit(_ name: String, keepIfRefused: Bool) async -> String? {
         let directory = "\(jobsDirectory)/\(name)"
         let (command, input) = commands.submit(scriptPath(directory))
         let refusal: String?
@@ -124,14 +133,21 @@ final class BatchJobLauncher: WorkerLauncher {
         }
         let cancelled = state.withLock { state in
             state.submitting.remove(name)
+            let wanted = state.jobs[name].map { $0.state != .cancelled } ?? false
             if let id {
                 state.throttle.clearFailures()
                 state.jobs[name]?.id = id
-                if state.jobs[name]?.state == .waiting { state.jobs[name]?.state = .pending }
+                if wanted { state.jobs[name]?.state = .pending }
             } else {
                 state.throttle.failed(refusal ?? "")
+                if wanted, keepIfRefused {
+                    state.jobs[name]?.state = .failed
+                    state.jobs[name]?.error = refusal
+                } else {
+                    state.jobs[name] = nil
+                }
             }
-            return state.jobs[name]?.state == .cancelled
+            return !wanted
         }
         guard let id else {
             logger.error("the batch system refused a job", metadata: ["job.name": "\(name)", "said": "\(refusal ?? "")"])
@@ -150,20 +166,15 @@ final class BatchJobLauncher: WorkerLauncher {
     /// Submits the jobs that wait, oldest first, as far as the limits allow now; a refused one
     /// is marked failed with what the batch system said.
     func submitWaiting() async {
-        while let name = state.withLock({ state -> String? in
+        while !Task.isCancelled, let name = state.withLock({ state -> String? in
             guard let next = state.jobs.values.filter({ $0.state == .waiting && !state.submitting.contains($0.name) })
-                .min(by: { $0.name.compare($1.name, options: .numeric) == .orderedAscending })?.name,
+                .min(by: Self.inOrderAsked)?.name,
                 state.throttle.decide(pending: state.pending) == .submit
             else { return nil }
             state.submitting.insert(next)
             return next
         }) {
-            if let refusal = await submit(name) {
-                state.withLock { state in
-                    state.jobs[name]?.state = .failed
-                    state.jobs[name]?.error = refusal
-                }
-            }
+            _ = await submit(name, keepIfRefused: true)
         }
     }
 
@@ -208,8 +219,8 @@ final class BatchJobLauncher: WorkerLauncher {
     }
 }
 
-/// A job's workers: stopping them cancels the job.
-struct SubmittedJob: LaunchedWorkers {
+/// A job's workers (submitted, or waiting to be): stopping them cancels the job.
+struct BatchJob: LaunchedWorkers {
     let launcher: BatchJobLauncher
     let name: String
     var failure: String? { launcher.failure(of: name) }

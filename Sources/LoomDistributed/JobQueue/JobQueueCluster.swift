@@ -134,8 +134,12 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
 
     /// Follows the work between `minimumJobs` and `maximumJobs` jobs (Dask's rule).
     public func adapt(minimumJobs: Int = 0, maximumJobs: Int, targetDuration: Duration = .seconds(5), interval: Duration = .seconds(1)) {
+        func workers(_ jobs: Int) -> Int {
+            let (product, overflow) = max(0, jobs).multipliedReportingOverflow(by: options.workerProcesses)
+            return overflow ? .max : product
+        }
         base.adapt(AdaptiveOptions(
-            minimum: minimumJobs * options.workerProcesses, maximum: maximumJobs * options.workerProcesses,
+            minimum: workers(minimumJobs), maximum: workers(maximumJobs),
             targetDuration: targetDuration, interval: interval))
     }
 

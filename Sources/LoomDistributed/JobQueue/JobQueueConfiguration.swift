@@ -17,39 +17,23 @@ import LoomCore
 
 extension JobQueueOptions {
     /// Loom's defaults overridden by the `jobqueue.<system>` section of the configuration, then
-    /// by `cores` and `memory` when given. Set fields on the result to override the rest.
+    /// by `cores` and `memory` when given. Set fields on the result to override the rest (the
+    /// cluster checks the whole when it starts).
     public static func configured(for system: BatchSystem, cores: Int? = nil, memory: String? = nil,
                                   configuration: Configuration? = nil) throws -> JobQueueOptions {
         let section = try JobQueueSection(system: system, configuration: configuration)
-        let sectionCores = try section.value("cores", JobQueueSection.wholeNumber)
-        guard let cores = cores ?? sectionCores, let memory = try memory ?? section.value("memory", JobQueueSection.text) else {
+        guard let cores = try cores ?? section.value("cores", .wholeNumber),
+              let memory = try memory ?? section.value("memory", .memory)
+        else {
             throw LoomError(.configuration, """
                 \(system.rawValue) jobs need cores and memory: pass them, or set jobqueue.\(system.rawValue).cores and \
                 jobqueue.\(system.rawValue).memory in loom.yaml
                 """)
         }
         var options = JobQueueOptions(cores: cores, memory: memory)
-        try section.set(&options.processes, "processes", JobQueueSection.wholeNumber)
-        try section.set(&options.queue, "queue", JobQueueSection.text)
-        try section.set(&options.account, "account", JobQueueSection.text)
-        try section.set(&options.account, "project", JobQueueSection.text)
-        try section.set(&options.walltime, "walltime", JobQueueSection.text)
-        try section.set(&options.jobName, "job-name", JobQueueSection.text)
-        try section.set(&options.jobExtraDirectives, "job-extra-directives", JobQueueSection.list)
-        try section.set(&options.jobDirectivesSkip, "job-directives-skip", JobQueueSection.list)
-        try section.set(&options.jobScriptPrologue, "job-script-prologue", JobQueueSection.list)
-        try section.set(&options.jobScriptEpilogue, "job-script-epilogue", JobQueueSection.list)
-        try section.set(&options.resourceSpec, "resource-spec", JobQueueSection.text)
-        try section.set(&options.interface, "interface", JobQueueSection.text)
-        try section.set(&options.localDirectory, "local-directory", JobQueueSection.text)
-        try section.set(&options.logDirectory, "log-directory", JobQueueSection.text)
-        try section.set(&options.deathTimeout, "death-timeout", JobQueueSection.seconds)
-        try section.set(&options.workerExtraArguments, "worker-extra-args", JobQueueSection.list)
-        try section.set(&options.workerCommand, "worker-command", JobQueueSection.text)
-        try section.set(&options.shebang, "shebang", JobQueueSection.text)
-        try section.set(&options.nanny, "nanny", JobQueueSection.boolean)
-        try section.set(&options.disk, "disk", JobQueueSection.text)
-        _ = try options.validated()
+        try section.apply(JobQueueSection.jobSettings, to: &options)
+        options.cores = cores
+        options.memory = memory
         return options
     }
 }
@@ -58,19 +42,8 @@ extension JobQueueSetup {
     /// Loom's defaults overridden by the networking, folder and submission settings of the
     /// `jobqueue.<system>` section.
     public static func configured(for system: BatchSystem, configuration: Configuration? = nil) throws -> JobQueueSetup {
-        let section = try JobQueueSection(system: system, configuration: configuration)
         var setup = JobQueueSetup()
-        try section.set(&setup.host, "host", JobQueueSection.text)
-        try section.set(&setup.schedulerInterface, "scheduler-interface", JobQueueSection.text)
-        try section.set(&setup.contactAddress, "contact-address", JobQueueSection.text)
-        try section.set(&setup.schedulerFile, "scheduler-file", JobQueueSection.text)
-        try section.set(&setup.jobsDirectory, "jobs-directory", JobQueueSection.text)
-        try section.set(&setup.limits.maximumPendingJobs, "maximum-pending-jobs", JobQueueSection.wholeNumber)
-        try section.set(&setup.limits.submissionsPerSecond, "submissions-per-second", JobQueueSection.positiveNumber)
-        try section.set(&setup.limits.failuresBeforePause, "failures-before-pause", JobQueueSection.wholeNumber)
-        var pause: Double?
-        try section.set(&pause, "pause-after-failures", JobQueueSection.seconds)
-        if let pause { setup.limits.pause = .milliseconds(Int64(pause * 1000)) }
+        try JobQueueSection(system: system, configuration: configuration).apply(JobQueueSection.clusterSettings, to: &setup)
         return setup
     }
 }
@@ -81,52 +54,59 @@ struct JobQueueSection {
     let system: BatchSystem
     let settings: [String: JobQueueSetting]
 
-    /// Every setting a section may have (job options and cluster setup).
-    static let known: Set<String> = [
-        "cores", "memory", "processes", "queue", "account", "project", "walltime", "job-name", "job-extra-directives",
-        "job-directives-skip", "job-script-prologue", "job-script-epilogue", "resource-spec", "interface", "local-directory",
-        "log-directory", "death-timeout", "worker-extra-args", "worker-command", "shebang", "nanny", "disk",
-        "host", "scheduler-interface", "contact-address", "scheduler-file", "jobs-directory", "maximum-pending-jobs",
-        "submissions-per-second", "failures-before-pause", "pause-after-failures",
+    /// Reads one setting into its field, if the section has it.
+    typealias Setting<Target> = @Sendable (JobQueueSection, String, inout Target) throws -> Void
+
+    /// The settings of the job (`JobQueueOptions`).
+    static let jobSettings: [String: Setting<JobQueueOptions>] = [
+        "cores": field(\.cores, .wholeNumber), "memory": field(\.memory, .memory),
+        "processes": field(\.processes, .wholeNumber), "queue": field(\.queue, .text),
+        "account": field(\.account, .text), "project": field(\.account, .text),
+        "walltime": field(\.walltime, .walltime), "job-name": field(\.jobName, .text),
+        "job-extra-directives": field(\.jobExtraDirectives, .list), "job-directives-skip": field(\.jobDirectivesSkip, .list),
+        "job-script-prologue": field(\.jobScriptPrologue, .list), "job-script-epilogue": field(\.jobScriptEpilogue, .list),
+        "resource-spec": field(\.resourceSpec, .text), "interface": field(\.interface, .text),
+        "local-directory": field(\.localDirectory, .text), "log-directory": field(\.logDirectory, .text),
+        "death-timeout": field(\.deathTimeout, .seconds), "worker-extra-args": field(\.workerExtraArguments, .list),
+        "worker-command": field(\.workerCommand, .text), "shebang": field(\.shebang, .text),
+        "nanny": field(\.nanny, .boolean), "disk": field(\.disk, .memory),
+    ]
+
+    /// The settings of the cluster around the jobs (`JobQueueSetup`).
+    static let clusterSettings: [String: Setting<JobQueueSetup>] = [
+        "host": field(\.host, .text), "scheduler-interface": field(\.schedulerInterface, .text),
+        "contact-address": field(\.contactAddress, .text), "scheduler-file": field(\.schedulerFile, .text),
+        "jobs-directory": field(\.jobsDirectory, .text), "maximum-pending-jobs": field(\.limits.maximumPendingJobs, .wholeNumber),
+        "submissions-per-second": field(\.limits.submissionsPerSecond, .positiveNumber),
+        "failures-before-pause": field(\.limits.failuresBeforePause, .wholeNumber),
+        "pause-seconds": field(\.limits.pause, .duration),
     ]
 
     init(system: BatchSystem, configuration: Configuration?) throws {
         self.system = system
-        settings = try (configuration ?? Configuration.current).jobQueue[system.rawValue] ?? [:]
-        if let unknown = settings.keys.sorted().first(where: { !Self.known.contains($0) }) {
+        settings = try (configuration ?? Configuration.current).jobQueue[system] ?? [:]
+        let known = Set(Self.jobSettings.keys).union(Self.clusterSettings.keys)
+        if let unknown = settings.keys.sorted().first(where: { !known.contains($0) }) {
             throw LoomError(.configuration, """
                 \(settings[unknown]!.origin): unknown setting 'jobqueue.\(system.rawValue).\(unknown)' \
-                (known: \(Self.known.sorted().joined(separator: ", ")))
+                (known: \(known.sorted().joined(separator: ", ")))
                 """)
         }
     }
 
-    /// How one kind of value is read: what it should be, and the reading (nil if it is not).
-    struct Kind<Value>: Sendable {
-        let expected: String
-        let read: @Sendable (JobQueueSetting) -> Value?
+    func apply<Target>(_ table: [String: Setting<Target>], to target: inout Target) throws {
+        for key in settings.keys.sorted() { try table[key]?(self, key, &target) }
     }
 
-    static let text = Kind<String>(expected: "a single value") { $0.isList ? nil : $0.values.first }
-    static let list = Kind<[String]>(expected: "a list") { $0.values }
-    static let wholeNumber = Kind<Int>(expected: "a positive whole number") { setting in
-        setting.isList ? nil : setting.values.first.flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil }
-    }
-    static let positiveNumber = Kind<Double>(expected: "a positive number") { setting in
-        setting.isList ? nil : setting.values.first.flatMap(Double.init).flatMap { $0 > 0 && $0.isFinite ? $0 : nil }
-    }
-    static let seconds = Kind<Double>(expected: "a number of seconds") { setting in
-        setting.isList ? nil : setting.values.first.flatMap(Double.init).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil }
-    }
-    static let boolean = Kind<Bool>(expected: "true or false") { setting in
-        switch setting.isList ? nil : setting.values.first?.lowercased() {
-        case "true", "yes", "on": true
-        case "false", "no", "off": false
-        default: nil
-        }
+    static func field<Target, Value>(_ path: WritableKeyPath<Target, Value> & Sendable, _ kind: SettingKind<Value>) -> Setting<Target> {
+        { section, key, target in if let value = try section.value(key, kind) { target[keyPath: path] = value } }
     }
 
-    func value<Value>(_ key: String, _ kind: Kind<Value>) throws -> Value? {
+    static func field<Target, Value>(_ path: WritableKeyPath<Target, Value?> & Sendable, _ kind: SettingKind<Value>) -> Setting<Target> {
+        { section, key, target in if let value = try section.value(key, kind) { target[keyPath: path] = value } }
+    }
+
+    func value<Value>(_ key: String, _ kind: SettingKind<Value>) throws -> Value? {
         guard let setting = settings[key] else { return nil }
         guard let value = kind.read(setting) else {
             throw LoomError(.configuration, """
@@ -136,12 +116,50 @@ struct JobQueueSection {
         }
         return value
     }
+}
 
-    func set<Value>(_ field: inout Value, _ key: String, _ kind: Kind<Value>) throws {
-        if let value = try value(key, kind) { field = value }
+/// How one kind of setting is read: what it should be, and the reading (nil if it is not).
+struct SettingKind<Value>: Sendable {
+    let expected: String
+    let read: @Sendable (JobQueueSetting) -> Value?
+
+    /// One value (not a list) read by `parse`.
+    static func single(_ expected: String, _ parse: @escaping @Sendable (String) -> Value?) -> SettingKind {
+        SettingKind(expected: expected) { $0.isList ? nil : $0.values.first.flatMap(parse) }
     }
+}
 
-    func set<Value>(_ field: inout Value?, _ key: String, _ kind: Kind<Value>) throws {
-        if let value = try value(key, kind) { field = value }
+extension SettingKind<String> {
+    static var text: SettingKind { .single("a single value") { $0 } }
+    static var memory: SettingKind { .single("a size like 128GB or 64GiB") { text in (try? MemorySize.bytes(text)) == nil ? nil : text } }
+    static var walltime: SettingKind { .single("HH:MM:SS (or MM:SS, or minutes)") { Walltime.seconds($0) == nil ? nil : $0 } }
+}
+
+extension SettingKind<[String]> {
+    static var list: SettingKind { SettingKind(expected: "a list") { $0.values } }
+}
+
+extension SettingKind<Int> {
+    static var wholeNumber: SettingKind { .single("a positive whole number") { Int($0).flatMap { $0 > 0 ? $0 : nil } } }
+}
+
+extension SettingKind<Double> {
+    static var positiveNumber: SettingKind { .single("a positive number") { Double($0).flatMap { $0 > 0 && $0.isFinite ? $0 : nil } } }
+    static var seconds: SettingKind { .single("a number of seconds") { Double($0).flatMap { $0 >= 0 && $0 <= 1e9 ? $0 : nil } } }
+}
+
+extension SettingKind<Duration> {
+    static var duration: SettingKind { .single("a number of seconds") { Double($0).flatMap { $0 >= 0 && $0 <= 1e9 ? .seconds($0) : nil } } }
+}
+
+extension SettingKind<Bool> {
+    static var boolean: SettingKind {
+        .single("true or false") { text in
+            switch text.lowercased() {
+            case "true", "yes", "on": true
+            case "false", "no", "off": false
+            default: nil
+            }
+        }
     }
 }

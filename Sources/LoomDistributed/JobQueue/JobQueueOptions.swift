@@ -1,9 +1,6 @@
 import LoomCore
 
-/// The batch systems Loom submits workers to.
-public enum BatchSystem: String, Sendable, CaseIterable {
-    case slurm, pbs, lsf, sge, htcondor, oar
-
+extension BatchSystem {
     /// The header prefix of a job script (HTCondor has a submit description instead).
     var directive: String {
         switch self {

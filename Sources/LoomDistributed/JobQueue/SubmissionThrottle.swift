@@ -58,7 +58,11 @@ struct SubmissionThrottle: Sendable {
     /// No submission before this, after a failure.
     private var notBefore: Instant?
 
-    init(limits: SubmissionLimits, now: Instant = .now) {
+    init(limits given: SubmissionLimits, now: Instant = .now) {
+        // Through the initialiser again: fields set afterwards are bounded too.
+        let limits = SubmissionLimits(
+            maximumPendingJobs: given.maximumPendingJobs, submissionsPerSecond: given.submissionsPerSecond, burst: given.burst,
+            delayAfterFailure: given.delayAfterFailure, failuresBeforePause: given.failuresBeforePause, pause: given.pause)
         self.limits = limits
         tokens = Double(limits.burst)
         refilledAt = now

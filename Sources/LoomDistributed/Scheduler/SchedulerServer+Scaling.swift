@@ -4,9 +4,10 @@ import Foundation
 // could go, and retiring them without losing data.
 
 extension SchedulerServer {
-    /// Dask's `adaptive_target`: the workers the current work calls for.
-    public func adaptiveTarget(targetDuration: Duration) -> Int {
-        core.adaptiveTarget(targetDuration: targetDuration / .seconds(1))
+    /// Dask's `adaptive_target`: the workers the current work calls for (fewer only by whole
+    /// `groups`, see `workersToClose`).
+    public func adaptiveTarget(targetDuration: Duration, groups: [String: String] = [:]) -> Int {
+        core.adaptiveTarget(targetDuration: targetDuration / .seconds(1)) { id in workerNames[id.rawValue].flatMap { groups[$0] } }
     }
 
     /// Names of the workers that could go first (see `SchedulerState.workersToClose`); workers

@@ -7,8 +7,8 @@ extension SchedulerState {
     /// The number of workers that would finish the known work in about `targetDuration`
     /// seconds: expected seconds of processing and queued tasks over the target duration, no
     /// more than there are tasks to run, doubled workers when held data passes 60 % of the
-    /// memory limits, and fewer only when idle workers can go.
-    public func adaptiveTarget(targetDuration: Double) -> Int {
+    /// memory limits, and fewer only when idle workers (whole `group`s) can go.
+    public func adaptiveTarget(targetDuration: Double, group: (WorkerID) -> String? = { _ in nil }) -> Int {
         let workerCount = activeWorkers.count
         // Queued and unplaceable tasks: a sample of at most 100 stands for all of them.
         var waiting: [TaskSlot] = []
@@ -34,7 +34,7 @@ extension SchedulerState {
 
         let target = max(cpu, memory)
         if target >= workerCount { return target }
-        return workerCount - workersToClose().count
+        return workerCount - workersToClose(group: group).count
     }
 
     /// Workers that could go, best candidates first: idle before busy, then those holding the
