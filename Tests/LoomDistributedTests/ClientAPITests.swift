@@ -72,6 +72,18 @@ import Testing
         }
     }
 
+    @Test func waitForWorkersReturnsOnceEnoughJoinedOrTimesOut() async throws {
+        try await withCluster(workers: 2) { cluster, client in
+            try await client.waitForWorkers(2)
+            let error = await #expect(throws: LoomError.self) { try await client.waitForWorkers(3, timeout: .milliseconds(100)) }
+            #expect(error?.code == .timeout && error?.message.contains("only 2 of 3 workers") == true, "\(String(describing: error))")
+            // A worker still starting is waited for.
+            let growing = Task { try await cluster.scale(3) }
+            try await client.waitForWorkers(3, timeout: .seconds(60))
+            try await growing.value
+        }
+    }
+
     @Test func asCompletedYieldsEachFutureOnceInFinishingOrder() async throws {
         try await withCluster(threads: 2) { _, client in
             let slow = try await client.submit(TestTasks.sleepThenEcho, 1, 1.5)

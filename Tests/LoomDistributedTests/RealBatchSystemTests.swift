@@ -40,9 +40,9 @@ import Testing
             let ids = cluster.jobs.map(\.id)
             #expect(ids.count == 2)
             #expect(try Self.listed(system, ids).count == 2, "both jobs are queued in \(system)")
-            for _ in 0..<600 where await cluster.base.scheduler.workerCount < 2 { try await Task.sleep(for: .milliseconds(100)) }
-            #expect(await cluster.base.scheduler.workerCount == 2, "two workers joined from two jobs")
             let client = try await Client(cluster)
+            try await client.waitForWorkers(2, timeout: .seconds(60))
+            #expect(await cluster.base.scheduler.workerCount == 2, "two workers joined from two jobs")
             let futures = try await client.map(TestTasks.inc, Array(0..<100))
             #expect(try await client.gather(futures).reduce(0, +) == 5_050)
             for _ in 0..<100 where !cluster.jobs.allSatisfy({ $0.state == .running }) { try await Task.sleep(for: .milliseconds(100)) }

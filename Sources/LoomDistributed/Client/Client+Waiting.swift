@@ -91,3 +91,20 @@ extension Client {
         stop()
     }
 }
+
+extension Client {
+    /// Waits until at least `count` workers are connected (Dask's `wait_for_workers`): after a
+    /// job-queue cluster's `scale(jobs:)`, until the batch system has started them. Throws a
+    /// `.timeout` error saying how many joined if `timeout` passes first.
+    public func waitForWorkers(_ count: Int, timeout: Duration? = nil) async throws {
+        let deadline = timeout.map { ContinuousClock.now + $0 }
+        while true {
+            let joined = try await schedulerInfo().count
+            if joined >= count { return }
+            if let deadline, let timeout, ContinuousClock.now >= deadline {
+                throw LoomError(.timeout, "only \(joined) of \(count) workers joined within \(timeout)")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}
