@@ -69,6 +69,50 @@ import Testing
         }
     }
 
+    @Test func theJobsPageShowsEachJobAndTheBatchSystemsLastRefusal() async throws {
+        let standIn = try StandInBatchSystem.make()
+        defer { standIn.remove() }
+        var options = JobQueueOptions(cores: 1, memory: "1GB")
+        options.workerCommand = TestTasks.workerExecutable
+        func setup(_ limits: SubmissionLimits = SubmissionLimits()) -> JobQueueSetup {
+            JobQueueSetup(host: "127.0.0.1", jobsDirectory: standIn.directory + "/jobs", dashboardAddress: ":0",
+                          pollInterval: .milliseconds(200), commandsDirectory: standIn.directory, limits: limits)
+        }
+        func jobsPage(_ cluster: JobQueueCluster) async throws -> (dom: String, error: String) {
+            let link = try #require(cluster.base.scheduler.dashboardLink)
+            let (_, dom, error) = try await Self.chromium(link.replacingOccurrences(of: "/status", with: "/jobs"), ["--dump-dom"])
+            return (dom, error)
+        }
+
+        let cluster = try await PBSCluster(options: options, setup: setup())
+        do {
+            try await cluster.scale(jobs: 1)
+            let client = try await Client(cluster)
+            try await client.waitForWorkers(1, timeout: .seconds(60))
+            for _ in 0..<50 where cluster.jobs.first?.state != .running { try await Task.sleep(for: .milliseconds(100)) }
+            let (dom, error) = try await jobsPage(cluster)
+            let id = try #require(cluster.jobs.first?.id)
+            #expect(dom.contains("<table id=\"jobs\">") && dom.contains("<td>\(id)</td>"), "the job's row; chromium said: \(error.suffix(300))")
+            #expect(dom.contains("<td class=\"job-state\">running</td>") && dom.contains("<td>1 of 1</td>"), "running, its worker joined")
+            await client.close()
+        } catch {
+            await cluster.close()
+            throw error
+        }
+        await cluster.close()
+
+        var bad = options
+        bad.queue = "bad"
+        let refused = try await PBSCluster(options: bad, setup: setup(SubmissionLimits(failuresBeforePause: 1)))
+        await #expect(throws: LoomError.self) { try await refused.scale(jobs: 1) }
+        let (dom, _) = try await jobsPage(refused)
+        #expect(dom.contains("id=\"paused\"") && dom.contains("qsub: Unknown queue"), "the pause and what the batch system said")
+        let screenshot = Self.artifacts.appendingPathComponent("dashboard-jobs.png").path
+        let link = try #require(refused.base.scheduler.dashboardLink)
+        _ = try await Self.chromium(link.replacingOccurrences(of: "/status", with: "/jobs"), ["--screenshot=\(screenshot)"])
+        await refused.close()
+    }
+
     @Test func withManyWorkersTheStatusPageAggregates() async throws {
         let scheduler = try await RunningScheduler(SchedulerOptions(port: 0, dashboardAddress: ":0"))
         // 120 workers that only say hello and stay connected: rows for each would not fit.

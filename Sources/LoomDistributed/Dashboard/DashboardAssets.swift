@@ -12,7 +12,7 @@ enum DashboardAssets {
     <header>
       <strong>Loom</strong>
       <nav>
-        <a href="/status">Status</a><a href="/workers">Workers</a><a href="/logs">Logs</a>
+        <a href="/status">Status</a><a href="/workers">Workers</a><a href="/jobs">Jobs</a><a href="/logs">Logs</a>
         <a href="/profile">Profile</a><a href="/graph">Graph</a><a href="/system">System</a>
       </nav>
       <span id="summary"></span>
@@ -41,7 +41,7 @@ enum DashboardAssets {
     .compute { background: #1e88e5; } .transfer { background: #e53935; } .serialization { background: #8e24aa; } .disk { background: #fb8c00; }
     table { border-collapse: collapse; width: 100%; } td, th { text-align: left; padding: 3px 6px; border-bottom: 1px solid #eee; }
     pre { white-space: pre-wrap; margin: 0; font-size: 12px; }
-    .advice li { margin: .3em 0; } .muted { color: #777; }
+    .advice li { margin: .3em 0; } .muted { color: #777; } .warning { color: #b71c1c; }
     svg text { font-size: 10px; fill: #555; }
     """#
 
@@ -137,6 +137,23 @@ enum DashboardAssets {
         snapshot.workers.map(w => `<tr><td>${escape(w.name)}</td><td>${escape(w.address)}</td><td>${w.threads}</td><td>${bytes(w.managed + w.unmanaged)}</td><td>${w.memoryLimit ? bytes(w.memoryLimit) : "none"}</td><td>${bytes(w.spilled)}</td><td>${w.processing}</td><td>${w.inMemory}</td><td>${w.lastSeen.toFixed(1)} s ago</td><td><a href="/logs?worker=${encodeURIComponent(w.name)}">logs</a></td></tr>`).join("") + `</table>`, true);
     }
 
+    async function refreshJobs() {
+      try { jobsPage(await (await fetch("/api/jobs")).json()); } catch (e) {}
+    }
+    function jobsPage(report) {
+      if (!report.system) { view.innerHTML = section("Jobs", `<p class="muted">This cluster's workers are not batch jobs.</p>`, true); return; }
+      const joined = new Set(snapshot ? snapshot.workers.map(w => w.name) : []);
+      const failures = report.consecutiveFailures, plural = failures === 1 ? "" : "s";
+      let status = `<p id="submissions">${report.jobs.length} job${report.jobs.length === 1 ? "" : "s"}` +
+        (report.maximumPendingJobs ? ` · at most ${report.maximumPendingJobs} pending at a time` : "") +
+        (failures ? ` · the last ${failures} submission${plural} refused` : "") + `</p>`;
+      if (report.pausedForSeconds) status += `<p class="warning" id="paused">Submissions paused for ${report.pausedForSeconds.toFixed(0)} s more (cluster.resumeSubmissions() resumes them).</p>`;
+      if (report.lastError) status += `<p class="warning" id="last-refusal">The batch system last said: ${escape(report.lastError)}</p>`;
+      view.innerHTML = section(`Jobs (${escape(report.system)})`, status + `<table id="jobs"><tr><th>Name</th><th>Job id</th><th>State</th><th>Workers joined</th><th>Folder</th><th></th></tr>` +
+        (report.jobs.length ? "" : `<tr><td colspan="6" class="muted">No jobs: cluster.scale(jobs:) or adapt submits them.</td></tr>`) +
+        report.jobs.map(j => `<tr><td>${escape(j.name)}</td><td>${escape(j.id || "—")}</td><td class="job-state">${escape(j.state)}</td><td>${j.workers.filter(w => joined.has(w)).length} of ${j.workers.length}</td><td>${escape(j.directory)}</td><td>${escape(j.error || "")}</td></tr>`).join("") + `</table>`, true);
+    }
+
     async function logsPage() {
       const params = new URLSearchParams(location.search), worker = params.get("worker") || "";
       const names = snapshot ? snapshot.workers.map(w => w.name) : [];
@@ -203,6 +220,7 @@ enum DashboardAssets {
     events.onmessage = (event) => receive(JSON.parse(event.data));
     if (page === "status") { refreshAdvice(); setInterval(refreshAdvice, 2000); }
     if (page === "logs") { logsPage(); setInterval(logsPage, 2000); }
+    if (page === "jobs") { if (window.loomJobs) jobsPage(window.loomJobs); setInterval(refreshJobs, 1000); }
     if (page === "profile") { profilePage(); setInterval(profilePage, 2000); }
     if (page === "graph") { graphPage(); setInterval(graphPage, 2000); }
     """#

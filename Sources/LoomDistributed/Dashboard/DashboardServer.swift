@@ -6,9 +6,9 @@ import NIOCore
 /// The scheduler's web dashboard and HTTP API, served with Hummingbird.
 ///
 /// Pages (one embedded single-page app; no CDN, clusters are often offline): `/status`,
-/// `/workers`, `/logs`, `/profile`, `/graph`, `/system`. Live updates come as server-sent
+/// `/workers`, `/jobs`, `/logs`, `/profile`, `/graph`, `/system`. Live updates come as server-sent
 /// events from `/events`, twice a second. API: `/health`, `/metrics` (Prometheus text),
-/// `/api/status`, `/api/workers`, `/api/tasks`, `/api/adaptive`, `/api/profile`, `/api/graph`,
+/// `/api/status`, `/api/workers`, `/api/jobs`, `/api/tasks`, `/api/adaptive`, `/api/profile`, `/api/graph`,
 /// `/api/logs?worker=NAME&n=N`, `/api/stream?from=SEQUENCE`.
 struct DashboardServer: Sendable {
     let scheduler: SchedulerServer
@@ -25,13 +25,13 @@ struct DashboardServer: Sendable {
         let router = Router()
         let scheduler = self.scheduler
         router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/status"]) }
-        for page in ["status", "workers", "logs", "profile", "graph", "system"] {
+        for page in ["status", "workers", "jobs", "logs", "profile", "graph", "system"] {
             router.get(RouterPath(page)) { _, _ in
                 // The page comes with the state of the moment, so it shows it as soon as it loads.
                 let snapshot = await scheduler.dashboardSnapshot(streamFrom: 0, streamLimit: 2_000)
-                let json = String(decoding: try JSONEncoder().encode(snapshot), as: UTF8.self).replacingOccurrences(of: "</", with: "<\\/")
-                let page = DashboardAssets.html.replacingOccurrences(
-                    of: "<!--initial-->", with: "<script>window.loomInitial = \(json);</script>")
+                var initial = "<script>window.loomInitial = \(try Self.script(snapshot));"
+                if page == "jobs" { initial += " window.loomJobs = \(try Self.script(await scheduler.jobsReport?() ?? JobsReport.none));" }
+                let page = DashboardAssets.html.replacingOccurrences(of: "<!--initial-->", with: initial + "</script>")
                 return Self.asset(page, type: "text/html; charset=utf-8")
             }
         }
@@ -45,6 +45,7 @@ struct DashboardServer: Sendable {
             try Self.json(await scheduler.dashboardSnapshot(streamFrom: Self.integer(request, "from") ?? Int.max))
         }
         router.get("/api/workers") { _, _ in try Self.json(await scheduler.dashboardSnapshot(streamFrom: .max).workers) }
+        router.get("/api/jobs") { _, _ in try Self.json(await scheduler.jobsReport?() ?? JobsReport.none) }
         router.get("/api/tasks") { _, _ in try Self.json(await scheduler.dashboardSnapshot(streamFrom: .max).tasks) }
         router.get("/api/adaptive") { _, _ in
             try Self.json(["target": await scheduler.adaptiveTarget(targetDuration: .seconds(5)), "workers": await scheduler.workerCount])
@@ -103,6 +104,11 @@ struct DashboardServer: Sendable {
         return Response(
             status: .ok, headers: [.contentType: "application/json"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+
+    /// JSON to embed in a page's script (`</` escaped so it cannot close the script).
+    private static func script(_ value: some Encodable) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self).replacingOccurrences(of: "</", with: "<\\/")
     }
 
     private static func integer(_ request: Request, _ name: String) -> Int? {

@@ -4,7 +4,7 @@ import Logging
 import Synchronization
 
 /// One batch job as a job-queue cluster sees it.
-public struct JobInfo: Sendable, Equatable {
+public struct JobInfo: Sendable, Equatable, Codable {
     public var name: String
     /// The batch system's id; empty while the job waits to be submitted.
     public var id: String
@@ -68,6 +68,8 @@ final class BatchJobLauncher: WorkerLauncher {
     }
 
     var submissions: SubmissionStatus { state.withLock { $0.throttle.status() } }
+
+    var limits: SubmissionLimits { state.withLock { $0.throttle.limits } }
 
     func resumeSubmissions() { state.withLock { $0.throttle.clearFailures() } }
 

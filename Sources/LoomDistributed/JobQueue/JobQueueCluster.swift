@@ -84,6 +84,7 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
             try SchedulerFile(address: launcher.contact(base.schedulerAddress), dashboard: base.scheduler.dashboardLink).write(to: schedulerFile)
         }
         let launcher = launcher, interval = setup.pollInterval
+        await base.scheduler.showJobs { launcher.report }
         polling = Task {
             while !Task.isCancelled {
                 await launcher.poll()

@@ -72,6 +72,8 @@ public actor SchedulerServer {
     var lastMemorySample = ContinuousClock.now
     var processSampler = ProcessSampler()
     var cachedSnapshot: (ContinuousClock.Instant, DashboardSnapshot)?
+    /// The batch jobs of the cluster that started this scheduler, for the dashboard.
+    var jobsReport: (@Sendable () -> JobsReport)?
     let metrics = SchedulerMetrics()
     /// Connections to workers, for asking them for their logs.
     let peers = PeerPool(name: "scheduler")
