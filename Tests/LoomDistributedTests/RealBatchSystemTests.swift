@@ -66,6 +66,39 @@ import Testing
         try? FileManager.default.removeItem(atPath: jobs)
     }
 
+    @Test func aJobOfTwoWorkersStartsAndEndsWhole() async throws {
+        guard Self.running(.slurm) else { return }
+        var pair = options()
+        pair.cores = 2
+        pair.processes = 2
+        pair.memory = "1GB"
+        let jobs = FileManager.default.temporaryDirectory.appendingPathComponent("loom-slurm-\(UUID().uuidString)").path
+        let cluster = try await SLURMCluster(options: pair, setup: JobQueueSetup(host: "127.0.0.1", jobsDirectory: jobs, dashboardAddress: nil))
+        do {
+            try await cluster.scale(workers: 2)
+            #expect(cluster.jobs.count == 1, "two workers are one job of two")
+            let client = try await Client(cluster)
+            try await client.waitForWorkers(2, timeout: .seconds(60))
+            #expect(Set(try await client.schedulerInfo().map(\.name)) == Set(cluster.jobs[0].workers))
+            #expect(try await client.gather(try await client.map(TestTasks.inc, Array(0..<100))).reduce(0, +) == 5_050)
+            await client.close()
+            let id = cluster.jobs[0].id
+            try await cluster.scale(jobs: 0)
+            var left = [id]
+            for _ in 0..<300 where !left.isEmpty {
+                try await Task.sleep(for: .milliseconds(100))
+                left = try Self.listed(.slurm, [id])
+            }
+            #expect(left.isEmpty && cluster.jobs.isEmpty)
+            #expect(await cluster.base.scheduler.workerCount == 0, "both workers left with their job")
+        } catch {
+            await cluster.close()
+            throw error
+        }
+        await cluster.close()
+        try? FileManager.default.removeItem(atPath: jobs)
+    }
+
     @Test func noMoreJobsPendingThanTheCap() async throws {
         guard Self.running(.slurm) else { return }
         var held = options()
