@@ -1212,6 +1212,21 @@ func randomGraphsNeverGetStuck(seed: Int) {
     #expect(heard == ["memory a", "erred bad"], "and nothing about the task still running")
 }
 
+@Test func aReturningClientHearsWhichOfItsKeysWereCancelledMeanwhile() {
+    var cluster = Cluster()
+    cluster.join()
+    cluster.submit(alice, [task("slow")])
+    cluster.submit(bob, [task("other")])
+    // Bob restarts the cluster while Alice is away: she cannot hear it then.
+    cluster.send(.cancelAllWork)
+    cluster.submit(bob, [task("again")])
+    let effects = cluster.send(.clientStillWaiting(client: alice, keys: ["slow", "never-heard-of"]))
+    #expect(effects.contains { if case .cancelled(alice, ["slow", "never-heard-of"]) = $0 { true } else { false } })
+    // A key the client still has here is not reported.
+    let nothing = cluster.send(.clientStillWaiting(client: bob, keys: ["again"]))
+    #expect(!nothing.contains { if case .cancelled = $0 { true } else { false } })
+}
+
 @Test func scatteredDataWhoseHoldersLeftFirstErrsAtOnce() {
     var cluster = Cluster()
     let w1 = cluster.join()

@@ -18,7 +18,7 @@ let sampleMessages: [Message] = [
             WireTask(key: "sum-2", function: "sum", arguments: [.list([.key("inc-1"), .value([]), .list([.key("x")])])],
                      order: 1, priority: -3, retries: 2, workers: ["w-1"], resources: ["GPU": 0.5]),
         ], wanted: ["sum-2"], functions: ["inc": "(Swift.Int) -> Swift.Int"]),
-    .releaseKeys(["a", "b"]), .cancelKeys([]), .whoHas(request: 7, keys: ["a"]), .schedulerInfoRequest(request: .max),
+    .releaseKeys(["a", "b"]), .cancelKeys([]), .stillWaiting(["a", "b"]), .whoHas(request: 7, keys: ["a"]), .schedulerInfoRequest(request: .max),
     .keyInMemory(key: "a", nbytes: 123, holders: ["tcp://x:1"]),
     .taskErred(key: "a", function: "fail", message: "bad input 42"), .keyCancelled(key: "a"), .graphRejected(message: "no"),
     .whoHasReply(request: 7, holders: ["a": ["tcp://x:1", "tcp://y:2"], "b": []]),

@@ -42,7 +42,8 @@ actor ClientConnection {
     func welcomed(_ welcome: Welcome) { self.welcome = welcome }
 
     /// Connected (again): what was released meanwhile goes out, and the scheduler re-reports
-    /// the keys this client wants that settled while it was away.
+    /// the keys this client wants that settled while it was away, and says which of those it
+    /// still waits for were cancelled meanwhile.
     func connected(_ writer: NIOAsyncChannelOutboundWriter<[UInt8]>, channel: any Channel) async {
         scheduler = writer
         generation += 1
@@ -53,6 +54,8 @@ actor ClientConnection {
             unsentReleases = []
             try? await writer.send([.releaseKeys(released)])
         }
+        let waiting = statuses.filter { if case .pending = $0.value { true } else { false } }.keys.sorted()
+        if generation > 1, !waiting.isEmpty { try? await writer.send([.stillWaiting(waiting)]) }
     }
 
     /// The connection dropped; the client tries to reconnect. Pending keys stay pending (the

@@ -50,6 +50,7 @@ extension Wire {
                 let tasks = try (0..<Self.count(&reader)).map { _ in try task() }
                 return .updateGraph(tasks: tasks, wanted: try strings(), functions: try stringMap())
             case .releaseKeys: return .releaseKeys(try strings())
+            case .stillWaiting: return .stillWaiting(try strings())
             case .cancelKeys: return .cancelKeys(try strings())
             case .whoHas: return .whoHas(request: try reader.readVarUInt(), keys: try strings())
             case .schedulerInfoRequest: return .schedulerInfoRequest(request: try reader.readVarUInt())

@@ -38,6 +38,9 @@ extension Wire {
             case .cancelKeys(let keys):
                 kind(.cancelKeys)
                 write(keys)
+            case .stillWaiting(let keys):
+                kind(.stillWaiting)
+                write(keys)
             case .whoHas(let request, let keys):
                 kind(.whoHas)
                 header.writeVarUInt(request)

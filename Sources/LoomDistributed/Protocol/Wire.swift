@@ -71,6 +71,7 @@ public enum Wire {
         case hello = 1, welcome, refused
         case updateGraph = 10, releaseKeys, cancelKeys, whoHas, schedulerInfoRequest, scattered, restart, closeClient, logsRequest, diagnosticsRequest
         case keyInMemory = 20, taskErred, keyCancelled, graphRejected, whoHasReply, schedulerInfo, restarted, logs, diagnostics
+        case stillWaiting = 29  // client → scheduler: 10-19 are taken
         case compute = 30, freeKeys, steal, holders, replicate, restartWorker, closeWorker
         case taskFinished = 40, taskFailed, stealResponse, heartbeat, fetchFailed, keysAdded, retireRequest
         case getData = 50, data, putData, dataStored, runFunction, runResult

@@ -111,6 +111,8 @@ extension SchedulerServer {
                 core.handle(.scatter(client: client, keys: keys), into: &effects)
             case (.client, .cancelKeys(let keys)):
                 core.handle(.cancelKeys(client: client, keys: keys), into: &effects)
+            case (.client, .stillWaiting(let keys)):
+                core.handle(.clientStillWaiting(client: client, keys: keys), into: &effects)
             case (.client, .schedulerInfoRequest(let request)):
                 outboxes[connection]?.post(.schedulerInfo(request: request, workers: workerSummaries()))
             case (.client, .diagnosticsRequest(let request, let streamFrom, let since)):

@@ -33,6 +33,11 @@ extension SchedulerState {
         }
     }
 
+    mutating func clientStillWaiting(_ client: ClientID, keys: [String]) {
+        let gone = keys.filter { key in taskSlots[key].map { clients[client]?.wants[$0] == nil } ?? true }
+        if !gone.isEmpty { effects.append(.cancelled(client: client, keys: gone)) }
+    }
+
     mutating func addWant(_ client: ClientID, _ task: TaskSlot) {
         clients[client, default: ClientRecord()].wants[task, default: 0] += 1
         tasks[Int(task)].wantCount += 1

@@ -110,6 +110,7 @@ public struct SchedulerState<Payload: Sendable>: Sendable {
         case .clientJoined(let client): clientJoined(client)
         case .clientLeft(let client): clientLeft(client)
         case .clientResumed(let client): clientResumed(client)
+        case .clientStillWaiting(let client, let keys): clientStillWaiting(client, keys: keys)
         case .updateGraph(let client, let submissions, let wants):
             updateGraph(client: client, submissions: submissions, wants: wants)
         case .scatter(let client, let keys): scatter(client: client, keys: keys)

@@ -191,6 +191,9 @@ public enum SchedulerEvent<Payload: Sendable>: Sendable {
     /// A client that had lost its connection is back: it hears again about every key it wants
     /// that is in memory or erred (what it missed while away).
     case clientResumed(ClientID)
+    /// A reconnected client still waits for these keys: those it no longer wants here (work
+    /// cancelled or released while it was away) are reported cancelled to it.
+    case clientStillWaiting(client: ClientID, keys: [String])
     /// New tasks plus the keys the client wants (each want counts once; see `releaseKeys`).
     case updateGraph(client: ClientID, tasks: [TaskSubmission<Payload>], wants: [String])
     /// Values the client put on workers itself; the client wants each of them once.
