@@ -28,10 +28,12 @@ import Testing
 
     @Test func theStatusPageShowsTaskBarsAndAMemoryBarPerWorkerDuringAComputation() async throws {
         try await withCluster(dashboard: ":0") { cluster, client in
-            // Short tasks finish at once (bars in the stream); long ones keep the computation running.
+            // Short tasks finish at once (bars in the stream); long ones keep the computation running
+            // and never finish (the cluster's end stops them), so the stream's last 10 s stay the
+            // short ones however slowly the browser starts.
             let quick = try await client.map(TestTasks.inc, Array(0..<50))
             _ = try await client.gather(quick)
-            let running = try await client.persist((0..<4).map { TestTasks.sleepThenEcho.delayed($0, 8.0) })
+            let running = try await client.persist((0..<4).map { TestTasks.sleepThenEcho.delayed($0, 300.0) })
             let link = try #require(await client.dashboardLink)
             let (_, dom, error) = try await Self.chromium(link, ["--dump-dom"])
             let bars = dom.components(separatedBy: "class=\"task-bar\"").count - 1
