@@ -91,7 +91,8 @@ import Testing
             try await cluster.scale(jobs: 1)
             let client = try await Client(cluster)
             try await client.waitForWorkers(1, timeout: .seconds(60))
-            for _ in 0..<50 where cluster.jobs.first?.state != .running { try await Task.sleep(for: .milliseconds(100)) }
+            for _ in 0..<600 where cluster.jobs.first?.state != .running { try await Task.sleep(for: .milliseconds(100)) }
+            try #require(cluster.jobs.first?.state == .running, "the stand-in reports the job running")
             let (dom, error) = try await jobsPage(cluster)
             let id = try #require(cluster.jobs.first?.id)
             #expect(dom.contains("<table id=\"jobs\">") && dom.contains("<td>\(id)</td>"), "the job's row; chromium said: \(error.suffix(300))")
@@ -106,12 +107,17 @@ import Testing
         var bad = options
         bad.queue = "bad"
         let refused = try await PBSCluster(options: bad, setup: setup(SubmissionLimits(failuresBeforePause: 1)))
-        await #expect(throws: LoomError.self) { try await refused.scale(jobs: 1) }
-        let (dom, _) = try await jobsPage(refused)
-        #expect(dom.contains("id=\"paused\"") && dom.contains("qsub: Unknown queue"), "the pause and what the batch system said")
-        let screenshot = Self.artifacts.appendingPathComponent("dashboard-jobs.png").path
-        let link = try #require(refused.base.scheduler.dashboardLink)
-        _ = try await Self.chromium(link.replacingOccurrences(of: "/status", with: "/jobs"), ["--screenshot=\(screenshot)"])
+        do {
+            await #expect(throws: LoomError.self) { try await refused.scale(jobs: 1) }
+            let (dom, _) = try await jobsPage(refused)
+            #expect(dom.contains("id=\"paused\"") && dom.contains("qsub: Unknown queue"), "the pause and what the batch system said")
+            let screenshot = Self.artifacts.appendingPathComponent("dashboard-jobs.png").path
+            let link = try #require(refused.base.scheduler.dashboardLink)
+            _ = try await Self.chromium(link.replacingOccurrences(of: "/status", with: "/jobs"), ["--screenshot=\(screenshot)"])
+        } catch {
+            await refused.close()
+            throw error
+        }
         await refused.close()
     }
 

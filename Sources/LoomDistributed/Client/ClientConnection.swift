@@ -54,7 +54,13 @@ actor ClientConnection {
             unsentReleases = []
             try? await writer.send([.releaseKeys(released)])
         }
-        let waiting = statuses.filter { if case .pending = $0.value { true } else { false } }.keys.sorted()
+        // Held values too: one the scheduler forgot meanwhile could not be fetched again.
+        let waiting = statuses.filter {
+            switch $0.value {
+            case .pending, .memory: true
+            default: false
+            }
+        }.keys.sorted()
         if generation > 1, !waiting.isEmpty { try? await writer.send([.stillWaiting(waiting)]) }
     }
 

@@ -31,8 +31,8 @@ struct DashboardServer: Sendable {
                 let snapshot = await scheduler.dashboardSnapshot(streamFrom: 0, streamLimit: 2_000)
                 var initial = "<script>window.loomInitial = \(try Self.script(snapshot));"
                 if page == "jobs" { initial += " window.loomJobs = \(try Self.script(await scheduler.jobsReport?() ?? JobsReport.none));" }
-                let page = DashboardAssets.html.replacingOccurrences(of: "<!--initial-->", with: initial + "</script>")
-                return Self.asset(page, type: "text/html; charset=utf-8")
+                let html = DashboardAssets.html.replacingOccurrences(of: "<!--initial-->", with: initial + "</script>")
+                return Self.asset(html, type: "text/html; charset=utf-8")
             }
         }
         router.get("/static/dashboard.js") { _, _ in Self.asset(DashboardAssets.helpers + "\n" + DashboardAssets.javascript, type: "text/javascript; charset=utf-8") }
@@ -106,9 +106,12 @@ struct DashboardServer: Sendable {
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 
-    /// JSON to embed in a page's script (`</` escaped so it cannot close the script).
+    /// JSON to embed in a page's script: `<`, `>` and `&` as JSON escapes, so no text from
+    /// outside (worker names, a batch system's refusal) can end or disturb the script element.
     private static func script(_ value: some Encodable) throws -> String {
-        String(decoding: try JSONEncoder().encode(value), as: UTF8.self).replacingOccurrences(of: "</", with: "<\\/")
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+            .replacingOccurrences(of: "<", with: "\\u003c").replacingOccurrences(of: ">", with: "\\u003e")
+            .replacingOccurrences(of: "&", with: "\\u0026")
     }
 
     private static func integer(_ request: Request, _ name: String) -> Int? {

@@ -28,7 +28,7 @@ public enum Message: Equatable, Sendable {
     case diagnosticsRequest(request: UInt64, streamFrom: Int64, since: Double)
     /// Values the client put on workers itself (`scatter`); it wants each once.
     case scattered([ScatteredValue])
-    /// Sent on reconnecting: the keys this client still waits for. The scheduler answers
+    /// Sent on reconnecting: the keys this client still waits for or holds. The scheduler answers
     /// `keyCancelled` for those it no longer keeps for this client (cancelled by a restart, or
     /// released because the client stayed away too long), which it could not tell it meanwhile.
     case stillWaiting([String])

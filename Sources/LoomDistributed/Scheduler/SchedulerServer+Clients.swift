@@ -7,9 +7,15 @@ import Foundation
 extension SchedulerServer {
     func clientJoined(_ connection: Int, name: String) {
         if let id = clientIDs[name], let old = clientConnections[id], old != connection {
-            // Back before its old connection's end reached us: the new connection takes over.
+            // Back before its old connection's end reached us: the new connection takes over
+            // (without a client timeout the work went with the old connection).
             connectionClients[old] = nil
-            departedClients[id] = .now
+            if options.clientTimeout <= .zero {
+                clientConnections[id] = nil
+                forgetClient(id)
+            } else {
+                departedClients[id] = .now
+            }
         }
         if let id = clientIDs[name], departedClients.removeValue(forKey: id) != nil {
             clientConnections[id] = connection

@@ -48,7 +48,11 @@ extension SchedulerServer {
 
     func received(_ batch: [Message], from connection: Int, role: Hello.Role) {
         var effects: [SchedulerCore.Effect] = []
-        let client = connectionClients[connection] ?? ClientID(connection)
+        guard let client = connectionClients[connection] ?? (role == .client ? nil : ClientID(connection)) else {
+            // A client's old connection that its reconnection took over: the client asked again
+            // there (`stillWaiting`), so what still arrives here is not acted on twice.
+            return
+        }
         if role == .worker {
             // A worker already retired, restarted or forgotten may still say something: ignore it.
             guard workerNames[connection] != nil else { return }
