@@ -23,6 +23,17 @@ import Testing
         return ids.filter(first.contains)
     }
 
+    /// The ids among `ids` still listed once they all left, or after 90 s (Grid Engine lists a
+    /// deleted job, "dr", until its execd reports it gone).
+    static func stillListed(_ system: BatchSystem, _ ids: [String]) async throws -> [String] {
+        var left = try listed(system, ids)
+        for _ in 0..<900 where !left.isEmpty {
+            try await Task.sleep(for: .milliseconds(100))
+            left = try listed(system, ids)
+        }
+        return left
+    }
+
     func options() -> JobQueueOptions {
         var options = JobQueueOptions(cores: 1, memory: "1GB")
         options.workerCommand = TestTasks.workerExecutable
@@ -51,12 +62,7 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: "\(jobs)/\(cluster.jobs[0].name)/job-id"))
             await client.close()
             try await cluster.scale(jobs: 0)
-            // Grid Engine lists a deleted job ("dr") until its execd reports it gone.
-            var left = ids
-            for _ in 0..<900 where !left.isEmpty {
-                try await Task.sleep(for: .milliseconds(100))
-                left = try Self.listed(system, ids)
-            }
+            let left = try await Self.stillListed(system, ids)
             #expect(left.isEmpty, "the jobs are gone from \(system)'s queue")
         } catch {
             await cluster.close()
@@ -84,11 +90,7 @@ import Testing
             await client.close()
             let id = cluster.jobs[0].id
             try await cluster.scale(jobs: 0)
-            var left = [id]
-            for _ in 0..<300 where !left.isEmpty {
-                try await Task.sleep(for: .milliseconds(100))
-                left = try Self.listed(.slurm, [id])
-            }
+            let left = try await Self.stillListed(.slurm, [id])
             #expect(left.isEmpty && cluster.jobs.isEmpty)
             #expect(await cluster.base.scheduler.workerCount == 0, "both workers left with their job")
         } catch {
@@ -124,11 +126,7 @@ import Testing
             for _ in 0..<300 where await cluster.base.scheduler.workerCount < 1 { try await Task.sleep(for: .milliseconds(100)) }
             #expect(await cluster.base.scheduler.workerCount == 1, "the running job's worker joined")
             try await cluster.scale(jobs: 0)
-            var left = ids
-            for _ in 0..<300 where !left.isEmpty {
-                try await Task.sleep(for: .milliseconds(100))
-                left = try Self.listed(.slurm, ids)
-            }
+            let left = try await Self.stillListed(.slurm, ids)
             #expect(left.isEmpty, "every job cancelled, held ones too")
         } catch {
             await cluster.close()
