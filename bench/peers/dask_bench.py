@@ -196,9 +196,13 @@ def batch_scale_up(system, n):
     import dask_jobqueue
     from distributed import Client
 
+    import tempfile
+
     kind = {"slurm": dask_jobqueue.SLURMCluster, "sge": dask_jobqueue.SGECluster}[system]
+    # The jobs' output goes to a folder of its own, not the directory the bench runs in.
     cluster = kind(cores=1, processes=1, memory="1GB", walltime="00:10:00",
-                   scheduler_options={"host": "127.0.0.1"}, job_name="dask-bench")
+                   scheduler_options={"host": "127.0.0.1"}, job_name="dask-bench",
+                   log_directory=tempfile.mkdtemp(prefix="dask-bench-jobs-"))
     client = Client(cluster)
     t0 = time.perf_counter()
     cluster.scale(jobs=2)

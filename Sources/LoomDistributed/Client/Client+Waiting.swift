@@ -104,7 +104,8 @@ extension Client {
             if let deadline, let timeout, ContinuousClock.now >= deadline {
                 throw LoomError(.timeout, "only \(joined) of \(count) workers joined within \(timeout)")
             }
-            try await Task.sleep(for: .milliseconds(50))
+            // A round trip costs well under a millisecond: asking often costs little.
+            try await Task.sleep(for: .milliseconds(10))
         }
     }
 }
