@@ -44,6 +44,22 @@ struct JobScriptTests {
             """)
     }
 
+    @Test func theSeedsSlurmClusterAsDaskUsersWriteIt() async throws {
+        let cluster = try await SLURMCluster(
+            queue: "normal", cores: 24, memory: "128GB", walltime: "02:00:00", jobExtraDirectives: ["--constraint=haswell"],
+            setup: JobQueueSetup(host: "127.0.0.1", dashboardAddress: nil))
+        let script = try cluster.jobScript()
+        await cluster.close()
+        for line in ["#SBATCH -p normal", "#SBATCH --cpus-per-task=24", "#SBATCH --mem=120G", "#SBATCH -t 02:00:00", "#SBATCH --constraint=haswell"] {
+            #expect(script.contains(line + "\n"), "\(line) in:\n\(script)")
+        }
+        #expect(script.contains("--nthreads 6 --nworkers 4"), "Dask's choice of 4 workers for 24 cores")
+        let error = await #expect(throws: LoomError.self) {
+            _ = try await SGECluster(queue: "all.q", setup: JobQueueSetup(host: "127.0.0.1", dashboardAddress: nil))
+        }
+        #expect(error?.message.contains("jobqueue.sge.cores") == true, "\(String(describing: error))")
+    }
+
     @Test func eachSystemsHeader() throws {
         var common = options(cores: 8, memory: "16GiB")
         common.queue = "q"

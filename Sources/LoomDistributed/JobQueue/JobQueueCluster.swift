@@ -44,10 +44,8 @@ public struct JobQueueSetup: Sendable {
 /// jobs submitted to SLURM, PBS, LSF, SGE, HTCondor or OAR, each running `processes` workers.
 ///
 /// ```swift
-/// var options = try JobQueueOptions.configured(for: .slurm, cores: 24, memory: "128GB")
-/// options.queue = "normal"; options.walltime = "02:00:00"
-/// options.jobExtraDirectives = ["--constraint=haswell"]
-/// let cluster = try await SLURMCluster(options: options)
+/// let cluster = try await SLURMCluster(queue: "normal", cores: 24, memory: "128GB", walltime: "02:00:00",
+///                                      jobExtraDirectives: ["--constraint=haswell"])
 /// try await cluster.scale(jobs: 10)
 /// let client = try await Client(cluster)
 /// ```
@@ -152,44 +150,78 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
     }
 }
 
-/// `SLURMCluster(options:)`: jobs submitted with `sbatch`.
-public final class SLURMCluster: JobQueueCluster, @unchecked Sendable {
-    public init(options: JobQueueOptions? = nil, setup: JobQueueSetup? = nil) async throws {
-        try await super.init(system: .slurm, options: options, setup: setup)
+/// A job-queue cluster of one batch system, with the initialiser dask-jobqueue users write:
+/// `SLURMCluster(queue: "normal", cores: 24, memory: "128GB", walltime: "02:00:00")`.
+public protocol BatchSystemCluster: JobQueueCluster {
+    static var batchSystem: BatchSystem { get }
+    /// `options` as given; `setup` nil: from the `jobqueue.<system>` section of loom.yaml.
+    init(options: JobQueueOptions, setup: JobQueueSetup?) async throws
+}
+
+extension BatchSystemCluster {
+    /// The `jobqueue.<system>` section of loom.yaml, overridden by what is given here (as
+    /// dask-jobqueue's keyword arguments override its configuration); `SLURMCluster()` takes the
+    /// section as it is. Every other option: `init(options:setup:)`.
+    public init(queue: String? = nil, account: String? = nil, cores: Int? = nil, memory: String? = nil, processes: Int? = nil,
+                walltime: String? = nil, jobExtraDirectives: [String]? = nil, jobScriptPrologue: [String]? = nil,
+                interface: String? = nil, localDirectory: String? = nil, setup: JobQueueSetup? = nil) async throws {
+        var options = try JobQueueOptions.configured(for: Self.batchSystem, cores: cores, memory: memory)
+        if let queue { options.queue = queue }
+        if let account { options.account = account }
+        if let processes { options.processes = processes }
+        if let walltime { options.walltime = walltime }
+        if let jobExtraDirectives { options.jobExtraDirectives = jobExtraDirectives }
+        if let jobScriptPrologue { options.jobScriptPrologue = jobScriptPrologue }
+        if let interface { options.interface = interface }
+        if let localDirectory { options.localDirectory = localDirectory }
+        try await self.init(options: options, setup: setup)
     }
 }
 
-/// `SGECluster(options:)`: jobs submitted with `qsub` to Grid Engine.
-public final class SGECluster: JobQueueCluster, @unchecked Sendable {
-    public init(options: JobQueueOptions? = nil, setup: JobQueueSetup? = nil) async throws {
-        try await super.init(system: .sge, options: options, setup: setup)
+/// Jobs submitted with `sbatch`.
+public final class SLURMCluster: JobQueueCluster, BatchSystemCluster, @unchecked Sendable {
+    public static let batchSystem = BatchSystem.slurm
+    public init(options: JobQueueOptions, setup: JobQueueSetup? = nil) async throws {
+        try await super.init(system: Self.batchSystem, options: options, setup: setup)
     }
 }
 
-/// `PBSCluster(options:)`: jobs submitted with `qsub` to PBS Pro or Torque.
-public final class PBSCluster: JobQueueCluster, @unchecked Sendable {
-    public init(options: JobQueueOptions? = nil, setup: JobQueueSetup? = nil) async throws {
-        try await super.init(system: .pbs, options: options, setup: setup)
+/// Jobs submitted with `qsub` to Grid Engine.
+public final class SGECluster: JobQueueCluster, BatchSystemCluster, @unchecked Sendable {
+    public static let batchSystem = BatchSystem.sge
+    public init(options: JobQueueOptions, setup: JobQueueSetup? = nil) async throws {
+        try await super.init(system: Self.batchSystem, options: options, setup: setup)
     }
 }
 
-/// `LSFCluster(options:)`: jobs submitted with `bsub`.
-public final class LSFCluster: JobQueueCluster, @unchecked Sendable {
-    public init(options: JobQueueOptions? = nil, setup: JobQueueSetup? = nil) async throws {
-        try await super.init(system: .lsf, options: options, setup: setup)
+/// Jobs submitted with `qsub` to PBS Pro or Torque.
+public final class PBSCluster: JobQueueCluster, BatchSystemCluster, @unchecked Sendable {
+    public static let batchSystem = BatchSystem.pbs
+    public init(options: JobQueueOptions, setup: JobQueueSetup? = nil) async throws {
+        try await super.init(system: Self.batchSystem, options: options, setup: setup)
     }
 }
 
-/// `HTCondorCluster(options:)`: jobs submitted with `condor_submit`.
-public final class HTCondorCluster: JobQueueCluster, @unchecked Sendable {
-    public init(options: JobQueueOptions? = nil, setup: JobQueueSetup? = nil) async throws {
-        try await super.init(system: .htcondor, options: options, setup: setup)
+/// Jobs submitted with `bsub`.
+public final class LSFCluster: JobQueueCluster, BatchSystemCluster, @unchecked Sendable {
+    public static let batchSystem = BatchSystem.lsf
+    public init(options: JobQueueOptions, setup: JobQueueSetup? = nil) async throws {
+        try await super.init(system: Self.batchSystem, options: options, setup: setup)
     }
 }
 
-/// `OARCluster(options:)`: jobs submitted with `oarsub`.
-public final class OARCluster: JobQueueCluster, @unchecked Sendable {
-    public init(options: JobQueueOptions? = nil, setup: JobQueueSetup? = nil) async throws {
-        try await super.init(system: .oar, options: options, setup: setup)
+/// Jobs submitted with `condor_submit`.
+public final class HTCondorCluster: JobQueueCluster, BatchSystemCluster, @unchecked Sendable {
+    public static let batchSystem = BatchSystem.htcondor
+    public init(options: JobQueueOptions, setup: JobQueueSetup? = nil) async throws {
+        try await super.init(system: Self.batchSystem, options: options, setup: setup)
+    }
+}
+
+/// Jobs submitted with `oarsub`.
+public final class OARCluster: JobQueueCluster, BatchSystemCluster, @unchecked Sendable {
+    public static let batchSystem = BatchSystem.oar
+    public init(options: JobQueueOptions, setup: JobQueueSetup? = nil) async throws {
+        try await super.init(system: Self.batchSystem, options: options, setup: setup)
     }
 }
