@@ -81,7 +81,7 @@ import Testing
                           pollInterval: .milliseconds(200), commandsDirectory: standIn.directory, limits: limits)
         }
         func jobsPage(_ cluster: JobQueueCluster) async throws -> (dom: String, error: String) {
-            let link = try #require(cluster.base.scheduler.dashboardLink)
+            let link = try #require(cluster.dashboardLink)
             let (_, dom, error) = try await Self.chromium(link.replacingOccurrences(of: "/status", with: "/jobs"), ["--dump-dom"])
             return (dom, error)
         }
@@ -112,7 +112,7 @@ import Testing
             let (dom, _) = try await jobsPage(refused)
             #expect(dom.contains("id=\"paused\"") && dom.contains("qsub: Unknown queue"), "the pause and what the batch system said")
             let screenshot = Self.artifacts.appendingPathComponent("dashboard-jobs.png").path
-            let link = try #require(refused.base.scheduler.dashboardLink)
+            let link = try #require(refused.dashboardLink)
             _ = try await Self.chromium(link.replacingOccurrences(of: "/status", with: "/jobs"), ["--screenshot=\(screenshot)"])
         } catch {
             await refused.close()

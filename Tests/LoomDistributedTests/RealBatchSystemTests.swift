@@ -111,7 +111,7 @@ import Testing
             limits: SubmissionLimits(maximumPendingJobs: 2)))
         var ids: [String] = []
         do {
-            try await cluster.scale(jobs: 3)
+            try await cluster.scale(3)  // Dask's scale(n): three workers, so three jobs; it does not wait for them
             #expect(cluster.jobs.map(\.state) == [.pending, .pending, .waiting])
             ids = cluster.jobs.map(\.id).filter { !$0.isEmpty }
             #expect(try Self.listed(.slurm, ids).count == 2, "two jobs in SLURM's queue")

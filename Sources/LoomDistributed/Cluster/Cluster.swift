@@ -11,6 +11,9 @@ public protocol Cluster: Sendable {
 extension Cluster {
     public var schedulerAddress: Address { base.schedulerAddress }
 
+    /// The dashboard's link, `http://127.0.0.1:8787/status` (nil without a dashboard).
+    public var dashboardLink: String? { base.scheduler.dashboardLink }
+
     /// Names of the workers started or starting, and not stopped.
     public var workerNames: [String] { base.workerNames }
 

@@ -70,9 +70,6 @@ public final class LocalCluster: Cluster {
         return (workers, cores / workers)
     }
 
-    /// The dashboard's link, `http://127.0.0.1:8787/status` (nil without a dashboard).
-    public var dashboardLink: String? { base.scheduler.dashboardLink }
-
     /// The nannies of the worker processes (none with `processes: false`).
     public var nannies: [Nanny] { base.launched.compactMap { ($0 as? SupervisedWorker)?.nanny } }
 

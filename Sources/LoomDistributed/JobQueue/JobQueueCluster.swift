@@ -121,6 +121,9 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
 
     /// Asks for `jobs` jobs (submitting or cancelling); returns once submitted, not started.
     public func scale(jobs: Int) async throws { try await base.scale(max(0, jobs) * options.workerProcesses, wait: false) }
+    /// As many jobs as `workers` workers need (Dask's `cluster.scale(n)`); returns once
+    /// submitted, as jobs may queue for long.
+    public func scale(_ workers: Int) async throws { try await scale(workers: workers) }
     /// As many jobs as `workers` workers need.
     public func scale(workers: Int) async throws { try await scale(jobs: (max(0, workers) + options.workerProcesses - 1) / options.workerProcesses) }
     /// As many jobs as `cores` cores need.
