@@ -41,3 +41,19 @@ void cloom_name_thread(const char *name) {
 void cloom_release_free_memory(void) {
     malloc_trim(0);
 }
+
+int cloom_signal_is_default(int signal) {
+    struct sigaction current;
+    if (sigaction(signal, NULL, &current) != 0) return 0;
+    return !(current.sa_flags & SA_SIGINFO) && current.sa_handler == SIG_DFL;
+}
+
+void cloom_reraise_with_default(int signal) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = SIG_DFL;
+    sigemptyset(&action.sa_mask);
+    sigaction(signal, &action, NULL);
+    // To the process, not this thread: dispatch threads block signals.
+    kill(getpid(), signal);
+}

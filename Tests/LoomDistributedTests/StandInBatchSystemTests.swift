@@ -130,6 +130,26 @@ import Testing
         await cluster.close()
     }
 
+    @Test func ctrlCOnTheProgramCancelsItsJobs() async throws {
+        let standIn = try StandInBatchSystem.make()
+        defer { standIn.remove() }
+        let ready = standIn.directory + "/ready"
+        let program = Process()
+        program.executableURL = URL(fileURLWithPath: TestTasks.workerExecutable)
+        program.arguments = ["batch-client", standIn.directory, standIn.directory + "/jobs", ready]
+        try program.run()
+        defer { if program.isRunning { kill(program.processIdentifier, SIGKILL) } }
+        for _ in 0..<1_200 where !FileManager.default.fileExists(atPath: ready) && program.isRunning {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let id = try String(contentsOfFile: ready, encoding: .utf8)
+        kill(program.processIdentifier, SIGINT)
+        for _ in 0..<600 where program.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!program.isRunning && program.terminationReason == .uncaughtSignal && program.terminationStatus == SIGINT,
+                "ended by the interrupt, as it would have without jobs")
+        #expect(standIn.calls.contains("qdel \(id)"), "its job was cancelled first: \(standIn.calls)")
+    }
+
     @Test func anUnknownSchedulerInterfaceIsNamed() async throws {
         let error = await #expect(throws: LoomError.self) {
             _ = try await JobQueueCluster(system: .pbs, options: options(), setup: JobQueueSetup(schedulerInterface: "nope0", dashboardAddress: nil))

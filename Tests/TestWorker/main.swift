@@ -18,5 +18,16 @@ if arguments.count == 4, arguments[1] == "parent", let workers = Int(arguments[3
     _ = try await compute(tasks, scheduler: .processes(workers))
     exit(0)
 }
+// `loom-test-worker batch-client COMMANDS JOBS READY`: a program with a PBS cluster (stand-in
+// commands in COMMANDS) whose one job's worker joined; writes the job's id to READY, then waits
+// to be interrupted, so a test can press Ctrl-C on it.
+if arguments.count == 5, arguments[1] == "batch-client" {
+    let cluster = try await PBSCluster(options: JobQueueOptions(cores: 1, memory: "1GB"), setup: JobQueueSetup(
+        host: "127.0.0.1", jobsDirectory: arguments[3], dashboardAddress: nil, commandsDirectory: arguments[2]))
+    try await cluster.scale(jobs: 1)
+    try await Client(cluster).waitForWorkers(1, timeout: .seconds(120))
+    try cluster.jobs[0].id.write(toFile: arguments[4], atomically: true, encoding: .utf8)
+    while true { try await Task.sleep(for: .seconds(3600)) }
+}
 FileHandle.standardError.write(Data(("loom-test-worker: started without a role; the tests run it\n").utf8))
 exit(2)

@@ -25,4 +25,11 @@ void cloom_name_thread(const char *name);
 /// Returns freed heap memory to the system (glibc's malloc_trim), so resident memory drops.
 void cloom_release_free_memory(void);
 
+/// Whether the signal still has its default action (nobody in the process handles or ignores it).
+int cloom_signal_is_default(int signal);
+
+/// Gives the signal back its default action and sends it to this process (ending it as the
+/// signal would have).
+void cloom_reraise_with_default(int signal);
+
 #endif

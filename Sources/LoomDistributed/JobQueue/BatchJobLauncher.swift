@@ -1,3 +1,4 @@
+import CLoomSystem
 import Foundation
 import LoomCore
 import Logging
@@ -230,19 +231,37 @@ struct BatchJob: LaunchedWorkers {
     func stop() async { await launcher.cancel(name: name) }
 }
 
-/// Jobs to cancel if the process exits without closing its clusters (as dask-jobqueue tries).
+/// Jobs to cancel if the process ends without closing its clusters (as dask-jobqueue tries):
+/// at exit, and on Ctrl-C or a TERM, which end a program without its exit handlers, when
+/// nothing else in the program handles those signals (a program that does should `close()`).
 final class JobsToCancelAtExit: Sendable {
     static let shared = JobsToCancelAtExit()
     private let jobs = Mutex<[String: (BatchSystem, String, String?)]>([:])
+    // Kept alive for the process's life; never touched after init.
+    nonisolated(unsafe) private let signalSources: [any DispatchSourceSignal]
 
     private init() {
-        atexit {
-            for (system, id, commands) in JobsToCancelAtExit.shared.jobs.withLock({ Array($0.values) }) {
-                _ = try? runBatchCommand(BatchCommands(system: system).cancel([id]), commands: commands)
+        atexit { JobsToCancelAtExit.shared.cancelAll() }
+        signalSources = [SIGINT, SIGTERM].filter { cloom_signal_is_default($0) != 0 }.map { signal in
+            Foundation.signal(signal, SIG_IGN)  // delivered to the source below instead
+            let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
+            source.setEventHandler {
+                JobsToCancelAtExit.shared.cancelAll()
+                cloom_reraise_with_default(signal)
             }
+            source.resume()
+            return source
         }
     }
 
     func add(system: BatchSystem, id: String, commands: String?) { jobs.withLock { $0["\(system.rawValue)/\(id)"] = (system, id, commands) } }
     func remove(system: BatchSystem, id: String) { jobs.withLock { $0["\(system.rawValue)/\(id)"] = nil } }
+
+    private func cancelAll() {
+        let all = jobs.withLock { jobs in
+            defer { jobs.removeAll() }
+            return Array(jobs.values)
+        }
+        for (system, id, commands) in all { _ = try? runBatchCommand(BatchCommands(system: system).cancel([id]), commands: commands) }
+    }
 }
