@@ -79,7 +79,12 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
             scheduler: SchedulerOptions(
                 host: host, port: setup.port, scheduling: .configured(try Configuration.current), dashboardAddress: setup.dashboardAddress))
         if let schedulerFile = setup.schedulerFile {
-            try SchedulerFile(address: launcher.contact(base.schedulerAddress), dashboard: base.scheduler.dashboardLink).write(to: schedulerFile)
+            do {
+                try SchedulerFile(address: launcher.contact(base.schedulerAddress), dashboard: base.scheduler.dashboardLink).write(to: schedulerFile)
+            } catch {
+                await base.close()  // no scheduler left behind
+                throw error
+            }
         }
         let launcher = launcher, interval = setup.pollInterval
         await base.scheduler.showJobs { launcher.report }
