@@ -79,7 +79,9 @@ public struct WorkerCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        let scheduler = try self.scheduler ?? SchedulerFile.read(schedulerFile ?? "").address
+        var scheduler = self.scheduler ?? ""
+        // Started before its scheduler (both from one batch script), a worker waits for the file.
+        if let schedulerFile { scheduler = try await SchedulerFile.read(schedulerFile, waiting: .seconds(deathTimeout)).address }
         let address = try Address(parsing: scheduler)
         let host = try interface.map(NetworkInterface.ipv4Address(of:)) ?? self.host
         let resources = try parsedResources()

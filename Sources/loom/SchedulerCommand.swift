@@ -12,15 +12,32 @@ struct SchedulerCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one).")
     var port = 8786
 
+    @Option(help: "Network interface to listen on (its IPv4 address), e.g. ib0; overrides --host.")
+    var interface: String?
+
     @Option(help: "Where the dashboard listens: :PORT or HOST:PORT (:0 picks a free port), or 'none'.")
     var dashboardAddress = ":8787"
 
+    @Option(help: "Write the scheduler's address to this file (on a directory the nodes share) for `loom worker --scheduler-file`.")
+    var schedulerFile: String?
+
     func run() async throws {
         LogBuffer.installForThisProcess()
+        let host = try interface.map(NetworkInterface.ipv4Address(of:)) ?? self.host
         let server = SchedulerServer(options: SchedulerOptions(
             host: host, port: port, scheduling: .configured(try Configuration.current),
             dashboardAddress: dashboardAddress == "none" ? nil : dashboardAddress))
+        let schedulerFile = self.schedulerFile
         try await server.run { address in
+            if let schedulerFile {
+                do {
+                    try SchedulerFile(address: SchedulerFile.contact(for: address), dashboard: server.dashboardLink).write(to: schedulerFile)
+                } catch {
+                    // Workers would wait for the file in vain: say so and stop.
+                    FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+                    Foundation.exit(1)
+                }
+            }
             // Unbuffered, so a script reading the pipe sees it at once.
             FileHandle.standardOutput.write(Data("Scheduler at: \(address)\n".utf8))
             if let link = server.dashboardLink { FileHandle.standardOutput.write(Data("Dashboard at: \(link)\n".utf8)) }

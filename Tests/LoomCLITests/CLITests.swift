@@ -1,4 +1,5 @@
 import Foundation
+import Loom
 import LoomTestSupport
 import Testing
 
@@ -62,5 +63,34 @@ func runLoom(_ arguments: [String], environment: [String: String] = [:]) async t
         #expect(overridden.output.contains("#SBATCH -p debug\n") && overridden.output.contains("#SBATCH --cpus-per-task=4\n"))
         let missing = try await runLoom(["job-script", "pbs"], environment: ["LOOM_CONFIG": file])
         #expect(missing.status != 0 && missing.error.contains("jobqueue.pbs.cores"), "\(missing.error)")
+    }
+
+    @Test func aWorkerStartedBeforeItsSchedulerFindsItThroughTheSchedulerFile() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("loom-scheduler-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        func start(_ executable: String, _ arguments: [String]) throws -> Process {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        // As one batch script starts both: the worker first, waiting for the file.
+        let worker = try start(TestTasks.workerExecutable, ["worker", "--scheduler-file", file, "--no-nanny", "--name", "early"])
+        defer { if worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(worker.isRunning, "the worker waits for the scheduler file")
+        let loom = try #require(
+            [URL(fileURLWithPath: TestTasks.workerExecutable).deletingLastPathComponent().appendingPathComponent("loom").path]
+                .first(where: FileManager.default.isExecutableFile), "loom is not built")
+        let scheduler = try start(loom, ["scheduler", "--port", "0", "--dashboard-address", "none", "--scheduler-file", file])
+        defer { if scheduler.isRunning { kill(scheduler.processIdentifier, SIGKILL) } }
+        for _ in 0..<600 where !FileManager.default.fileExists(atPath: file) { try await Task.sleep(for: .milliseconds(50)) }
+        let client = try await Client(address: try Address(parsing: try SchedulerFile.read(file).address))
+        try await client.waitForWorkers(1, timeout: .seconds(60))
+        #expect(try await client.schedulerInfo().map(\.name) == ["early"])
+        #expect(try await client.submit(TestTasks.inc, 41).result() == 42)
+        await client.close()
     }
 }

@@ -24,6 +24,25 @@ public struct SchedulerFile: Codable, Sendable, Equatable {
         }
     }
 
+    /// The address to write for a scheduler bound to `bound`: this machine's name when it
+    /// listens on every interface, as other nodes cannot reach 0.0.0.0.
+    public static func contact(for bound: Address) -> String {
+        bound.host == "0.0.0.0" ? Address(host: ProcessInfo.processInfo.hostName, port: bound.port).description : bound.description
+    }
+
+    /// Reads the file once it is there (a worker may start before its scheduler does), giving
+    /// up after `timeout`.
+    public static func read(_ path: String, waiting timeout: Duration) async throws -> SchedulerFile {
+        let deadline = ContinuousClock.now + timeout
+        while !FileManager.default.fileExists(atPath: path) {
+            guard ContinuousClock.now < deadline else {
+                throw LoomError(.configuration, "no scheduler file at \(path) after \(timeout): is the scheduler started with --scheduler-file \(path)?")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return try read(path)
+    }
+
     public static func read(_ path: String) throws -> SchedulerFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw LoomError(.configuration, "cannot read the scheduler file \(path)")
