@@ -61,7 +61,7 @@ let package = Package(
         .executableTarget(name: "loom-test-worker", dependencies: ["LoomTestSupport"], path: "Tests/TestWorker"),
         .testTarget(name: "LoomCoreTests", dependencies: ["LoomCore"]),
         .testTarget(name: "LoomLocalTests", dependencies: ["LoomTestSupport", "loom-test-worker"]),
-        .testTarget(name: "LoomCLITests", dependencies: ["loom", "LoomTestSupport"]),
+        .testTarget(name: "LoomCLITests", dependencies: ["loom", "LoomTestSupport", "loom-test-worker"]),
         .testTarget(
             name: "LoomDistributedTests",
             dependencies: [

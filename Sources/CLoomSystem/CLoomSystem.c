@@ -48,12 +48,21 @@ int cloom_signal_is_default(int signal) {
     return !(current.sa_flags & SA_SIGINFO) && current.sa_handler == SIG_DFL;
 }
 
-void cloom_reraise_with_default(int signal) {
+void cloom_restore_default(int signal) {
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = SIG_DFL;
     sigemptyset(&action.sa_mask);
     sigaction(signal, &action, NULL);
-    // To the process, not this thread: dispatch threads block signals.
-    kill(getpid(), signal);
+}
+
+void cloom_reraise_with_default(int signal) {
+    cloom_restore_default(signal);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, signal);
+    // Unblocked in this thread, the signal is delivered here at once.
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    raise(signal);
+    _exit(128 + signal);
 }

@@ -81,7 +81,12 @@ public struct WorkerCommand: AsyncParsableCommand {
     public func run() async throws {
         var scheduler = self.scheduler ?? ""
         // Started before its scheduler (both from one batch script), a worker waits for the file.
-        if let schedulerFile { scheduler = try await SchedulerFile.read(schedulerFile, waiting: .seconds(deathTimeout)).address }
+        if let schedulerFile {
+            if !FileManager.default.fileExists(atPath: schedulerFile) {
+                FileHandle.standardError.write(Data("Waiting for the scheduler file \(schedulerFile) (up to \(deathTimeout) s)\n".utf8))
+            }
+            scheduler = try await SchedulerFile.read(schedulerFile, waiting: .seconds(deathTimeout)).address
+        }
         let address = try Address(parsing: scheduler)
         let host = try interface.map(NetworkInterface.ipv4Address(of:)) ?? self.host
         let resources = try parsedResources()

@@ -28,6 +28,16 @@ struct SchedulerCommand: AsyncParsableCommand {
             host: host, port: port, scheduling: .configured(try Configuration.current),
             dashboardAddress: dashboardAddress == "none" ? nil : dashboardAddress))
         let schedulerFile = self.schedulerFile
+        if let schedulerFile {
+            if host.hasPrefix("127.") || host == "localhost" {
+                FileHandle.standardError.write(Data("""
+                    Warning: the scheduler file will name \(host), which other nodes cannot reach; \
+                    use --host 0.0.0.0 or --interface NAME for workers elsewhere.\n
+                    """.utf8))
+            }
+            // Workers started later must not find an old address.
+            _ = CleanupAtExit.shared.add { try? FileManager.default.removeItem(atPath: schedulerFile) }
+        }
         try await server.run { address in
             if let schedulerFile {
                 do {

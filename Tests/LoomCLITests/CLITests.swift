@@ -68,19 +68,26 @@ func runLoom(_ arguments: [String], environment: [String: String] = [:]) async t
     @Test func aWorkerStartedBeforeItsSchedulerFindsItThroughTheSchedulerFile() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("loom-scheduler-\(UUID().uuidString).json").path
         defer { try? FileManager.default.removeItem(atPath: file) }
+        let said = file + ".stderr"
+        FileManager.default.createFile(atPath: said, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: said) }
         func start(_ executable: String, _ arguments: [String]) throws -> Process {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
             process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle(forWritingAtPath: said)
             try process.run()
             return process
         }
         // As one batch script starts both: the worker first, waiting for the file.
         let worker = try start(TestTasks.workerExecutable, ["worker", "--scheduler-file", file, "--no-nanny", "--name", "early"])
         defer { if worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
-        try await Task.sleep(for: .milliseconds(500))
-        #expect(worker.isRunning, "the worker waits for the scheduler file")
+        func stderr() -> String { (try? String(contentsOfFile: said, encoding: .utf8)) ?? "" }
+        for _ in 0..<1_200 where !stderr().contains("Waiting for the scheduler file") && worker.isRunning {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(worker.isRunning && stderr().contains("Waiting for the scheduler file \(file)"), "the worker waits: \(stderr())")
         let loom = try #require(
             [URL(fileURLWithPath: TestTasks.workerExecutable).deletingLastPathComponent().appendingPathComponent("loom").path]
                 .first(where: FileManager.default.isExecutableFile), "loom is not built")
@@ -92,5 +99,9 @@ func runLoom(_ arguments: [String], environment: [String: String] = [:]) async t
         #expect(try await client.schedulerInfo().map(\.name) == ["early"])
         #expect(try await client.submit(TestTasks.inc, 41).result() == 42)
         await client.close()
+        // Ended, the scheduler leaves no address behind for the next workers to find.
+        kill(scheduler.processIdentifier, SIGTERM)
+        for _ in 0..<600 where scheduler.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!scheduler.isRunning && !FileManager.default.fileExists(atPath: file), "the scheduler removed its file as it ended")
     }
 }

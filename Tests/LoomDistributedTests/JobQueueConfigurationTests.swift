@@ -29,6 +29,7 @@ struct JobQueueConfigurationTests {
                 scheduler-interface: ib0
                 failures-before-pause: 3
                 pause-seconds: 60
+                cancel-jobs-on-signals: false
               pbs:
                 queue: workq
             """)
@@ -38,7 +39,7 @@ struct JobQueueConfigurationTests {
         #expect(slurm.jobScriptPrologue == ["module load gcc"] && !slurm.nanny && slurm.deathTimeout == 120)
         let setup = try JobQueueSetup.configured(for: .slurm, configuration: configuration)
         #expect(setup.limits.maximumPendingJobs == 10 && setup.schedulerInterface == "ib0")
-        #expect(setup.limits.failuresBeforePause == 3 && setup.limits.pause == .seconds(60))
+        #expect(setup.limits.failuresBeforePause == 3 && setup.limits.pause == .seconds(60) && !setup.cancelJobsOnSignals)
         // Arguments override the section; the other systems' sections stay theirs.
         let smaller = try JobQueueOptions.configured(for: .slurm, cores: 4, memory: "8GB", configuration: configuration)
         #expect(smaller.cores == 4 && smaller.memory == "8GB" && smaller.queue == "normal")

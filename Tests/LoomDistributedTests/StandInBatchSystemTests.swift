@@ -130,23 +130,25 @@ import Testing
         await cluster.close()
     }
 
-    @Test func ctrlCOnTheProgramCancelsItsJobs() async throws {
+    @Test(arguments: [SIGINT, SIGTERM])
+    func ctrlCOnTheProgramCancelsItsJobs(_ signal: Int32) async throws {
         let standIn = try StandInBatchSystem.make()
         defer { standIn.remove() }
         let ready = standIn.directory + "/ready"
-        let program = Process()
+        let program = Process(), input = Pipe()
         program.executableURL = URL(fileURLWithPath: TestTasks.workerExecutable)
         program.arguments = ["batch-client", standIn.directory, standIn.directory + "/jobs", ready]
+        program.standardInput = input  // closed when the test ends: the program ends too
         try program.run()
         defer { if program.isRunning { kill(program.processIdentifier, SIGKILL) } }
         for _ in 0..<1_200 where !FileManager.default.fileExists(atPath: ready) && program.isRunning {
             try await Task.sleep(for: .milliseconds(100))
         }
-        let id = try String(contentsOfFile: ready, encoding: .utf8)
-        kill(program.processIdentifier, SIGINT)
+        let id = try #require(try? String(contentsOfFile: ready, encoding: .utf8), "the program's job started")
+        kill(program.processIdentifier, signal)
         for _ in 0..<600 where program.isRunning { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(!program.isRunning && program.terminationReason == .uncaughtSignal && program.terminationStatus == SIGINT,
-                "ended by the interrupt, as it would have without jobs")
+        #expect(!program.isRunning && program.terminationReason == .uncaughtSignal && program.terminationStatus == signal,
+                "ended by the signal, as it would have without jobs")
         #expect(standIn.calls.contains("qdel \(id)"), "its job was cancelled first: \(standIn.calls)")
     }
 

@@ -20,8 +20,12 @@ if arguments.count == 4, arguments[1] == "parent", let workers = Int(arguments[3
 }
 // `loom-test-worker batch-client COMMANDS JOBS READY`: a program with a PBS cluster (stand-in
 // commands in COMMANDS) whose one job's worker joined; writes the job's id to READY, then waits
-// to be interrupted, so a test can press Ctrl-C on it.
+// to be interrupted, so a test can press Ctrl-C on it. It ends by itself when its standard input
+// closes (the test ended), so it never outlives the test.
 if arguments.count == 5, arguments[1] == "batch-client" {
+    // As a program started from a terminal: whatever the test runner ignores.
+    for signal in [SIGINT, SIGTERM, SIGHUP] { Foundation.signal(signal, SIG_DFL) }
+    Thread { while FileHandle.standardInput.availableData.count > 0 {}; exit(3) }.start()
     let cluster = try await PBSCluster(options: JobQueueOptions(cores: 1, memory: "1GB"), setup: JobQueueSetup(
         host: "127.0.0.1", jobsDirectory: arguments[3], dashboardAddress: nil, commandsDirectory: arguments[2]))
     try await cluster.scale(jobs: 1)

@@ -28,8 +28,11 @@ void cloom_release_free_memory(void);
 /// Whether the signal still has its default action (nobody in the process handles or ignores it).
 int cloom_signal_is_default(int signal);
 
+/// Gives the signal back its default action.
+void cloom_restore_default(int signal);
+
 /// Gives the signal back its default action and sends it to this process (ending it as the
-/// signal would have).
+/// signal would have; if it cannot be delivered, exits with status 128 + signal).
 void cloom_reraise_with_default(int signal);
 
 #endif

@@ -98,14 +98,16 @@ extension Client {
     /// `.timeout` error saying how many joined if `timeout` passes first.
     public func waitForWorkers(_ count: Int, timeout: Duration? = nil) async throws {
         let deadline = timeout.map { ContinuousClock.now + $0 }
+        // Often at first (workers started a moment ago), then every 100 ms, as Dask asks.
+        var pause = Duration.milliseconds(10)
         while true {
             let joined = try await schedulerInfo().count
             if joined >= count { return }
             if let deadline, let timeout, ContinuousClock.now >= deadline {
                 throw LoomError(.timeout, "only \(joined) of \(count) workers joined within \(timeout)")
             }
-            // A round trip costs well under a millisecond: asking often costs little.
-            try await Task.sleep(for: .milliseconds(10))
+            try await Task.sleep(for: pause)
+            pause = min(pause * 2, .milliseconds(100))
         }
     }
 }

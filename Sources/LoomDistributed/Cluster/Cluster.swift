@@ -4,6 +4,8 @@ import Foundation
 /// `scale`, `adapt` and `close`, all carried by its `SpecCluster` base.
 public protocol Cluster: Sendable {
     var base: SpecCluster { get }
+    /// Asks for `workers` workers (Dask's `cluster.scale(n)`).
+    func scale(_ workers: Int) async throws
     /// Stops every worker and the scheduler.
     func close() async
 }
@@ -17,7 +19,8 @@ extension Cluster {
     /// Names of the workers started or starting, and not stopped.
     public var workerNames: [String] { base.workerNames }
 
-    /// Starts or retires workers until there are `workers`; returns once they joined.
+    /// Starts or retires workers until there are `workers`; returns once they joined (a
+    /// job-queue cluster returns once their jobs are submitted: jobs may queue for long).
     public func scale(_ workers: Int) async throws { try await base.scale(workers) }
 
     /// Follows the work between `minimum` and `maximum` workers (Dask's rule; see `SpecCluster.adapt`).

@@ -79,6 +79,7 @@ final class BatchJobLauncher: WorkerLauncher {
     }
 
     func launch(name: String, workerNames: [String], scheduler: Address) async throws -> any LaunchedWorkers {
+        guard !CleanupAtExit.shared.isEnding else { throw LoomError(.cancelled, "the program is ending: job \(name) is not submitted") }
         let directory = "\(jobsDirectory)/\(name)"
         var options = self.options
         if options.logDirectory == nil, system != .htcondor { options.logDirectory = directory }
@@ -135,8 +136,10 @@ final class BatchJobLauncher: WorkerLauncher {
             refusal = "cannot submit job \(name): \(error)"
         }
         let cancelled = state.withLock { state in
-            state.submitting.remove(name)
             let wanted = state.jobs[name].map { $0.state != .cancelled } ?? false
+            // A job cancelled meanwhile stays "being submitted" until its cancel ran, so a
+            // program ending waits for that (`cancelAllNow`).
+            if id == nil || wanted { state.submitting.remove(name) }
             if let id {
                 state.throttle.clearFailures()
                 state.jobs[name]?.id = id
@@ -160,8 +163,7 @@ final class BatchJobLauncher: WorkerLauncher {
         logger.info("submitted a job", metadata: ["job.name": "\(name)", "job.id": "\(id)"])
         if cancelled {
             _ = try? await runBatchCommandOffPool(commands.cancel([id]), commands: commandsDirectory)
-        } else {
-            JobsToCancelAtExit.shared.add(system: system, id: id, commands: commandsDirectory)
+            state.withLock { _ = $0.submitting.remove(name) }
         }
         return nil
     }
@@ -169,7 +171,7 @@ final class BatchJobLauncher: WorkerLauncher {
     /// Submits the jobs that wait, oldest first, as far as the limits allow now; a refused one
     /// is marked failed with what the batch system said.
     func submitWaiting() async {
-        while !Task.isCancelled, let name = state.withLock({ state -> String? in
+        while !Task.isCancelled, !CleanupAtExit.shared.isEnding, let name = state.withLock({ state -> String? in
             guard let next = state.jobs.values.filter({ $0.state == .waiting && !state.submitting.contains($0.name) })
                 .min(by: Self.inOrderAsked)?.name,
                 state.throttle.decide(pending: state.pending) == .submit
@@ -206,7 +208,21 @@ final class BatchJobLauncher: WorkerLauncher {
         }
         guard let id else { return }
         _ = try? await runBatchCommandOffPool(commands.cancel([id]), commands: commandsDirectory)
-        JobsToCancelAtExit.shared.remove(system: system, id: id)
+    }
+
+    /// Cancels every job, in one command, at once (the program is ending: `CleanupAtExit`);
+    /// jobs whose submission is under way are waited for, a little, and cancelled too.
+    func cancelAllNow() {
+        for _ in 0..<20 {
+            let (ids, submitting) = state.withLock { state in
+                let live = state.jobs.values.filter { !$0.state.isOver }
+                for job in live { state.jobs[job.name]?.state = .cancelled }
+                return (live.map(\.id).filter { !$0.isEmpty }, !state.submitting.isEmpty)
+            }
+            if !ids.isEmpty { _ = try? runBatchCommand(commands.cancel(ids), commands: commandsDirectory) }
+            guard submitting else { return }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
     }
 
     func hasEnded(_ name: String) -> Bool {
@@ -229,39 +245,4 @@ struct BatchJob: LaunchedWorkers {
     var failure: String? { launcher.failure(of: name) }
     var hasEnded: Bool { launcher.hasEnded(name) }
     func stop() async { await launcher.cancel(name: name) }
-}
-
-/// Jobs to cancel if the process ends without closing its clusters (as dask-jobqueue tries):
-/// at exit, and on Ctrl-C or a TERM, which end a program without its exit handlers, when
-/// nothing else in the program handles those signals (a program that does should `close()`).
-final class JobsToCancelAtExit: Sendable {
-    static let shared = JobsToCancelAtExit()
-    private let jobs = Mutex<[String: (BatchSystem, String, String?)]>([:])
-    // Kept alive for the process's life; never touched after init.
-    nonisolated(unsafe) private let signalSources: [any DispatchSourceSignal]
-
-    private init() {
-        atexit { JobsToCancelAtExit.shared.cancelAll() }
-        signalSources = [SIGINT, SIGTERM].filter { cloom_signal_is_default($0) != 0 }.map { signal in
-            Foundation.signal(signal, SIG_IGN)  // delivered to the source below instead
-            let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
-            source.setEventHandler {
-                JobsToCancelAtExit.shared.cancelAll()
-                cloom_reraise_with_default(signal)
-            }
-            source.resume()
-            return source
-        }
-    }
-
-    func add(system: BatchSystem, id: String, commands: String?) { jobs.withLock { $0["\(system.rawValue)/\(id)"] = (system, id, commands) } }
-    func remove(system: BatchSystem, id: String) { jobs.withLock { $0["\(system.rawValue)/\(id)"] = nil } }
-
-    private func cancelAll() {
-        let all = jobs.withLock { jobs in
-            defer { jobs.removeAll() }
-            return Array(jobs.values)
-        }
-        for (system, id, commands) in all { _ = try? runBatchCommand(BatchCommands(system: system).cancel([id]), commands: commands) }
-    }
 }

@@ -24,11 +24,15 @@ public struct JobQueueSetup: Sendable {
     public var commandsDirectory: String?
     /// A cap on pending jobs, the submission rate, and what happens after refusals.
     public var limits = SubmissionLimits()
+    /// Cancel the jobs on Ctrl-C, TERM or HUP too, not only at exit (see `CleanupAtExit`); a
+    /// program that handles those signals itself (a server) says false and calls `close()`.
+    public var cancelJobsOnSignals = true
 
     public init(host: String = "0.0.0.0", schedulerInterface: String? = nil, contactAddress: String? = nil, schedulerFile: String? = nil, jobsDirectory: String? = nil,
                 dashboardAddress: String? = ":8787", pollInterval: Duration = .seconds(1), commandsDirectory: String? = nil,
-                limits: SubmissionLimits = SubmissionLimits()) {
+                limits: SubmissionLimits = SubmissionLimits(), cancelJobsOnSignals: Bool = true) {
         self.limits = limits
+        self.cancelJobsOnSignals = cancelJobsOnSignals
         self.host = host
         self.schedulerInterface = schedulerInterface
         self.contactAddress = contactAddress
@@ -58,6 +62,9 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
     let launcher: BatchJobLauncher
     private let polling: Task<Void, Never>
     private let submitting: Task<Void, Never>
+    /// Cancels the jobs (and removes the scheduler file) if the program ends without `close()`.
+    private let cleanup: Int
+    private let schedulerFile: String?
 
     /// Without `options` or `setup`, they come from the `jobqueue.<system>` section of
     /// loom.yaml (`JobQueueOptions.configured(for:)`, `JobQueueSetup.configured(for:)`).
@@ -86,7 +93,12 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
                 throw error
             }
         }
-        let launcher = launcher, interval = setup.pollInterval
+        let launcher = launcher, interval = setup.pollInterval, schedulerFile = setup.schedulerFile
+        self.schedulerFile = schedulerFile
+        cleanup = CleanupAtExit.shared.add(onSignals: setup.cancelJobsOnSignals) {
+            launcher.cancelAllNow()
+            if let schedulerFile { try? FileManager.default.removeItem(atPath: schedulerFile) }
+        }
         await base.scheduler.showJobs { launcher.report }
         polling = Task {
             while !Task.isCancelled {
@@ -150,11 +162,13 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
             targetDuration: targetDuration, interval: interval))
     }
 
-    /// Cancels every job and stops the scheduler.
+    /// Cancels every job, stops the scheduler and removes the scheduler file.
     public func close() async {
         polling.cancel()
         submitting.cancel()
         await base.close()
+        if let schedulerFile { try? FileManager.default.removeItem(atPath: schedulerFile) }
+        CleanupAtExit.shared.remove(cleanup)
     }
 }
 
@@ -182,6 +196,9 @@ extension BatchSystemCluster {
         if let jobScriptPrologue { options.jobScriptPrologue = jobScriptPrologue }
         if let interface { options.interface = interface }
         if let localDirectory { options.localDirectory = localDirectory }
+        var setup = try setup ?? JobQueueSetup.configured(for: Self.batchSystem)
+        // As in dask-jobqueue, the interface is the scheduler's too unless the setup says otherwise.
+        if let interface, setup.schedulerInterface == nil { setup.schedulerInterface = interface }
         try await self.init(options: options, setup: setup)
     }
 }

@@ -79,7 +79,7 @@ struct JobQueueSection {
         "jobs-directory": field(\.jobsDirectory, .text), "maximum-pending-jobs": field(\.limits.maximumPendingJobs, .wholeNumber),
         "submissions-per-second": field(\.limits.submissionsPerSecond, .positiveNumber),
         "failures-before-pause": field(\.limits.failuresBeforePause, .wholeNumber),
-        "pause-seconds": field(\.limits.pause, .duration),
+        "pause-seconds": field(\.limits.pause, .duration), "cancel-jobs-on-signals": field(\.cancelJobsOnSignals, .boolean),
     ]
 
     init(system: BatchSystem, configuration: Configuration?) throws {

@@ -27,7 +27,7 @@ public struct SchedulerFile: Codable, Sendable, Equatable {
     /// The address to write for a scheduler bound to `bound`: this machine's name when it
     /// listens on every interface, as other nodes cannot reach 0.0.0.0.
     public static func contact(for bound: Address) -> String {
-        bound.host == "0.0.0.0" ? Address(host: ProcessInfo.processInfo.hostName, port: bound.port).description : bound.description
+        ["0.0.0.0", "::"].contains(bound.host) ? Address(host: ProcessInfo.processInfo.hostName, port: bound.port).description : bound.description
     }
 
     /// Reads the file once it is there (a worker may start before its scheduler does), giving
