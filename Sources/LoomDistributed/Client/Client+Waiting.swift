@@ -97,17 +97,17 @@ extension Client {
     /// job-queue cluster's `scale(jobs:)`, until the batch system has started them. Throws a
     /// `.timeout` error saying how many joined if `timeout` passes first.
     public func waitForWorkers(_ count: Int, timeout: Duration? = nil) async throws {
-        let deadline = timeout.map { ContinuousClock.now + $0 }
-        // Often at first (workers started a moment ago), then every 100 ms, as Dask asks.
-        var pause = Duration.milliseconds(10)
+        let started = ContinuousClock.now
+        let deadline = timeout.map { started + $0 }
         while true {
             let joined = try await schedulerInfo().count
             if joined >= count { return }
             if let deadline, let timeout, ContinuousClock.now >= deadline {
                 throw LoomError(.timeout, "only \(joined) of \(count) workers joined within \(timeout)")
             }
-            try await Task.sleep(for: pause)
-            pause = min(pause * 2, .milliseconds(100))
+            // Every 10 ms for the first 2 s (workers asked for a moment ago often join then), then
+            // every 100 ms as Dask does: a long wait for queued jobs costs the scheduler little.
+            try await Task.sleep(for: ContinuousClock.now - started < .seconds(2) ? .milliseconds(10) : .milliseconds(100))
         }
     }
 }

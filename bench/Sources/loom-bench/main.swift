@@ -151,7 +151,7 @@ case "slurm-scale-up", "sge-scale-up":
     let started = ContinuousClock.now
     try await cluster.scale(jobs: 2)
     // As users wait (dask's side calls wait_for_workers, which asks every 100 ms; this one asks
-    // after 10, 20, 40, 80 ms, then every 100 ms).
+    // every 10 ms for 2 s, then every 100 ms).
     try await client.waitForWorkers(2)
     let total = try await client.gather(client.map(BenchTasks.inc, Array(0..<100))).reduce(0, +)
     let seconds = (ContinuousClock.now - started) / .seconds(1)
