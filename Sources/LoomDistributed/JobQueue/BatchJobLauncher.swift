@@ -75,7 +75,7 @@ final class BatchJobLauncher: WorkerLauncher {
     func resumeSubmissions() { state.withLock { $0.throttle.clearFailures() } }
 
     func contact(_ scheduler: Address) -> String {
-        Address(host: contactHost ?? scheduler.host, port: scheduler.port).description
+        contactHost.map { Address(host: $0, port: scheduler.port).description } ?? SchedulerFile.contact(for: scheduler)
     }
 
     func launch(name: String, workerNames: [String], scheduler: Address) async throws -> any LaunchedWorkers {

@@ -77,9 +77,8 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
         let name = "loom-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
         let directory = setup.jobsDirectory ?? FileManager.default.currentDirectoryPath + "/loom-jobs/\(name)"
         let host = try setup.schedulerInterface.map(NetworkInterface.ipv4Address(of:)) ?? setup.host
-        let contact = setup.contactAddress ?? (host == "0.0.0.0" ? ProcessInfo.processInfo.hostName : nil)
         launcher = BatchJobLauncher(
-            system: system, options: options, jobsDirectory: directory, contactHost: contact, schedulerFile: setup.schedulerFile,
+            system: system, options: options, jobsDirectory: directory, contactHost: setup.contactAddress, schedulerFile: setup.schedulerFile,
             commandsDirectory: setup.commandsDirectory, limits: setup.limits)
         base = try await SpecCluster(
             name: name, launcher: launcher,
