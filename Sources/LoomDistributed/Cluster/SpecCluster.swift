@@ -79,17 +79,6 @@ public final class SpecCluster: Sendable {
         if wait { try await waitForWorkers(wanted * perLaunch) }
     }
 
-    /// Retires the launches these workers belong to (a whole batch job goes with any of its
-    /// workers), keeping those whose data could not be copied elsewhere (adaptive scaling).
-    public func retire(workers names: [String]) async {
-        let chosen = launches.withLock { $0.filter { !Set($0.workerNames).isDisjoint(with: names) }.map(\.name) }
-        await retire(launches: chosen)
-    }
-
-    private func retire(launches names: [String]) async {
-        await scaling.run { await retire(names, keepingData: true) }
-    }
-
     /// The launch each worker belongs to, by name.
     private var launchOfWorker: [String: String] {
         launches.withLock { list in
@@ -249,7 +238,7 @@ public final class SpecCluster: Sendable {
             }
         case .down(let names):
             logger.info("adaptive: retiring", metadata: ["launches": "\(names)", "target": "\(targetWorkers)"])
-            await retire(launches: names)
+            await scaling.run { await retire(names, keepingData: true) }
         }
     }
 
