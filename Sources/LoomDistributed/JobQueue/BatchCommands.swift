@@ -1,3 +1,4 @@
+import CLoomSystem
 import Foundation
 import LoomCore
 
@@ -214,7 +215,13 @@ private func exitStatus(of process: Process) -> Int32 {
     var status: Int32 = 0
     let reaped = waitpid(process.processIdentifier, &status, 0)
     if reaped == process.processIdentifier {
-        return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        var code: Int32 = 0
+        // Exited: its status; killed by a signal: 128 + the signal, as shells report it.
+        switch cloom_wait_status(status, &code) {
+        case 1: return code
+        case 2: return 128 + code
+        default: return -1
+        }
     }
     // Foundation reaped it first.
     while process.isRunning { usleep(1_000) }
