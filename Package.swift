@@ -1,9 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layers follow docs/architecture.md: a pure core, local executors on top, the umbrella module
-// and the command-line tool last. Benchmarks and examples are executables CI builds too.
-let optimized: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+// Layers follow docs/architecture.md: a pure core, local executors on top, the distributed
+// runtime, the dashboard and the job-queue clusters that plug into it, the umbrella module and
+// the command-line tool last. Benchmarks and examples are executables CI builds too. No target
+// has unsafe flags: SwiftPM refuses those in a package that users name by version.
 
 let package = Package(
     name: "Loom",
@@ -20,14 +21,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(name: "CLoomSystem"),
         .target(
             name: "LoomCore",
-            dependencies: [.product(name: "Yams", package: "Yams")],
-            swiftSettings: optimized),
-        .target(name: "LoomLocal", dependencies: ["LoomCore", "CLoomSystem"], swiftSettings: optimized),
+            dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "LoomLocal", dependencies: ["LoomCore", "CLoomSystem"]),
         .target(
             name: "LoomDistributed",
             dependencies: [
@@ -35,15 +36,24 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "LoomDashboard",
+            dependencies: [
+                "LoomCore", "LoomDistributed",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
-            ],
-            swiftSettings: optimized),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .target(
+            name: "LoomJobQueue",
+            dependencies: ["LoomCore", "LoomDistributed", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "Loom",
             dependencies: [
-                "LoomCore", "LoomLocal", "LoomDistributed",
+                "LoomCore", "LoomLocal", "LoomDistributed", "LoomDashboard", "LoomJobQueue",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -53,8 +63,7 @@ let package = Package(
             dependencies: ["Loom", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "QuickStart", dependencies: ["Loom"], path: "Examples/QuickStart"),
         .executableTarget(
-            name: "loom-bench", dependencies: ["Loom"], path: "bench/Sources/loom-bench",
-            swiftSettings: optimized),
+            name: "loom-bench", dependencies: ["Loom"], path: "bench/Sources/loom-bench"),
 
         // Test support: task functions shared by the tests and the worker executable they spawn.
         .target(name: "LoomTestSupport", dependencies: ["Loom"], path: "Tests/LoomTestSupport"),
@@ -68,5 +77,7 @@ let package = Package(
                 "LoomDistributed", "LoomTestSupport", "loom-test-worker",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]),
+        .testTarget(name: "LoomDashboardTests", dependencies: ["LoomDashboard", "LoomTestSupport", "loom-test-worker"]),
+        .testTarget(name: "LoomJobQueueTests", dependencies: ["LoomJobQueue", "LoomTestSupport", "loom-test-worker"]),
     ]
 )

@@ -1,5 +1,7 @@
 @_exported import LoomCore
+@_exported import LoomDashboard
 @_exported import LoomDistributed
+@_exported import LoomJobQueue
 @_exported import LoomLocal
 import Foundation
 import NIOCore
@@ -10,8 +12,9 @@ public enum Loom {
     /// The version of Loom this binary was built from.
     public static let version = "0.1.0"
 
-    /// Registers the task functions this executable offers and, when the process was started as
-    /// a Loom worker, serves tasks and exits instead of returning.
+    /// Registers the task functions this executable offers, makes the schedulers this process
+    /// starts serve the dashboard (`Dashboard.installAsDefault()`), and, when the process was
+    /// started as a Loom worker, serves tasks and exits instead of returning.
     ///
     /// Call it first thing in `main`, with every `TaskFunction` your graphs use: process pools,
     /// local clusters, job scripts and pods start workers from this same executable, and they
@@ -23,6 +26,7 @@ public enum Loom {
 
     public static func bootstrap(registering functions: [any TaskFunctionRepresentable]) async throws {
         try TaskRegistry.shared.register(functions)
+        Dashboard.installAsDefault()
         ProcessWorker.runIfRequested(registry: .shared)
         let arguments = Array(CommandLine.arguments.dropFirst())
         guard arguments.first == WorkerCommand.configuration.commandName else { return }

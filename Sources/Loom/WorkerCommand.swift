@@ -79,6 +79,7 @@ public struct WorkerCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
+        LoomLogging.printInfoUnlessConfigured()
         var scheduler = self.scheduler ?? ""
         // Started before its scheduler (both from one batch script), a worker waits for the file.
         if let schedulerFile {

@@ -23,6 +23,7 @@ struct SchedulerCommand: AsyncParsableCommand {
 
     func run() async throws {
         LogBuffer.installForThisProcess()
+        LoomLogging.printInfoUnlessConfigured()
         let host = try interface.map(NetworkInterface.ipv4Address(of:)) ?? self.host
         let server = SchedulerServer(options: SchedulerOptions(
             host: host, port: port, scheduling: .configured(try Configuration.current),

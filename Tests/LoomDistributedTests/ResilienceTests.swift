@@ -109,13 +109,3 @@ extension ResilienceTests {
     }
 }
 
-/// Sums values pairwise, level by level: a tree of `add` tasks over them.
-func reduceByPairs(_ values: [Delayed<Int>]) -> Delayed<Int> {
-    var level = values
-    while level.count > 1 {
-        level = stride(from: 0, to: level.count, by: 2).map { index in
-            index + 1 < level.count ? TestTasks.add.delayed(level[index], level[index + 1]) : level[index]
-        }
-    }
-    return level[0]
-}

@@ -4,28 +4,6 @@ import LoomTestSupport
 import Testing
 @testable import LoomDistributed
 
-/// A scheduler serving on a free port in this process, until `stop()`.
-struct RunningScheduler {
-    let server: SchedulerServer
-    let address: Address
-    private let session: Task<Void, any Error>
-
-    init(_ options: SchedulerOptions = SchedulerOptions(port: 0)) async throws {
-        let server = SchedulerServer(options: options)
-        let (bound, announce) = AsyncStream.makeStream(of: Address.self)
-        session = Task { try await server.run { announce.yield($0) } }
-        var addresses = bound.makeAsyncIterator()
-        guard let address = await addresses.next() else { throw TransportError("the scheduler did not start") }
-        self.server = server
-        self.address = address
-    }
-
-    func stop() async {
-        session.cancel()
-        _ = await session.result
-    }
-}
-
 /// Workers never outlive their scheduler: they exit when it goes, and give up on one that
 /// never answers after their death timeout, without their nanny starting them again.
 @Suite(.serialized) struct WorkerLifetimeTests {

@@ -28,6 +28,8 @@ public struct LoomError: Error, CustomStringConvertible, Sendable {
         public static let configuration = Code("configuration")
         /// The computation was cancelled.
         public static let cancelled = Code("cancelled")
+        /// A scheduler or worker plugin failed, or the one asked for is not there.
+        public static let plugin = Code("plugin")
         /// A wait ran out of time before what it waited for happened.
         public static let timeout = Code("timeout")
     }

@@ -219,7 +219,7 @@ actor ClientConnection {
             case .graphRejected(let reason):
                 for (key, status) in statuses where status.isPending { settle(key, .erred(function: "", message: reason)) }
             case .whoHasReply(let request, _), .schedulerInfo(let request, _), .restarted(let request, _), .logs(let request, _),
-                 .diagnostics(let request, _):
+                 .pluginReply(let request, _, _):
                 if let waiting = requests.removeValue(forKey: request) {
                     waiting.resume(returning: message)
                 } else {

@@ -30,10 +30,12 @@ public final class LocalCluster: Cluster {
     ///   - processes: workers as processes (the default) or inside this process.
     ///   - executable: the worker executable; by default this one.
     ///   - dashboardAddress: where the dashboard listens (`":8787"`, `":0"` for a free port,
-    ///     `nil` for none); a busy 8787 falls back to a free port.
+    ///     `nil` for none); a busy 8787 falls back to a free port. The dashboard is a scheduler
+    ///     plugin that `Loom.bootstrap` installs.
+    ///   - plugins: scheduler plugins besides the process's defaults.
     public init(workers: Int? = nil, threadsPerWorker: Int? = nil, memoryLimit: String? = nil, processes: Bool = true,
                 executable: String? = nil, host: String = "127.0.0.1", schedulerPort: Int = 0,
-                dashboardAddress: String? = ":8787") async throws {
+                dashboardAddress: String? = ":8787", plugins: [any SchedulerPlugin] = []) async throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let (defaultWorkers, defaultThreads) = Self.defaultLayout(cores: cores)
         let count = workers ?? (threadsPerWorker.map { max(1, cores / $0) } ?? defaultWorkers)
@@ -48,7 +50,8 @@ public final class LocalCluster: Cluster {
         base = try await SpecCluster(
             name: "local-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))", launcher: launcher,
             scheduler: SchedulerOptions(
-                host: host, port: schedulerPort, scheduling: .configured(try Configuration.current), dashboardAddress: dashboardAddress))
+                host: host, port: schedulerPort, scheduling: .configured(try Configuration.current), dashboardAddress: dashboardAddress),
+            plugins: plugins)
         do {
             try await base.scale(count)
         } catch {

@@ -62,6 +62,8 @@ public final class Nanny: Sendable {
         environment["MALLOC_MMAP_THRESHOLD_"] = environment["MALLOC_MMAP_THRESHOLD_"] ?? "1048576"
         environment[CLOOM_DIE_WITH_PARENT] = String(parent)
         environment[supervisedVariable] = "1"
+        // As quiet (or not) as the process that started it.
+        environment[LoomLogging.variable] = environment[LoomLogging.variable] ?? LoomLogging.outputLevel.rawValue
         return environment
     }
 

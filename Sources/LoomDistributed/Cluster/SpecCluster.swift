@@ -31,11 +31,13 @@ public final class SpecCluster: Sendable {
         var started: (any LaunchedWorkers)?
     }
 
-    /// Starts the scheduler (no workers yet; call `scale` or `adapt`).
-    public init(name: String, launcher: any WorkerLauncher, scheduler options: SchedulerOptions) async throws {
+    /// Starts the scheduler (no workers yet; call `scale` or `adapt`) with `plugins` besides
+    /// the process's defaults (`DefaultSchedulerPlugins`).
+    public init(name: String, launcher: any WorkerLauncher, scheduler options: SchedulerOptions,
+                plugins: [any SchedulerPlugin] = []) async throws {
         self.name = name
         self.launcher = launcher
-        let server = SchedulerServer(options: options)
+        let server = SchedulerServer(options: options, plugins: plugins)
         scheduler = server
         let (bound, announce) = AsyncStream.makeStream(of: Result<Address, any Error>.self)
         schedulerSession = Task {

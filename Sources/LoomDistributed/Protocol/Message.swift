@@ -23,9 +23,9 @@ public enum Message: Equatable, Sendable {
     case closeClient
     /// The last `count` log records of the scheduler's process, or of a worker's (sent to it).
     case logsRequest(request: UInt64, count: UInt64)
-    /// What the scheduler recorded (for a performance report): task-stream entries from
-    /// sequence `streamFrom`, memory samples and log records from `since` (seconds since 1970).
-    case diagnosticsRequest(request: UInt64, streamFrom: Int64, since: Double)
+    /// A request for the scheduler plugin named `plugin` (a performance report asks the
+    /// dashboard's diagnostics); what `payload` means is the plugin's business.
+    case pluginRequest(request: UInt64, plugin: String, payload: [UInt8])
     /// Values the client put on workers itself (`scatter`); it wants each once.
     case scattered([ScatteredValue])
     /// Sent on reconnecting: the keys this client still waits for or holds. The scheduler answers
@@ -44,8 +44,8 @@ public enum Message: Equatable, Sendable {
     case restarted(request: UInt64, error: String?)
     /// The answer to `logsRequest`, oldest first.
     case logs(request: UInt64, records: [LogRecord])
-    /// The answer to `diagnosticsRequest`: a `DiagnosticsSnapshot` as JSON.
-    case diagnostics(request: UInt64, json: [UInt8])
+    /// The plugin's answer to `pluginRequest`, or why there is none.
+    case pluginReply(request: UInt64, payload: [UInt8], error: String?)
 
     // Scheduler → worker.
     case compute(ComputeRequest)

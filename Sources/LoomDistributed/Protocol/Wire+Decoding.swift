@@ -97,10 +97,14 @@ extension Wire {
             case .closeWorker: return .closeWorker
             case .retireRequest: return .retireRequest
             case .closeClient: return .closeClient
-            case .diagnosticsRequest:
-                return .diagnosticsRequest(
-                    request: try reader.readVarUInt(), streamFrom: try reader.readVarInt(), since: Double(bitPattern: try reader.readFixed64LE()))
-            case .diagnostics: return .diagnostics(request: try reader.readVarUInt(), json: Array(try attachment()))
+            case .pluginRequest:
+                return .pluginRequest(request: try reader.readVarUInt(), plugin: try reader.readString(), payload: Array(try attachment()))
+            case .pluginReply:
+                let request = try reader.readVarUInt()
+                let payload = Array(try attachment())
+                let failed = try reader.readUInt8()
+                guard failed <= 1 else { throw CodecError(.invalidValue, "plugin reply flag \(failed) is neither 0 nor 1", offset: reader.offset - 1) }
+                return .pluginReply(request: request, payload: payload, error: failed == 1 ? try reader.readString() : nil)
             case .logsRequest: return .logsRequest(request: try reader.readVarUInt(), count: try reader.readVarUInt())
             case .logs:
                 let request = try reader.readVarUInt()

@@ -149,15 +149,17 @@ extension Wire {
                 kind(.retireRequest)
             case .closeClient:
                 kind(.closeClient)
-            case .diagnosticsRequest(let request, let streamFrom, let since):
-                kind(.diagnosticsRequest)
+            case .pluginRequest(let request, let plugin, let payload):
+                kind(.pluginRequest)
                 header.writeVarUInt(request)
-                header.writeVarInt(streamFrom)
-                header.writeFixed64LE(since.bitPattern)
-            case .diagnostics(let request, let json):
-                kind(.diagnostics)
+                header.writeString(plugin)
+                attach(payload)
+            case .pluginReply(let request, let payload, let error):
+                kind(.pluginReply)
                 header.writeVarUInt(request)
-                attach(json)
+                attach(payload)
+                header.writeUInt8(error == nil ? 0 : 1)
+                if let error { header.writeString(error) }
             case .logsRequest(let request, let count):
                 kind(.logsRequest)
                 header.writeVarUInt(request)

@@ -7,7 +7,7 @@ import LoomCore
 /// (`[UInt8]` fields) are attachments the messages refer to by index: a 100 MB result is
 /// copied into the frame once and sliced out once, never walked or re-encoded.
 public enum Wire {
-    public static let protocolVersion: UInt64 = 3
+    public static let protocolVersion: UInt64 = 4
     /// Frames larger than this close the connection (configurable per server).
     public static let defaultMaximumFrame = 1 << 30
 
@@ -69,8 +69,8 @@ public enum Wire {
     /// Message kinds on the wire; numbers are part of the protocol and never reused.
     enum Kind: UInt8 {
         case hello = 1, welcome, refused
-        case updateGraph = 10, releaseKeys, cancelKeys, whoHas, schedulerInfoRequest, scattered, restart, closeClient, logsRequest, diagnosticsRequest
-        case keyInMemory = 20, taskErred, keyCancelled, graphRejected, whoHasReply, schedulerInfo, restarted, logs, diagnostics
+        case updateGraph = 10, releaseKeys, cancelKeys, whoHas, schedulerInfoRequest, scattered, restart, closeClient, logsRequest, pluginRequest
+        case keyInMemory = 20, taskErred, keyCancelled, graphRejected, whoHasReply, schedulerInfo, restarted, logs, pluginReply
         case stillWaiting = 29  // client → scheduler: 10-19 are taken
         case compute = 30, freeKeys, steal, holders, replicate, restartWorker, closeWorker
         case taskFinished = 40, taskFailed, stealResponse, heartbeat, fetchFailed, keysAdded, retireRequest

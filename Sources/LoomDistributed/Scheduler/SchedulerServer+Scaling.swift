@@ -17,9 +17,6 @@ extension SchedulerServer {
             .compactMap { workerNames[$0.rawValue] }
     }
 
-    /// Shows the cluster's batch jobs on the dashboard's jobs page.
-    public func showJobs(_ report: @escaping @Sendable () -> JobsReport) { jobsReport = report }
-
     /// Names of the workers connected now.
     public var connectedWorkerNames: [String] { Array(workerNames.values) }
 

@@ -15,9 +15,11 @@ extension SchedulerServer {
             if hello.supervised { supervisedWorkers.insert(connection) }
             workerAddresses[WorkerID(connection)] = hello.address
             lastHeard[WorkerID(connection)] = .now
-            apply(core.handle(.workerJoined(WorkerSpec(
+            let spec = WorkerSpec(
                 id: WorkerID(connection), name: hello.name, address: hello.address, nthreads: hello.threads,
-                memoryLimit: Int(clamping: hello.memoryLimit), resources: hello.resources))))
+                memoryLimit: Int(clamping: hello.memoryLimit), resources: hello.resources)
+            for plugin in plugins { plugin.workerAdded(spec) }
+            apply(core.handle(.workerJoined(spec)))
             logger.info("worker joined", metadata: ["worker.name": "\(hello.name)", "worker.address": "\(hello.address)"])
         case .client:
             clientJoined(connection, name: hello.name)
@@ -36,8 +38,8 @@ extension SchedulerServer {
             apply(core.handle(.workerLeft(WorkerID(connection), retired ? .retired : .lost)))
             workerAddresses[WorkerID(connection)] = nil
             workerMetrics[WorkerID(connection)] = nil
-            diagnostics.workerLeft(WorkerID(connection))
             lastHeard[WorkerID(connection)] = nil
+            for plugin in plugins { plugin.workerRemoved(hello.name, lost: !retired) }
             logger.info("worker left", metadata: ["worker.name": "\(hello.name)"])
         case .client:
             clientLeft(connection)
@@ -64,17 +66,19 @@ extension SchedulerServer {
                 let worker = WorkerID(connection)
                 let wasPaused = workerMetrics[worker]?.paused ?? false
                 workerMetrics[worker] = metrics
-                diagnostics.heartbeat(worker, phases: metrics.phases)
+                if !plugins.isEmpty, let name = workerNames[connection] {
+                    for plugin in plugins { plugin.heartbeat(name, metrics: metrics) }
+                }
                 if metrics.paused != wasPaused { core.handle(.workerPaused(worker, paused: metrics.paused), into: &effects) }
             case (.worker, .taskFinished(let key, let run, let nbytes, let seconds, let timing)):
-                let prefix = Key.prefix(of: key)
-                diagnostics.taskFinished(key: key, prefix: prefix, worker: workerNames[connection] ?? "?", seconds: seconds, timing: timing)
-                metrics.taskFinished(prefix: prefix, seconds: seconds)
+                if !plugins.isEmpty {
+                    finishedRuns[key] = (workerNames[connection] ?? "?", TaskRun(seconds: seconds, nbytes: Int(clamping: nbytes), timing: timing))
+                }
                 core.handle(.taskFinished(
                     worker: WorkerID(connection), key: key, runID: Int(run), nbytes: Int(clamping: nbytes), duration: seconds, function: nil),
                     into: &effects)
             case (.worker, .taskFailed(let key, let run, let message)):
-                metrics.taskErred()
+                if !plugins.isEmpty { finishedRuns[key] = (workerNames[connection] ?? "?", nil) }
                 core.handle(.taskErred(worker: WorkerID(connection), key: key, runID: Int(run), message: message), into: &effects)
             case (.worker, .fetchFailed(let key, let holders)):
                 let worker = WorkerID(connection)
@@ -119,14 +123,8 @@ extension SchedulerServer {
                 core.handle(.clientStillWaiting(client: client, keys: keys), into: &effects)
             case (.client, .schedulerInfoRequest(let request)):
                 outboxes[connection]?.post(.schedulerInfo(request: request, workers: workerSummaries()))
-            case (.client, .diagnosticsRequest(let request, let streamFrom, let since)):
-                // Encoded off the scheduler's actor: a report's stream may be megabytes of JSON.
-                let snapshot = diagnosticsSnapshot(streamFrom: Int(streamFrom), since: since)
-                let outbox = outboxes[connection]
-                Task.detached {
-                    let json = (try? JSONEncoder().encode(snapshot)) ?? Data()
-                    outbox?.post(.diagnostics(request: request, json: Array(json)))
-                }
+            case (.client, .pluginRequest(let request, let plugin, let payload)):
+                answerPluginRequest(request, plugin: plugin, payload: payload, outbox: outboxes[connection])
             case (.client, .logsRequest(let request, let count)):
                 outboxes[connection]?.post(.logs(request: request, records: LogBuffer.shared.recent(Int(clamping: count))))
             case (.client, .closeClient):
@@ -148,13 +146,6 @@ extension SchedulerServer {
         let now = ContinuousClock.now
         apply(core.handle(.tick(now: now.secondsSinceStart)))
         releaseDepartedClients(now: now)
-        if now - lastMemorySample >= .milliseconds(500) {
-            lastMemorySample = now
-            let metrics = workerMetrics.values
-            diagnostics.sampleMemory(MemorySample(
-                time: Date().timeIntervalSince1970, managed: metrics.reduce(0) { $0 + $1.managedBytes },
-                unmanaged: metrics.reduce(0) { $0 + $1.unmanagedBytes }, spilled: metrics.reduce(0) { $0 + $1.spilledBytes }))
-        }
         // Dask's worker-ttl: a worker silent that long is lost even if its connection seems open.
         for (worker, heard) in lastHeard where now - heard > options.workerTTL {
             guard let name = workerNames[worker.rawValue] else { continue }
@@ -164,8 +155,10 @@ extension SchedulerServer {
         }
     }
 
-    /// Posts each effect to its connection's outbox, preserving order per connection.
+    /// Posts each effect to its connection's outbox, preserving order per connection, and
+    /// tells the plugins what changed.
     func apply(_ effects: [SchedulerCore.Effect]) {
+        if core.recordsTransitions { deliverTransitions() }
         for effect in effects {
             switch effect {
             case .compute(let worker, let assignment):

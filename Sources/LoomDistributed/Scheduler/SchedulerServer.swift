@@ -67,24 +67,23 @@ public actor SchedulerServer {
     var workerAddresses: [WorkerID: String] = [:]
     var workerMetrics: [WorkerID: WorkerMetrics] = [:]
     var lastHeard: [WorkerID: ContinuousClock.Instant] = [:]
-    /// The task stream, time per function and memory over time (dashboard, reports, metrics).
-    var diagnostics = ClusterDiagnostics()
-    var lastMemorySample = ContinuousClock.now
-    var processSampler = ProcessSampler()
-    var cachedSnapshot: (ContinuousClock.Instant, DashboardSnapshot)?
-    /// The batch jobs of the cluster that started this scheduler, for the dashboard.
-    var jobsReport: (@Sendable () -> JobsReport)?
-    let metrics = SchedulerMetrics()
+    /// Given to `init`; with the process's defaults (`DefaultSchedulerPlugins`) in `plugins` once running.
+    let ownPlugins: [any SchedulerPlugin]
+    var plugins: [any SchedulerPlugin] = []
+    /// Runs reported finished in the batch being handled, for the plugins' transitions.
+    var finishedRuns: [String: (worker: String, run: TaskRun?)] = [:]
     /// Connections to workers, for asking them for their logs.
     let peers = PeerPool(name: "scheduler")
-    /// The dashboard's address once it listens: `http://HOST:PORT/status`.
-    public nonisolated var dashboardLink: String? { boundDashboard.withLock { $0 } }
-    let boundDashboard = Mutex<String?>(nil)
-    var dashboardFailure: String?
+    /// The dashboard's address once a plugin serves it: `http://HOST:PORT/status`.
+    public nonisolated var dashboardLink: String? { publishedDashboard.withLock { $0 } }
+    let publishedDashboard = Mutex<String?>(nil)
     var nextConnection = 1
 
-    public init(options: SchedulerOptions = SchedulerOptions()) {
+    /// - Parameter plugins: run inside the scheduler besides those every scheduler of this
+    ///   process starts with (`DefaultSchedulerPlugins`: the dashboard, once `Loom.bootstrap` ran).
+    public init(options: SchedulerOptions = SchedulerOptions(), plugins: [any SchedulerPlugin] = []) {
         self.options = options
+        ownPlugins = plugins
         core = SchedulerCore(configuration: options.scheduling)
     }
 
@@ -98,26 +97,28 @@ public actor SchedulerServer {
         let bound = Address(host: options.host, port: listener.channel.localAddress?.port ?? options.port)
         address = bound
         logger.info("scheduler listening", metadata: ["scheduler.address": "\(bound)"])
-        try await listener.executeThenClose { connections in
-            try await withThrowingDiscardingTaskGroup { group in
-                group.addTask { await self.peers.run() }
-                if let dashboard = try dashboardServer() {
-                    group.addTask { await self.serve(dashboard) }
-                    // Clients learn the link in their welcome: wait for it.
-                    while dashboardLink == nil, dashboardFailure == nil { try await Task.sleep(for: .milliseconds(2)) }
-                }
-                onBound(bound)
-                group.addTask {
-                    while !Task.isCancelled {
-                        try await Task.sleep(for: self.options.stealInterval)
-                        await self.tick()
+        try await startPlugins()
+        do {
+            try await listener.executeThenClose { connections in
+                try await withThrowingDiscardingTaskGroup { group in
+                    group.addTask { await self.peers.run() }
+                    onBound(bound)
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try await Task.sleep(for: self.options.stealInterval)
+                            await self.tick()
+                        }
+                    }
+                    for try await connection in connections {
+                        group.addTask { await self.serve(connection) }
                     }
                 }
-                for try await connection in connections {
-                    group.addTask { await self.serve(connection) }
-                }
             }
+        } catch {
+            await closePlugins()
+            throw error
         }
+        await closePlugins()
     }
 
     private func serve(_ connection: FrameChannel) async {

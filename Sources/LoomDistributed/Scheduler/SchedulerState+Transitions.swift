@@ -14,6 +14,7 @@ extension SchedulerState {
         let index = Int(task)
         let old = tasks[index].state
         guard old != new else { return }
+        if recordsTransitions { record(index, old, new) }
         tasks[index].state = new
         stateCounts[Int(old.rawValue)] -= 1
         stateCounts[Int(new.rawValue)] += 1
@@ -28,6 +29,21 @@ extension SchedulerState {
                 if tasks[Int(dependency)].waiters == 0 { releaseCandidates.append(dependency) }
             }
         }
+    }
+
+    /// Notes a state change for the scheduler's plugins (only while they listen: it costs a
+    /// string copy per change).
+    private mutating func record(_ index: Int, _ start: TaskState, _ finish: TaskState) {
+        let worker = tasks[index].processingOn
+        transitionLog.append(RecordedTransition(
+            key: tasks[index].key, start: start, finish: finish, worker: worker >= 0 ? workers[Int(worker)].id : nil))
+    }
+
+    /// The state changes recorded since the last call (see `recordsTransitions`), oldest first.
+    public mutating func takeTransitions() -> [RecordedTransition] {
+        guard !transitionLog.isEmpty else { return [] }
+        defer { transitionLog.removeAll(keepingCapacity: true) }
+        return transitionLog
     }
 
     /// Makes a released task, and transitively the released dependencies it needs, wait to be
@@ -253,6 +269,7 @@ extension SchedulerState {
             tasks[Int(dependency)].dependents.remove(task)
             if tasks[Int(dependency)].dependents.isEmpty { forgetCandidates.append(dependency) }
         }
+        if recordsTransitions { record(index, .released, .forgotten) }
         taskSlots[tasks[index].key] = nil
         stateCounts[Int(TaskState.released.rawValue)] -= 1
         tasks[index] = .free()

@@ -68,6 +68,11 @@ public struct SchedulerState<Payload: Sendable>: Sendable {
     /// Live clients, in the order they joined (so notifications come in a stable order).
     var clientOrder: [ClientID] = []
 
+    // MARK: Transitions, for the scheduler's plugins
+    /// Whether every state change is recorded for `takeTransitions()`; off, nothing is.
+    public var recordsTransitions = false
+    var transitionLog: [RecordedTransition] = []
+
     // MARK: Work lists for the event being handled
     var effects: [Effect] = []
     /// Waiting tasks whose dependencies are all in memory; placed by priority when the event

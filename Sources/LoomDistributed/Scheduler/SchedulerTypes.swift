@@ -226,3 +226,12 @@ public enum SchedulerEvent<Payload: Sendable>: Sendable {
     /// monotonic clock; stealing itself needs no clock, so it is there for time-based policies.
     case tick(now: Double)
 }
+
+/// A task's state change as the state machine records it for plugins (`takeTransitions`).
+public struct RecordedTransition: Sendable, Equatable {
+    public var key: String
+    public var start: TaskState
+    public var finish: TaskState
+    /// The worker the task is processing on at the change, if any.
+    public var worker: WorkerID?
+}

@@ -5,11 +5,11 @@ import CLoomSystem
 import Foundation
 
 /// What the operating system says about a process's memory.
-enum ProcessMemory {
+package enum ProcessMemory {
     private static let pageSize = UInt64(sysconf(Int32(_SC_PAGESIZE)))
 
     /// Resident bytes of the process `pid` (this one by default), or `nil` if it is gone.
-    static func residentBytes(of pid: Int32? = nil) -> UInt64? {
+    package static func residentBytes(of pid: Int32? = nil) -> UInt64? {
         let path = pid.map { "/proc/\($0)/statm" } ?? "/proc/self/statm"
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
         let fields = text.split(separator: " ")

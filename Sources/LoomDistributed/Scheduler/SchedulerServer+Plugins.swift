@@ -1,0 +1,94 @@
+import Foundation
+import LoomCore
+
+// The scheduler's plugins: started once it listens, told of every task transition, worker and
+// heartbeat, asked for their status and for answers to clients' requests, closed when it stops.
+
+extension SchedulerServer {
+    func startPlugins() async throws {
+        if let name = Dictionary(grouping: ownPlugins, by: \.name).first(where: { $0.value.count > 1 })?.key {
+            throw LoomError(.plugin, "two scheduler plugins are named '\(name)'; plugin names must be unique")
+        }
+        // A plugin of the scheduler's own replaces a default of the same name.
+        let own = Set(ownPlugins.map(\.name))
+        let all = try DefaultSchedulerPlugins.make(for: options).filter { !own.contains($0.name) } + ownPlugins
+        plugins = all
+        core.recordsTransitions = !all.isEmpty
+        for (index, plugin) in all.enumerated() {
+            do {
+                try await plugin.start(self)
+            } catch {
+                for started in all[..<index] { await started.close() }
+                plugins = []
+                throw LoomError(.plugin, "scheduler plugin '\(plugin.name)' did not start: \(error)", underlying: error)
+            }
+        }
+    }
+
+    func closePlugins() async {
+        let closing = plugins
+        plugins = []
+        core.recordsTransitions = false
+        for plugin in closing { await plugin.close() }
+    }
+
+    /// Publishes the dashboard's link, which clients learn in their welcome (a dashboard plugin
+    /// calls this from `start`).
+    public nonisolated func publishDashboard(link: String?) {
+        publishedDashboard.withLock { $0 = link }
+    }
+
+    /// Hands the transitions the state machine recorded to the plugins, with what the workers
+    /// said about the runs that finished.
+    func deliverTransitions() {
+        let recorded = core.takeTransitions()
+        defer { finishedRuns.removeAll(keepingCapacity: true) }
+        guard !recorded.isEmpty, !plugins.isEmpty else { return }
+        for change in recorded {
+            var transition = TaskTransition(key: change.key, start: change.start, finish: change.finish)
+            transition.worker = change.worker.flatMap { workerNames[$0.rawValue] }
+            if change.start == .processing, let finished = finishedRuns[change.key] {
+                transition.worker = finished.worker
+                if change.finish == .memory { transition.run = finished.run }
+            }
+            if change.finish == .erred { transition.message = core.failure(of: change.key)?.description }
+            for plugin in plugins { plugin.transition(transition) }
+        }
+    }
+
+    /// A plugin's status for the dashboard, if the scheduler has a plugin of that name.
+    public func pluginStatus(named name: String) async -> (any Encodable & Sendable)? {
+        guard let plugin = plugins.first(where: { $0.name == name }) else { return nil }
+        return await plugin.status()
+    }
+
+    /// The status of every plugin that has one, by plugin name.
+    public func pluginStatuses() async -> [String: any Encodable & Sendable] {
+        var statuses: [String: any Encodable & Sendable] = [:]
+        for plugin in plugins {
+            if let status = await plugin.status() { statuses[plugin.name] = status }
+        }
+        return statuses
+    }
+
+    /// The plugins running in this scheduler (the process's defaults first).
+    public var pluginNames: [String] { plugins.map(\.name) }
+
+    /// Answers a client's request to the plugin it names, off the scheduler's hot path.
+    func answerPluginRequest(_ request: UInt64, plugin name: String, payload: [UInt8], outbox: Outbox?) {
+        guard let plugin = plugins.first(where: { $0.name == name }) else {
+            let known = plugins.isEmpty ? "none" : plugins.map(\.name).joined(separator: ", ")
+            outbox?.post(.pluginReply(request: request, payload: [], error: "this scheduler has no plugin named '\(name)' (it has: \(known))"))
+            return
+        }
+        Task {
+            let reply: Message
+            do {
+                reply = .pluginReply(request: request, payload: try await plugin.handle(request: payload), error: nil)
+            } catch {
+                reply = .pluginReply(request: request, payload: [], error: "scheduler plugin '\(name)': \(error)")
+            }
+            outbox?.post(reply)
+        }
+    }
+}

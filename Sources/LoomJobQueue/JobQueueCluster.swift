@@ -1,0 +1,254 @@
+import Foundation
+import LoomDistributed
+import LoomCore
+
+/// Where a job-queue cluster's scheduler listens and how its jobs find it.
+public struct JobQueueSetup: Sendable {
+    /// Where the scheduler listens; `0.0.0.0` (the default) on every interface.
+    public var host = "0.0.0.0"
+    public var port = 0
+    /// The network interface the scheduler listens on (`ib0`), instead of `host`; workers are
+    /// told its address. Workers choose theirs with `JobQueueOptions.interface`.
+    public var schedulerInterface: String?
+    /// The host name or address workers connect to; by default this machine's name when the
+    /// scheduler listens everywhere.
+    public var contactAddress: String?
+    /// A path on a shared directory to write the scheduler's address to; workers then read it
+    /// instead of being told the address.
+    public var schedulerFile: String?
+    /// Where each job gets its folder (script, id, output); by default `./loom-jobs/<cluster>`.
+    public var jobsDirectory: String?
+    public var dashboardAddress: String? = ":8787"
+    /// How often the batch system is asked for the jobs' states.
+    public var pollInterval: Duration = .seconds(1)
+    /// Where the batch system's commands are, if not on `PATH`.
+    public var commandsDirectory: String?
+    /// A cap on pending jobs, the submission rate, and what happens after refusals.
+    public var limits = SubmissionLimits()
+    /// Cancel the jobs on Ctrl-C, TERM or HUP too, not only at exit (see `CleanupAtExit`); a
+    /// program that handles those signals itself (a server) says false and calls `close()`.
+    public var cancelJobsOnSignals = true
+    /// Plugins for the scheduler besides the process's defaults (the dashboard) and the jobs page.
+    public var plugins: [any SchedulerPlugin] = []
+
+    public init(host: String = "0.0.0.0", schedulerInterface: String? = nil, contactAddress: String? = nil, schedulerFile: String? = nil, jobsDirectory: String? = nil,
+                dashboardAddress: String? = ":8787", pollInterval: Duration = .seconds(1), commandsDirectory: String? = nil,
+                limits: SubmissionLimits = SubmissionLimits(), cancelJobsOnSignals: Bool = true) {
+        self.limits = limits
+        self.cancelJobsOnSignals = cancelJobsOnSignals
+        self.host = host
+        self.schedulerInterface = schedulerInterface
+        self.contactAddress = contactAddress
+        self.schedulerFile = schedulerFile
+        self.jobsDirectory = jobsDirectory
+        self.dashboardAddress = dashboardAddress
+        self.pollInterval = pollInterval
+        self.commandsDirectory = commandsDirectory
+    }
+}
+
+/// Workers as batch jobs (dask-jobqueue's `JobQueueCluster`): a scheduler in this process, and
+/// jobs submitted to SLURM, PBS, LSF, SGE, HTCondor or OAR, each running `processes` workers.
+///
+/// ```swift
+/// let cluster = try await SLURMCluster(queue: "normal", cores: 24, memory: "128GB", walltime: "02:00:00",
+///                                      jobExtraDirectives: ["--constraint=haswell"])
+/// try await cluster.scale(jobs: 10)
+/// let client = try await Client(cluster)
+/// ```
+/// Job states come from polling the batch system (`jobs`); each job has a folder with its
+/// script, id and output under `jobsDirectory`. Jobs are cancelled by `close()`, and on exit.
+public class JobQueueCluster: Cluster, @unchecked Sendable {
+    public let base: SpecCluster
+    public let system: BatchSystem
+    public let options: JobQueueOptions
+    let launcher: BatchJobLauncher
+    private let polling: Task<Void, Never>
+    private let submitting: Task<Void, Never>
+    /// Cancels the jobs (and removes the scheduler file) if the program ends without `close()`.
+    private let cleanup: Int
+    private let schedulerFile: String?
+
+    /// Without `options` or `setup`, they come from the `jobqueue.<system>` section of
+    /// loom.yaml (`JobQueueOptions.configured(for:)`, `JobQueueSetup.configured(for:)`).
+    public init(system: BatchSystem, options: JobQueueOptions? = nil, setup: JobQueueSetup? = nil) async throws {
+        let options = try options ?? JobQueueOptions.configured(for: system)
+        let setup = try setup ?? JobQueueSetup.configured(for: system)
+        _ = try options.validated()
+        self.system = system
+        self.options = options
+        let name = "loom-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+        let directory = setup.jobsDirectory ?? FileManager.default.currentDirectoryPath + "/loom-jobs/\(name)"
+        let host = try setup.schedulerInterface.map(NetworkInterface.ipv4Address(of:)) ?? setup.host
+        launcher = BatchJobLauncher(
+            system: system, options: options, jobsDirectory: directory, contactHost: setup.contactAddress, schedulerFile: setup.schedulerFile,
+            commandsDirectory: setup.commandsDirectory, limits: setup.limits)
+        base = try await SpecCluster(
+            name: name, launcher: launcher,
+            scheduler: SchedulerOptions(
+                host: host, port: setup.port, scheduling: .configured(try Configuration.current), dashboardAddress: setup.dashboardAddress),
+            plugins: [JobsPlugin(launcher: launcher)] + setup.plugins)
+        if let schedulerFile = setup.schedulerFile {
+            do {
+                try SchedulerFile(address: launcher.contact(base.schedulerAddress), dashboard: base.scheduler.dashboardLink).write(to: schedulerFile)
+            } catch {
+                await base.close()  // no scheduler left behind
+                throw error
+            }
+        }
+        let launcher = launcher, interval = setup.pollInterval, schedulerFile = setup.schedulerFile
+        self.schedulerFile = schedulerFile
+        cleanup = CleanupAtExit.shared.add(onSignals: setup.cancelJobsOnSignals) {
+            launcher.cancelAllNow()
+            if let schedulerFile { try? FileManager.default.removeItem(atPath: schedulerFile) }
+        }
+        polling = Task {
+            while !Task.isCancelled {
+                await launcher.poll()
+                try? await Task.sleep(for: interval)
+            }
+        }
+        // Jobs held back by the limits go as soon as they allow.
+        submitting = Task {
+            while !Task.isCancelled {
+                await launcher.submitWaiting()
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    deinit {
+        polling.cancel()
+        submitting.cancel()
+    }
+
+    /// The job script one job runs (with a placeholder name for its workers).
+    public func jobScript() throws -> String {
+        try JobScript.render(system, options, scheduler: launcher.contact(base.schedulerAddress),
+                             schedulerFile: launcher.schedulerFile, name: "\(base.name)-N")
+    }
+
+    /// The jobs asked for and not cancelled, with their states (`.waiting` before they are
+    /// submitted).
+    public var jobs: [JobInfo] { launcher.current.filter { $0.state != .cancelled } }
+
+    /// Failures in a row, the batch system's last refusal, and a pause after repeated ones.
+    public var submissions: SubmissionStatus { launcher.submissions }
+
+    /// Submits again after a pause (once what the batch system refused is fixed).
+    public func resumeSubmissions() { launcher.resumeSubmissions() }
+
+    /// Asks for `jobs` jobs (submitting or cancelling); returns once submitted, not started.
+    public func scale(jobs: Int) async throws { try await base.scale(max(0, jobs) * options.workerProcesses, wait: false) }
+    /// As many jobs as `workers` workers need (Dask's `cluster.scale(n)`); returns once
+    /// submitted, as jobs may queue for long.
+    public func scale(_ workers: Int) async throws { try await scale(workers: workers) }
+    /// As many jobs as `workers` workers need.
+    public func scale(workers: Int) async throws { try await scale(jobs: (max(0, workers) + options.workerProcesses - 1) / options.workerProcesses) }
+    /// As many jobs as `cores` cores need.
+    public func scale(cores: Int) async throws { try await scale(jobs: (max(0, cores) + options.cores - 1) / options.cores) }
+    /// As many jobs as `memory` ("1TB") needs.
+    public func scale(memory: String) async throws {
+        let wanted = try MemorySize.bytes(memory), perJob = try options.validated().memoryBytes
+        try await scale(jobs: Int((wanted + perJob - 1) / perJob))
+    }
+
+    /// Follows the work between `minimumJobs` and `maximumJobs` jobs (Dask's rule).
+    public func adapt(minimumJobs: Int = 0, maximumJobs: Int, targetDuration: Duration = .seconds(5), interval: Duration = .seconds(1)) {
+        func workers(_ jobs: Int) -> Int {
+            let (product, overflow) = max(0, jobs).multipliedReportingOverflow(by: options.workerProcesses)
+            return overflow ? .max : product
+        }
+        base.adapt(AdaptiveOptions(
+            minimum: workers(minimumJobs), maximum: workers(maximumJobs),
+            targetDuration: targetDuration, interval: interval))
+    }
+
+    /// Cancels every job, stops the scheduler and removes the scheduler file.
+    public func close() async {
+        polling.cancel()
+        submitting.cancel()
+        await base.close()
+        if let schedulerFile { try? FileManager.default.removeItem(atPath: schedulerFile) }
+        CleanupAtExit.shared.remove(cleanup)
+    }
+}
+
+/// A job-queue cluster of one batch system, with the initialiser dask-jobqueue users write:
+/// `SLURMCluster(queue: "normal", cores: 24, memory: "128GB", walltime: "02:00:00")`.
+public protocol BatchSystemCluster: JobQueueCluster {
+    static var batchSystem: BatchSystem { get }
+    /// `options` as given; `setup` nil: from the `jobqueue.<system>` section of loom.yaml.
+    init(options: JobQueueOptions, setup: JobQueueSetup?) async throws
+}
+
+extension BatchSystemCluster {
+    /// The `jobqueue.<system>` section of loom.yaml, overridden by what is given here (as
+    /// dask-jobqueue's keyword arguments override its configuration); `SLURMCluster()` takes the
+    /// section as it is. Every other option: `init(options:setup:)`.
+    public init(queue: String? = nil, account: String? = nil, cores: Int? = nil, memory: String? = nil, processes: Int? = nil,
+                walltime: String? = nil, jobExtraDirectives: [String]? = nil, jobScriptPrologue: [String]? = nil,
+                interface: String? = nil, localDirectory: String? = nil, setup: JobQueueSetup? = nil) async throws {
+        var options = try JobQueueOptions.configured(for: Self.batchSystem, cores: cores, memory: memory)
+        if let queue { options.queue = queue }
+        if let account { options.account = account }
+        if let processes { options.processes = processes }
+        if let walltime { options.walltime = walltime }
+        if let jobExtraDirectives { options.jobExtraDirectives = jobExtraDirectives }
+        if let jobScriptPrologue { options.jobScriptPrologue = jobScriptPrologue }
+        if let interface { options.interface = interface }
+        if let localDirectory { options.localDirectory = localDirectory }
+        var setup = try setup ?? JobQueueSetup.configured(for: Self.batchSystem)
+        // As in dask-jobqueue, the interface is the scheduler's too unless the setup says otherwise.
+        if let interface, setup.schedulerInterface == nil { setup.schedulerInterface = interface }
+        try await self.init(options: options, setup: setup)
+    }
+}
+
+/// Jobs submitted with `sbatch`.
+public final class SLURMCluster: JobQueueCluster, BatchSystemCluster, @unchecked Sendable {
+    public static let batchSystem = BatchSystem.slurm
+    public init(options: JobQueueOptions, setup: JobQueueSetup? = nil) async throws {
+        try await super.init(system: Self.batchSystem, options: options, setup: setup)
+    }
+}
+
+/// Jobs submitted with `qsub` to Grid Engine.
+public final class SGECluster: JobQueueCluster, BatchSystemCluster, @unchecked Sendable {
+    public static let batchSystem = BatchSystem.sge
+    public init(options: JobQueueOptions, setup: JobQueueSetup? = nil) async throws {
+        try await super.init(system: Self.batchSystem, options: options, setup: setup)
+    }
+}
+
+/// Jobs submitted with `qsub` to PBS Pro or Torque.
+public final class PBSCluster: JobQueueCluster, BatchSystemCluster, @unchecked Sendable {
+    public static let batchSystem = BatchSystem.pbs
+    public init(options: JobQueueOptions, setup: JobQueueSetup? = nil) async throws {
+        try await super.init(system: Self.batchSystem, options: options, setup: setup)
+    }
+}
+
+/// Jobs submitted with `bsub`.
+public final class LSFCluster: JobQueueCluster, BatchSystemCluster, @unchecked Sendable {
+    public static let batchSystem = BatchSystem.lsf
+    public init(options: JobQueueOptions, setup: JobQueueSetup? = nil) async throws {
+        try await super.init(system: Self.batchSystem, options: options, setup: setup)
+    }
+}
+
+/// Jobs submitted with `condor_submit`.
+public final class HTCondorCluster: JobQueueCluster, BatchSystemCluster, @unchecked Sendable {
+    public static let batchSystem = BatchSystem.htcondor
+    public init(options: JobQueueOptions, setup: JobQueueSetup? = nil) async throws {
+        try await super.init(system: Self.batchSystem, options: options, setup: setup)
+    }
+}
+
+/// Jobs submitted with `oarsub`.
+public final class OARCluster: JobQueueCluster, BatchSystemCluster, @unchecked Sendable {
+    public static let batchSystem = BatchSystem.oar
+    public init(options: JobQueueOptions, setup: JobQueueSetup? = nil) async throws {
+        try await super.init(system: Self.batchSystem, options: options, setup: setup)
+    }
+}

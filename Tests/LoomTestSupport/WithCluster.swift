@@ -1,0 +1,30 @@
+import Foundation
+import Loom
+
+/// A cluster of real worker processes on loopback, closed (with every process) after `body`.
+/// A LocalCluster of worker processes and a client of it; `dashboard: ":0"` adds a dashboard
+/// on a free port.
+public func withCluster<T>(workers: Int = 2, threads: Int = 1, memoryLimit: String = "1GB", dashboard: String? = nil,
+                    _ body: (LocalCluster, Client) async throws -> T) async throws -> T {
+    Dashboard.installAsDefault()  // as Loom.bootstrap does in a program
+    let cluster = try await LocalCluster(
+        workers: workers, threadsPerWorker: threads, memoryLimit: memoryLimit, executable: TestTasks.workerExecutable,
+        dashboardAddress: dashboard)
+    let client: Client
+    do {
+        client = try await Client(cluster)
+    } catch {
+        await cluster.close()
+        throw error
+    }
+    do {
+        let result = try await body(cluster, client)
+        await client.close()
+        await cluster.close()
+        return result
+    } catch {
+        await client.close()
+        await cluster.close()
+        throw error
+    }
+}
