@@ -93,6 +93,15 @@ import Testing
         #expect(told(state.steal("busy", run: 7)) == [.stealResponse(key: "busy", run: 7, accepted: false)], "a stale run is refused")
     }
 
+    @Test func aTaskQueuedAgainAfterAStealRunsOnce() {
+        var state = WorkerState(threads: 1, runAhead: 1)
+        _ = state.setPaused(true)
+        _ = state.compute(request("t"))
+        #expect(told(state.steal("t", run: 1)) == [.stealResponse(key: "t", run: 1, accepted: true)])
+        _ = state.compute(request("t", run: 2))
+        #expect(executed(state.setPaused(false)) == ["t"], "the entry queued for the stolen run is skipped")
+    }
+
     @Test func scatteredDataFeedsWaitingTasksAndStaysUntilFreed() {
         var state = WorkerState(threads: 1)
         _ = state.compute(request("use", [.key("s")], holders: ["s": []]))

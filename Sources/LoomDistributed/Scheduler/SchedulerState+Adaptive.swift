@@ -12,7 +12,7 @@ extension SchedulerState {
         let workerCount = activeWorkers.count
         // Queued and unplaceable tasks: a sample of at most 100 stands for all of them.
         var waiting: [TaskSlot] = []
-        for queue in queues where waiting.count < 100 { waiting += queue.entries.prefix(100 - waiting.count).map(\.task) }
+        for queue in queues where waiting.count < 100 { waiting += queue.unordered.prefix(100 - waiting.count).map(\.task) }
         for task in noWorkerTasks where waiting.count < 100 { waiting.append(task) }
         let waitingCount = queues.reduce(0) { $0 + $1.count } + noWorkerTasks.count
         var waitingSeconds = waiting.reduce(0) { $0 + expectedDuration(tasks[Int($1)].function) }

@@ -219,7 +219,7 @@ extension SchedulerState {
         let slot = Int32(constraints.count)
         constraints.append(constraint)
         constraintSlots[constraint] = slot
-        queues.append(TaskHeap())
+        queues.append(TaskQueue())
         return slot
     }
 }

@@ -32,22 +32,22 @@ extension SchedulerState {
 
     /// Fills free slots and free resources from the queues, highest priority first.
     mutating func drainQueues() {
-        while let task = queues[0].first, let worker = leastBusyUnsaturatedWorker(for: task) {
-            _ = queues[0].popFirst(positions: &heapPositions)
+        while let task = queues[0].firstTask, let worker = leastBusyUnsaturatedWorker(for: task) {
+            _ = queues[0].popFirstTask(positions: &heapPositions)
             assign(task, to: worker)
         }
         guard !resourceQueuesInUse.isEmpty else { return }
         for queue in resourceQueuesInUse.sorted() {
             defer { if queues[queue].isEmpty { resourceQueuesInUse.remove(queue) } }
-            drain: while let task = queues[queue].first {
+            drain: while let task = queues[queue].firstTask {
                 switch decideWorker(task) {
                 case .worker(let worker):
-                    _ = queues[queue].popFirst(positions: &heapPositions)
+                    _ = queues[queue].popFirstTask(positions: &heapPositions)
                     assign(task, to: worker)
                 case .busy:
                     break drain
                 case .none:
-                    _ = queues[queue].popFirst(positions: &heapPositions)
+                    _ = queues[queue].popFirstTask(positions: &heapPositions)
                     setState(task, .noWorker)
                     noWorkerTasks.insert(task)
                 }

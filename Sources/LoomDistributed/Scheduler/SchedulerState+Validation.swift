@@ -75,7 +75,7 @@ extension SchedulerState {
             check(counts[Int(state.rawValue)] == stateCounts[Int(state.rawValue)], "count of \(state): \(stateCounts[Int(state.rawValue)]) != \(counts[Int(state.rawValue)])")
         }
         for (queue, heap) in queues.enumerated() {
-            for entry in heap.entries {
+            for entry in heap.unordered {
                 check(tasks[Int(entry.task)].state == .queued, "queue \(queue) holds '\(tasks[Int(entry.task)].key)' in \(tasks[Int(entry.task)].state)")
             }
         }

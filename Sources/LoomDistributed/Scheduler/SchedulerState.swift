@@ -50,7 +50,7 @@ public struct SchedulerState<Payload: Sendable>: Sendable {
     var constraintSlots: [TaskConstraints: Int32] = [:]
     /// `queues[0]`: ready root tasks waiting for a free slot; `queues[c + 1]`: tasks with
     /// constraint `c` waiting for resources.
-    var queues: [TaskHeap] = [TaskHeap()]
+    var queues: [TaskQueue] = [TaskQueue()]
     /// The constraint queues (indices into `queues`) that hold tasks.
     var resourceQueuesInUse: Set<Int> = []
     var noWorkerTasks: Set<TaskSlot> = []

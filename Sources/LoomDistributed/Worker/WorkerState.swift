@@ -31,6 +31,9 @@ struct WorkerState {
         var handedOut = false
         /// The scheduler freed it while handed out: its result is dropped, not reported.
         var freed = false
+        /// The arrival number of its entry in `ready` (0: none). Entries of tasks dropped or
+        /// queued again since no longer match, and are skipped when they come out.
+        var readyArrival: Int64 = 0
     }
 
     let threads: Int
@@ -58,7 +61,7 @@ struct WorkerState {
     /// Dependency key → the peers that did not give it, to tell the scheduler once all failed.
     private var failedHolders: [String: [String]] = [:]
     private var nextRequest = 1
-    private var ready = ReadyQueue()
+    private var ready = BinaryHeap<ReadyTask>()
     private var handedOut = 0
     private var sequence: Int64 = 0
     private var generations: [String: Int64] = [:]
@@ -91,7 +94,7 @@ struct WorkerState {
             }
         }
         generations[task.key] = request.generation
-        if missing.isEmpty { enqueue(task) }
+        if missing.isEmpty { enqueue(task.key) }
         return startFetches() + startTasks()
     }
 
@@ -251,7 +254,6 @@ struct WorkerState {
     private mutating func forget(_ key: String, _ task: Task) {
         tasks[key] = nil
         generations[key] = nil
-        ready.remove(key)
         for dependency in task.missing { waiters[dependency]?.remove(key) }
         dropUses(of: task)
     }
@@ -271,7 +273,7 @@ struct WorkerState {
         sources[key] = nil
         for waiter in waiters.removeValue(forKey: key) ?? [] {
             tasks[waiter]?.missing.remove(key)
-            if let task = tasks[waiter], task.missing.isEmpty { enqueue(task.request) }
+            if let task = tasks[waiter], task.missing.isEmpty { enqueue(waiter) }
         }
     }
 
@@ -310,15 +312,19 @@ struct WorkerState {
         }
     }
 
-    private mutating func enqueue(_ task: WireTask) {
+    private mutating func enqueue(_ key: String) {
+        guard let request = tasks[key]?.request else { return }
         sequence += 1
-        ready.push(key: task.key, rank: (-task.priority, generations[task.key] ?? 0, task.order, sequence))
+        tasks[key]?.readyArrival = sequence
+        ready.insert(ReadyTask(
+            key: key, priority: request.priority, generation: generations[key] ?? 0, order: request.order, arrival: sequence))
     }
 
     private mutating func startTasks() -> [Effect] {
         var effects: [Effect] = []
-        while !paused, handedOut < threads + runAhead, let key = ready.pop() {
-            guard var task = tasks[key] else { continue }
+        while !paused, handedOut < threads + runAhead, let next = ready.popMin() {
+            let key = next.key
+            guard var task = tasks[key], task.readyArrival == next.arrival else { continue }
             task.handedOut = true
             tasks[key] = task
             handedOut += 1
@@ -356,50 +362,5 @@ struct WorkerState {
             effects.append(.fetch(request: request, peer: peer, keys: keys.sorted()))
         }
         return effects
-    }
-}
-
-/// Ready tasks, smallest rank first: (negated user priority, submission, graph order, arrival).
-struct ReadyQueue {
-    private var heap: [(rank: (Int64, Int64, Int64, Int64), key: String)] = []
-    private var removed: Set<String> = []
-
-    mutating func push(key: String, rank: (Int64, Int64, Int64, Int64)) {
-        removed.remove(key)
-        heap.append((rank, key))
-        var child = heap.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard heap[child].rank < heap[parent].rank else { break }
-            heap.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    mutating func remove(_ key: String) { removed.insert(key) }
-
-    mutating func pop() -> String? {
-        while let top = popTop() {
-            if removed.remove(top) == nil { return top }
-        }
-        return nil
-    }
-
-    private mutating func popTop() -> String? {
-        guard let last = heap.popLast() else { return nil }
-        guard !heap.isEmpty else { return last.key }
-        let top = heap[0].key
-        heap[0] = last
-        var parent = 0
-        while true {
-            let left = 2 * parent + 1, right = left + 1
-            var smallest = parent
-            if left < heap.count, heap[left].rank < heap[smallest].rank { smallest = left }
-            if right < heap.count, heap[right].rank < heap[smallest].rank { smallest = right }
-            if smallest == parent { break }
-            heap.swapAt(parent, smallest)
-            parent = smallest
-        }
-        return top
     }
 }

@@ -11,7 +11,9 @@ struct ExecutionState {
     /// Unfinished dependents of each task; its result can go at zero (unless it is an output).
     private var consumersLeft: [Int32]
     private var isOutput: [Bool]
-    private(set) var ready: ReadyHeap
+    /// Ready tasks, smallest number first: tasks are numbered in priority order (see
+    /// `GraphOrder`), so the heap compares plain integers.
+    private(set) var ready = BinaryHeap<Int32>()
     private(set) var finished = 0
     private(set) var heldResults = 0
     private(set) var peakHeldResults = 0
@@ -23,13 +25,13 @@ struct ExecutionState {
         consumersLeft = (0..<count).map { graph.dependentOffsets[$0 + 1] - graph.dependentOffsets[$0] }
         isOutput = [Bool](repeating: false, count: count)
         for output in graph.outputs { isOutput[Int(output)] = true }
-        ready = ReadyHeap(capacity: count)
-        for task in 0..<count where waitingOn[task] == 0 { ready.push(Int32(task)) }
+        ready.reserveCapacity(count)
+        for task in 0..<count where waitingOn[task] == 0 { ready.insert(Int32(task)) }
     }
 
     var isComplete: Bool { finished == graph.count }
 
-    mutating func nextReady() -> Int32? { ready.pop() }
+    mutating func nextReady() -> Int32? { ready.popMin() }
 
     /// Records that `task` produced its result: wakes dependents whose inputs are now all there
     /// and calls `release` for each dependency no remaining task needs. Returns how many tasks
@@ -45,7 +47,7 @@ struct ExecutionState {
             let dependent = graph.dependents[edge]
             waitingOn[Int(dependent)] -= 1
             if waitingOn[Int(dependent)] == 0 {
-                ready.push(dependent)
+                ready.insert(dependent)
                 woken += 1
             }
         }
