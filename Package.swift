@@ -55,6 +55,8 @@ let package = Package(
             dependencies: [
                 "LoomCore", "LoomLocal", "LoomDistributed", "LoomDashboard", "LoomJobQueue",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),

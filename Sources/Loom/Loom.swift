@@ -19,13 +19,15 @@ public enum Loom {
     /// Call it first thing in `main`, with every `TaskFunction` your graphs use: process pools,
     /// local clusters, job scripts and pods start workers from this same executable, and they
     /// find the functions by name. Started as `myapp worker tcp://HOST:PORT --nthreads 2 …`,
-    /// the executable is a distributed worker with the options of `loom worker`.
-    public static func bootstrap(registering functions: any TaskFunctionRepresentable...) async throws {
-        try await bootstrap(registering: functions)
+    /// the executable is a distributed worker with the options of `loom worker`, running
+    /// `workerPlugins` (set up before it joins, torn down when it stops).
+    public static func bootstrap(registering functions: any TaskFunctionRepresentable..., workerPlugins: [any WorkerPlugin] = []) async throws {
+        try await bootstrap(registering: functions, workerPlugins: workerPlugins)
     }
 
-    public static func bootstrap(registering functions: [any TaskFunctionRepresentable]) async throws {
+    public static func bootstrap(registering functions: [any TaskFunctionRepresentable], workerPlugins: [any WorkerPlugin] = []) async throws {
         try TaskRegistry.shared.register(functions)
+        WorkerPlugins.register(workerPlugins)
         Dashboard.installAsDefault()
         ProcessWorker.runIfRequested(registry: .shared)
         let arguments = Array(CommandLine.arguments.dropFirst())

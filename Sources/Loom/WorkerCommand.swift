@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Logging
+import ServiceLifecycle
 import LoomCore
 import LoomDistributed
 
@@ -100,18 +102,23 @@ public struct WorkerCommand: AsyncParsableCommand {
             try await superviseWorkers(scheduler: scheduler, host: host, threads: threads, limit: limit, memory: memory, name: workerName)
             return
         }
+        let workers = (0..<nworkers).map { index in
+            var options = WorkerOptions(
+                scheduler: address, name: workerName(index), threads: threads, memoryLimit: limit, host: host,
+                resources: resources, localDirectory: localDirectory, memory: memory, deathTimeout: .seconds(deathTimeout))
+            options.lifetime = lifetime.map { .seconds($0) }
+            options.lifetimeStagger = .seconds(lifetimeStagger)
+            return options
+        }
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for index in 0..<nworkers {
-                    var options = WorkerOptions(
-                        scheduler: address, name: workerName(index), threads: threads, memoryLimit: limit, host: host,
-                        resources: resources, localDirectory: localDirectory, memory: memory, deathTimeout: .seconds(deathTimeout))
-                    options.lifetime = lifetime.map { .seconds($0) }
-                    options.lifetimeStagger = .seconds(lifetimeStagger)
-                    group.addTask { try await WorkerServer(options: options).run() }
-                }
-                try await group.waitForAll()
-            }
+            // TERM or Ctrl-C stops the workers gracefully (ServiceLifecycle): they leave their
+            // scheduler, tear their plugins down and remove their directories.
+            // The workers ending by themselves (their scheduler went, or retired them) ends the
+            // group as well, not as a failure.
+            try await ServiceGroup(configuration: ServiceGroupConfiguration(
+                services: [.init(service: GracefulWorkers(workers: workers), successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "loom.worker"))
+            ).run()
         } catch is WorkerServer.RestartRequested {
             throw ExitCode(WorkerServer.RestartRequested.exitStatus)
         } catch let error as WorkerServer.SchedulerUnreachable {
@@ -140,5 +147,24 @@ public struct WorkerCommand: AsyncParsableCommand {
             for nanny in nannies { group.addTask { await nanny.run() } }
         }
         if let failure = nannies.compactMap(\.failure).first { throw LoomError(.workerDied, failure) }
+    }
+}
+
+/// The worker servers of one process as a ServiceLifecycle service: a graceful shutdown ends
+/// them as their scheduler going away would.
+struct GracefulWorkers: Service {
+    let workers: [WorkerOptions]
+
+    func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for options in workers { group.addTask { try await WorkerServer(options: options).run() } }
+                    try await group.waitForAll()
+                }
+            }
+        } catch where Task.isShuttingDownGracefully {
+            return
+        }
     }
 }

@@ -3,7 +3,8 @@ import LoomCore
 extension Delayed {
     /// Runs the graph behind this value and returns it.
     /// - Parameters:
-    ///   - scheduler: where to run; nil uses the configured default (`local.scheduler`, threads).
+    ///   - scheduler: where to run; nil uses the newest distributed `Client` if there is one
+    ///     (`DefaultGraphRunner`), else the configured default (`local.scheduler`, threads).
     ///   - progress: a bar to draw while it runs (silent when not on a terminal).
     public func compute(scheduler: Scheduler? = nil, progress: ProgressBar? = nil) async throws -> Value {
         let report = try await graph().execute(on: scheduler, progress: progress)

@@ -54,8 +54,13 @@ public enum TestTasks {
         bytes.reduce(0) { $0 &* 31 &+ UInt64($1) }
     }
 
+    /// The worker plugin the test worker runs, and what it recorded in that worker.
+    public static let recording = RecordingWorkerPlugin()
+    public static let pluginReport = TaskFunction("plugin-report") { (_: Int) -> String in recording.report }
+
     public static let all: [any TaskFunctionRepresentable] = [
         inc, add, sum, scale, fail, dieHard, allocate, processID, workerProcessID, sleepThenEcho, reportThenSleep, describePoint, pattern, byteAt, checksum,
+        pluginReport,
     ]
 
     /// The `loom-test-worker` executable, built beside the test bundle.

@@ -13,6 +13,8 @@ import Synchronization
 /// a dashboard that fails never takes the scheduler down with it.
 public final class DashboardPlugin: SchedulerPlugin {
     public let name = "dashboard"
+    /// The pages read task transitions from the diagnostics plugin.
+    public var observesTransitions: Bool { false }
     public let host: String
     public let port: Int
     let diagnostics: DiagnosticsPlugin

@@ -1,5 +1,6 @@
 import Foundation
 import LoomCore
+import LoomLocal
 import Logging
 import NIOCore
 
@@ -24,9 +25,12 @@ public final class Client: Sendable {
     let peers: PeerPool
     let name: String
 
-    /// - Parameter reconnectTimeout: how long to try reconnecting when the connection drops;
-    ///   the scheduler keeps this client's work meanwhile (its `clientTimeout`).
-    public init(address: Address, reconnectTimeout: Duration = .seconds(10)) async throws {
+    /// - Parameters:
+    ///   - reconnectTimeout: how long to try reconnecting when the connection drops; the
+    ///     scheduler keeps this client's work meanwhile (its `clientTimeout`).
+    ///   - setAsDefault: whether `compute()` without a scheduler runs on this client's cluster
+    ///     from now on (Dask's `set_as_default`): the newest client is the default.
+    public init(address: Address, reconnectTimeout: Duration = .seconds(10), setAsDefault: Bool = true) async throws {
         schedulerAddress = address
         let name = "client-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
         self.name = name
@@ -53,6 +57,7 @@ public final class Client: Sendable {
         var iterator = ready.makeAsyncIterator()
         guard let outcome = await iterator.next() else { throw TransportError("the connection to \(address) ended during the handshake") }
         try outcome.get()
+        if setAsDefault { DefaultGraphRunner.set(self) }
     }
 
     /// Talks to the scheduler until the client closes; when the connection drops, connects
@@ -116,16 +121,16 @@ public final class Client: Sendable {
     }
 
     /// The scheduler's dashboard (`http://HOST:8787/status`), if it serves one.
-    public var dashboardLink: String? {
-        get async { await connection.welcome?.dashboard.isEmpty == false ? connection.welcome?.dashboard : nil }
+    public var dashboardLink: String? { connection.dashboardLink.withLock { $0 } }
+
+    public convenience init(address: String, setAsDefault: Bool = true) async throws {
+        try await self.init(address: try Address(parsing: address), setAsDefault: setAsDefault)
     }
 
-    public convenience init(address: String) async throws {
-        try await self.init(address: try Address(parsing: address))
-    }
-
-    /// Disconnects; the scheduler releases everything this client held.
+    /// Disconnects; the scheduler releases everything this client held. It stops being the
+    /// default for `compute()`.
     public func close() async {
+        DefaultGraphRunner.resign(self)
         await connection.sayGoodbye()
         releases.finish()
         session.cancel()
@@ -165,11 +170,25 @@ public final class Client: Sendable {
         return try await persist(call, priority: priority, retries: retries, workers: workers, resources: resources)
     }
 
-    /// One task per value, submitted together: Dask's `client.map`.
-    public func map<Argument: TaskArgument, Result>(
-        _ function: TaskFunction<Argument.Resolved, Result>, _ values: [Argument], priority: Int = 0, retries: Int = 0
-    ) async throws -> [Future<Result>] {
-        try await persist(values.map { function.delayed($0) }, priority: priority, retries: retries)
+    /// One task per element, submitted together: Dask's `client.map`. With several lists the
+    /// function takes an element of each (`client.map(Tasks.add, xs, ys)`), as many tasks as the
+    /// shortest list has elements. `keys` names the tasks (one each); the other options are
+    /// `submit`'s, for every task.
+    public func map<each Argument, Result, each Input: TaskArgument>(
+        _ function: TaskFunction<repeat each Argument, Result>, _ values: repeat [each Input], keys: [String]? = nil,
+        priority: Int = 0, retries: Int = 0, workers: [String] = [], resources: [String: Double] = [:]
+    ) async throws -> [Future<Result>] where repeat (each Input).Resolved == each Argument {
+        var count = Int.max
+        for list in repeat each values { count = min(count, list.count) }
+        if count == .max { count = 0 }
+        if let keys, keys.count != count {
+            throw LoomError(.configuration, "map was given \(keys.count) keys for \(count) tasks of '\(function.name)'")
+        }
+        let calls = (0..<count).map { index in
+            let call = function.delayed(repeat (each values)[index])
+            return keys.map { call.named(Key($0[index])) } ?? call
+        }
+        return try await persist(calls, priority: priority, retries: retries, workers: workers, resources: resources)
     }
 
     /// Computes `value` on the cluster and returns it.
@@ -182,18 +201,23 @@ public final class Client: Sendable {
     /// A worker that died since the scheduler named it is no reason to fail: the client asks
     /// the scheduler where the values are now, or waits while lost ones are computed again.
     public func gather<Value>(_ futures: [Future<Value>]) async throws -> [Value] {
-        let keys = futures.map(\.key.description)
+        let values = try await gatherEncoded(futures.map(\.key))
+        return try futures.map { future in try future.decode(values[future.key.description]!) }
+    }
+
+    /// The encoded values of `keys` once computed, by key.
+    func gatherEncoded(_ keys: [Key]) async throws -> [String: [UInt8]] {
+        let names = keys.map(\.description)
         var attempt = 0
         while true {
             var holders: [String: [String]] = [:]
-            let statuses = await connection.statuses(of: keys)
-            for (future, status) in zip(futures, statuses) {
-                guard case .memory(let places) = status else { throw future.error(for: status) }
-                holders[future.key.description] = places
+            let statuses = await connection.statuses(of: names)
+            for (key, status) in zip(keys, statuses) {
+                guard case .memory(let places) = status else { throw status.error(for: key) }
+                holders[key.description] = places
             }
             do {
-                let values = try await fetch(holders)
-                return try futures.map { future in try future.decode(values[future.key.description]!) }
+                return try await fetch(holders)
             } catch let error as LoomError where error.code == .workerDied && attempt < 50 {
                 attempt += 1
                 try await connection.refresh(holders)

@@ -1,4 +1,5 @@
 import LoomCore
+import Synchronization
 import Logging
 import NIOCore
 
@@ -38,8 +39,13 @@ actor ClientConnection {
 
     /// The scheduler's welcome, with its dashboard link.
     private(set) var welcome: Welcome?
+    /// The welcome's dashboard link, readable without waiting for this actor.
+    nonisolated let dashboardLink = Mutex<String?>(nil)
 
-    func welcomed(_ welcome: Welcome) { self.welcome = welcome }
+    func welcomed(_ welcome: Welcome) {
+        self.welcome = welcome
+        dashboardLink.withLock { $0 = welcome.dashboard.isEmpty ? nil : welcome.dashboard }
+    }
 
     /// Connected (again): what was released meanwhile goes out, and the scheduler re-reports
     /// the keys this client wants that settled while it was away, and says which of those it

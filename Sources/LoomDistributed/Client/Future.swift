@@ -60,8 +60,13 @@ public final class Future<Value: Codable & Sendable>: TaskArgument, Sendable {
         }
     }
 
-    func error(for status: ClientConnection.Status) -> LoomError {
-        switch status {
+    func error(for status: ClientConnection.Status) -> LoomError { status.error(for: key) }
+}
+
+extension ClientConnection.Status {
+    /// Why the key of this status has no value to fetch.
+    func error(for key: Key) -> LoomError {
+        switch self {
         case .erred(let function, let message):
             LoomError(.taskFailed, message, key: key, function: function.isEmpty ? nil : function)
         case .cancelled: LoomError(.cancelled, "the future was cancelled", key: key)

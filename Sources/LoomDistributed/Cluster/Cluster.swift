@@ -34,8 +34,9 @@ extension Cluster {
 }
 
 extension Client {
-    /// A client of the cluster's scheduler.
-    public convenience init(_ cluster: some Cluster) async throws {
-        try await self.init(address: cluster.schedulerAddress)
+    /// A client of the cluster's scheduler; with `setAsDefault` (the default), `compute()`
+    /// runs on the cluster from now on.
+    public convenience init(_ cluster: some Cluster, setAsDefault: Bool = true) async throws {
+        try await self.init(address: cluster.schedulerAddress, setAsDefault: setAsDefault)
     }
 }

@@ -125,8 +125,17 @@ public final class Nanny: Sendable {
             state.stopping = true
             return state.process
         }
-        if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        guard let process, process.isRunning else { return }
+        // A worker stops gracefully on TERM (its plugins tear down); one that has not gone
+        // within `Nanny.stopGrace` is killed.
+        kill(process.processIdentifier, SIGTERM)
+        DispatchQueue.global().asyncAfter(deadline: .now() + Self.stopGrace) {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
     }
+
+    /// How long a stopped worker has to leave before it is killed.
+    public static let stopGrace: TimeInterval = 3
 
     enum Outcome: CustomStringConvertible {
         case exited(Int32)

@@ -28,6 +28,9 @@ public protocol SchedulerPlugin: AnyObject, Sendable {
     func start(_ scheduler: SchedulerServer) async throws
     /// Called once when the scheduler stops.
     func close() async
+    /// Whether `transition` is called: the state machine records transitions only while some
+    /// plugin observes them (each costs a little on the scheduler's hot path). True by default.
+    var observesTransitions: Bool { get }
     /// A task moved from one state to another.
     func transition(_ transition: TaskTransition)
     /// A worker joined the scheduler.
@@ -47,6 +50,7 @@ public protocol SchedulerPlugin: AnyObject, Sendable {
 extension SchedulerPlugin {
     public func start(_ scheduler: SchedulerServer) async throws {}
     public func close() async {}
+    public var observesTransitions: Bool { true }
     public func transition(_ transition: TaskTransition) {}
     public func workerAdded(_ worker: WorkerSpec) {}
     public func workerRemoved(_ name: String, lost: Bool) {}

@@ -13,7 +13,8 @@ extension SchedulerServer {
         let own = Set(ownPlugins.map(\.name))
         let all = try DefaultSchedulerPlugins.make(for: options).filter { !own.contains($0.name) } + ownPlugins
         plugins = all
-        core.recordsTransitions = !all.isEmpty
+        transitionObservers = all.filter(\.observesTransitions)
+        core.recordsTransitions = !transitionObservers.isEmpty
         for (index, plugin) in all.enumerated() {
             do {
                 try await plugin.start(self)
@@ -28,6 +29,7 @@ extension SchedulerServer {
     func closePlugins() async {
         let closing = plugins
         plugins = []
+        transitionObservers = []
         core.recordsTransitions = false
         for plugin in closing { await plugin.close() }
     }
@@ -38,21 +40,21 @@ extension SchedulerServer {
         publishedDashboard.withLock { $0 = link }
     }
 
-    /// Hands the transitions the state machine recorded to the plugins, with what the workers
-    /// said about the runs that finished.
-    func deliverTransitions() {
+    /// Hands the transitions the state machine recorded to the plugins that observe them;
+    /// `finished` is the run a worker just reported (finished, or failed without a run), which
+    /// took its task out of processing.
+    func deliverTransitions(finished: (key: String, worker: String, run: TaskRun?)? = nil) {
         let recorded = core.takeTransitions()
-        defer { finishedRuns.removeAll(keepingCapacity: true) }
-        guard !recorded.isEmpty, !plugins.isEmpty else { return }
+        guard !recorded.isEmpty else { return }
         for change in recorded {
             var transition = TaskTransition(key: change.key, start: change.start, finish: change.finish)
             transition.worker = change.worker.flatMap { workerNames[$0.rawValue] }
-            if change.start == .processing, let finished = finishedRuns[change.key] {
+            if change.start == .processing, let finished, finished.key == change.key {
                 transition.worker = finished.worker
                 if change.finish == .memory { transition.run = finished.run }
             }
             if change.finish == .erred { transition.message = core.failure(of: change.key)?.description }
-            for plugin in plugins { plugin.transition(transition) }
+            for plugin in transitionObservers { plugin.transition(transition) }
         }
     }
 

@@ -71,15 +71,15 @@ extension SchedulerServer {
                 }
                 if metrics.paused != wasPaused { core.handle(.workerPaused(worker, paused: metrics.paused), into: &effects) }
             case (.worker, .taskFinished(let key, let run, let nbytes, let seconds, let timing)):
-                if !plugins.isEmpty {
-                    finishedRuns[key] = (workerNames[connection] ?? "?", TaskRun(seconds: seconds, nbytes: Int(clamping: nbytes), timing: timing))
-                }
                 core.handle(.taskFinished(
                     worker: WorkerID(connection), key: key, runID: Int(run), nbytes: Int(clamping: nbytes), duration: seconds, function: nil),
                     into: &effects)
+                if core.recordsTransitions {
+                    deliverTransitions(finished: (key, workerNames[connection] ?? "?", TaskRun(seconds: seconds, nbytes: Int(clamping: nbytes), timing: timing)))
+                }
             case (.worker, .taskFailed(let key, let run, let message)):
-                if !plugins.isEmpty { finishedRuns[key] = (workerNames[connection] ?? "?", nil) }
                 core.handle(.taskErred(worker: WorkerID(connection), key: key, runID: Int(run), message: message), into: &effects)
+                if core.recordsTransitions { deliverTransitions(finished: (key, workerNames[connection] ?? "?", nil)) }
             case (.worker, .fetchFailed(let key, let holders)):
                 let worker = WorkerID(connection)
                 let known = holders.compactMap { holder in workerAddresses.first { $0.value == holder }?.key }

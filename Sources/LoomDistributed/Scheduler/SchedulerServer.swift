@@ -70,8 +70,8 @@ public actor SchedulerServer {
     /// Given to `init`; with the process's defaults (`DefaultSchedulerPlugins`) in `plugins` once running.
     let ownPlugins: [any SchedulerPlugin]
     var plugins: [any SchedulerPlugin] = []
-    /// Runs reported finished in the batch being handled, for the plugins' transitions.
-    var finishedRuns: [String: (worker: String, run: TaskRun?)] = [:]
+    /// The plugins that hear task transitions (the state machine records them only for those).
+    var transitionObservers: [any SchedulerPlugin] = []
     /// Connections to workers, for asking them for their logs.
     let peers = PeerPool(name: "scheduler")
     /// The dashboard's address once a plugin serves it: `http://HOST:PORT/status`.

@@ -88,6 +88,8 @@ public actor WorkerServer {
     private var closeRequested = false
     /// Fetch totals by key prefix, for the heartbeat.
     private var transfers: [String: PhaseTotals] = [:]
+    /// The process's worker plugins (`WorkerPlugins`), set up once the worker listens.
+    private var plugins: [any WorkerPlugin] = []
 
     public init(options: WorkerOptions) {
         self.options = options
@@ -185,6 +187,41 @@ public actor WorkerServer {
         let bound = Address(host: options.host, port: listener.channel.localAddress?.port ?? options.port)
         address = bound
         logger[metadataKey: "worker.name"] = "\(name)"
+        let context = WorkerContext(
+            name: name, address: bound.description, scheduler: options.scheduler, threads: options.threads,
+            memoryLimit: options.memoryLimit, localDirectory: spillDirectory)
+        try await setUpPlugins(context)
+        do {
+            try await serve(listener, at: bound)
+        } catch {
+            await tearDownPlugins(context)
+            throw error
+        }
+        await tearDownPlugins(context)
+    }
+
+    private func setUpPlugins(_ context: WorkerContext) async throws {
+        let all = WorkerPlugins.all
+        for (index, plugin) in all.enumerated() {
+            do {
+                try await plugin.setup(context)
+            } catch {
+                for started in all[..<index].reversed() { await started.teardown(context) }
+                throw LoomError(.plugin, "worker \(name): plugin '\(plugin.name)' failed to set up: \(error)", underlying: error)
+            }
+        }
+        plugins = all
+        state.recordsTransitions = !all.isEmpty
+    }
+
+    private func tearDownPlugins(_ context: WorkerContext) async {
+        let started = plugins
+        plugins = []
+        state.recordsTransitions = false
+        for plugin in started.reversed() { await plugin.teardown(context) }
+    }
+
+    private func serve(_ listener: NIOAsyncChannel<FrameChannel, Never>, at bound: Address) async throws {
         let connection = try await connectToScheduler()
         defer { runner.shutDown() }
         try await connection.executeThenClose { inbound, outbound in
@@ -283,6 +320,11 @@ public actor WorkerServer {
     }
 
     private func perform(_ effects: [WorkerState.Effect]) {
+        if state.recordsTransitions {
+            for change in state.takeTransitions() {
+                for plugin in plugins { plugin.transition(key: change.key, start: change.start, finish: change.finish) }
+            }
+        }
         for effect in effects {
             switch effect {
             case .tellScheduler(let message): toScheduler.post(message)

@@ -63,6 +63,9 @@ struct WorkerState {
     private var nextRequest = 1
     private var ready = BinaryHeap<ReadyTask>()
     private var handedOut = 0
+    /// Whether task state changes are recorded for `takeTransitions()` (while worker plugins listen).
+    var recordsTransitions = false
+    private var transitionLog: [(key: String, start: WorkerTaskState, finish: WorkerTaskState)] = []
     private var sequence: Int64 = 0
     private var generations: [String: Int64] = [:]
 
@@ -94,6 +97,7 @@ struct WorkerState {
             }
         }
         generations[task.key] = request.generation
+        note(task.key, .released, missing.isEmpty ? .ready : .waiting)
         if missing.isEmpty { enqueue(task.key) }
         return startFetches() + startTasks()
     }
@@ -170,6 +174,7 @@ struct WorkerState {
         handedOut -= 1
         generations[key] = nil
         dropUses(of: task)
+        note(key, .executing, task.freed ? .released : .memory)
         if task.freed { return startTasks() }
         store.store(key, result)
         borrowed.remove(key)
@@ -182,6 +187,7 @@ struct WorkerState {
         handedOut -= 1
         generations[key] = nil
         dropUses(of: task)
+        note(key, .executing, task.freed ? .released : .error)
         if task.freed { return startTasks() }
         return [.tellScheduler(.taskFailed(key: key, run: task.run, message: message))] + startTasks()
     }
@@ -252,6 +258,7 @@ struct WorkerState {
 
     /// Drops a task that will not run here.
     private mutating func forget(_ key: String, _ task: Task) {
+        note(key, task.handedOut ? .executing : task.missing.isEmpty ? .ready : .waiting, .released)
         tasks[key] = nil
         generations[key] = nil
         for dependency in task.missing { waiters[dependency]?.remove(key) }
@@ -273,7 +280,10 @@ struct WorkerState {
         sources[key] = nil
         for waiter in waiters.removeValue(forKey: key) ?? [] {
             tasks[waiter]?.missing.remove(key)
-            if let task = tasks[waiter], task.missing.isEmpty { enqueue(waiter) }
+            if let task = tasks[waiter], task.missing.isEmpty {
+                note(waiter, .waiting, .ready)
+                enqueue(waiter)
+            }
         }
     }
 
@@ -312,6 +322,18 @@ struct WorkerState {
         }
     }
 
+    /// Records a task's state change for worker plugins, while they listen.
+    private mutating func note(_ key: String, _ start: WorkerTaskState, _ finish: WorkerTaskState) {
+        if recordsTransitions { transitionLog.append((key, start, finish)) }
+    }
+
+    /// The state changes since the last call (see `recordsTransitions`), oldest first.
+    mutating func takeTransitions() -> [(key: String, start: WorkerTaskState, finish: WorkerTaskState)] {
+        guard !transitionLog.isEmpty else { return [] }
+        defer { transitionLog.removeAll(keepingCapacity: true) }
+        return transitionLog
+    }
+
     private mutating func enqueue(_ key: String) {
         guard let request = tasks[key]?.request else { return }
         sequence += 1
@@ -328,6 +350,7 @@ struct WorkerState {
             task.handedOut = true
             tasks[key] = task
             handedOut += 1
+            note(key, .ready, .executing)
             effects.append(.execute(task: task.request, arguments: task.request.arguments.map(encoded)))
         }
         return effects

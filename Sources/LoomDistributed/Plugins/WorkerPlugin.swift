@@ -1,0 +1,90 @@
+import LoomCore
+import Synchronization
+
+/// Code that runs inside every worker of this executable, as Dask's `WorkerPlugin`: `setup`
+/// when the worker starts (load a model once per worker rather than once per task), `teardown`
+/// when it stops, and each task's transitions on the worker.
+///
+/// ```swift
+/// final class Model: WorkerPlugin {
+///     let name = "model"
+///     let weights = Mutex<[Float]>([])
+///     func setup(_ worker: WorkerContext) async throws { weights.withLock { $0 = load() } }
+/// }
+/// enum Tasks {
+///     static let model = Model()
+///     static let predict = TaskFunction("predict") { (x: [Float]) in score(x, model.weights.withLock { $0 }) }
+/// }
+/// try await Loom.bootstrap(registering: Tasks.predict, workerPlugins: [Tasks.model])
+/// ```
+/// Plugins are registered in each process (`WorkerPlugins.register`, which `Loom.bootstrap`
+/// calls), as task functions are, so a worker process built from the same code runs the same
+/// ones. `transition` runs on the worker's event loop and holds it up: record and return.
+public protocol WorkerPlugin: AnyObject, Sendable {
+    /// Unique among the process's worker plugins.
+    var name: String { get }
+    /// Before the worker joins its scheduler. A plugin that throws stops the worker from
+    /// starting, with its error (the nanny reports it).
+    func setup(_ worker: WorkerContext) async throws
+    /// When the worker stops, also after a failed `setup` of a later plugin.
+    func teardown(_ worker: WorkerContext) async
+    /// A task on this worker moved from one state to another.
+    func transition(key: String, start: WorkerTaskState, finish: WorkerTaskState)
+}
+
+extension WorkerPlugin {
+    public func setup(_ worker: WorkerContext) async throws {}
+    public func teardown(_ worker: WorkerContext) async {}
+    public func transition(key: String, start: WorkerTaskState, finish: WorkerTaskState) {}
+}
+
+/// What a worker plugin knows of its worker.
+public struct WorkerContext: Sendable {
+    public var name: String
+    /// Where peers and clients fetch data from it.
+    public var address: String
+    public var scheduler: Address
+    public var threads: Int
+    public var memoryLimit: UInt64
+    /// The worker's own directory (spilled values go there; removed when it stops).
+    public var localDirectory: String
+}
+
+/// A task's state on a worker, as worker plugins see it.
+public enum WorkerTaskState: String, Sendable, Equatable {
+    /// Waiting for dependencies to arrive from peers.
+    case waiting
+    /// Every input here; waiting for a thread.
+    case ready
+    /// Handed to a task thread.
+    case executing
+    /// Finished; its value is held here.
+    case memory
+    /// Failed; the scheduler was told.
+    case error
+    /// Freed, stolen or withdrawn: no longer this worker's.
+    case released
+}
+
+/// The worker plugins of this process: every worker it runs sets them up.
+public enum WorkerPlugins {
+    private static let registered = Mutex<[any WorkerPlugin]>([])
+
+    /// Adds plugins; one whose name is taken replaces the earlier one.
+    public static func register(_ plugins: [any WorkerPlugin]) {
+        registered.withLock { list in
+            for plugin in plugins {
+                list.removeAll { $0.name == plugin.name }
+                list.append(plugin)
+            }
+        }
+    }
+
+    /// Removes the plugin called `name`.
+    public static func unregister(_ name: String) {
+        registered.withLock { list in list.removeAll { $0.name == name } }
+    }
+
+    /// The plugins registered now, in the order they were.
+    public static var all: [any WorkerPlugin] { registered.withLock { $0 } }
+}
