@@ -62,7 +62,11 @@ let package = Package(
             ]),
         .executableTarget(
             name: "loom",
-            dependencies: ["Loom", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: [
+                "Loom", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         .executableTarget(name: "QuickStart", dependencies: ["Loom"], path: "Examples/QuickStart"),
         .executableTarget(
             name: "loom-bench", dependencies: ["Loom"], path: "bench/Sources/loom-bench"),

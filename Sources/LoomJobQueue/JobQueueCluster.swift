@@ -153,15 +153,17 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
         try await scale(jobs: Int((wanted + perJob - 1) / perJob))
     }
 
-    /// Follows the work between `minimumJobs` and `maximumJobs` jobs (Dask's rule).
-    public func adapt(minimumJobs: Int = 0, maximumJobs: Int, targetDuration: Duration = .seconds(5), interval: Duration = .seconds(1)) {
+    /// Follows the work between `minimumJobs` and `maximumJobs` jobs (Dask's rule), with the
+    /// same knobs as every cluster's `adapt(minimum:maximum:…)`, which counts workers instead.
+    public func adapt(minimumJobs: Int = 0, maximumJobs: Int = .max, targetDuration: Duration = .seconds(5),
+                      interval: Duration = .seconds(1), waitCount: Int = 3) {
         func workers(_ jobs: Int) -> Int {
             let (product, overflow) = max(0, jobs).multipliedReportingOverflow(by: options.workerProcesses)
             return overflow ? .max : product
         }
         base.adapt(AdaptiveOptions(
             minimum: workers(minimumJobs), maximum: workers(maximumJobs),
-            targetDuration: targetDuration, interval: interval))
+            targetDuration: targetDuration, interval: interval, waitCount: waitCount))
     }
 
     /// Cancels every job, stops the scheduler and removes the scheduler file.

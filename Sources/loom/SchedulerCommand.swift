@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Loom
+import ServiceLifecycle
 
 struct SchedulerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,10 +38,11 @@ struct SchedulerCommand: AsyncParsableCommand {
                     use --host 0.0.0.0 or --interface NAME for workers elsewhere.\n
                     """.utf8))
             }
-            // Workers started later must not find an old address.
-            _ = CleanupAtExit.shared.add { try? FileManager.default.removeItem(atPath: schedulerFile) }
+            // Workers started later must not find an old address (removed at exit, and when
+            // the scheduler stops on a signal, below).
+            _ = CleanupAtExit.shared.add(onSignals: false) { try? FileManager.default.removeItem(atPath: schedulerFile) }
         }
-        try await server.run { address in
+        let onBound: @Sendable (Address) -> Void = { address in
             if let schedulerFile {
                 do {
                     try SchedulerFile(address: SchedulerFile.contact(for: address), dashboard: server.dashboardLink).write(to: schedulerFile)
@@ -52,6 +55,27 @@ struct SchedulerCommand: AsyncParsableCommand {
             // Unbuffered, so a script reading the pipe sees it at once.
             FileHandle.standardOutput.write(Data("Scheduler at: \(address)\n".utf8))
             if let link = server.dashboardLink { FileHandle.standardOutput.write(Data("Dashboard at: \(link)\n".utf8)) }
+        }
+        // TERM, Ctrl-C or HUP stop it gracefully (ServiceLifecycle): plugins close, the
+        // dashboard ends its pages' streams, nothing logs an error.
+        try await ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: GracefulScheduler(server: server, onBound: onBound), successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint, .sighup], logger: Logger(label: "loom.scheduler"))
+        ).run()
+        if let schedulerFile { try? FileManager.default.removeItem(atPath: schedulerFile) }
+    }
+}
+
+/// A scheduler server as a ServiceLifecycle service: a graceful shutdown stops it.
+struct GracefulScheduler: Service {
+    let server: SchedulerServer
+    let onBound: @Sendable (Address) -> Void
+
+    func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown { try await server.run(onBound: onBound) }
+        } catch where Task.isShuttingDownGracefully {
+            return
         }
     }
 }
