@@ -48,7 +48,7 @@ import Testing
         #expect(executed(state.received(request: fetches[0].0, values: ["x": [1], "y": [2]])).isEmpty)
         let run = state.received(request: fetches[1].0, values: ["z": [3]])
         guard case .execute(_, let arguments) = run.first else { Issue.record("expected the task to run"); return }
-        #expect(arguments == [[1], [2], [3]])
+        #expect(arguments == [.bytes([1]), .bytes([2]), .bytes([3])])
         _ = state.finished("sum", result: [6], seconds: 0)
         #expect(state.values(for: ["x", "y", "z"]).missing == ["x", "y", "z"], "borrowed copies go once no task reads them")
         #expect(state.values(for: ["sum"]).values == ["sum": [6]])
@@ -122,7 +122,7 @@ import Testing
         guard case .execute(let task, let arguments) = state.finished("blocker", result: [], seconds: 0).last else {
             Issue.record("expected the reader to run"); return
         }
-        #expect(task.key == "reader" && arguments == [[7]])
+        #expect(task.key == "reader" && arguments == [.bytes([7])])
         _ = state.finished("reader", result: [], seconds: 0)
         #expect(state.values(for: ["x"]).missing == ["x"])
     }

@@ -82,8 +82,9 @@ public actor WorkerServer {
     /// Where this worker serves data, once it listens.
     public private(set) var address: Address?
     private var name: String { options.name ?? address.map(\.description) ?? "worker" }
-    /// This worker's own directory for spilled values.
+    /// This worker's own directory for spilled values, and their files.
     private let spillDirectory: String
+    private let spillFiles: SpillFiles
     private var restartRequested = false
     private var closeRequested = false
     /// Fetch totals by key prefix, for the heartbeat.
@@ -95,8 +96,11 @@ public actor WorkerServer {
         self.options = options
         let base = options.localDirectory ?? FileManager.default.temporaryDirectory.path
         spillDirectory = "\(base)/loom-worker-\(ProcessInfo.processInfo.processIdentifier)-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
-        let store = ValueStore(directory: spillDirectory, target: options.bytes(at: options.memory.target).map { Int(clamping: $0) })
-        state = WorkerState(threads: options.threads, store: store)
+        func bytes(_ fraction: Double?) -> Int? { options.bytes(at: fraction).map { Int(clamping: $0) } }
+        state = WorkerState(
+            threads: options.threads,
+            memory: WorkerMemoryThresholds(target: bytes(options.memory.target), spill: bytes(options.memory.spill), pause: bytes(options.memory.pause)))
+        spillFiles = SpillFiles(directory: spillDirectory)
         runner = TaskRunner(threads: options.threads)
         toScheduler = Outbox(interval: options.batchInterval)
         peers = PeerPool(name: options.name ?? "worker")
@@ -118,33 +122,24 @@ public actor WorkerServer {
         }
     }
 
-    /// Spills when the process holds too much, pauses above the pause fraction, and sends the
-    /// heartbeat (at once when pausing or resuming).
+    /// Samples the process's memory for `WorkerState` (which decides what to spill and whether
+    /// to pause), and sends the heartbeat (at once when pausing or resuming).
     private func watchMemory() async {
         var lastHeartbeat = ContinuousClock.now - options.heartbeatInterval
         var reportedSpillProblem = false
         while !Task.isCancelled {
-            let process = ProcessMemory.residentBytes() ?? 0
-            if let spillAt = options.bytes(at: options.memory.spill), process > spillAt {
-                let goal = options.bytes(at: options.memory.target) ?? spillAt
-                let freed = state.store.spill(atLeast: Int(clamping: process - goal))
-                if freed > 0 {
-                    ProcessMemory.returnFreedMemory()
-                    logger.debug("spilled to stay under the memory limit", metadata: ["bytes": "\(freed)"])
-                }
+            let effects = state.memorySampled(processBytes: ProcessMemory.residentBytes() ?? 0)
+            perform(effects)
+            let freed = effects.reduce(0) { if case .spill(_, let bytes) = $1 { $0 + bytes.count } else { $0 } }
+            if freed > 0 {
+                ProcessMemory.returnFreedMemory()
+                logger.debug("spilled to stay under the memory limit", metadata: ["bytes": "\(freed)"])
             }
-            let pausing = options.bytes(at: options.memory.pause).map { (ProcessMemory.residentBytes() ?? 0) > $0 } ?? false
-            let changed = pausing != state.paused
-            if changed {
-                logger.warning(pausing ? "memory above the pause fraction: pausing" : "memory back under the pause fraction: resuming",
-                               metadata: ["process.bytes": "\(ProcessMemory.residentBytes() ?? 0)", "memory.limit": "\(options.memoryLimit)"])
-                perform(state.setPaused(pausing))
-            }
-            if changed || ContinuousClock.now - lastHeartbeat >= options.heartbeatInterval {
+            if ContinuousClock.now - lastHeartbeat >= options.heartbeatInterval || effects.contains(where: \.changesPause) {
                 lastHeartbeat = .now
                 toScheduler.post(.heartbeat(metrics))
             }
-            if let problem = state.store.spillProblem, !reportedSpillProblem {
+            if let problem = state.values.spillProblem, !reportedSpillProblem {
                 reportedSpillProblem = true
                 logger.error("\(problem); values stay in memory from now on")
             }
@@ -154,12 +149,11 @@ public actor WorkerServer {
 
     /// Memory as the heartbeat reports it.
     var metrics: WorkerMetrics {
-        let store = state.store.metrics
-        return WorkerMetrics(
-            managedBytes: UInt64(max(0, store.memoryBytes)), spilledBytes: UInt64(max(0, store.spilledBytes)),
+        WorkerMetrics(
+            managedBytes: UInt64(max(0, state.values.memoryBytes)), spilledBytes: UInt64(max(0, state.values.spilledBytes)),
             processBytes: ProcessMemory.residentBytes() ?? 0, paused: state.paused,
-            spillWrittenBytes: UInt64(store.bytesWrittenToDisk), spillWriteSeconds: store.secondsWritingToDisk,
-            phases: transfers.merging(store.diskSecondsByPrefix.mapValues { PhaseTotals(diskSeconds: $0) }) { transfer, disk in
+            spillWrittenBytes: UInt64(spillFiles.bytesWritten), spillWriteSeconds: spillFiles.secondsWriting,
+            phases: transfers.merging(spillFiles.diskSecondsByPrefix.mapValues { PhaseTotals(diskSeconds: $0) }) { transfer, disk in
                 var both = transfer
                 both.diskSeconds = disk.diskSeconds
                 return both
@@ -328,12 +322,43 @@ public actor WorkerServer {
         for effect in effects {
             switch effect {
             case .tellScheduler(let message): toScheduler.post(message)
-            case .execute(let task, let arguments): runner.submit(task, arguments: arguments)
+            case .execute(let task, let arguments): runner.submit(task, arguments: arguments.map { resolve($0) })
+            case .spill(let key, let bytes):
+                if let problem = spillFiles.write(key, bytes) { state.spillFailed(key, bytes, reason: problem) }
+            case .deleteSpilled(let key): spillFiles.delete(key)
+            case .pausedChanged(let pausing):
+                logger.warning(pausing ? "memory above the pause fraction: pausing" : "memory back under the pause fraction: resuming",
+                               metadata: ["process.bytes": "\(ProcessMemory.residentBytes() ?? 0)", "memory.limit": "\(options.memoryLimit)"])
             case .fetch(let request, let peer, let keys): fetchQueue.yield((request, peer, keys))
             case .withdraw(let key, let run, let forSteal):
                 perform(state.withdrawal(key, run: run, forSteal: forSteal, succeeded: runner.withdraw(key)))
             }
         }
+    }
+
+    /// An argument's bytes, reading a spilled value back.
+    private func resolve(_ argument: StoredArgument) -> [UInt8] {
+        switch argument {
+        case .bytes(let bytes): bytes
+        case .spilled(let key): readBack(key) ?? []
+        case .list(let items): ValueCodec.encodeList(of: items.map { resolve($0) })
+        }
+    }
+
+    /// A held value from memory or its spill file (which `WorkerState` then forgets); nil if
+    /// it is not held or its file cannot be read.
+    private func readBack(_ key: String) -> [UInt8]? {
+        switch state.values.use(key) {
+        case .memory(let bytes): return bytes
+        case nil: return nil
+        case .spilled: break
+        }
+        guard let count = state.values.nbytes(of: key), let bytes = spillFiles.read(key, count: count) else {
+            logger.error("cannot read a spilled value back", metadata: ["task.key": "\(key)", "directory": "\(spillDirectory)"])
+            return nil
+        }
+        perform(state.loaded(key, bytes))
+        return bytes
     }
 
     /// Gets values from a peer over the pooled connection to it.
@@ -400,7 +425,10 @@ public actor WorkerServer {
         for message in batch {
             switch message {
             case .getData(let request, let keys):
-                let (values, missing) = state.values(for: keys)
+                var (values, spilled, missing) = state.values(for: keys)
+                for key in spilled {
+                    if let bytes = readBack(key) { values[key] = bytes } else { missing.append(key) }
+                }
                 replies.append(.data(request: request, values: values, missing: missing))
             case .putData(let request, let values):
                 perform(state.store(values))

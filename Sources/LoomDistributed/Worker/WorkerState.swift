@@ -1,8 +1,9 @@
 import LoomCore
 
 /// What a worker knows and decides: which tasks wait for which data, what to fetch from which
-/// peer, what to run next, what to tell the scheduler. Its only I/O is the value store's
-/// spilling to the local directory (none in a store without one).
+/// peer, what to run next, what to tell the scheduler, which values to spill, when to pause.
+/// It does no I/O and reads no clock: the worker server carries out its effects (sends the
+/// messages, runs the tasks, writes and reads the spill files) and feeds it memory samples.
 ///
 /// The worker server feeds it events (a task arrived, data came back, a task finished) and
 /// carries out the effects it returns. Data a task fetched from a peer is dropped once no task
@@ -17,8 +18,15 @@ struct WorkerState {
         case tellScheduler(Message)
         /// Ask `peer` for the values of `keys`; answer with `received` or `fetchFailed` for `request`.
         case fetch(request: Int, peer: String, keys: [String])
-        /// Run `task` with its arguments already encoded, in argument order.
-        case execute(task: WireTask, arguments: [[UInt8]])
+        /// Run `task` with these arguments, in argument order (a spilled one is read back first).
+        case execute(task: WireTask, arguments: [StoredArgument])
+        /// Write `bytes`, a value leaving memory, to `key`'s spill file; a failure is answered
+        /// with `spillFailed`.
+        case spill(key: String, bytes: [UInt8])
+        /// Delete `key`'s spill file: its value was freed, replaced or read back.
+        case deleteSpilled(key: String)
+        /// Memory passed the pause threshold (true) or is back under it: tell the scheduler now.
+        case pausedChanged(Bool)
         /// Take the task back from the threads if none started it; answer with `withdrawal`.
         case withdraw(key: String, run: Int64, forSteal: Bool)
     }
@@ -41,7 +49,11 @@ struct WorkerState {
     let runAhead: Int
     let maximumTransfers: Int
     /// The values held here, results and fetched copies alike.
-    let store: ValueStore
+    var values: StoredValues
+    /// Memory thresholds in bytes (none without a memory limit).
+    let memory: WorkerMemoryThresholds
+    /// Spill-file work decided since the last effects were returned (they go first).
+    var fileWork: [Effect] = []
     /// Above the pause fraction of its memory limit the worker starts nothing new.
     private(set) var paused = false
     /// Values fetched from peers for local tasks, dropped when no local task needs them.
@@ -69,8 +81,10 @@ struct WorkerState {
     private var sequence: Int64 = 0
     private var generations: [String: Int64] = [:]
 
-    init(threads: Int, runAhead: Int? = nil, maximumTransfers: Int = 16, store: ValueStore = ValueStore()) {
-        self.store = store
+    init(threads: Int, runAhead: Int? = nil, maximumTransfers: Int = 16, memory: WorkerMemoryThresholds = WorkerMemoryThresholds(),
+         canSpill: Bool = true) {
+        self.memory = memory
+        values = StoredValues(target: memory.target, canSpill: canSpill)
         self.threads = max(1, threads)
         self.runAhead = max(0, runAhead ?? 4 * self.threads)
         self.maximumTransfers = max(1, maximumTransfers)
@@ -82,12 +96,12 @@ struct WorkerState {
     mutating func compute(_ request: ComputeRequest) -> [Effect] {
         let task = request.task
         guard tasks[task.key] == nil else { return [] }  // already on its way
-        if let nbytes = store.nbytes(of: task.key) {
+        if let nbytes = values.nbytes(of: task.key) {
             // Already here (computed, or fetched for another task): keep it and say so.
             borrowed.remove(task.key)
             return [.tellScheduler(.taskFinished(key: task.key, run: request.run, nbytes: UInt64(nbytes), seconds: 0))]
         }
-        let missing = Set(task.dependencies.filter { !store.contains($0) })
+        let missing = Set(task.dependencies.filter { !values.contains($0) })
         tasks[task.key] = Task(request: task, run: request.run, missing: missing)
         for dependency in task.dependencies { localUses[dependency, default: 0] += 1 }
         for dependency in missing {
@@ -109,15 +123,15 @@ struct WorkerState {
             fetching.remove(key)
             if let value = values[key] {
                 if replicas.remove(key) != nil {
-                    if !store.contains(key) { store.store(key, value) }
+                    if !self.values.contains(key) { keep(key, value) }
                     borrowed.remove(key)  // the scheduler counts this copy now
                     effects.append(.tellScheduler(.keysAdded([key: UInt64(value.count)])))
                     arrived(key)
                     continue
                 }
                 guard waiters[key] != nil else { continue }  // nobody needs it any more
-                if !store.contains(key) {
-                    store.store(key, value)
+                if !self.values.contains(key) {
+                    keep(key, value)
                     borrowed.insert(key)
                 }
                 arrived(key)
@@ -164,7 +178,7 @@ struct WorkerState {
 
     /// The scheduler's answer to `fetchFailed`: where `key` is held now.
     mutating func holders(of key: String, are addresses: [String]) -> [Effect] {
-        guard waiters[key] != nil, !fetching.contains(key), !store.contains(key) else { return [] }
+        guard waiters[key] != nil, !fetching.contains(key), !values.contains(key) else { return [] }
         sources[key] = addresses
         return startFetches() + startTasks()
     }
@@ -176,7 +190,7 @@ struct WorkerState {
         dropUses(of: task)
         note(key, .executing, task.freed ? .released : .memory)
         if task.freed { return startTasks() }
-        store.store(key, result)
+        keep(key, result)
         borrowed.remove(key)
         return [.tellScheduler(.taskFinished(key: key, run: task.run, nbytes: UInt64(result.count), seconds: seconds, timing: timing))]
             + startTasks()
@@ -196,7 +210,7 @@ struct WorkerState {
     mutating func replicate(_ keys: [String: [String]]) -> [Effect] {
         var effects: [Effect] = []
         for (key, holders) in keys.sorted(by: { $0.key < $1.key }) {
-            if let nbytes = store.nbytes(of: key) {
+            if let nbytes = values.nbytes(of: key) {
                 borrowed.remove(key)
                 effects.append(.tellScheduler(.keysAdded([key: UInt64(nbytes)])))
                 continue
@@ -212,10 +226,10 @@ struct WorkerState {
         var effects: [Effect] = []
         for key in keys {
             if replicas.remove(key) != nil, waiters[key] == nil, !fetching.contains(key) { sources[key] = nil }
-            if store.contains(key) {
+            if values.contains(key) {
                 // A task here still reading it keeps it, as if fetched.
                 if localUses[key] == nil {
-                    store.remove(key)
+                    drop(key)
                     borrowed.remove(key)
                 } else {
                     borrowed.insert(key)
@@ -266,9 +280,9 @@ struct WorkerState {
     }
 
     /// Values a client placed here (`scatter`): kept until the scheduler frees them, like results.
-    mutating func store(_ values: [String: [UInt8]]) -> [Effect] {
-        for (key, value) in values {
-            store.store(key, value)
+    mutating func store(_ incoming: [String: [UInt8]]) -> [Effect] {
+        for (key, value) in incoming {
+            keep(key, value)
             borrowed.remove(key)
             arrived(key)  // a task here may have been waiting to fetch exactly this value
         }
@@ -294,14 +308,19 @@ struct WorkerState {
         return startTasks()
     }
 
-    /// Values a peer or client asked for, and the keys this worker does not have.
-    func values(for keys: [String]) -> (values: [String: [UInt8]], missing: [String]) {
-        var values: [String: [UInt8]] = [:]
-        var missing: [String] = []
+    /// Values a peer or client asked for: those in memory, the keys of those spilled (the
+    /// server reads them back, then calls `loaded`), and the keys this worker does not have.
+    mutating func values(for keys: [String]) -> (values: [String: [UInt8]], spilled: [String], missing: [String]) {
+        var found: [String: [UInt8]] = [:]
+        var spilled: [String] = [], missing: [String] = []
         for key in keys {
-            if let value = store.value(key) { values[key] = value } else { missing.append(key) }
+            switch values.use(key) {
+            case .memory(let bytes): found[key] = bytes
+            case .spilled: spilled.append(key)
+            case nil: missing.append(key)
+            }
         }
-        return (values, missing)
+        return (found, spilled, missing)
     }
 
     /// The task no longer reads its dependencies; borrowed values nobody here reads go.
@@ -313,7 +332,7 @@ struct WorkerState {
                 continue
             }
             localUses[dependency] = nil
-            if borrowed.remove(dependency) != nil { store.remove(dependency) }
+            if borrowed.remove(dependency) != nil { drop(dependency) }
             if waiters[dependency]?.isEmpty ?? false {
                 waiters[dependency] = nil
                 failedHolders[dependency] = nil
@@ -343,7 +362,8 @@ struct WorkerState {
     }
 
     private mutating func startTasks() -> [Effect] {
-        var effects: [Effect] = []
+        var effects = fileWork
+        fileWork.removeAll()
         while !paused, handedOut < threads + runAhead, let next = ready.popMin() {
             let key = next.key
             guard var task = tasks[key], task.readyArrival == next.arrival else { continue }
@@ -351,16 +371,28 @@ struct WorkerState {
             tasks[key] = task
             handedOut += 1
             note(key, .ready, .executing)
-            effects.append(.execute(task: task.request, arguments: task.request.arguments.map(encoded)))
+            effects.append(.execute(task: task.request, arguments: task.request.arguments.map { stored($0) }))
         }
         return effects
     }
 
-    private func encoded(_ argument: WireArgument) -> [UInt8] {
+    /// An argument as the task threads get it: bytes, or the key of a spilled value to read back.
+    private mutating func stored(_ argument: WireArgument) -> StoredArgument {
         switch argument {
-        case .value(let bytes): bytes
-        case .key(let key): store.value(key) ?? []
-        case .list(let parts): ValueCodec.encodeList(of: parts.map(encoded))
+        case .value(let bytes): return .bytes(bytes)
+        case .key(let key):
+            switch values.use(key) {
+            case .memory(let bytes): return .bytes(bytes)
+            case .spilled: return .spilled(key)
+            case nil: return .bytes([])
+            }
+        case .list(let parts):
+            let items = parts.map { stored($0) }
+            // Most lists hold no spilled value: encode them here once.
+            if items.allSatisfy({ if case .bytes = $0 { true } else { false } }) {
+                return .bytes(ValueCodec.encodeList(of: items.map { if case .bytes(let bytes) = $0 { bytes } else { [] } }))
+            }
+            return .list(items)
         }
     }
 
