@@ -32,7 +32,7 @@ private func isHeapOrdered<Element: Comparable>(_ heap: BinaryHeap<Element>) -> 
 
     @Test(arguments: [1, 2, 3, 0x5EED])
     func popsInTheOrderOfASortedArray(seed: UInt64) {
-        var random = SplitMix64(state: seed)
+        var random = SplitMix64(seed: seed)
         var heap = BinaryHeap<Int32>()
         var reference: [Int32] = []
         for _ in 0..<5_000 {
@@ -56,7 +56,7 @@ private func isHeapOrdered<Element: Comparable>(_ heap: BinaryHeap<Element>) -> 
 
     @Test(arguments: [7, 8, 9])
     func removingAnyMemberKeepsTheHeapAndThePositionsRight(seed: UInt64) throws {
-        var random = SplitMix64(state: seed)
+        var random = SplitMix64(seed: seed)
         let slots = 300
         var heap = BinaryHeap<Slotted>()
         var positions = [Int](repeating: -1, count: slots)
@@ -105,7 +105,7 @@ private func isHeapOrdered<Element: Comparable>(_ heap: BinaryHeap<Element>) -> 
     }
 
     @Test func tiesComeOutInTheOrderTheElementsBreakThem() {
-        var random = SplitMix64(state: 11)
+        var random = SplitMix64(seed: 11)
         var heap = BinaryHeap<Slotted>()
         var elements = (0..<200).map { Slotted(priority: $0 % 3, slot: $0) }
         elements.shuffle(using: &random)

@@ -18,7 +18,7 @@ private func decodeOrCodecError<T: Decodable>(_: T.Type, _ bytes: [UInt8]) {
 @Suite struct CodecFuzzTests {
     /// Random bytes, biased towards valid tags and small numbers so they get past the first byte.
     @Test func randomBytesNeverCrash() {
-        var random = SplitMix64(state: 0x5EED)
+        var random = SplitMix64(seed: 0x5EED)
         for _ in 0..<20_000 {
             let length = random.next(below: 65)
             let bytes = (0..<length).map { _ in
@@ -52,7 +52,7 @@ private func decodeOrCodecError<T: Decodable>(_: T.Type, _ bytes: [UInt8]) {
             try ValueCodec.encode([1: ["a"], 2: []]),
             try ValueCodec.encode(Set<Int16>([1, 2, 3])),
         ]
-        var random = SplitMix64(state: 42)
+        var random = SplitMix64(seed: 42)
         for round in 0..<6_000 {
             var bytes = samples[round % samples.count]
             for _ in 0...random.next(below: 3) {

@@ -3,6 +3,7 @@ import Loom
 import LoomTestSupport
 import NIOCore
 import NIOPosix
+import LoomCore
 import Testing
 @testable import LoomDistributed
 
@@ -31,7 +32,7 @@ func frame(_ body: [UInt8]) -> [UInt8] {
 @Suite(.serialized) struct LiveSchedulerTests {
     @Test func garbageClosesOneConnectionAndTheSchedulerServesOn() async throws {
         try await withCluster { cluster, client in
-            var random = SplitMix(state: 7)
+            var random = SplitMix64(seed: 7)
             let valid = Wire.encode([.hello(Hello(role: .client, name: "fuzz")), .updateGraph(tasks: [], wanted: [], functions: [:])])
             for round in 0..<200 {
                 var body: [UInt8]

@@ -1,4 +1,5 @@
 import Foundation
+import LoomCore
 import Testing
 @testable import LoomDistributed
 
@@ -10,13 +11,13 @@ import Testing
     /// the scheduler and the workers hold nothing.
     @Test(arguments: 0..<200)
     func randomGraphsNeverGetStuck(seed: Int) {
-        var random = SplitMix(state: UInt64(seed) &* 0x1234_5678_9ABC)
+        var random = SplitMix64(seed: UInt64(seed) &* 0x1234_5678_9ABC)
         var configuration = SchedulerConfiguration()
         configuration.workerSaturation = Bool.random(using: &random) ? 1.1 : .infinity
         configuration.allowedFailures = Int.random(in: 2...4, using: &random)
         var cluster = SimulatedCluster(configuration)
         let names = ["n0", "n1", "n2", "n3"]
-        func joinRandom(_ cluster: inout SimulatedCluster, _ random: inout SplitMix) {
+        func joinRandom(_ cluster: inout SimulatedCluster, _ random: inout SplitMix64) {
             let name = names.randomElement(using: &random)!
             cluster.join(name, nthreads: Int.random(in: 1...3, using: &random),
                          resources: name == "n3" ? ["R": 2] : [:])

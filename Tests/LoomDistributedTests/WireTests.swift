@@ -84,7 +84,7 @@ let sampleMessages: [Message] = [
     }
 
     @Test func arbitraryBytesNeverCrashTheDecoder() {
-        var generator = SplitMix(state: 42)
+        var generator = SplitMix64(seed: 42)
         let valid = Wire.encode(sampleMessages)
         for round in 0..<20_000 {
             var bytes: [UInt8]

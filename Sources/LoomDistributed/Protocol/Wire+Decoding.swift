@@ -102,9 +102,7 @@ extension Wire {
             case .pluginReply:
                 let request = try reader.readVarUInt()
                 let payload = Array(try attachment())
-                let failed = try reader.readUInt8()
-                guard failed <= 1 else { throw CodecError(.invalidValue, "plugin reply flag \(failed) is neither 0 nor 1", offset: reader.offset - 1) }
-                return .pluginReply(request: request, payload: payload, error: failed == 1 ? try reader.readString() : nil)
+                return .pluginReply(request: request, payload: payload, error: try flag("plugin reply") ? try reader.readString() : nil)
             case .logsRequest: return .logsRequest(request: try reader.readVarUInt(), count: try reader.readVarUInt())
             case .logs:
                 let request = try reader.readVarUInt()
@@ -132,9 +130,7 @@ extension Wire {
             case .runResult:
                 let request = try reader.readVarUInt()
                 let value = Array(try attachment())
-                let failed = try reader.readUInt8()
-                guard failed <= 1 else { throw CodecError(.invalidValue, "run result flag \(failed) is neither 0 nor 1", offset: reader.offset - 1) }
-                return .runResult(request: request, value: value, error: failed == 1 ? try reader.readString() : nil)
+                return .runResult(request: request, value: value, error: try flag("run result") ? try reader.readString() : nil)
             }
         }
 
