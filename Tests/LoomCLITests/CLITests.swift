@@ -84,8 +84,8 @@ func runLoom(_ arguments: [String], environment: [String: String] = [:]) async t
         let worker = try start(TestTasks.workerExecutable, ["worker", "--scheduler-file", file, "--no-nanny", "--name", "early"])
         defer { if worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
         func stderr() -> String { (try? String(contentsOfFile: said, encoding: .utf8)) ?? "" }
-        for _ in 0..<1_200 where !stderr().contains("Waiting for the scheduler file") && worker.isRunning {
-            try await Task.sleep(for: .milliseconds(50))
+        try await eventually("the worker to say it waits for the scheduler file (or to end)") {
+            stderr().contains("Waiting for the scheduler file") || !worker.isRunning
         }
         #expect(worker.isRunning && stderr().contains("Waiting for the scheduler file \(file)"), "the worker waits: \(stderr())")
         let loom = try #require(
@@ -93,7 +93,7 @@ func runLoom(_ arguments: [String], environment: [String: String] = [:]) async t
                 .first(where: FileManager.default.isExecutableFile), "loom is not built")
         let scheduler = try start(loom, ["scheduler", "--port", "0", "--dashboard-address", "none", "--scheduler-file", file])
         defer { if scheduler.isRunning { kill(scheduler.processIdentifier, SIGKILL) } }
-        for _ in 0..<600 where !FileManager.default.fileExists(atPath: file) { try await Task.sleep(for: .milliseconds(50)) }
+        try await eventually("the scheduler to write its file \(file)") { FileManager.default.fileExists(atPath: file) }
         let client = try await Client(address: try Address(parsing: try SchedulerFile.read(file).address))
         try await client.waitForWorkers(1, timeout: .seconds(60))
         #expect(try await client.schedulerInfo().map(\.name) == ["early"])
@@ -101,7 +101,7 @@ func runLoom(_ arguments: [String], environment: [String: String] = [:]) async t
         await client.close()
         // Ended, the scheduler leaves no address behind for the next workers to find.
         kill(scheduler.processIdentifier, SIGTERM)
-        for _ in 0..<600 where scheduler.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        try await eventually("the scheduler to end on SIGTERM") { !scheduler.isRunning }
         #expect(!scheduler.isRunning && !FileManager.default.fileExists(atPath: file), "the scheduler removed its file as it ended")
     }
 }

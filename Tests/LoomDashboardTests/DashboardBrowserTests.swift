@@ -72,7 +72,7 @@ import Testing
                 }
             }
         }
-        for _ in 0..<500 where await scheduler.server.workerCount < 120 { try await Task.sleep(for: .milliseconds(10)) }
+        try await eventually("the 120 mute workers to join") { await scheduler.server.workerCount >= 120 }
         #expect(await scheduler.server.workerCount == 120)
         let link = try #require(scheduler.server.dashboardLink)
         let (_, dom, _) = try await chromium(link, ["--dump-dom"])

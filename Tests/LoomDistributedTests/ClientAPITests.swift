@@ -41,7 +41,7 @@ import Testing
     }
 
     @Test func cancelledTasksNeverRunAndSayCancelled() async throws {
-        try await withCluster { _, client in
+        try await withCluster { cluster, client in
             let blockers = [try await client.submit(TestTasks.sleepThenEcho, 1, 1.5), try await client.submit(TestTasks.sleepThenEcho, 2, 1.5)]
             let marker = FileManager.default.temporaryDirectory.appendingPathComponent("loom-cancel-\(UUID().uuidString)").path
             let queued = try await client.submit(TestTasks.reportThenSleep, marker, 0.0)
@@ -54,7 +54,9 @@ import Testing
             #expect(await queued.status == .cancelled)
             #expect(await dependent.error?.code == .cancelled)
             _ = try await client.gather(blockers)
-            try await Task.sleep(for: .milliseconds(300))
+            // Submitted later, a task on each single-threaded worker runs after the cancelled one would have.
+            let later = try await cluster.workerNames.asyncMap { name in try await client.submit(TestTasks.inc, 0, workers: [name]) }
+            #expect(try await client.gather(later) == [1, 1])
             #expect(!FileManager.default.fileExists(atPath: marker), "the cancelled task ran")
         }
     }
@@ -99,10 +101,16 @@ import Testing
 
     @Test func runCallsAFunctionOnEveryWorkerBesideBusyTasks() async throws {
         try await withCluster { _, client in
-            let busy = [try await client.submit(TestTasks.sleepThenEcho, 1, 3.0), try await client.submit(TestTasks.sleepThenEcho, 2, 3.0)]
-            try await Task.sleep(for: .milliseconds(200))
+            let markers = (0..<2).map { FileManager.default.temporaryDirectory.appendingPathComponent("loom-busy-\($0)-\(UUID().uuidString)").path }
+            defer { for marker in markers { try? FileManager.default.removeItem(atPath: marker) } }
+            let busy = try await markers.asyncMap { marker in try await client.submit(TestTasks.reportThenSleep, marker, 3.0) }
+            try await eventually("both busy tasks to start, one on each worker") { markers.allSatisfy { FileManager.default.fileExists(atPath: $0) } }
             let pids = try await client.run(TestTasks.workerProcessID)
             #expect(pids.count == 2 && Set(pids.values).count == 2 && !pids.values.contains(getpid()))
+            let busyPIDs = markers.compactMap {
+                (try? String(contentsOfFile: $0, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            }
+            #expect(Set(pids.values) == Set(busyPIDs), "run ran in the processes busy with the tasks")
             #expect(await busy[0].status == .pending, "run waited for the busy task threads")
             let error = await #expect(throws: LoomError.self) { try await client.run(TestTasks.fail, 7) }
             #expect(error?.message.contains("bad input 7") == true && error?.message.contains("on worker tcp://") == true)

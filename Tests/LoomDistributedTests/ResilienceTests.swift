@@ -11,11 +11,16 @@ import Testing
             let leaves = (0..<5_000).map { TestTasks.sleepThenEcho.delayed($0, 0.0005) }
             let total = reduceByPairs(leaves)
             let future = try await client.persist(total)
-            try await Task.sleep(for: .milliseconds(800))
-            let victim = try #require(cluster.nannies[0].processIdentifier)
+            let nanny = cluster.nannies[0]
+            try await eventually("the victim to hold results of the graph") {
+                try await client.schedulerInfo().contains { $0.name == nanny.name && $0.inMemory > 0 }
+            }
+            #expect(await future.status == .pending, "the kill lands mid-graph")
+            let victim = try #require(nanny.processIdentifier)
             kill(victim, SIGKILL)
             #expect(try await future.result() == 4_999 * 5_000 / 2)
-            #expect(cluster.nannies[0].restarts == 1, "the nanny started the killed worker again")
+            try await eventually("the nanny to start the killed worker again") { nanny.restarts > 0 }
+            #expect(nanny.restarts == 1, "the nanny started the killed worker once")
         }
     }
 
@@ -39,8 +44,12 @@ import Testing
             }
             let expected = (0..<200).map { UInt8(truncatingIfNeeded: ($0 * 12_345) &* 31 &+ 7) }
             #expect(try await client.gather(probes) == expected)
-            try await Task.sleep(for: .milliseconds(700))  // a heartbeat carries the figures
-            let info = try await client.schedulerInfo()
+            // The figures come with a heartbeat: wait for one that counts every chunk held.
+            var info: [WorkerSummary] = []
+            try await eventually("a heartbeat counting all 1 GB held, in memory or spilled") {
+                info = try await client.schedulerInfo()
+                return info.map { $0.metrics.managedBytes + $0.metrics.spilledBytes }.reduce(0, +) >= 200 * 5_000_000
+            }
             let spilled = info.map(\.metrics.spilledBytes).reduce(0, +)
             #expect(spilled > 0)
             #expect(info.allSatisfy { $0.metrics.managedBytes <= 150_000_000 }, "held values stay under the target fraction")
@@ -54,12 +63,9 @@ import Testing
             let error = await #expect(throws: LoomError.self) { try await hog.result() }
             #expect(error?.message.contains("KilledWorker") == true)
             // The third kill is the nanny's too; it may notice a moment after the scheduler did.
-            var restarts = 0
-            for _ in 0..<200 where restarts < 3 {
-                restarts = cluster.nannies.map(\.restarts).reduce(0, +)
-                try await Task.sleep(for: .milliseconds(50))
+            try await eventually("the nanny to restart the worker at each of the three kills") {
+                cluster.nannies.map(\.restarts).reduce(0, +) >= 3
             }
-            #expect(restarts >= 3, "the nanny restarted the worker at each kill")
             #expect(try await client.submit(TestTasks.inc, 1).result() == 2, "the cluster still works")
         }
     }

@@ -28,21 +28,16 @@ import Testing
             var peak = 0
             let pending = futures!
             let results = Task { try await client.gather(pending) }
-            while peak < 4 {
+            try await eventually("the cluster to grow to 4 workers under load") {
                 peak = max(peak, try await client.schedulerInfo().count)
-                try await Task.sleep(for: .milliseconds(50))
+                return peak >= 4
             }
             #expect(try await results.value == Array(0..<40))
             #expect(peak == 4, "grew to the maximum under load")
             futures = nil
             _ = consume pending
             // Idle with nothing held: every worker retires after three recommendations in a row.
-            var workers = cluster.workerNames.count
-            for _ in 0..<600 where workers > 0 {
-                try await Task.sleep(for: .milliseconds(50))
-                workers = cluster.workerNames.count
-            }
-            #expect(workers == 0, "shrank back to the minimum when idle")
+            try await eventually("the idle cluster to shrink back to the minimum, no worker") { cluster.workerNames.isEmpty }
             #expect(try await client.schedulerInfo().isEmpty)
             // Work arriving again brings a worker back.
             #expect(try await client.submit(TestTasks.inc, 41).result() == 42)

@@ -23,7 +23,7 @@ import Testing
         let scheduler = try await RunningScheduler()
         let worker = Task { try await runProcess(TestTasks.workerExecutable, ["worker", scheduler.address.description, "--nthreads", "1"]) }
         // Up and running: its first heartbeat came.
-        for _ in 0..<600 where await scheduler.server.workerMetrics.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+        try await eventually("the worker's first heartbeat") { await !scheduler.server.workerMetrics.isEmpty }
         #expect(await scheduler.server.workerCount == 1)
         await scheduler.stop()
         // runProcess returns once the nanny and its worker have both exited (their pipes close).
@@ -38,10 +38,9 @@ import Testing
         let connection = try await Transport.connect(to: running.address)
         try await connection.executeThenClose { inbound, outbound in
             try await outbound.send([.hello(Hello(role: .worker, name: "mute", address: "tcp://127.0.0.1:1", threads: 1))])
-            for _ in 0..<300 where await scheduler.workerCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            try await eventually("the mute worker to join") { await scheduler.workerCount > 0 }
             #expect(await scheduler.workerCount == 1)
-            for _ in 0..<500 where await scheduler.workerCount == 1 { try await Task.sleep(for: .milliseconds(10)) }
-            #expect(await scheduler.workerCount == 0, "removed as lost after missing its heartbeats")
+            try await eventually("the mute worker to be removed as lost after missing its heartbeats") { await scheduler.workerCount == 0 }
         }
         await running.stop()
     }
@@ -59,8 +58,8 @@ extension WorkerLifetimeTests {
                 ])
             }
             // Scattered as soon as it joined: well within its 6-s lifetime, even on a busy machine.
-            for _ in 0..<6_000 where await !cluster.base.scheduler.connectedWorkerNames.contains("short-lived") {
-                try await Task.sleep(for: .milliseconds(5))
+            try await eventually("the short-lived worker to join", interval: .milliseconds(5)) {
+                await cluster.base.scheduler.connectedWorkerNames.contains("short-lived")
             }
             let value = try await client.scatter([7, 8, 9], workers: ["short-lived"])
             let (status, _, error) = try await shortLived.value

@@ -26,8 +26,7 @@ import Testing
             try await cluster.scale(jobs: 1)
             let client = try await Client(cluster)
             try await client.waitForWorkers(1, timeout: .seconds(60))
-            for _ in 0..<600 where cluster.jobs.first?.state != .running { try await Task.sleep(for: .milliseconds(100)) }
-            try #require(cluster.jobs.first?.state == .running, "the stand-in reports the job running")
+            try await eventually("a poll of the stand-in to report the job running") { cluster.jobs.first?.state == .running }
             let (dom, error) = try await jobsPage(cluster)
             let id = try #require(cluster.jobs.first?.id)
             #expect(dom.contains("<table id=\"jobs\">") && dom.contains("<td>\(id)</td>"), "the job's row; chromium said: \(error.suffix(300))")

@@ -23,15 +23,13 @@ import Testing
         return ids.filter(first.contains)
     }
 
-    /// The ids among `ids` still listed once they all left, or after 90 s (Grid Engine lists a
-    /// deleted job, "dr", until its execd reports it gone).
-    static func stillListed(_ system: BatchSystem, _ ids: [String]) async throws -> [String] {
-        var left = try listed(system, ids)
-        for _ in 0..<900 where !left.isEmpty {
-            try await Task.sleep(for: .milliseconds(100))
-            left = try listed(system, ids)
+    /// Waits until the batch system lists none of `ids` (Grid Engine lists a deleted job, "dr",
+    /// until its execd reports it gone).
+    static func waitUntilUnlisted(_ system: BatchSystem, _ ids: [String], _ what: String) async throws {
+        try await eventually("\(what): \((try? listed(system, ids)) ?? ids) still in \(system)'s queue", timeout: .seconds(120),
+                             interval: .milliseconds(100)) {
+            try listed(system, ids).isEmpty
         }
-        return left
     }
 
     func options() -> JobQueueOptions {
@@ -56,14 +54,13 @@ import Testing
             #expect(await cluster.base.scheduler.workerCount == 2, "two workers joined from two jobs")
             let futures = try await client.map(TestTasks.inc, Array(0..<100))
             #expect(try await client.gather(futures).reduce(0, +) == 5_050)
-            for _ in 0..<100 where !cluster.jobs.allSatisfy({ $0.state == .running }) { try await Task.sleep(for: .milliseconds(100)) }
+            try await eventually("a poll to see both jobs running") { cluster.jobs.allSatisfy { $0.state == .running } }
             #expect(cluster.jobs.map(\.state) == [.running, .running])
             #expect(FileManager.default.fileExists(atPath: "\(jobs)/\(cluster.jobs[0].name)/job.sh"))
             #expect(FileManager.default.fileExists(atPath: "\(jobs)/\(cluster.jobs[0].name)/job-id"))
             await client.close()
             try await cluster.scale(jobs: 0)
-            let left = try await Self.stillListed(system, ids)
-            #expect(left.isEmpty, "the jobs are gone from \(system)'s queue")
+            try await Self.waitUntilUnlisted(system, ids, "the jobs to go from the queue")
         } catch {
             await cluster.close()
             throw error
@@ -90,8 +87,8 @@ import Testing
             await client.close()
             let id = cluster.jobs[0].id
             try await cluster.scale(jobs: 0)
-            let left = try await Self.stillListed(.slurm, [id])
-            #expect(left.isEmpty && cluster.jobs.isEmpty)
+            try await Self.waitUntilUnlisted(.slurm, [id], "the job to go from the queue")
+            #expect(cluster.jobs.isEmpty)
             #expect(await cluster.base.scheduler.workerCount == 0, "both workers left with their job")
         } catch {
             await cluster.close()
@@ -115,19 +112,19 @@ import Testing
             #expect(cluster.jobs.map(\.state) == [.pending, .pending, .waiting])
             ids = cluster.jobs.map(\.id).filter { !$0.isEmpty }
             #expect(try Self.listed(.slurm, ids).count == 2, "two jobs in SLURM's queue")
+            // No event marks a submission round the cap turned the third job down: ten 100-ms rounds to (wrongly) submit it.
             try await Task.sleep(for: .seconds(1))
             #expect(cluster.jobs.map(\.state) == [.pending, .pending, .waiting], "the third waits while two are pending")
             // Released, the first job runs and the third goes to SLURM.
             _ = try runBatchCommand(["scontrol", "release", ids[0]])
-            for _ in 0..<300 where cluster.jobs.contains(where: { $0.state == .waiting }) { try await Task.sleep(for: .milliseconds(100)) }
+            try await eventually("the third job to go to SLURM once the first runs") { !cluster.jobs.contains { $0.state == .waiting } }
             ids = cluster.jobs.map(\.id)
             #expect(cluster.jobs.map(\.state) == [.running, .pending, .pending])
             #expect(try Self.listed(.slurm, ids).count == 3)
-            for _ in 0..<300 where await cluster.base.scheduler.workerCount < 1 { try await Task.sleep(for: .milliseconds(100)) }
+            try await eventually("the running job's worker to join") { await cluster.base.scheduler.workerCount > 0 }
             #expect(await cluster.base.scheduler.workerCount == 1, "the running job's worker joined")
             try await cluster.scale(jobs: 0)
-            let left = try await Self.stillListed(.slurm, ids)
-            #expect(left.isEmpty, "every job cancelled, held ones too")
+            try await Self.waitUntilUnlisted(.slurm, ids, "every job, held ones too, to be cancelled")
         } catch {
             await cluster.close()
             throw error
@@ -157,16 +154,21 @@ import Testing
         let jobs = FileManager.default.temporaryDirectory.appendingPathComponent("loom-sge-\(UUID().uuidString)").path
         let cluster = try await JobQueueCluster(system: .sge, options: short, setup: JobQueueSetup(host: "127.0.0.1", jobsDirectory: jobs, dashboardAddress: nil))
         cluster.adapt(minimumJobs: 1, maximumJobs: 1, interval: .milliseconds(300))
-        // The first job's worker joins; its walltime ends it; adapt submits a replacement.
-        for _ in 0..<300 where cluster.jobs.count < 2 { try await Task.sleep(for: .milliseconds(100)) }
-        let all = cluster.jobs
-        #expect(all.count == 2, "a second job replaced the first: \(all)")
-        #expect(all.first.map { $0.state == .finished || $0.state == .timedOut } == true, "the first ended: \(all)")
-        if let replacement = all.last {
-            for _ in 0..<300 where !(await cluster.base.scheduler.connectedWorkerNames.contains(replacement.workers[0])) {
-                try await Task.sleep(for: .milliseconds(100))
+        do {
+            // The first job's worker joins; its walltime ends it; adapt submits a replacement.
+            try await eventually("adapt to submit a job replacing the first") { cluster.jobs.count >= 2 }
+            let all = cluster.jobs
+            #expect(all.count == 2, "a second job replaced the first: \(all)")
+            #expect(all.first.map { $0.state == .finished || $0.state == .timedOut } == true, "the first ended: \(all)")
+            if let replacement = all.last {
+                try await eventually("the replacement's worker to join") {
+                    await cluster.base.scheduler.connectedWorkerNames.contains(replacement.workers[0])
+                }
+                #expect(await cluster.base.scheduler.connectedWorkerNames == replacement.workers, "the replacement's worker joined")
             }
-            #expect(await cluster.base.scheduler.connectedWorkerNames == replacement.workers, "the replacement's worker joined")
+        } catch {
+            await cluster.close()
+            throw error
         }
         await cluster.close()
         try? FileManager.default.removeItem(atPath: jobs)

@@ -24,16 +24,15 @@ import Testing
                 pollInterval: .milliseconds(200), commandsDirectory: standIn.directory))
         do {
             try await cluster.scale(jobs: 1)
-            for _ in 0..<300 where await cluster.base.scheduler.workerCount < 1 { try await Task.sleep(for: .milliseconds(100)) }
+            try await eventually("the job's worker to join") { await cluster.base.scheduler.workerCount > 0 }
             #expect(await cluster.base.scheduler.workerCount == 1, "the job's worker joined")
             let client = try await Client(cluster)
             #expect(try await client.submit(TestTasks.inc, 41).result() == 42)
-            for _ in 0..<50 where cluster.jobs.first?.state != .running { try await Task.sleep(for: .milliseconds(100)) }
+            try await eventually("a poll to see the job running") { cluster.jobs.first?.state == .running }
             #expect(cluster.jobs.map(\.state) == [.running])
             await client.close()
             try await cluster.scale(jobs: 0)
-            for _ in 0..<100 where await cluster.base.scheduler.workerCount > 0 { try await Task.sleep(for: .milliseconds(100)) }
-            #expect(await cluster.base.scheduler.workerCount == 0, "cancelling the job ended its worker")
+            try await eventually("cancelling the job to end its worker") { await cluster.base.scheduler.workerCount == 0 }
         } catch {
             await cluster.close()
             throw error
@@ -106,15 +105,14 @@ import Testing
             var peak = 0
             // Until the work is done and every job retired again, each job's workers are all
             // there or all gone once both had joined.
-            for _ in 0..<600 {
+            try await eventually("two jobs of two workers to come and every job to retire again", interval: .milliseconds(20)) {
                 let connected = await cluster.base.scheduler.connectedWorkerNames
                 peak = max(peak, connected.count)
                 for job in cluster.base.launched.compactMap({ $0 as? BatchJob }).map(\.name) + Array(seenWhole) {
                     let present = ["\(job)-0", "\(job)-1"].filter(connected.contains).count
                     if present == 2 { seenWhole.insert(job) } else if present == 1, seenWhole.contains(job) { halfJobs.append(job) }
                 }
-                if peak == 4, connected.isEmpty, cluster.jobs.isEmpty { break }
-                try await Task.sleep(for: .milliseconds(20))
+                return peak == 4 && connected.isEmpty && cluster.jobs.isEmpty
             }
             #expect(try await results.value == Array(0..<40))
             #expect(peak == 4, "grew to two jobs of two workers")
@@ -141,12 +139,12 @@ import Testing
         program.standardInput = input  // closed when the test ends: the program ends too
         try program.run()
         defer { if program.isRunning { kill(program.processIdentifier, SIGKILL) } }
-        for _ in 0..<1_200 where !FileManager.default.fileExists(atPath: ready) && program.isRunning {
-            try await Task.sleep(for: .milliseconds(100))
+        try await eventually("the program to write its job's id once the job's worker joined (or to end)", timeout: .seconds(120)) {
+            FileManager.default.fileExists(atPath: ready) || !program.isRunning
         }
         let id = try #require(try? String(contentsOfFile: ready, encoding: .utf8), "the program's job started")
         kill(program.processIdentifier, signal)
-        for _ in 0..<600 where program.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        try await eventually("the program to end by the signal") { !program.isRunning }
         #expect(!program.isRunning && program.terminationReason == .uncaughtSignal && program.terminationStatus == signal,
                 "ended by the signal, as it would have without jobs")
         #expect(standIn.calls.contains("qdel \(id)"), "its job was cancelled first: \(standIn.calls)")

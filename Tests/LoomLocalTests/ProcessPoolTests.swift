@@ -33,16 +33,15 @@ import Testing
         try parent.run()
         defer { if parent.isRunning { kill(parent.processIdentifier, SIGKILL) } }
 
-        // Wait (bounded) for both workers to report, then kill the parent outright.
+        // Wait for both workers to report, then kill the parent outright.
         var children: [Int32] = []
-        for _ in 0..<600 where children.count < 2 {
-            try await Task.sleep(for: .milliseconds(50))
+        try await eventually("both workers to write their process ids") {
             children = (0..<2).compactMap {
                 (try? String(contentsOf: directory.appendingPathComponent("pid-\($0)"), encoding: .utf8))
                     .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
             }
+            return children.count == 2
         }
-        try #require(children.count == 2, "workers never reported")
         kill(parent.processIdentifier, SIGKILL)
         parent.waitUntilExit()
 
@@ -51,10 +50,7 @@ import Testing
             guard let status = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
             return !status.contains(") Z ")
         }
-        for _ in 0..<200 where children.contains(where: alive) {
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        for child in children { #expect(!alive(child), "worker \(child) outlived its parent") }
+        try await eventually("the workers \(children) to die with their parent") { !children.contains(where: alive) }
     }
 
     @Test func aWorkerWithOtherFunctionsIsRefusedNamingThem() async throws {

@@ -67,15 +67,18 @@ let allSchedulers: [Scheduler] = [.synchronous, .threads(2), .threads(4), worker
     }
 
     @Test func cancellingTheCallerAbandonsTheRun() async throws {
+        let started = Mutex(0)
         let slow = LocalFunction("slow") { (x: Int) -> Int in
+            started.withLock { $0 += 1 }
             Thread.sleep(forTimeInterval: 0.05)
             return x
         }
         let run = Task { try await compute((0..<400).map { slow.delayed($0) }, scheduler: .threads(2)) }
-        try await Task.sleep(for: .milliseconds(100))
+        try await eventually("the run to start its first task") { started.withLock { $0 } > 0 }
         run.cancel()
         let error = await #expect(throws: LoomError.self) { try await run.value }
         #expect(error?.code == .cancelled)
+        #expect(started.withLock { $0 } < 400, "the remaining tasks were abandoned")
     }
 
     @Test func localClosuresRunOnThreadsButNotInProcesses() async throws {
