@@ -189,15 +189,20 @@ public struct WireTask: Equatable, Sendable {
     /// The keys this task reads, each once.
     public var dependencies: [String] {
         var seen: [String] = []
-        func collect(_ argument: WireArgument) {
+        Self.collectKeys(arguments, into: &seen)
+        return seen
+    }
+
+    // A static function rather than a closure capturing `seen`: a captured variable's every
+    // access is checked for exclusivity, and this runs for every task on both sides.
+    private static func collectKeys(_ arguments: [WireArgument], into seen: inout [String]) {
+        for argument in arguments {
             switch argument {
             case .value: break
             case .key(let key): if !seen.contains(key) { seen.append(key) }
-            case .list(let parts): parts.forEach(collect)
+            case .list(let parts): collectKeys(parts, into: &seen)
             }
         }
-        arguments.forEach(collect)
-        return seen
     }
 }
 

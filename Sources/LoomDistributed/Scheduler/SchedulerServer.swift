@@ -97,9 +97,10 @@ public actor SchedulerServer {
         let bound = Address(host: options.host, port: listener.channel.localAddress?.port ?? options.port)
         address = bound
         logger.info("scheduler listening", metadata: ["scheduler.address": "\(bound)"])
-        try await startPlugins()
-        do {
-            try await listener.executeThenClose { connections in
+        try await listener.executeThenClose { connections in
+            // Before anyone is accepted: a dashboard plugin publishes its link for the welcomes.
+            try await startPlugins()
+            do {
                 try await withThrowingDiscardingTaskGroup { group in
                     group.addTask { await self.peers.run() }
                     onBound(bound)
@@ -113,12 +114,12 @@ public actor SchedulerServer {
                         group.addTask { await self.serve(connection) }
                     }
                 }
+            } catch {
+                await closePlugins()
+                throw error
             }
-        } catch {
             await closePlugins()
-            throw error
         }
-        await closePlugins()
     }
 
     private func serve(_ connection: FrameChannel) async {

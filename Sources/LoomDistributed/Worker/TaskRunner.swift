@@ -114,30 +114,51 @@ final class TaskRunner: Sendable {
     /// Jobs for the threads, first in first out (the worker state already ordered them).
     private final class JobQueue: @unchecked Sendable {
         private let lock = ConditionLock()
-        /// Taken jobs are set to nil at once: a finished task must not keep its arguments alive.
-        private var jobs: [Job?] = []
-        private var head = 0
-        private var closed = false
+        /// One stored property, so each operation is one exclusivity-checked access, not several.
+        private var pending = Pending()
 
-        func push(_ job: Job) {
-            lock.withLock {
-                jobs.append(job)
-                lock.broadcast()
+        /// The queued jobs. Taken jobs are set to nil at once: a finished task must not keep its
+        /// arguments alive.
+        private struct Pending {
+            var jobs: [Job?] = []
+            var head = 0
+            var closed = false
+
+            var isEmpty: Bool { head == jobs.count }
+
+            mutating func take() -> Job {
+                let job = jobs[head]!
+                jobs[head] = nil
+                head += 1
+                if head > 1024 && head * 2 > jobs.count {
+                    jobs.removeFirst(head)
+                    head = 0
+                }
+                return job
             }
-        }
 
-        /// Removes the first queued job matching `isTarget`; false if none is queued.
-        func remove(where isTarget: (Job) -> Bool) -> Bool {
-            lock.withLock {
+            mutating func remove(where isTarget: (Job) -> Bool) -> Bool {
                 guard let index = jobs[head...].firstIndex(where: { $0.map(isTarget) ?? false }) else { return false }
                 jobs.remove(at: index)
                 return true
             }
         }
 
+        func push(_ job: Job) {
+            lock.withLock {
+                pending.jobs.append(job)
+                lock.broadcast()
+            }
+        }
+
+        /// Removes the first queued job matching `isTarget`; false if none is queued.
+        func remove(where isTarget: (Job) -> Bool) -> Bool {
+            lock.withLock { pending.remove(where: isTarget) }
+        }
+
         func close() {
             lock.withLock {
-                closed = true
+                pending.closed = true
                 lock.broadcast()
             }
         }
@@ -145,18 +166,11 @@ final class TaskRunner: Sendable {
         func next() -> Job? {
             lock.lock()
             defer { lock.unlock() }
-            while head == jobs.count {
-                if closed { return nil }
+            while pending.isEmpty {
+                if pending.closed { return nil }
                 lock.wait()
             }
-            let job = jobs[head]!
-            jobs[head] = nil
-            head += 1
-            if head > 1024 && head * 2 > jobs.count {
-                jobs.removeFirst(head)
-                head = 0
-            }
-            return job
+            return pending.take()
         }
     }
 }

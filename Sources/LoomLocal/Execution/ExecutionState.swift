@@ -33,6 +33,17 @@ struct ExecutionState {
 
     mutating func nextReady() -> Int32? { ready.popMin() }
 
+    /// Moves the `count` most urgent ready tasks into `batch` (executors keep this state in a
+    /// class, where every access is checked for exclusivity: one access per batch, not per task).
+    mutating func takeReady(_ count: Int, into batch: inout [Int32]) {
+        for _ in 0..<min(count, ready.count) { batch.append(ready.popMin()!) }
+    }
+
+    /// `finish` for each task of `tasks`, in order.
+    mutating func finish(all tasks: some Sequence<Int32>, release: (Int32) -> Void) {
+        for task in tasks { finish(task, release: release) }
+    }
+
     /// Records that `task` produced its result: wakes dependents whose inputs are now all there
     /// and calls `release` for each dependency no remaining task needs. Returns how many tasks
     /// became ready.

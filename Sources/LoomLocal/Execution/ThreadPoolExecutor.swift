@@ -79,7 +79,7 @@ final class ThreadPoolExecutor: @unchecked Sendable {
             // than a fair share, so no thread idles while another sits on ready work.
             let byTime = Int(Self.batchSeconds / max(secondsPerTask, 1e-9))
             let share = max(1, min(Self.maximumBatch, byTime, state.ready.count / threads))
-            for _ in 0..<share { batch.append(state.nextReady()!) }
+            state.takeReady(share, into: &batch)
             lock.unlock()
             let batchStarted = ContinuousClock.now
 
@@ -100,9 +100,7 @@ final class ThreadPoolExecutor: @unchecked Sendable {
             let measured = (ContinuousClock.now - batchStarted).seconds / Double(max(1, completed))
             lock.lock()
             secondsPerTask = 0.9 * secondsPerTask + 0.1 * measured
-            for task in batch[..<completed] {
-                state.finish(task) { results[Int($0)] = nil }
-            }
+            state.finish(all: batch[..<completed]) { results[Int($0)] = nil }
             progress?.add(completed)
             batch.removeAll(keepingCapacity: true)
             if let error { fail(error) }

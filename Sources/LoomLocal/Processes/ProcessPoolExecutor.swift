@@ -14,7 +14,9 @@ final class ProcessPoolExecutor: @unchecked Sendable {
     private let progress: ProgressCounter?
     private let lock = ConditionLock()
     private var state: ExecutionState
-    private var results: [[UInt8]?]
+    /// Each task's encoded result while something still reads it (a buffer, not an array
+    /// property: the threads touch it per task, and a property's every access is checked).
+    private let results: UnsafeMutablePointer<[UInt8]?>
     private var failure: LoomError?
     private var workers: [WorkerProcess] = []
     /// The batches each worker has been sent and not yet answered, oldest first.
@@ -43,7 +45,13 @@ final class ProcessPoolExecutor: @unchecked Sendable {
         self.executable = executable
         self.progress = progress
         self.state = ExecutionState(graph: graph)
-        self.results = Array(repeating: nil, count: graph.count)
+        results = .allocate(capacity: graph.count)
+        results.initialize(repeating: nil, count: graph.count)
+    }
+
+    deinit {
+        results.deinitialize(count: graph.count)
+        results.deallocate()
     }
 
     /// Runs the graph to completion or first failure; blocks the calling thread.
@@ -204,11 +212,12 @@ final class ProcessPoolExecutor: @unchecked Sendable {
             let byTime = Int(Self.batchSeconds / max(perTask, 1e-9))
             let fairShare = (state.ready.count + 2 * processes - 1) / (2 * processes)
             let size = max(1, min(Self.maximumBatch, byTime, fairShare))
-            for _ in 0..<size { batch.append(state.nextReady()!) }
+            state.takeReady(size, into: &batch)
             inFlight[worker].append(batch)
             var frame = Frame.builder(capacity: 32 * size)
             frame.writeUInt8(PoolProtocol.Kind.batch.rawValue)
             frame.writeVarUInt(UInt64(batch.count))
+            let functionIndex = self.functionIndex, wireInputs = self.wireInputs
             for task in batch {
                 PoolProtocol.appendTask(
                     task, function: functionIndex[Int(task)],
@@ -277,14 +286,14 @@ final class ProcessPoolExecutor: @unchecked Sendable {
         let batch = inFlight[worker].removeFirst()
         let measured = seconds / Double(max(1, batchResults.count))
         secondsPerTask = secondsPerTask.map { 0.8 * $0 + 0.2 * measured } ?? measured
-        for (task, result) in zip(batch, batchResults) {
-            guard result.succeeded else {
-                let message = String(decoding: result.bytes, as: UTF8.self)
-                fail(LoomError(.taskFailed, message, key: graph.keys[Int(task)], function: graph.functions[Int(task)].name))
-                return
-            }
-            results[Int(task)] = result.bytes
-            state.finish(task) { results[Int($0)] = nil }
+        let succeeded = batchResults.firstIndex { !$0.succeeded } ?? batchResults.count
+        for (task, result) in zip(batch, batchResults[..<succeeded]) { results[Int(task)] = result.bytes }
+        state.finish(all: batch.prefix(succeeded)) { results[Int($0)] = nil }
+        if succeeded < batchResults.count, succeeded < batch.count {
+            let task = Int(batch[succeeded])
+            fail(LoomError(.taskFailed, String(decoding: batchResults[succeeded].bytes, as: UTF8.self),
+                           key: graph.keys[task], function: graph.functions[task].name))
+            return
         }
         progress?.add(batchResults.count)
         lock.broadcast()
