@@ -44,6 +44,8 @@ final class BatchJobLauncher: WorkerLauncher {
         var submitting: Set<String> = []
         /// Jobs submitted and not yet running, as the cap counts them.
         var pending: Int { jobs.values.count { $0.state == .pending } + submitting.count }
+        /// Submission rounds in which a waiting job was held back (by the cap or the rate).
+        var roundsHeldBack = 0
     }
 
     init(system: BatchSystem, options: JobQueueOptions, jobsDirectory: String, contactHost: String?, schedulerFile: String?,
@@ -174,15 +176,20 @@ final class BatchJobLauncher: WorkerLauncher {
     func submitWaiting() async {
         while !Task.isCancelled, !CleanupAtExit.shared.isEnding, let name = state.withLock({ state -> String? in
             guard let next = state.jobs.values.filter({ $0.state == .waiting && !state.submitting.contains($0.name) })
-                .min(by: Self.inOrderAsked)?.name,
-                state.throttle.decide(pending: state.pending) == .submit
-            else { return nil }
+                .min(by: Self.inOrderAsked)?.name else { return nil }
+            guard state.throttle.decide(pending: state.pending) == .submit else {
+                state.roundsHeldBack += 1
+                return nil
+            }
             state.submitting.insert(next)
             return next
         }) {
             _ = await submit(name, keepIfRefused: true)
         }
     }
+
+    /// How many submission rounds held a waiting job back so far (tests wait on it).
+    var roundsHeldBack: Int { state.withLock { $0.roundsHeldBack } }
 
     /// Asks the batch system where the submitted jobs stand, and records it.
     func poll() async {

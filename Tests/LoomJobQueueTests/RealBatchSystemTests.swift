@@ -112,8 +112,9 @@ import Testing
             #expect(cluster.jobs.map(\.state) == [.pending, .pending, .waiting])
             ids = cluster.jobs.map(\.id).filter { !$0.isEmpty }
             #expect(try Self.listed(.slurm, ids).count == 2, "two jobs in SLURM's queue")
-            // No event marks a submission round the cap turned the third job down: ten 100-ms rounds to (wrongly) submit it.
-            try await Task.sleep(for: .seconds(1))
+            // Three submission rounds in which the cap held the third job back.
+            let heldBefore = cluster.launcher.roundsHeldBack
+            try await eventually("three submission rounds") { cluster.launcher.roundsHeldBack >= heldBefore + 3 }
             #expect(cluster.jobs.map(\.state) == [.pending, .pending, .waiting], "the third waits while two are pending")
             // Released, the first job runs and the third goes to SLURM.
             _ = try runBatchCommand(["scontrol", "release", ids[0]])
