@@ -20,6 +20,7 @@ public struct JobsReport: Sendable, Codable, Equatable {
 /// its submissions stand (`status()`, shown at `/jobs` and `/api/jobs`).
 final class JobsPlugin: SchedulerPlugin {
     let name = "jobs"
+    var observesTransitions: Bool { false }
     let launcher: BatchJobLauncher
 
     init(launcher: BatchJobLauncher) { self.launcher = launcher }

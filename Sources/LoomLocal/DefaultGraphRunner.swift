@@ -8,6 +8,9 @@ import Synchronization
 public protocol GraphRunner: AnyObject, Sendable {
     /// The values of the graph's outputs, in the order asked for.
     func run(_ graph: TaskGraph) async throws -> [any Sendable]
+    /// False once it can run nothing any more (a client whose connection is gone for good):
+    /// `compute()` then runs locally again.
+    var acceptsGraphs: Bool { get }
 }
 
 /// The graph runner `compute()` uses when given no scheduler, if any (held weakly: a runner
@@ -21,7 +24,9 @@ public enum DefaultGraphRunner {
     private static let current = Mutex<Weak?>(nil)
 
     /// The default now, if one is set and still exists.
-    public static var runner: (any GraphRunner)? { current.withLock { $0?.runner } }
+    public static var runner: (any GraphRunner)? {
+        current.withLock { $0?.runner }.flatMap { $0.acceptsGraphs ? $0 : nil }
+    }
 
     /// Makes `runner` the default (the newest client does this unless told not to).
     public static func set(_ runner: any GraphRunner) {

@@ -17,8 +17,11 @@ public final class DashboardPlugin: SchedulerPlugin {
     public var observesTransitions: Bool { false }
     public let host: String
     public let port: Int
-    let diagnostics: DiagnosticsPlugin
-    let metrics: MetricsPlugin
+    /// Where the pages' task stream, profile and metrics come from: the scheduler's own
+    /// `diagnostics` and `metrics` plugins once started (a program may replace them).
+    private let sources: Mutex<(diagnostics: DiagnosticsPlugin, metrics: MetricsPlugin)>
+    var diagnostics: DiagnosticsPlugin { sources.withLock { $0.diagnostics } }
+    var metrics: MetricsPlugin { sources.withLock { $0.metrics } }
     private let session = Mutex<(scheduler: SchedulerServer?, serving: Task<Void, Never>?)>((nil, nil))
     /// The server's service group while it runs, and whether `close` asked it to stop.
     private let shutdown = Mutex<(group: ServiceGroup?, closing: Bool)>((nil, false))
@@ -37,13 +40,17 @@ public final class DashboardPlugin: SchedulerPlugin {
         }
         host = parts[0].isEmpty ? schedulerHost : String(parts[0])
         self.port = port
-        self.diagnostics = diagnostics
-        self.metrics = metrics
+        sources = Mutex((diagnostics, metrics))
     }
 
     var scheduler: SchedulerServer? { session.withLock { $0.scheduler } }
 
     public func start(_ scheduler: SchedulerServer) async throws {
+        let running = (await scheduler.plugin(named: "diagnostics") as? DiagnosticsPlugin, await scheduler.plugin(named: "metrics") as? MetricsPlugin)
+        if running.0 == nil || running.1 == nil {
+            logger.warning("the scheduler runs no Loom diagnostics or metrics plugin: the dashboard's task stream, profile or metrics stay empty")
+        }
+        sources.withLock { current in current = (running.0 ?? current.diagnostics, running.1 ?? current.metrics) }
         let (bound, announce) = AsyncStream.makeStream(of: String?.self)
         let serving = Task { [host, port, logger] in
             do {
@@ -78,6 +85,16 @@ public final class DashboardPlugin: SchedulerPlugin {
             return state.group
         }
         await group?.triggerGracefulShutdown()
+        // Open requests are waited for, but not for ever (a worker's logs that never come).
+        await withTaskGroup(of: Void.self) { waiting in
+            waiting.addTask { await serving?.value }
+            waiting.addTask {
+                try? await Task.sleep(for: .seconds(5))
+                serving?.cancel()
+            }
+            await waiting.next()
+            waiting.cancelAll()
+        }
         await serving?.value
     }
 

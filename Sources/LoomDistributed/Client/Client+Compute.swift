@@ -4,6 +4,9 @@ import LoomLocal
 // A client as the default scheduler (Dask's newest client): `x.compute()` runs on its cluster.
 
 extension Client: GraphRunner {
+    /// False once the connection ended for good: `compute()` runs locally again.
+    public var acceptsGraphs: Bool { !connection.closedForGood.withLock { $0 } }
+
     /// Runs `graph` on the cluster and returns its outputs' values, decoded with their
     /// functions' result types; the cluster releases them afterwards.
     public func run(_ graph: TaskGraph) async throws -> [any Sendable] {

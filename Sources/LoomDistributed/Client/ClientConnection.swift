@@ -41,6 +41,8 @@ actor ClientConnection {
     private(set) var welcome: Welcome?
     /// The welcome's dashboard link, readable without waiting for this actor.
     nonisolated let dashboardLink = Mutex<String?>(nil)
+    /// Whether the connection ended for good (closed, or reconnecting gave up).
+    nonisolated let closedForGood = Mutex(false)
 
     func welcomed(_ welcome: Welcome) {
         self.welcome = welcome
@@ -238,6 +240,7 @@ actor ClientConnection {
 
     /// The scheduler connection ended: everything still waiting fails with the reason.
     func closed(_ reason: String) {
+        closedForGood.withLock { $0 = true }
         closedReason = reason
         for (key, status) in statuses where status.isPending { settle(key, .lost(reason)) }
         for (_, continuation) in requests { continuation.resume(throwing: LoomError(.workerDied, "the scheduler went away: \(reason)")) }

@@ -73,6 +73,9 @@ extension SchedulerServer {
         return statuses
     }
 
+    /// The running plugin called `name`.
+    public func plugin(named name: String) -> (any SchedulerPlugin)? { plugins.first { $0.name == name } }
+
     /// The plugins running in this scheduler (the process's defaults first).
     public var pluginNames: [String] { plugins.map(\.name) }
 

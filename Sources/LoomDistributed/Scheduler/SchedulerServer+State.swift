@@ -32,10 +32,12 @@ extension SchedulerServer {
     func left(_ connection: Int, _ hello: Hello, retired: Bool = false) {
         switch hello.role {
         case .worker:
-            guard workerNames.removeValue(forKey: connection) != nil else { return }
+            guard workerNames[connection] != nil else { return }
             workerFunctions[connection] = nil
             supervisedWorkers.remove(connection)
+            // Still named while its tasks' transitions reach the plugins.
             apply(core.handle(.workerLeft(WorkerID(connection), retired ? .retired : .lost)))
+            workerNames[connection] = nil
             workerAddresses[WorkerID(connection)] = nil
             workerMetrics[WorkerID(connection)] = nil
             lastHeard[WorkerID(connection)] = nil

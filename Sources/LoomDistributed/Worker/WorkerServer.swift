@@ -184,7 +184,12 @@ public actor WorkerServer {
         let context = WorkerContext(
             name: name, address: bound.description, scheduler: options.scheduler, threads: options.threads,
             memoryLimit: options.memoryLimit, localDirectory: spillDirectory)
-        try await setUpPlugins(context)
+        do {
+            try await setUpPlugins(context)
+        } catch {
+            try? await listener.channel.close()
+            throw error
+        }
         do {
             try await serve(listener, at: bound)
         } catch {
