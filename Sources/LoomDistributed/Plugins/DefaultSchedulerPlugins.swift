@@ -19,16 +19,6 @@ public enum DefaultSchedulerPlugins {
         }
     }
 
-    /// Removes the factory installed under `name`.
-    public static func uninstall(_ name: String) {
-        factories.withLock { list in list.removeAll { $0.name == name } }
-    }
-
-    /// Whether a factory is installed under `name`.
-    public static func isInstalled(_ name: String) -> Bool {
-        factories.withLock { list in list.contains { $0.name == name } }
-    }
-
     static func make(for options: SchedulerOptions) throws -> [any SchedulerPlugin] {
         try factories.withLock { $0 }.flatMap { try $0.make(options) }
     }

@@ -80,11 +80,6 @@ public enum WorkerPlugins {
         }
     }
 
-    /// Removes the plugin called `name`.
-    public static func unregister(_ name: String) {
-        registered.withLock { list in list.removeAll { $0.name == name } }
-    }
-
     /// The plugins registered now, in the order they were.
     public static var all: [any WorkerPlugin] { registered.withLock { $0 } }
 }

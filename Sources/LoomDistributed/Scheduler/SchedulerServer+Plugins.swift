@@ -76,9 +76,6 @@ extension SchedulerServer {
     /// The running plugin called `name`.
     public func plugin(named name: String) -> (any SchedulerPlugin)? { plugins.first { $0.name == name } }
 
-    /// The plugins running in this scheduler (the process's defaults first).
-    public var pluginNames: [String] { plugins.map(\.name) }
-
     /// Answers a client's request to the plugin it names, off the scheduler's hot path.
     func answerPluginRequest(_ request: UInt64, plugin name: String, payload: [UInt8], outbox: Outbox?) {
         guard let plugin = plugins.first(where: { $0.name == name }) else {

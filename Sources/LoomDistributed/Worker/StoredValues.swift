@@ -22,8 +22,8 @@ struct StoredValues {
 
     /// Bytes in memory above which least recently used values spill; `nil` never spills by itself.
     let target: Int?
-    /// Whether values may go to disk at all (a worker without a directory, or after a failure).
-    private(set) var canSpill: Bool
+    /// Whether values may still go to disk (not after a failed write).
+    private(set) var canSpill = true
     /// Why spilling stopped, if it did.
     private(set) var spillProblem: String?
     /// Bytes of values held in memory ("managed" memory in Dask's words), and spilled.
@@ -36,10 +36,7 @@ struct StoredValues {
     private var usesHead = 0
     private var clock: UInt64 = 0
 
-    init(target: Int? = nil, canSpill: Bool = true) {
-        self.target = target
-        self.canSpill = canSpill
-    }
+    init(target: Int? = nil) { self.target = target }
 
     var count: Int { inMemory.count + onDisk.count }
 

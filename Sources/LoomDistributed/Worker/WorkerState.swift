@@ -81,10 +81,9 @@ struct WorkerState {
     private var sequence: Int64 = 0
     private var generations: [String: Int64] = [:]
 
-    init(threads: Int, runAhead: Int? = nil, maximumTransfers: Int = 16, memory: WorkerMemoryThresholds = WorkerMemoryThresholds(),
-         canSpill: Bool = true) {
+    init(threads: Int, runAhead: Int? = nil, maximumTransfers: Int = 16, memory: WorkerMemoryThresholds = WorkerMemoryThresholds()) {
         self.memory = memory
-        values = StoredValues(target: memory.target, canSpill: canSpill)
+        values = StoredValues(target: memory.target)
         self.threads = max(1, threads)
         self.runAhead = max(0, runAhead ?? 4 * self.threads)
         self.maximumTransfers = max(1, maximumTransfers)
