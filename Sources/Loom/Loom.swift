@@ -3,6 +3,7 @@
 @_exported import LoomDistributed
 @_exported import LoomJobQueue
 @_exported import LoomLocal
+import ArgumentParser
 import Foundation
 import NIOCore
 import NIOPosix
@@ -20,7 +21,8 @@ public enum Loom {
     /// local clusters, job scripts and pods start workers from this same executable, and they
     /// find the functions by name. Started as `myapp worker tcp://HOST:PORT --nthreads 2 …`,
     /// the executable is a distributed worker with the options of `loom worker`, running
-    /// `workerPlugins` (set up before it joins, torn down when it stops).
+    /// `workerPlugins` (set up before it joins, torn down when it stops); started as
+    /// `myapp scheduler …`, it is a scheduler with the options of `loom scheduler`.
     public static func bootstrap(registering functions: any TaskFunctionRepresentable..., workerPlugins: [any WorkerPlugin] = []) async throws {
         try await bootstrap(registering: functions, workerPlugins: workerPlugins)
     }
@@ -31,16 +33,26 @@ public enum Loom {
         Dashboard.installAsDefault()
         ProcessWorker.runIfRequested(registry: .shared)
         let arguments = Array(CommandLine.arguments.dropFirst())
-        guard arguments.first == WorkerCommand.configuration.commandName else { return }
-        // A worker process is Loom's own: run all async code on NIO's event loops, saving a
-        // thread switch between the network and the code handling each message.
-        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        switch arguments.first {
+        case WorkerCommand.configuration.commandName:
+            // A worker process is Loom's own: run all async code on NIO's event loops, saving a
+            // thread switch between the network and the code handling each message.
+            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+            await run(WorkerCommand.self, Array(arguments.dropFirst()))
+        case SchedulerCommand.configuration.commandName:
+            await run(SchedulerCommand.self, Array(arguments.dropFirst()))
+        default:
+            return
+        }
+    }
+
+    private static func run<Command: AsyncParsableCommand>(_ type: Command.Type, _ arguments: [String]) async -> Never {
         do {
-            let command = try WorkerCommand.parse(Array(arguments.dropFirst()))
+            var command = try type.parse(arguments)
             try await command.run()
             exit(0)
         } catch {
-            WorkerCommand.exit(withError: error)
+            type.exit(withError: error)
         }
     }
 }

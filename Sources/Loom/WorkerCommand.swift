@@ -11,7 +11,7 @@ public struct WorkerCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "worker", abstract: "Start a worker that connects to a Loom scheduler.")
 
-    @Argument(help: "The scheduler's address, tcp://HOST:PORT (or give --scheduler-file).")
+    @Argument(help: "The scheduler's address, tcp://HOST:PORT or tls://HOST:PORT (or give --scheduler-file).")
     var scheduler: String?
 
     @Option(help: "A file the scheduler wrote its address to (on a directory the nodes share).")
@@ -47,11 +47,19 @@ public struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Up to this many seconds more, at random, so workers do not all retire at once.")
     var lifetimeStagger: Double = 0
 
-    @Option(help: "Interface address to serve data on.")
-    var host = "127.0.0.1"
+    @Option(help: "Interface address to serve data on (default: the address this host reaches the scheduler from).")
+    var host: String?
 
     @Option(help: "Network interface to serve data on (its IPv4 address), e.g. ib0; overrides --host.")
     var interface: String?
+
+    @Option(help: "Port to serve data on (default: a free one).")
+    var workerPort = 0
+
+    @Option(help: "The address others reach this worker at, HOST or HOST:PORT, when not where it listens (NAT, containers).")
+    var contactAddress: String?
+
+    @OptionGroup var tls: TLSOptions
 
     public init() {}
 
@@ -92,6 +100,7 @@ public struct WorkerCommand: AsyncParsableCommand {
         }
         let address = try Address(parsing: scheduler)
         let host = try interface.map(NetworkInterface.ipv4Address(of:)) ?? self.host
+        let security = try tls.security(for: .worker)
         let resources = try parsedResources()
         let threads = nthreads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / nworkers)
         let limit = try MemoryLimit.bytes(memoryLimit, threads: threads, workers: nworkers) ?? 0
@@ -105,7 +114,7 @@ public struct WorkerCommand: AsyncParsableCommand {
         let workers = (0..<nworkers).map { index in
             var options = WorkerOptions(
                 scheduler: address, name: workerName(index), threads: threads, memoryLimit: limit, host: host,
-                resources: resources, localDirectory: localDirectory, memory: memory, deathTimeout: .seconds(deathTimeout))
+                port: workerPort, contactAddress: contactAddress, security: security, resources: resources, localDirectory: localDirectory, memory: memory, deathTimeout: .seconds(deathTimeout))
             options.lifetime = lifetime.map { .seconds($0) }
             options.lifetimeStagger = .seconds(lifetimeStagger)
             return options
@@ -129,14 +138,18 @@ public struct WorkerCommand: AsyncParsableCommand {
     }
 
     /// One nanny per worker, each running this executable as `worker … --no-nanny`.
-    private func superviseWorkers(scheduler: String, host: String, threads: Int, limit: UInt64, memory: WorkerMemoryFractions,
+    private func superviseWorkers(scheduler: String, host: String?, threads: Int, limit: UInt64, memory: WorkerMemoryFractions,
                                   name workerName: (Int) -> String?) async throws {
         let executable = CurrentExecutable.path
         let nannies = (0..<nworkers).map { index in
             var arguments = [
-                "worker", scheduler, "--no-nanny", "--nthreads", "\(threads)", "--memory-limit", "\(limit)", "--host", host,
+                "worker", scheduler, "--no-nanny", "--nthreads", "\(threads)", "--memory-limit", "\(limit)",
                 "--death-timeout", "\(deathTimeout)",
             ]
+            if let host { arguments += ["--host", host] }
+            if workerPort != 0 { arguments += ["--worker-port", "\(workerPort + index)"] }
+            if let contactAddress { arguments += ["--contact-address", contactAddress] }
+            arguments += tls.arguments
             if let name = workerName(index) { arguments += ["--name", name] }
             if let localDirectory { arguments += ["--local-directory", localDirectory] }
             if let resources { arguments += ["--resources", resources] }

@@ -78,7 +78,7 @@ final class BatchJobLauncher: WorkerLauncher {
     func resumeSubmissions() { state.withLock { $0.throttle.clearFailures() } }
 
     func contact(_ scheduler: Address) -> String {
-        contactHost.map { Address(host: $0, port: scheduler.port).description } ?? SchedulerFile.contact(for: scheduler)
+        contactHost.map { Address(host: $0, port: scheduler.port, scheme: scheduler.scheme).description } ?? scheduler.description
     }
 
     func launch(name: String, workerNames: [String], scheduler: Address) async throws -> any LaunchedWorkers {

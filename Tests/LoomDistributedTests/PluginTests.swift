@@ -73,7 +73,7 @@ final class ProbePlugin: SchedulerPlugin {
     }
 
     @Test func pluginNamesMustBeUnique() async throws {
-        let server = SchedulerServer(options: SchedulerOptions(port: 0), plugins: [ProbePlugin(), ProbePlugin()])
+        let server = try SchedulerServer(options: SchedulerOptions(port: 0), plugins: [ProbePlugin(), ProbePlugin()])
         let error = await #expect(throws: LoomError.self) { try await server.run() }
         #expect(error?.message.contains("two scheduler plugins are named 'probe'") == true)
     }

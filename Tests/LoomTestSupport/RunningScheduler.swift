@@ -8,7 +8,7 @@ public struct RunningScheduler: Sendable {
     private let session: Task<Void, any Error>
 
     public init(_ options: SchedulerOptions = SchedulerOptions(port: 0), plugins: [any SchedulerPlugin] = []) async throws {
-        let server = SchedulerServer(options: options, plugins: plugins)
+        let server = try SchedulerServer(options: options, plugins: plugins)
         let (bound, announce) = AsyncStream.makeStream(of: Address.self)
         session = Task { try await server.run { announce.yield($0) } }
         var addresses = bound.makeAsyncIterator()

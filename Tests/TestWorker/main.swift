@@ -33,5 +33,19 @@ if arguments.count == 5, arguments[1] == "batch-client" {
     try cluster.jobs[0].id.write(toFile: arguments[4], atomically: true, encoding: .utf8)
     while true { try await Task.sleep(for: .seconds(3600)) }
 }
+// `loom-test-worker multihost-client SCHEDULER BYTES`: on a test host of its own, makes BYTES
+// of data on the first worker (by address) and checksums them on the second, so they must move
+// between the workers' hosts; prints the workers and the checksum. TLS from the configuration.
+if arguments.count == 4, arguments[1] == "multihost-client", let bytes = Int(arguments[3]) {
+    let client = try await Client(address: arguments[2])
+    try await client.waitForWorkers(2, timeout: .seconds(60))
+    let workers = try await client.schedulerInfo().map(\.address).sorted()
+    for worker in workers { print("worker at: \(worker)") }
+    let data = try await client.submit(TestTasks.pattern, bytes, workers: [workers[0]])
+    let checksum = try await client.submit(TestTasks.checksum, data, workers: [workers[1]])
+    print("checksum: \(try await checksum.result())")
+    await client.close()
+    exit(0)
+}
 FileHandle.standardError.write(Data(("loom-test-worker: started without a role; the tests run it\n").utf8))
 exit(2)

@@ -26,6 +26,8 @@ public struct Configuration: Sendable, Equatable {
     /// Each batch system's section (`jobqueue.slurm.queue: normal`), as written: job-queue
     /// clusters read them as their defaults (`JobQueueOptions.configured(for:)`).
     public var jobQueue: [BatchSystem: [String: JobQueueSetting]] = [:]
+    /// How connections are secured (`comm.require-encryption`, `comm.tls.*`).
+    public var comm = CommSettings()
 
     public init() {}
 
@@ -50,12 +52,34 @@ public struct Configuration: Sendable, Equatable {
         "worker.memory.spill": fraction(\.spill),
         "worker.memory.pause": fraction(\.pause),
         "worker.memory.terminate": fraction(\.terminate),
+        "comm.require-encryption": Setting("true or false") { configuration, text in
+            guard let value = Bool(text.lowercased()) else { return false }
+            configuration.comm.requireEncryption = value
+            return true
+        },
+        "comm.tls.ca-file": Setting("a file path") { configuration, text in
+            configuration.comm.tlsCAFile = text
+            return !text.isEmpty
+        },
+        "comm.tls.scheduler.cert": tlsFile("scheduler", \.certificate),
+        "comm.tls.scheduler.key": tlsFile("scheduler", \.key),
+        "comm.tls.worker.cert": tlsFile("worker", \.certificate),
+        "comm.tls.worker.key": tlsFile("worker", \.key),
+        "comm.tls.client.cert": tlsFile("client", \.certificate),
+        "comm.tls.client.key": tlsFile("client", \.key),
         "progress.minimum": Setting("a number of seconds, zero or more") { configuration, text in
             guard let value = Double(text), value >= 0, value.isFinite else { return false }
             configuration.progressBarMinimum = value
             return true
         },
     ]
+
+    private static func tlsFile(_ role: String, _ field: WritableKeyPath<TLSFiles, String?> & Sendable) -> Setting {
+        Setting("a file path") { configuration, text in
+            configuration.comm.tls[role, default: TLSFiles()][keyPath: field] = text
+            return !text.isEmpty
+        }
+    }
 
     private static func fraction(_ field: WritableKeyPath<WorkerMemoryFractions, Double?> & Sendable) -> Setting {
         Setting("a fraction between 0 and 1, or false to turn it off") { configuration, text in
@@ -159,5 +183,24 @@ public struct WorkerMemoryFractions: Sendable, Equatable {
         self.spill = spill
         self.pause = pause
         self.terminate = terminate
+    }
+}
+
+/// `comm:` in loom.yaml: whether plain TCP is refused, and the TLS files of each role.
+public struct CommSettings: Sendable, Equatable {
+    public var requireEncryption = false
+    public var tlsCAFile: String?
+    /// By role: `scheduler`, `worker`, `client`.
+    public var tls: [String: TLSFiles] = [:]
+    public init() {}
+}
+
+/// A role's certificate and key files (`comm.tls.worker.cert`, `comm.tls.worker.key`).
+public struct TLSFiles: Sendable, Equatable {
+    public var certificate: String?
+    public var key: String?
+    public init(certificate: String? = nil, key: String? = nil) {
+        self.certificate = certificate
+        self.key = key
     }
 }

@@ -55,10 +55,10 @@ public final class DashboardPlugin: SchedulerPlugin {
         let serving = Task { [host, port, logger] in
             do {
                 do {
-                    try await self.serve(port: port) { announce.yield(Self.link(host, $0)) }
+                    try await self.serve(port: port) { announce.yield(await Self.link(host, $0)) }
                 } catch where port == 8787 && !self.isClosing {
                     logger.warning("port 8787 is busy; the dashboard takes a free port")
-                    try await self.serve(port: 0) { announce.yield(Self.link(host, $0)) }
+                    try await self.serve(port: 0) { announce.yield(await Self.link(host, $0)) }
                 }
             } catch {
                 if !self.isClosing { logger.error("the dashboard stopped: \(error)") }
@@ -113,8 +113,10 @@ public final class DashboardPlugin: SchedulerPlugin {
         try await group.run()
     }
 
-    private static func link(_ host: String, _ port: Int) -> String {
-        "http://\(host == "0.0.0.0" ? ProcessInfo.processInfo.hostName : host):\(port)/status"
+    /// Others cannot open 0.0.0.0: the link names this host's outward address then.
+    private static func link(_ host: String, _ port: Int) async -> String {
+        let shown = await NetworkInterface.contactHost(forListening: host)
+        return "http://\(shown.contains(":") ? "[\(shown)]" : shown):\(port)/status"
     }
 
     // MARK: What the pages show

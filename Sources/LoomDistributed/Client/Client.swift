@@ -24,19 +24,26 @@ public final class Client: Sendable {
     /// Connections to the workers results are fetched from.
     let peers: PeerPool
     let name: String
+    /// The TLS settings this client connects with (nil: plain TCP).
+    public let security: Security?
 
     /// - Parameters:
+    ///   - security: TLS for the scheduler and the workers (`tls://` addresses); by default
+    ///     what the configuration says (`comm.tls.*`, `comm.require-encryption`).
     ///   - reconnectTimeout: how long to try reconnecting when the connection drops; the
     ///     scheduler keeps this client's work meanwhile (its `clientTimeout`).
     ///   - setAsDefault: whether `compute()` without a scheduler runs on this client's cluster
     ///     from now on (Dask's `set_as_default`): the newest client is the default.
-    public init(address: Address, reconnectTimeout: Duration = .seconds(10), setAsDefault: Bool = true) async throws {
+    public init(address: Address, security: Security? = nil, reconnectTimeout: Duration = .seconds(10), setAsDefault: Bool = true) async throws {
         schedulerAddress = address
         let name = "client-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
         self.name = name
-        let peers = PeerPool(name: name)
+        let security = try security ?? Security.configured(try Configuration.current)
+        self.security = security
+        let transport = try security.map { try TransportSecurity($0, role: .client) }
+        let peers = PeerPool(name: name, security: transport)
         self.peers = peers
-        let channel = try await Transport.connect(to: address)
+        let channel = try await Transport.connect(to: address, security: transport)
         let releases = releases
         let connection = ClientConnection()
         self.connection = connection
@@ -45,7 +52,9 @@ public final class Client: Sendable {
             await withDiscardingTaskGroup { group in
                 group.addTask { await peers.run() }
                 group.addTask {
-                    await Self.serve(first: channel, connection, address: address, name: name, reconnectTimeout: reconnectTimeout, announce: announce)
+                    await Self.serve(
+                        first: channel, connection, address: address, security: transport, name: name,
+                        reconnectTimeout: reconnectTimeout, announce: announce)
                     announce.finish()
                     releases.finish()
                 }
@@ -62,7 +71,7 @@ public final class Client: Sendable {
 
     /// Talks to the scheduler until the client closes; when the connection drops, connects
     /// again (as the same client) until `reconnectTimeout` runs out.
-    private static func serve(first: FrameChannel, _ connection: ClientConnection, address: Address, name: String,
+    private static func serve(first: FrameChannel, _ connection: ClientConnection, address: Address, security: TransportSecurity?, name: String,
                               reconnectTimeout: Duration, announce: AsyncStream<Result<Void, any Error>>.Continuation) async {
         var channel: FrameChannel? = first
         var handshaken = false
@@ -79,6 +88,11 @@ public final class Client: Sendable {
                     switch first.first {
                     case .welcome(let welcome): await connection.welcomed(welcome)
                     case .refused(let reason): throw LoomError(.registry, "the scheduler at \(address) refused this client: \(reason)")
+                    case nil where address.scheme == .tcp:
+                        throw TransportError("""
+                            the scheduler at \(address) closed the connection without welcoming this client; \
+                            if it uses TLS, connect to tls://\(address.host):\(address.port) with a Security
+                            """)
                     default: throw TransportError("the scheduler at \(address) did not answer the handshake")
                     }
                     await connection.connected(outbound, channel: current.channel)
@@ -93,7 +107,9 @@ public final class Client: Sendable {
                 reason = "the scheduler closed the connection"
             } catch {
                 guard handshaken else {
-                    announce.yield(.failure(error))
+                    // A TLS failure after the handshake's first half: the scheduler refused this
+                    // client's certificate.
+                    announce.yield(.failure(error is TransportError ? TransportError("the scheduler at \(address): \(error)") : error))
                     return
                 }
                 reason = "\(error)"
@@ -104,15 +120,15 @@ public final class Client: Sendable {
             if Task.isCancelled { break }
             await connection.disconnected(reason)
             if welcomed || deadline == nil { deadline = .now + reconnectTimeout }
-            channel = await reconnect(to: address, until: deadline ?? .now)
+            channel = await reconnect(to: address, security: security, until: deadline ?? .now)
         }
         await connection.closed(reason)
     }
 
-    private static func reconnect(to address: Address, until deadline: ContinuousClock.Instant) async -> FrameChannel? {
+    private static func reconnect(to address: Address, security: TransportSecurity?, until deadline: ContinuousClock.Instant) async -> FrameChannel? {
         var pause = Duration.milliseconds(20)
         while !Task.isCancelled, ContinuousClock.now < deadline {
-            if let channel = try? await Transport.connect(to: address) { return channel }
+            if let channel = try? await Transport.connect(to: address, security: security) { return channel }
             guard ContinuousClock.now + pause < deadline else { return nil }
             try? await Task.sleep(for: pause)
             pause = min(pause * 2, .seconds(1))
@@ -123,8 +139,8 @@ public final class Client: Sendable {
     /// The scheduler's dashboard (`http://HOST:8787/status`), if it serves one.
     public var dashboardLink: String? { connection.dashboardLink.withLock { $0 } }
 
-    public convenience init(address: String, setAsDefault: Bool = true) async throws {
-        try await self.init(address: try Address(parsing: address), setAsDefault: setAsDefault)
+    public convenience init(address: String, security: Security? = nil, setAsDefault: Bool = true) async throws {
+        try await self.init(address: try Address(parsing: address), security: security, setAsDefault: setAsDefault)
     }
 
     /// Disconnects; the scheduler releases everything this client held. It stops being the

@@ -21,6 +21,8 @@ public final class LocalCluster: Cluster {
     public let executable: String
     /// The memory thresholds of every worker (from the configuration: `worker.memory.*`).
     public let memoryFractions: WorkerMemoryFractions
+    /// The TLS files of the worker processes, while the cluster runs with `security`.
+    private let workerCredentials: CredentialFiles?
 
     /// - Parameters:
     ///   - workers: how many workers; by default as Dask chooses from the core count.
@@ -32,10 +34,14 @@ public final class LocalCluster: Cluster {
     ///   - dashboardAddress: where the dashboard listens (`":8787"`, `":0"` for a free port,
     ///     `nil` for none); a busy 8787 falls back to a free port. The dashboard is a scheduler
     ///     plugin that `Loom.bootstrap` installs.
+    ///   - host: where the scheduler listens: 127.0.0.1, this machine only (as Dask's); an
+    ///     interface's address or 0.0.0.0 opens it to other hosts.
+    ///   - security: TLS on every connection (`Security.temporary()` makes one in memory);
+    ///     `Client(cluster)` uses it too.
     ///   - plugins: scheduler plugins besides the process's defaults.
     public init(workers: Int? = nil, threadsPerWorker: Int? = nil, memoryLimit: String? = nil, processes: Bool = true,
                 executable: String? = nil, host: String = "127.0.0.1", schedulerPort: Int = 0,
-                dashboardAddress: String? = ":8787", plugins: [any SchedulerPlugin] = []) async throws {
+                dashboardAddress: String? = ":8787", security: Security? = nil, plugins: [any SchedulerPlugin] = []) async throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let (defaultWorkers, defaultThreads) = Self.defaultLayout(cores: cores)
         let count = workers ?? (threadsPerWorker.map { max(1, cores / $0) } ?? defaultWorkers)
@@ -44,19 +50,27 @@ public final class LocalCluster: Cluster {
         usesProcesses = processes
         memoryFractions = try Configuration.current.workerMemory
         self.executable = executable ?? CurrentExecutable.path
+        let credentials = try processes ? security.map { try CredentialFiles($0, role: .worker) } : nil
+        workerCredentials = credentials
         let launcher = LocalWorkerLauncher(
             threads: self.threadsPerWorker, memoryLimit: self.memoryLimit, memory: memoryFractions,
-            processes: processes, executable: self.executable)
-        base = try await SpecCluster(
-            name: "local-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))", launcher: launcher,
-            scheduler: SchedulerOptions(
-                host: host, port: schedulerPort, scheduling: .configured(try Configuration.current), dashboardAddress: dashboardAddress),
-            plugins: plugins)
+            processes: processes, executable: self.executable, security: security, tlsArguments: credentials?.arguments ?? [])
+        do {
+            base = try await SpecCluster(
+                name: "local-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))", launcher: launcher,
+                scheduler: SchedulerOptions(
+                    host: host, port: schedulerPort, scheduling: .configured(try Configuration.current), dashboardAddress: dashboardAddress,
+                    security: security),
+                plugins: plugins)
+        } catch {
+            credentials?.remove()
+            throw error
+        }
         do {
             try await base.scale(count)
         } catch {
             let failure = nannies.compactMap(\.failure).first
-            await base.close()
+            await close()
             if let failure {
                 throw LoomError(.workerDied, "\(failure); does the main of \(self.executable) call Loom.bootstrap(registering:) first?")
             }
@@ -76,6 +90,12 @@ public final class LocalCluster: Cluster {
     /// The nannies of the worker processes (none with `processes: false`).
     public var nannies: [Nanny] { base.launched.compactMap { ($0 as? SupervisedWorker)?.nanny } }
 
+    /// Stops every worker and the scheduler, and removes the workers' TLS files.
+    public func close() async {
+        await base.close()
+        workerCredentials?.remove()
+    }
+
     deinit {
         for nanny in nannies { nanny.stop() }
     }
@@ -89,6 +109,9 @@ struct LocalWorkerLauncher: WorkerLauncher {
     let memory: WorkerMemoryFractions
     let processes: Bool
     let executable: String
+    let security: Security?
+    /// `--tls-*` for worker processes.
+    let tlsArguments: [String]
     var workersPerLaunch: Int { 1 }
 
     func launch(name: String, workerNames: [String], scheduler: Address) async throws -> any LaunchedWorkers {
@@ -99,12 +122,12 @@ struct LocalWorkerLauncher: WorkerLauncher {
                 arguments: [
                     "worker", scheduler.description, "--no-nanny", "--nthreads", "\(threads)",
                     "--memory-limit", "\(memoryLimit)", "--name", name,
-                ],
+                ] + tlsArguments,
                 memoryLimit: memoryLimit, memory: memory)
             return SupervisedWorker(nanny: nanny, supervision: Task { await nanny.run() })
         }
         let options = WorkerOptions(
-            scheduler: scheduler, name: name, threads: threads, memoryLimit: memoryLimit, memory: memory, supervised: true)
+            scheduler: scheduler, name: name, threads: threads, memoryLimit: memoryLimit, security: security, memory: memory, supervised: true)
         return InProcessWorker(session: Task {
             // A restart is a fresh worker in the same place.
             while !Task.isCancelled {

@@ -1,7 +1,5 @@
 import Foundation
 import LoomCore
-import NIOCore
-import NIOPosix
 
 /// A file on a directory the cluster's nodes share, where the scheduler writes its address so
 /// workers need not be told it (Dask's `--scheduler-file`).
@@ -22,12 +20,6 @@ public struct SchedulerFile: Codable, Sendable, Equatable {
         } catch {
             throw LoomError(.configuration, "cannot write the scheduler file \(path): \(error)")
         }
-    }
-
-    /// The address to write for a scheduler bound to `bound`: this machine's name when it
-    /// listens on every interface, as other nodes cannot reach 0.0.0.0.
-    public static func contact(for bound: Address) -> String {
-        ["0.0.0.0", "::"].contains(bound.host) ? Address(host: ProcessInfo.processInfo.hostName, port: bound.port).description : bound.description
     }
 
     /// Reads the file once it is there (a worker may start before its scheduler does), giving
@@ -52,19 +44,5 @@ public struct SchedulerFile: Codable, Sendable, Equatable {
         } catch {
             throw LoomError(.configuration, "the scheduler file \(path) is not a Loom scheduler file: \(error)")
         }
-    }
-}
-
-/// The machine's network interfaces.
-public enum NetworkInterface {
-    /// The IPv4 address of the interface named `name` (`eth0`, `ib0`); the error lists the
-    /// interfaces there are.
-    public static func ipv4Address(of name: String) throws -> String {
-        let devices = (try? System.enumerateDevices()) ?? []
-        for device in devices where device.name == name {
-            if let address = device.address, case .v4 = address, let ip = address.ipAddress { return ip }
-        }
-        let known = Set(devices.map(\.name)).sorted().joined(separator: ", ")
-        throw LoomError(.configuration, "no network interface '\(name)' with an IPv4 address (interfaces: \(known))")
     }
 }

@@ -37,7 +37,7 @@ public final class SpecCluster: Sendable {
                 plugins: [any SchedulerPlugin] = []) async throws {
         self.name = name
         self.launcher = launcher
-        let server = SchedulerServer(options: options, plugins: plugins)
+        let server = try SchedulerServer(options: options, plugins: plugins)
         scheduler = server
         let (bound, announce) = AsyncStream.makeStream(of: Result<Address, any Error>.self)
         schedulerSession = Task {

@@ -5,6 +5,8 @@ import NIOCore
 import Synchronization
 
 public struct SchedulerOptions: Sendable {
+    /// Where it listens: 127.0.0.1 (this machine only), an interface's address, or 0.0.0.0
+    /// (every interface: the address it tells others is then this host's outward one).
     public var host: String
     public var port: Int
     /// Frames larger than this close the connection that sent them.
@@ -23,11 +25,14 @@ public struct SchedulerOptions: Sendable {
     /// Where the web dashboard listens: `":8787"` (the scheduler's host), `"HOST:PORT"`, a port
     /// of 0 for a free one; `nil` serves none. A busy port 8787 falls back to a free one.
     public var dashboardAddress: String?
+    /// TLS for every connection (`tls://`); nil listens on plain TCP.
+    public var security: Security?
 
     public init(host: String = "127.0.0.1", port: Int = 8786, maximumFrame: Int = Wire.defaultMaximumFrame,
                 stealInterval: Duration = .milliseconds(100), batchInterval: Duration = defaultBatchInterval,
                 workerTTL: Duration = .seconds(300), clientTimeout: Duration = .seconds(30),
-                scheduling: SchedulerConfiguration = SchedulerConfiguration(), dashboardAddress: String? = nil) {
+                scheduling: SchedulerConfiguration = SchedulerConfiguration(), dashboardAddress: String? = nil,
+                security: Security? = nil) {
         self.host = host
         self.port = port
         self.maximumFrame = maximumFrame
@@ -37,6 +42,7 @@ public struct SchedulerOptions: Sendable {
         self.clientTimeout = clientTimeout
         self.scheduling = scheduling
         self.dashboardAddress = dashboardAddress
+        self.security = security
     }
 }
 
@@ -73,7 +79,8 @@ public actor SchedulerServer {
     /// The plugins that hear task transitions (the state machine records them only for those).
     var transitionObservers: [any SchedulerPlugin] = []
     /// Connections to workers, for asking them for their logs.
-    let peers = PeerPool(name: "scheduler")
+    let peers: PeerPool
+    let transportSecurity: TransportSecurity?
     /// The dashboard's address once a plugin serves it: `http://HOST:PORT/status`.
     public nonisolated var dashboardLink: String? { publishedDashboard.withLock { $0 } }
     let publishedDashboard = Mutex<String?>(nil)
@@ -81,20 +88,26 @@ public actor SchedulerServer {
 
     /// - Parameter plugins: run inside the scheduler besides those every scheduler of this
     ///   process starts with (`DefaultSchedulerPlugins`: the dashboard, once `Loom.bootstrap` ran).
-    public init(options: SchedulerOptions = SchedulerOptions(), plugins: [any SchedulerPlugin] = []) {
+    public init(options: SchedulerOptions = SchedulerOptions(), plugins: [any SchedulerPlugin] = []) throws {
         self.options = options
         ownPlugins = plugins
+        transportSecurity = try options.security.map { try TransportSecurity($0, role: .scheduler) }
+        peers = PeerPool(name: "scheduler", security: transportSecurity)
         core = SchedulerCore(configuration: options.scheduling)
     }
 
     /// Workers connected now.
     public var workerCount: Int { workerNames.count }
 
-    /// Listens and serves until cancelled; `onBound` receives the address once listening
-    /// (with port 0, the port the system picked).
+    /// Listens and serves until cancelled; `onBound` receives the address others contact it
+    /// at once listening (with port 0, the port the system picked; on 0.0.0.0, this host's
+    /// outward address).
     public func run(onBound: @Sendable (Address) -> Void = { _ in }) async throws {
-        let listener = try await Transport.listen(host: options.host, port: options.port, maximumFrame: options.maximumFrame)
-        let bound = Address(host: options.host, port: listener.channel.localAddress?.port ?? options.port)
+        let listener = try await Transport.listen(
+            host: options.host, port: options.port, security: transportSecurity, maximumFrame: options.maximumFrame)
+        let bound = Address(
+            host: await NetworkInterface.contactHost(forListening: options.host), port: listener.channel.localAddress?.port ?? options.port,
+            scheme: Security.scheme(options.security))
         address = bound
         logger.info("scheduler listening", metadata: ["scheduler.address": "\(bound)"])
         try await listener.executeThenClose { connections in
@@ -133,7 +146,7 @@ public actor SchedulerServer {
                     try await outbound.send([.refused("the first message must be a hello")])
                     return
                 }
-                if let reason = refusal(of: hello) {
+                if let reason = refusal(of: hello) ?? unreachable(hello, from: connection.channel.remoteAddress) {
                     logger.info("refused a connection", metadata: ["peer": "\(peer)", "reason": "\(reason)"])
                     try await outbound.send([.refused(reason)])
                     return
@@ -174,6 +187,18 @@ public actor SchedulerServer {
             return TaskRegistry.mismatch(needed: functions, available: hello.functions, where: theirs)
                 .map { "worker \(hello.name) has other task functions than worker \(workerNames[existing] ?? "?"): \($0)" }
         }
+    }
+
+    /// A worker on another host that advertises a loopback address would be contacted on the
+    /// wrong machine by everyone else: refused, naming the flag that fixes it.
+    private func unreachable(_ hello: Hello, from peer: SocketAddress?) -> String? {
+        guard hello.role == .worker, let advertised = try? Address(parsing: hello.address), NetworkInterface.isLoopback(advertised.host),
+              let from = peer?.ipAddress, !NetworkInterface.isLoopback(from)
+        else { return nil }
+        return """
+            worker \(hello.name) advertises \(advertised), a loopback address, but connects from \(from): other hosts \
+            could not reach it; start it with --host or --interface set to an address they can reach (or --contact-address)
+            """
     }
 
     /// Says whether the workers can run these functions; the reason names each one they cannot.

@@ -10,12 +10,14 @@ import Synchronization
 /// new one.
 final class PeerPool: Sendable {
     private let name: String
+    private let security: TransportSecurity?
     private let links = Mutex<[String: Link]>([:])
     private let openings: AsyncStream<Link>
     private let open: AsyncStream<Link>.Continuation
 
-    init(name: String) {
+    init(name: String, security: TransportSecurity? = nil) {
         self.name = name
+        self.security = security
         (openings, open) = AsyncStream.makeStream()
     }
 
@@ -44,8 +46,8 @@ final class PeerPool: Sendable {
     func run() async {
         await withDiscardingTaskGroup { group in
             for await link in openings {
-                group.addTask { [name] in
-                    await link.serve(as: name)
+                group.addTask { [name, security] in
+                    await link.serve(as: name, security: security)
                     self.links.withLock { links in if links[link.address] === link { links[link.address] = nil } }
                 }
             }
@@ -82,9 +84,9 @@ final class PeerPool: Sendable {
             }
         }
 
-        func serve(as name: String) async {
+        func serve(as name: String, security: TransportSecurity?) async {
             do {
-                let channel = try await Transport.connect(to: try Address(parsing: address))
+                let channel = try await Transport.connect(to: try Address(parsing: address), security: security)
                 try await channel.executeThenClose { inbound, outbound in
                     try await outbound.send([.hello(Hello(role: .peer, name: name))])
                     try await withThrowingTaskGroup(of: Void.self) { group in

@@ -9,9 +9,15 @@ public struct WorkerOptions: Sendable {
     public var name: String?
     public var threads: Int
     public var memoryLimit: UInt64
-    /// Where peers and clients fetch data from this worker.
-    public var host: String
+    /// Where peers and clients fetch data from this worker; by default the local address that
+    /// routes to the scheduler (Dask's rule), so other hosts reach it as the scheduler does.
+    public var host: String?
     public var port: Int
+    /// The address others are told to reach this worker at, when that is not where it listens
+    /// (behind NAT, a container's published port): `HOST` or `HOST:PORT`.
+    public var contactAddress: String?
+    /// TLS for every connection of this worker (`tls://`); nil: plain TCP.
+    public var security: Security?
     public var resources: [String: Double]
     /// The least time between two frames to the scheduler; reports in between go together.
     public var batchInterval: Duration
@@ -36,7 +42,8 @@ public struct WorkerOptions: Sendable {
 
     public init(
         scheduler: Address, name: String? = nil, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-        memoryLimit: UInt64 = 0, host: String = "127.0.0.1", port: Int = 0, resources: [String: Double] = [:],
+        memoryLimit: UInt64 = 0, host: String? = nil, port: Int = 0, contactAddress: String? = nil, security: Security? = nil,
+        resources: [String: Double] = [:],
         batchInterval: Duration = defaultBatchInterval, localDirectory: String? = nil,
         memory: WorkerMemoryFractions = WorkerMemoryFractions(),
         memoryMonitorInterval: Duration = .milliseconds(100), heartbeatInterval: Duration = .milliseconds(500),
@@ -48,6 +55,8 @@ public struct WorkerOptions: Sendable {
         self.memoryLimit = memoryLimit
         self.host = host
         self.port = port
+        self.contactAddress = contactAddress
+        self.security = security
         self.resources = resources
         self.batchInterval = batchInterval
         self.localDirectory = localDirectory
@@ -76,6 +85,7 @@ public actor WorkerServer {
     /// Reports to the scheduler, coalesced into frames.
     private let toScheduler: Outbox
     private let peers: PeerPool
+    private let transportSecurity: TransportSecurity?
     private let fetches: AsyncStream<(request: Int, peer: String, keys: [String])>
     private let fetchQueue: AsyncStream<(request: Int, peer: String, keys: [String])>.Continuation
     private var logger = Logger.loom("loom.worker")
@@ -92,8 +102,9 @@ public actor WorkerServer {
     /// The process's worker plugins (`WorkerPlugins`), set up once the worker listens.
     private var plugins: [any WorkerPlugin] = []
 
-    public init(options: WorkerOptions) {
+    public init(options: WorkerOptions) throws {
         self.options = options
+        transportSecurity = try options.security.map { try TransportSecurity($0, role: .worker) }
         let base = options.localDirectory ?? FileManager.default.temporaryDirectory.path
         spillDirectory = "\(base)/loom-worker-\(ProcessInfo.processInfo.processIdentifier)-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
         func bytes(_ fraction: Double?) -> Int? { options.bytes(at: fraction).map { Int(clamping: $0) } }
@@ -103,7 +114,7 @@ public actor WorkerServer {
         spillFiles = SpillFiles(directory: spillDirectory)
         runner = TaskRunner(threads: options.threads)
         toScheduler = Outbox(interval: options.batchInterval)
-        peers = PeerPool(name: options.name ?? "worker")
+        peers = PeerPool(name: options.name ?? "worker", security: transportSecurity)
         (fetches, fetchQueue) = AsyncStream.makeStream()
     }
 
@@ -177,8 +188,9 @@ public actor WorkerServer {
     }
 
     private func serve() async throws {
-        let listener = try await Transport.listen(host: options.host, port: options.port)
-        let bound = Address(host: options.host, port: listener.channel.localAddress?.port ?? options.port)
+        let host = await listenHost()
+        let listener = try await Transport.listen(host: host, port: options.port, security: transportSecurity)
+        let bound = try await contact(listeningOn: host, port: listener.channel.localAddress?.port ?? options.port)
         address = bound
         logger[metadataKey: "worker.name"] = "\(name)"
         let context = WorkerContext(
@@ -197,6 +209,28 @@ public actor WorkerServer {
             throw error
         }
         await tearDownPlugins(context)
+    }
+
+    /// `--host`, or else the address this host reaches the scheduler from (0.0.0.0 when only a
+    /// contact address is given).
+    private func listenHost() async -> String {
+        if let host = options.host { return host }
+        if options.contactAddress != nil { return "0.0.0.0" }
+        if let routed = await NetworkInterface.sourceAddress(towards: options.scheduler.host, port: options.scheduler.port) { return routed }
+        return await NetworkInterface.outwardAddress()
+    }
+
+    /// The address this worker tells the scheduler, peers and clients.
+    private func contact(listeningOn host: String, port: Int) async throws -> Address {
+        let scheme = Security.scheme(options.security)
+        guard let given = options.contactAddress else {
+            return Address(host: await NetworkInterface.contactHost(forListening: host), port: port, scheme: scheme)
+        }
+        if let parsed = try? Address(parsing: given) { return Address(host: parsed.host, port: parsed.port, scheme: scheme) }
+        guard !given.isEmpty, !given.contains("/") else {
+            throw LoomError(.configuration, "--contact-address '\(given)' is not HOST or HOST:PORT")
+        }
+        return Address(host: given, port: port, scheme: scheme)
     }
 
     private func setUpPlugins(_ context: WorkerContext) async throws {
@@ -282,7 +316,7 @@ public actor WorkerServer {
         var pause = Duration.milliseconds(50)
         while true {
             do {
-                return try await Transport.connect(to: options.scheduler)
+                return try await Transport.connect(to: options.scheduler, security: transportSecurity)
             } catch {
                 guard ContinuousClock.now + pause < deadline else {
                     throw SchedulerUnreachable(description: "worker \(name) found no scheduler at \(options.scheduler) within its "

@@ -1,15 +1,18 @@
 import ArgumentParser
 import Foundation
 import Logging
-import Loom
+import LoomCore
+import LoomDistributed
 import ServiceLifecycle
 
-struct SchedulerCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// `loom scheduler …`, also understood by any executable that calls `Loom.bootstrap` first
+/// (`myapp scheduler`): SSHCluster starts the user's own executable as the scheduler.
+public struct SchedulerCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "scheduler", abstract: "Start a Loom scheduler; workers and clients connect to it.")
 
-    @Option(help: "Interface address to listen on.")
-    var host = "127.0.0.1"
+    @Option(help: "Interface address to listen on (default: every interface; the address printed is this host's outward one).")
+    var host = "0.0.0.0"
 
     @Option(help: "Port to listen on (0 picks a free one).")
     var port = 8786
@@ -23,19 +26,23 @@ struct SchedulerCommand: AsyncParsableCommand {
     @Option(help: "Write the scheduler's address to this file (on a directory the nodes share) for `loom worker --scheduler-file`.")
     var schedulerFile: String?
 
-    func run() async throws {
+    @OptionGroup var tls: TLSOptions
+
+    public init() {}
+
+    public func run() async throws {
         LogBuffer.installForThisProcess()
         LoomLogging.printInfoUnlessConfigured()
         let host = try interface.map(NetworkInterface.ipv4Address(of:)) ?? self.host
-        let server = SchedulerServer(options: SchedulerOptions(
+        let server = try SchedulerServer(options: SchedulerOptions(
             host: host, port: port, scheduling: .configured(try Configuration.current),
-            dashboardAddress: dashboardAddress == "none" ? nil : dashboardAddress))
+            dashboardAddress: dashboardAddress == "none" ? nil : dashboardAddress, security: try tls.security(for: .scheduler)))
         let schedulerFile = self.schedulerFile
         if let schedulerFile {
-            if host.hasPrefix("127.") || host == "localhost" {
+            if NetworkInterface.isLoopback(host) {
                 FileHandle.standardError.write(Data("""
                     Warning: the scheduler file will name \(host), which other nodes cannot reach; \
-                    use --host 0.0.0.0 or --interface NAME for workers elsewhere.\n
+                    leave --host out (every interface) or use --interface NAME for workers elsewhere.\n
                     """.utf8))
             }
             // Workers started later must not find an old address (removed at exit, and when
@@ -45,7 +52,7 @@ struct SchedulerCommand: AsyncParsableCommand {
         let onBound: @Sendable (Address) -> Void = { address in
             if let schedulerFile {
                 do {
-                    try SchedulerFile(address: SchedulerFile.contact(for: address), dashboard: server.dashboardLink).write(to: schedulerFile)
+                    try SchedulerFile(address: address.description, dashboard: server.dashboardLink).write(to: schedulerFile)
                 } catch {
                     // Workers would wait for the file in vain: say so and stop.
                     FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
