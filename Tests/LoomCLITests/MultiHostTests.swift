@@ -17,24 +17,53 @@ struct MultiHostTests {
     static let bytes = 20_000_000
 
     @Test func defaultFlagsWorkAcrossHostsAndDataMovesWorkerToWorker() async throws {
+        try await computeAcrossHosts(scheme: "tcp")
+    }
+
+    /// Certificates made by the openssl commands docs/deploy/multi-host.md gives; the scheduler
+    /// and workers take them as flags (workers under their nannies pass them on), the client from
+    /// `LOOM_COMM__TLS__…` variables.
+    @Test func mutualTLSAcrossHostsWithOpenSSLCertificates() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("loom-tls-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scripts/make-tls-certificates").path
+        let made = try await runProcess("/bin/bash", [script, directory])
+        try #require(made.status == 0, "\(made.output) \(made.error)")
+        func flags(_ role: String) -> [String] {
+            ["--tls-ca-file", "\(directory)/ca.pem", "--tls-cert", "\(directory)/\(role).pem", "--tls-key", "\(directory)/\(role).key"]
+        }
+        try await computeAcrossHosts(
+            scheme: "tls", scheduler: flags("scheduler"), worker: flags("worker"),
+            client: [
+                "LOOM_COMM__TLS__CA_FILE": "\(directory)/ca.pem", "LOOM_COMM__TLS__CLIENT__CERT": "\(directory)/client.pem",
+                "LOOM_COMM__TLS__CLIENT__KEY": "\(directory)/client.key", "LOOM_COMM__REQUIRE_ENCRYPTION": "true",
+            ])
+    }
+
+    /// Scheduler, two workers and a client on hosts of their own; 20 MB made on one worker's
+    /// host are checksummed on the other's.
+    private func computeAcrossHosts(scheme: String, scheduler schedulerFlags: [String] = [], worker workerFlags: [String] = [],
+                                    client environment: [String: String] = [:]) async throws {
         try await withTestNetwork(["scheduler", "w1", "w2", "client"]) { network in
             let schedulerHost = network.host("scheduler").address
-            let scheduler = try network.start(try loomExecutable(), ["scheduler"], on: "scheduler")
+            let scheduler = try network.start(try loomExecutable(), ["scheduler"] + schedulerFlags, on: "scheduler")
             // Every interface, and an address others can contact: this host's own (no default
             // route here, so its first non-loopback interface), never 0.0.0.0.
             let address = try await scheduler.line(after: "Scheduler at: ")
-            #expect(address == "tcp://\(schedulerHost):8786")
+            #expect(address == "\(scheme)://\(schedulerHost):8786")
             #expect(try await scheduler.line(after: "Dashboard at: ") == "http://\(schedulerHost):8787/status")
             for host in ["w1", "w2"] {
-                try network.start(TestTasks.workerExecutable, ["worker", address], on: host)
+                try network.start(TestTasks.workerExecutable, ["worker", address] + workerFlags, on: host)
             }
-            let client = try await network.run(TestTasks.workerExecutable, ["multihost-client", address, "\(Self.bytes)"], on: "client")
+            let client = try await network.run(
+                TestTasks.workerExecutable, ["multihost-client", address, "\(Self.bytes)"], on: "client", environment: environment)
             try #require(client.status == 0, "the client failed: \(client.output) \(client.error)")
             // Each worker advertises the address its host reaches the scheduler from.
             let workers = client.output.split(separator: "\n").filter { $0.hasPrefix("worker at: ") }.map { $0.dropFirst("worker at: ".count) }
             #expect(workers.count == 2, "\(client.output)")
             for (worker, host) in zip(workers, ["w1", "w2"]) {
-                #expect(worker.hasPrefix("tcp://\(network.host(host).address):"), "\(worker) advertises \(host)'s address")
+                #expect(worker.hasPrefix("\(scheme)://\(network.host(host).address):"), "\(worker) advertises \(host)'s address")
             }
             let expected = [UInt8](unsafeUninitializedCapacity: Self.bytes) { buffer, count in
                 for index in 0..<Self.bytes { buffer[index] = UInt8(truncatingIfNeeded: index &* 31 &+ 7) }

@@ -5,11 +5,11 @@ import Loom
 /// A LocalCluster of worker processes and a client of it; `dashboard: ":0"` adds a dashboard
 /// on a free port.
 public func withCluster<T>(workers: Int = 2, threads: Int = 1, memoryLimit: String = "1GB", dashboard: String? = nil,
-                    _ body: (LocalCluster, Client) async throws -> T) async throws -> T {
+                    security: Security? = nil, _ body: (LocalCluster, Client) async throws -> T) async throws -> T {
     Dashboard.installAsDefault()  // as Loom.bootstrap does in a program
     let cluster = try await LocalCluster(
         workers: workers, threadsPerWorker: threads, memoryLimit: memoryLimit, executable: TestTasks.workerExecutable,
-        dashboardAddress: dashboard)
+        dashboardAddress: dashboard, security: security)
     let client: Client
     do {
         client = try await Client(cluster)

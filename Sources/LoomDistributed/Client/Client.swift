@@ -109,7 +109,8 @@ public final class Client: Sendable {
                 guard handshaken else {
                     // A TLS failure after the handshake's first half: the scheduler refused this
                     // client's certificate.
-                    announce.yield(.failure(error is TransportError ? TransportError("the scheduler at \(address): \(error)") : error))
+                    let tls = (error as? TransportError)?.message.hasPrefix("TLS:") == true
+                    announce.yield(.failure(tls ? TransportError("the scheduler at \(address): \(error)") : error))
                     return
                 }
                 reason = "\(error)"

@@ -165,6 +165,9 @@ public actor SchedulerServer {
                     try await group.waitForAll()
                 }
             }
+        } catch let error as TransportError where error.message.hasPrefix("TLS:") {
+            // Someone without a certificate this cluster trusts, or not speaking TLS.
+            logger.warning("refused a TLS connection", metadata: ["peer": "\(peer)", "reason": "\(error)"])
         } catch {
             logger.info("closed a connection", metadata: ["peer": "\(peer)", "reason": "\(error)"])
         }
