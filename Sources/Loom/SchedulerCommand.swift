@@ -28,6 +28,9 @@ public struct SchedulerCommand: AsyncParsableCommand {
 
     @OptionGroup var tls: TLSOptions
 
+    @Flag(help: "Stop when standard input closes (SSHCluster's lifeline: a lost ssh session ends the scheduler).")
+    var stopWhenStdinCloses = false
+
     public init() {}
 
     public func run() async throws {
@@ -36,7 +39,10 @@ public struct SchedulerCommand: AsyncParsableCommand {
         let host = try interface.map(NetworkInterface.ipv4Address(of:)) ?? self.host
         let server = try SchedulerServer(options: SchedulerOptions(
             host: host, port: port, scheduling: .configured(try Configuration.current),
-            dashboardAddress: dashboardAddress == "none" ? nil : dashboardAddress, security: try tls.security(for: .scheduler)))
+            dashboardAddress: dashboardAddress == "none" ? nil : dashboardAddress, security: try tls.security(for: .scheduler)),
+            // A cluster elsewhere (SSHCluster) scales through it.
+            plugins: [ClusterControlPlugin()])
+        if stopWhenStdinCloses { StandardInputLifeline.watch() }
         let schedulerFile = self.schedulerFile
         if let schedulerFile {
             if NetworkInterface.isLoopback(host) {

@@ -61,6 +61,9 @@ public struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var tls: TLSOptions
 
+    @Flag(help: "Stop when standard input closes (SSHCluster's lifeline: a lost ssh session ends the worker).")
+    var stopWhenStdinCloses = false
+
     public init() {}
 
     public func validate() throws {
@@ -90,6 +93,7 @@ public struct WorkerCommand: AsyncParsableCommand {
 
     public func run() async throws {
         LoomLogging.printInfoUnlessConfigured()
+        if stopWhenStdinCloses { StandardInputLifeline.watch() }
         var scheduler = self.scheduler ?? ""
         // Started before its scheduler (both from one batch script), a worker waits for the file.
         if let schedulerFile {

@@ -58,7 +58,7 @@ final class ProbePlugin: SchedulerPlugin {
         #expect(refused?.message.contains("an empty request") == true)
         let missing = await #expect(throws: LoomError.self) { try await client.pluginRequest("nowhere") }
         #expect(missing?.message.contains("no plugin named 'nowhere'") == true && missing?.message.contains("probe") == true)
-        let status = try #require(await cluster.base.scheduler.pluginStatus(named: "probe") as? [String: Int])
+        let status = try #require(await (cluster.base.scheduler as? SchedulerServer)?.pluginStatus(named: "probe") as? [String: Int])
         #expect(status["finished"] == 20)
 
         // A failing task's transition carries its error.

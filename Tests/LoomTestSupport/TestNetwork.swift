@@ -29,7 +29,7 @@ public final class TestNetwork: Sendable {
         return nil
     }()
 
-    static let ip = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip"].first(where: FileManager.default.isExecutableFile) ?? "/usr/sbin/ip"
+    public static let ip = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip"].first(where: FileManager.default.isExecutableFile) ?? "/usr/sbin/ip"
 
     init(hosts names: [String]) async throws {
         await Self.removeStale()

@@ -47,5 +47,39 @@ if arguments.count == 4, arguments[1] == "multihost-client", let bytes = Int(arg
     await client.close()
     exit(0)
 }
+// `loom-test-worker ssh-cluster SSH_CONFIG MODE HOST...`: an SSHCluster on HOSTs (scheduler
+// first) reached with the ssh client configuration SSH_CONFIG. MODE `compute` scales up and
+// down around a computation and closes; `tls` does the same with Security.temporary(); `hold`
+// starts it, prints `ready`, and waits until its standard input closes (the test kills it or
+// its ssh sessions meanwhile).
+if arguments.count >= 6, arguments[1] == "ssh-cluster" {
+    // Unbuffered: the test reads the lines as they come.
+    func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+    let connect = SSHConnectOptions(extraArguments: ["-F", arguments[2]])
+    let mode = arguments[3], hosts = Array(arguments[4...])
+    let cluster = try await SSHCluster(
+        hosts: hosts, connect: connect, workers: SSHWorkerOptions(threads: 1, memoryLimit: "1GB"),
+        security: mode == "tls" ? try Security.temporary() : nil)
+    let client = try await Client(cluster)
+    say("scheduler at: \(cluster.schedulerAddress)")
+    say("dashboard at: \(cluster.dashboardLink ?? "none")")
+    for worker in try await client.schedulerInfo().sorted(by: { $0.address < $1.address }) { say("worker at: \(worker.address)") }
+    if mode == "hold" {
+        say("ready")
+        while FileHandle.standardInput.availableData.count > 0 {}
+        exit(0)
+    }
+    let total = try await client.gather(try await client.map(TestTasks.inc, Array(0..<200))).reduce(0, +)
+    say("total: \(total)")
+    try await cluster.scale(4)
+    say("scaled to: \(try await client.schedulerInfo().count)")
+    try await cluster.scale(1)
+    try await client.waitForWorkers(1, timeout: .seconds(30))
+    say("scaled down to: \(try await client.schedulerInfo().count) names \(cluster.workerNames)")
+    await client.close()
+    await cluster.close()
+    say("closed")
+    exit(0)
+}
 FileHandle.standardError.write(Data(("loom-test-worker: started without a role; the tests run it\n").utf8))
 exit(2)

@@ -103,11 +103,19 @@ def graph_1m(n):
 
 # --- Distributed: a LocalCluster of 2 worker processes x 1 thread --------------------------------
 
-def start_cluster():
+def start_cluster(tls=False):
     from distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True)
-    client = Client(cluster)
+    if tls:
+        # Mutual TLS on every connection with an in-memory certificate (needs `cryptography`).
+        from distributed.security import Security
+
+        security = Security.temporary()
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, security=security)
+        client = Client(cluster, security=security)
+    else:
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True)
+        client = Client(cluster)
     client.wait_for_workers(2)
     return cluster, client
 
@@ -117,9 +125,9 @@ def stop_cluster(cluster, client):
     cluster.close()
 
 
-def on_cluster(body):
+def on_cluster(body, tls=False):
     """Runs body(client) on a started cluster whose both workers have run a task (untimed)."""
-    cluster, client = start_cluster()
+    cluster, client = start_cluster(tls)
     try:
         workers = list(client.scheduler_info()["workers"])
         warm = [client.submit(noop, i, workers=[w], pure=False) for i, w in enumerate(workers)]
@@ -143,7 +151,7 @@ def tree_sum_distributed(n):
     print(f"RESULT seconds={seconds:.6f} tasks={tasks}", flush=True)
 
 
-def map_distributed(n):
+def map_distributed(n, tls=False):
     def body(client):
         t0 = time.perf_counter()
         futures = client.map(inc, range(n))
@@ -151,14 +159,14 @@ def map_distributed(n):
         seconds = time.perf_counter() - t0
         return values, seconds
 
-    values, seconds = on_cluster(body)
+    values, seconds = on_cluster(body, tls)
     if values != [i + 1 for i in range(n)]:
         sys.stderr.write(f"WRONG RESULT: map-distributed values differ from inc(i) (n={n})\n")
         sys.exit(1)
     print(f"RESULT seconds={seconds:.6f} tasks={n}", flush=True)
 
 
-def latency_distributed(rounds):
+def latency_distributed(rounds, tls=False):
     def body(client):
         times = []
         for i in range(rounds):
@@ -170,7 +178,7 @@ def latency_distributed(rounds):
                 sys.exit(1)
         return times
 
-    times = on_cluster(body)
+    times = on_cluster(body, tls)
     sys.stderr.write(f"round trips (s): min {min(times):.6f} median {statistics.median(times):.6f} "
                      f"max {max(times):.6f} (first {times[0]:.6f})\n")
     print(f"RESULT seconds={statistics.median(times):.6f} tasks=1", flush=True)
@@ -226,6 +234,8 @@ WORKLOADS = {
     "tree-sum-distributed": (tree_sum_distributed, 20_000, 2_000),
     "map-distributed": (map_distributed, 20_000, 2_000),
     "latency-distributed": (latency_distributed, 200, 20),  # round trips
+    "map-distributed-tls": (lambda n: map_distributed(n, tls=True), 20_000, 2_000),
+    "latency-distributed-tls": (lambda n: latency_distributed(n, tls=True), 200, 20),
     "cluster-start": (cluster_start, 1, 1),
     "slurm-scale-up": (lambda n: batch_scale_up("slurm", n), 100, 100),
     "sge-scale-up": (lambda n: batch_scale_up("sge", n), 100, 100),

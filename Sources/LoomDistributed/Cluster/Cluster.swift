@@ -37,6 +37,6 @@ extension Client {
     /// A client of the cluster's scheduler, with the cluster's TLS settings; with
     /// `setAsDefault` (the default), `compute()` runs on the cluster from now on.
     public convenience init(_ cluster: some Cluster, setAsDefault: Bool = true) async throws {
-        try await self.init(address: cluster.schedulerAddress, security: cluster.base.scheduler.options.security, setAsDefault: setAsDefault)
+        try await self.init(address: cluster.schedulerAddress, security: cluster.base.scheduler.security, setAsDefault: setAsDefault)
     }
 }

@@ -3,20 +3,21 @@ import LoomCore
 import Logging
 import Synchronization
 
-/// The base every cluster shares (Dask's `SpecCluster`): a scheduler in this process, and the
-/// launches of workers a `WorkerLauncher` starts, kept at the number asked for — by `scale`, or
-/// by `adapt`, which follows the work. `LocalCluster`, the batch-job clusters and the
-/// Kubernetes cluster differ only in their launcher.
+/// The base every cluster shares (Dask's `SpecCluster`): a scheduler (in this process, or on
+/// another host for SSHCluster), and the launches of workers a `WorkerLauncher` starts, kept at
+/// the number asked for — by `scale`, or by `adapt`, which follows the work. `LocalCluster`, the
+/// batch-job clusters, SSHCluster and the Kubernetes cluster differ only in their launcher.
 ///
 /// Scaling down retires workers gracefully: the scheduler copies the values only they hold to
 /// staying workers first, so nothing is recomputed; a worker whose data has nowhere to go stays.
 public final class SpecCluster: Sendable {
     public let schedulerAddress: Address
-    public let scheduler: SchedulerServer
+    public let scheduler: any ClusterScheduler
     public let launcher: any WorkerLauncher
     /// Prefix of launch and worker names.
     public let name: String
-    private let schedulerSession: Task<Void, Never>
+    /// Runs the scheduler when it is this process's (nil for a remote one).
+    private let schedulerSession: Task<Void, Never>?
     private let launches = Mutex<[Launch]>([])
     private let nextLaunch = Atomic<Int>(0)
     private let adaptive = Mutex<(task: Task<Void, Never>, options: AdaptiveOptions)?>(nil)
@@ -51,6 +52,16 @@ public final class SpecCluster: Sendable {
         var iterator = bound.makeAsyncIterator()
         guard let address = try await iterator.next()?.get() else { throw TransportError("the scheduler stopped while starting") }
         schedulerAddress = address
+    }
+
+    /// For a scheduler that runs elsewhere, at `address` (its process is the caller's to stop
+    /// after `close`).
+    public init(name: String, launcher: any WorkerLauncher, running scheduler: any ClusterScheduler, at address: Address) {
+        self.name = name
+        self.launcher = launcher
+        self.scheduler = scheduler
+        schedulerAddress = address
+        schedulerSession = nil
     }
 
     /// Names of the workers started or starting, and not stopped.
@@ -118,7 +129,7 @@ public final class SpecCluster: Sendable {
         // Kept, a launch's workers stay together (a batch job runs until all have left); going
         // anyway, each worker whose data could move leaves gracefully.
         let joined = chosen.map { $0.workerNames.filter(connected.contains) }
-        let retired = Set(await scheduler.retire(groups: keepingData ? joined : joined.flatMap { $0.map { [$0] } }))
+        let retired = Set(await scheduler.retire(groups: keepingData ? joined : joined.flatMap { $0.map { [$0] } }, timeout: .seconds(30)))
         var kept: [Launch] = []
         for launch in chosen {
             if !keepingData || launch.workerNames.allSatisfy({ retired.contains($0) || !connected.contains($0) }) {
@@ -260,13 +271,13 @@ public final class SpecCluster: Sendable {
             }
         }
         for launch in all { await launch.started?.stop() }
-        schedulerSession.cancel()
-        await schedulerSession.value
+        schedulerSession?.cancel()
+        await schedulerSession?.value
     }
 
     deinit {
         adaptive.withLock { $0?.task.cancel() }
-        schedulerSession.cancel()
+        schedulerSession?.cancel()
     }
 }
 

@@ -48,6 +48,7 @@ let workloads = [
     "tree-sum-sync", "tree-sum-threads", "tree-sum-processes", "graph-1m", "tree-sum-distributed", "map-distributed",
     "latency-distributed", "cluster-start", "scheduler-memory", "spill-throughput", "worker-recovery",
     "dashboard-overhead", "map-distributed-no-dashboard", "slurm-scale-up", "sge-scale-up",
+    "map-distributed-tls", "latency-distributed-tls",
 ]
 guard let workload = arguments.first(where: { !$0.hasPrefix("--") }) else {
     FileHandle.standardError.write(Data("usage: loom-bench <\(workloads.joined(separator: "|"))> [--quick]\n".utf8))
@@ -100,10 +101,13 @@ case "tree-sum-distributed":
         check(result, leaves: n)
         print("RESULT seconds=\(seconds) tasks=\(2 * n - 1)")
     }
-case "map-distributed", "map-distributed-no-dashboard", "dashboard-overhead":
+case "map-distributed", "map-distributed-no-dashboard", "dashboard-overhead", "map-distributed-tls":
     let n = quick ? 2_000 : 20_000
-    let dashboard: String? = workload == "map-distributed" ? ":8787" : (workload == "dashboard-overhead" ? ":0" : nil)
-    try await onCluster(dashboard: dashboard) { client in
+    let dashboard: String? = workload.hasPrefix("map-distributed") && workload != "map-distributed-no-dashboard"
+        ? ":8787" : (workload == "dashboard-overhead" ? ":0" : nil)
+    // -tls: mutual TLS on every connection, with a certificate made in memory (as Dask's Security.temporary()).
+    let security = workload.hasSuffix("-tls") ? try Security.temporary() : nil
+    try await onCluster(dashboard: dashboard, security: security) { client in
         // dashboard-overhead: the status page open in a browser, receiving its live updates.
         let browser = workload == "dashboard-overhead" ? try await openInBrowser(await client.dashboardLink ?? "") : nil
         defer { browser.map(closeBrowser) }
@@ -114,9 +118,9 @@ case "map-distributed", "map-distributed-no-dashboard", "dashboard-overhead":
         check(values.reduce(0, +), leaves: n)
         print("RESULT seconds=\(seconds) tasks=\(n)")
     }
-case "latency-distributed":
+case "latency-distributed", "latency-distributed-tls":
     let rounds = quick ? 20 : 200
-    try await onCluster { client in
+    try await onCluster(security: workload.hasSuffix("-tls") ? try Security.temporary() : nil) { client in
         var times: [Double] = []
         for round in 0..<rounds {
             let started = ContinuousClock.now
@@ -173,8 +177,8 @@ default:
 }
 
 /// A LocalCluster of 2 worker processes × 1 thread, as the peers use, and a client of it.
-func onCluster(dashboard: String? = ":8787", _ body: (Client) async throws -> Void) async throws {
-    let cluster = try await LocalCluster(workers: 2, threadsPerWorker: 1, dashboardAddress: dashboard)
+func onCluster(dashboard: String? = ":8787", security: Security? = nil, _ body: (Client) async throws -> Void) async throws {
+    let cluster = try await LocalCluster(workers: 2, threadsPerWorker: 1, dashboardAddress: dashboard, security: security)
     let client = try await Client(cluster)
     try await body(client)
     await client.close()

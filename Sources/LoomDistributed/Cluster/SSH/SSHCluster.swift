@@ -1,0 +1,143 @@
+import Foundation
+import LoomCore
+
+/// A scheduler on the first host and workers on the others, started through OpenSSH (Dask's
+/// `SSHCluster`).
+///
+/// ```swift
+/// let cluster = try await SSHCluster(hosts: ["node1", "node2", "node3"],
+///                                    connect: SSHConnectOptions(user: "me"),
+///                                    workers: SSHWorkerOptions(threads: 8, memoryLimit: "16GB"))
+/// let client = try await Client(cluster)
+/// ```
+/// The processes run this program's executable (its `main` calls `Loom.bootstrap` first), found
+/// at the same path on every host, as Dask needs the same environment everywhere: it serves as
+/// `scheduler` on the first host and `worker` on the others. `scale` and `adapt` add workers on
+/// the worker hosts in turn; `close()` stops every remote process. Each remote process stops
+/// when its ssh session ends, so a lost connection (or this program ending) leaves nothing behind.
+public final class SSHCluster: Cluster {
+    public let base: SpecCluster
+    public let hosts: [String]
+    private let scheduler: RemoteProcess
+    private let client: Client
+    private let credentials: RemoteCredentials?
+
+    /// - Parameters:
+    ///   - hosts: the scheduler's host first, then the workers' (a host may appear in both).
+    ///   - connect: how ssh reaches the hosts (user, port, identity file, more ssh arguments).
+    ///   - workers: what each host runs (`SSHWorkerOptions`); `scale(n)` later changes how many.
+    ///   - scheduler: the scheduler's port, dashboard and more arguments.
+    ///   - executable: the program on the hosts; by default this one's path.
+    ///   - security: TLS for every connection; files are named by the same path on every host,
+    ///     certificates made in memory (`Security.temporary()`) are copied to each host into a
+    ///     directory only the user can read, removed by `close()`.
+    public init(hosts: [String], connect: SSHConnectOptions = SSHConnectOptions(), workers: SSHWorkerOptions = SSHWorkerOptions(),
+                scheduler schedulerOptions: SSHSchedulerOptions = SSHSchedulerOptions(), executable: String? = nil,
+                security: Security? = nil) async throws {
+        guard hosts.count >= 2 else {
+            throw LoomError(.configuration, "SSHCluster needs at least two hosts: the scheduler's first, then one or more for workers")
+        }
+        self.hosts = hosts
+        let executable = executable ?? CurrentExecutable.path
+        let name = "ssh-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+        let credentials = try security.map { try RemoteCredentials($0, hosts: Array(Set(hosts)).sorted(), ssh: connect, name: name) }
+        self.credentials = credentials
+        do {
+            try await credentials?.copy()
+            var command = [executable, "scheduler", "--port", "\(schedulerOptions.port)", "--dashboard-address",
+                           schedulerOptions.dashboardAddress ?? "none", "--stop-when-stdin-closes"]
+            command += try credentials?.arguments(for: .scheduler) ?? []
+            command += schedulerOptions.extraArguments
+            scheduler = try RemoteProcess(host: hosts[0], command: command, ssh: connect)
+        } catch {
+            await credentials?.remove()
+            throw error
+        }
+        do {
+            let address = try Address(parsing: try await scheduler.line(after: "Scheduler at: ", timeout: .seconds(60)))
+            client = try await Client(address: address, security: security, setAsDefault: false)
+            let launcher = SSHWorkerLauncher(
+                hosts: Array(hosts.dropFirst()), executable: executable, options: workers, ssh: connect,
+                tlsArguments: try credentials?.arguments(for: .worker) ?? [])
+            base = SpecCluster(name: name, launcher: launcher, running: RemoteScheduler(client: client), at: address)
+        } catch {
+            await scheduler.stop()
+            await credentials?.remove()
+            throw LoomError(.configuration, "the scheduler on \(hosts[0]) did not start: \(error)")
+        }
+        do {
+            try await base.scale((hosts.count - 1) * max(1, workers.workersPerHost))
+        } catch {
+            await close()
+            throw error
+        }
+    }
+
+    /// Stops the workers, then the scheduler, and removes copied certificates: no remote process stays.
+    public func close() async {
+        await base.close()
+        await client.close()
+        await scheduler.stop()
+        await credentials?.remove()
+    }
+}
+
+/// TLS material on the cluster's hosts: the files the user named (the same path everywhere), or
+/// copies of certificates made in memory, written over ssh into `/tmp/loom-tls-NAME` (mode 700).
+struct RemoteCredentials: Sendable {
+    let security: Security
+    let hosts: [String]
+    let ssh: SSHConnectOptions
+    let directory: String
+
+    init(_ security: Security, hosts: [String], ssh: SSHConnectOptions, name: String) throws {
+        self.security = security
+        self.hosts = hosts
+        self.ssh = ssh
+        directory = "/tmp/loom-tls-\(name)"
+    }
+
+    private var inMemory: Bool {
+        let pems = [security.authority] + security.credentials.values.flatMap { [$0.certificate, $0.key] }
+        return pems.contains { if case .text = $0 { true } else { false } }
+    }
+
+    /// The `--tls-*` flags for `role`'s processes.
+    func arguments(for role: Security.Role) throws -> [String] {
+        guard let credential = security.credentials[role] else {
+            throw LoomError(.configuration, "the cluster's Security has no certificate for the \(role)")
+        }
+        if !inMemory, case .file(let ca) = security.authority, case .file(let certificate) = credential.certificate,
+           case .file(let key) = credential.key {
+            return ["--tls-ca-file", ca, "--tls-cert", certificate, "--tls-key", key]
+        }
+        return ["--tls-ca-file", "\(directory)/ca.pem", "--tls-cert", "\(directory)/\(role).pem", "--tls-key", "\(directory)/\(role).key"]
+    }
+
+    /// Writes the copies on every host: one ssh session each, the files in its standard input,
+    /// split by `### NAME` lines.
+    func copy() async throws {
+        guard inMemory else { return }
+        var bundle = "### ca.pem\n" + (try Security.text(of: security.authority, what: "CA certificate"))
+        for (role, credential) in security.credentials.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            bundle += "\n### \(role).pem\n" + (try Security.text(of: credential.certificate, what: "\(role) certificate"))
+            bundle += "\n### \(role).key\n" + (try Security.text(of: credential.key, what: "\(role) key"))
+        }
+        let script = "umask 077 && mkdir -p \(directory) && cd \(directory) && awk '/^### /{f=$2; next} f{print > f}'"
+        for host in hosts {
+            let copying = try RemoteProcess(host: host, command: ["sh", "-c", script], ssh: ssh, input: Data((bundle + "\n").utf8))
+            await copying.stop(grace: .seconds(30))
+            if copying.exitStatus != 0 {
+                throw LoomError(.configuration, "cannot copy the TLS certificates to \(host): \(copying.failure ?? "")")
+            }
+        }
+    }
+
+    func remove() async {
+        guard inMemory else { return }
+        for host in hosts {
+            let removing = try? RemoteProcess(host: host, command: ["rm", "-rf", directory], ssh: ssh)
+            await removing?.stop(grace: .seconds(10))
+        }
+    }
+}
