@@ -27,9 +27,7 @@ public struct SchedulerCommand: AsyncParsableCommand {
     var schedulerFile: String?
 
     @OptionGroup var tls: TLSOptions
-
-    @Flag(help: "Stop when standard input closes (SSHCluster's lifeline: a lost ssh session ends the scheduler).")
-    var stopWhenStdinCloses = false
+    @OptionGroup var lifeline: StandardInputLifeline
 
     public init() {}
 
@@ -42,7 +40,7 @@ public struct SchedulerCommand: AsyncParsableCommand {
             dashboardAddress: dashboardAddress == "none" ? nil : dashboardAddress, security: try tls.security(for: .scheduler)),
             // A cluster elsewhere (SSHCluster) scales through it.
             plugins: [ClusterControlPlugin()])
-        if stopWhenStdinCloses { StandardInputLifeline.watch() }
+        lifeline.arm()
         let schedulerFile = self.schedulerFile
         if let schedulerFile {
             if NetworkInterface.isLoopback(host) {

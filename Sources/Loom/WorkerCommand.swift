@@ -60,9 +60,7 @@ public struct WorkerCommand: AsyncParsableCommand {
     var contactAddress: String?
 
     @OptionGroup var tls: TLSOptions
-
-    @Flag(help: "Stop when standard input closes (SSHCluster's lifeline: a lost ssh session ends the worker).")
-    var stopWhenStdinCloses = false
+    @OptionGroup var lifeline: StandardInputLifeline
 
     public init() {}
 
@@ -93,7 +91,7 @@ public struct WorkerCommand: AsyncParsableCommand {
 
     public func run() async throws {
         LoomLogging.printInfoUnlessConfigured()
-        if stopWhenStdinCloses { StandardInputLifeline.watch() }
+        lifeline.arm()
         var scheduler = self.scheduler ?? ""
         // Started before its scheduler (both from one batch script), a worker waits for the file.
         if let schedulerFile {

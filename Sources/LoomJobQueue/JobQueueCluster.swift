@@ -10,8 +10,8 @@ public struct JobQueueSetup: Sendable {
     /// The network interface the scheduler listens on (`ib0`), instead of `host`; workers are
     /// told its address. Workers choose theirs with `JobQueueOptions.interface`.
     public var schedulerInterface: String?
-    /// The host name or address workers connect to; by default this machine's name when the
-    /// scheduler listens everywhere.
+    /// The host name or address workers connect to; by default this machine's outward address
+    /// when the scheduler listens everywhere.
     public var contactAddress: String?
     /// A path on a shared directory to write the scheduler's address to; workers then read it
     /// instead of being told the address.
@@ -30,10 +30,14 @@ public struct JobQueueSetup: Sendable {
     public var cancelJobsOnSignals = true
     /// Plugins for the scheduler besides the process's defaults (the dashboard) and the jobs page.
     public var plugins: [any SchedulerPlugin] = []
+    /// TLS for every connection; the job scripts pass the worker's files as `--tls-*` flags
+    /// (certificates made in memory are written under the jobs directory, which the nodes share).
+    public var security: Security?
 
     public init(host: String = "0.0.0.0", schedulerInterface: String? = nil, contactAddress: String? = nil, schedulerFile: String? = nil, jobsDirectory: String? = nil,
                 dashboardAddress: String? = ":8787", pollInterval: Duration = .seconds(1), commandsDirectory: String? = nil,
-                limits: SubmissionLimits = SubmissionLimits(), cancelJobsOnSignals: Bool = true) {
+                limits: SubmissionLimits = SubmissionLimits(), cancelJobsOnSignals: Bool = true, security: Security? = nil) {
+        self.security = security
         self.limits = limits
         self.cancelJobsOnSignals = cancelJobsOnSignals
         self.host = host
@@ -68,6 +72,7 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
     /// Cancels the jobs (and removes the scheduler file) if the program ends without `close()`.
     private let cleanup: Int
     private let schedulerFile: String?
+    private let workerCredentials: CredentialFiles?
 
     /// Without `options` or `setup`, they come from the `jobqueue.<system>` section of
     /// loom.yaml (`JobQueueOptions.configured(for:)`, `JobQueueSetup.configured(for:)`).
@@ -80,14 +85,24 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
         let name = "loom-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
         let directory = setup.jobsDirectory ?? FileManager.default.currentDirectoryPath + "/loom-jobs/\(name)"
         let host = try setup.schedulerInterface.map(NetworkInterface.ipv4Address(of:)) ?? setup.host
+        let credentials = try setup.security.map { try CredentialFiles($0, role: .worker, base: directory) }
+        workerCredentials = credentials
+        var scripted = options
+        scripted.workerExtraArguments += credentials?.arguments ?? []
         launcher = BatchJobLauncher(
-            system: system, options: options, jobsDirectory: directory, contactHost: setup.contactAddress, schedulerFile: setup.schedulerFile,
+            system: system, options: scripted, jobsDirectory: directory, contactHost: setup.contactAddress, schedulerFile: setup.schedulerFile,
             commandsDirectory: setup.commandsDirectory, limits: setup.limits)
-        base = try await SpecCluster(
-            name: name, launcher: launcher,
-            scheduler: SchedulerOptions(
-                host: host, port: setup.port, scheduling: .configured(try Configuration.current), dashboardAddress: setup.dashboardAddress),
-            plugins: [JobsPlugin(launcher: launcher)] + setup.plugins)
+        do {
+            base = try await SpecCluster(
+                name: name, launcher: launcher,
+                scheduler: SchedulerOptions(
+                    host: host, port: setup.port, scheduling: .configured(try Configuration.current), dashboardAddress: setup.dashboardAddress,
+                    security: setup.security),
+                plugins: [JobsPlugin(launcher: launcher)] + setup.plugins)
+        } catch {
+            credentials?.remove()
+            throw error
+        }
         if let schedulerFile = setup.schedulerFile {
             do {
                 try SchedulerFile(address: launcher.contact(base.schedulerAddress), dashboard: base.scheduler.dashboardLink).write(to: schedulerFile)
@@ -124,7 +139,7 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
 
     /// The job script one job runs (with a placeholder name for its workers).
     public func jobScript() throws -> String {
-        try JobScript.render(system, options, scheduler: launcher.contact(base.schedulerAddress),
+        try JobScript.render(system, launcher.options, scheduler: launcher.contact(base.schedulerAddress),
                              schedulerFile: launcher.schedulerFile, name: "\(base.name)-N")
     }
 
@@ -172,6 +187,7 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
         submitting.cancel()
         await base.close()
         if let schedulerFile { try? FileManager.default.removeItem(atPath: schedulerFile) }
+        workerCredentials?.remove()
         CleanupAtExit.shared.remove(cleanup)
     }
 }

@@ -34,6 +34,7 @@ struct SSHClusterTests {
             #expect(lines.contains("total: \((1...200).reduce(0, +))"), "\(run.output)")
             #expect(lines.contains("scaled to: 4"), "\(run.output)")
             #expect(lines.contains { $0.hasPrefix("scaled down to: 1 ") }, "\(run.output)")
+            #expect(lines.contains("adapted to: 2"), "\(run.output)")
             #expect(lines.last == "closed")
             // close() left nothing on the hosts: no process, no copied certificate.
             for host in ["node1", "node2", "node3"] {

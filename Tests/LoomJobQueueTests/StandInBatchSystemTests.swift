@@ -14,6 +14,35 @@ import Testing
         return options
     }
 
+    /// The job script carries the worker's TLS files (copies of in-memory certificates under the
+    /// jobs directory), its worker joins over TLS, and closing removes the copies.
+    @Test func jobScriptsCarryTheTLSSettings() async throws {
+        let standIn = try StandInBatchSystem.make()
+        defer { standIn.remove() }
+        let cluster = try await JobQueueCluster(
+            system: .pbs, options: options(), setup: JobQueueSetup(
+                host: "127.0.0.1", jobsDirectory: standIn.directory + "/jobs", dashboardAddress: nil,
+                pollInterval: .milliseconds(200), commandsDirectory: standIn.directory, security: try Security.temporary()))
+        let script = try cluster.jobScript()
+        let caFile = try #require(script.firstRange(of: "--tls-ca-file ").map { String(script[$0.upperBound...].prefix { $0 != " " }) })
+        #expect(caFile.hasPrefix(standIn.directory + "/jobs/loom-tls-") && FileManager.default.fileExists(atPath: caFile), "\(script)")
+        #expect(script.contains("--tls-cert ") && script.contains("--tls-key "))
+        do {
+            #expect(cluster.schedulerAddress.scheme == .tls)
+            try await cluster.scale(jobs: 1)
+            let client = try await Client(cluster)
+            try await client.waitForWorkers(1, timeout: .seconds(60))
+            #expect(try await client.schedulerInfo().allSatisfy { $0.address.hasPrefix("tls://") })
+            #expect(try await client.submit(TestTasks.inc, 41).result() == 42)
+            await client.close()
+        } catch {
+            await cluster.close()
+            throw error
+        }
+        await cluster.close()
+        #expect(!FileManager.default.fileExists(atPath: caFile), "the copies are removed")
+    }
+
     @Test(arguments: [BatchSystem.pbs, .lsf, .htcondor, .oar])
     func aJobBecomesAWorkerComputesAndIsCancelled(_ system: BatchSystem) async throws {
         let standIn = try StandInBatchSystem.make()

@@ -76,6 +76,10 @@ if arguments.count >= 6, arguments[1] == "ssh-cluster" {
     try await cluster.scale(1)
     try await client.waitForWorkers(1, timeout: .seconds(30))
     say("scaled down to: \(try await client.schedulerInfo().count) names \(cluster.workerNames)")
+    // Adaptive scaling asks the remote scheduler (its cluster plugin) and holds the minimum.
+    cluster.adapt(minimum: 2, maximum: 2, interval: .milliseconds(200))
+    try await client.waitForWorkers(2, timeout: .seconds(60))
+    say("adapted to: \(try await client.schedulerInfo().count)")
     await client.close()
     await cluster.close()
     say("closed")

@@ -126,8 +126,10 @@ struct PeerVerifier: Sendable {
     }
 }
 
-/// Completes its promise when the TLS handshake did, and words TLS failures so that they say
-/// what went wrong: a rejected certificate, a peer that does not speak TLS.
+/// Completes its promise when the TLS handshake did, and words a failed handshake so that it
+/// says what went wrong: a rejected certificate, a peer that does not speak TLS. It leaves the
+/// pipeline once the handshake is done (later errors pass as they are; with TLS 1.3 the server
+/// may still reject this side's certificate then, which `describe` words too).
 final class HandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler, Sendable {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -140,8 +142,16 @@ final class HandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler, Se
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case TLSUserEvent.handshakeCompleted = event { promise.succeed(()) }
         context.fireUserInboundEventTriggered(event)
+        guard case TLSUserEvent.handshakeCompleted = event else { return }
+        promise.succeed(())
+        // An alert right after (the server rejecting this side's certificate under TLS 1.3)
+        // is still worded: the watcher goes once the first bytes arrive.
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.fireChannelRead(data)
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
