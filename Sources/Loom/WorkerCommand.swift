@@ -72,6 +72,9 @@ public struct WorkerCommand: AsyncParsableCommand {
         case (nil, nil): throw ValidationError("give the scheduler's address (tcp://HOST:PORT) or --scheduler-file")
         }
         guard nworkers >= 1 else { throw ValidationError("--nworkers must be at least 1") }
+        if nworkers > 1, let contactAddress, (try? Address(parsing: contactAddress)) != nil {
+            throw ValidationError("--contact-address \(contactAddress) names a port, which \(nworkers) workers cannot share; give the host only")
+        }
         if let nthreads, nthreads < 1 { throw ValidationError("--nthreads must be at least 1") }
         _ = try parsedResources()
         do { _ = try MemoryLimit.bytes(memoryLimit) } catch { throw ValidationError("\(error)") }
@@ -116,7 +119,7 @@ public struct WorkerCommand: AsyncParsableCommand {
         let workers = (0..<nworkers).map { index in
             var options = WorkerOptions(
                 scheduler: address, name: workerName(index), threads: threads, memoryLimit: limit, host: host,
-                port: workerPort, contactAddress: contactAddress, security: security, resources: resources, localDirectory: localDirectory, memory: memory, deathTimeout: .seconds(deathTimeout))
+                port: workerPort == 0 ? 0 : workerPort + index, contactAddress: contactAddress, security: security, resources: resources, localDirectory: localDirectory, memory: memory, deathTimeout: .seconds(deathTimeout))
             options.lifetime = lifetime.map { .seconds($0) }
             options.lifetimeStagger = .seconds(lifetimeStagger)
             return options
@@ -158,9 +161,12 @@ public struct WorkerCommand: AsyncParsableCommand {
             if let lifetime { arguments += ["--lifetime", "\(lifetime)", "--lifetime-stagger", "\(lifetimeStagger)"] }
             return Nanny(name: workerName(index) ?? "worker-\(index)", executable: executable, arguments: arguments, memoryLimit: limit, memory: memory)
         }
-        await withDiscardingTaskGroup { group in
-            for nanny in nannies { group.addTask { await nanny.run() } }
-        }
+        // TERM or Ctrl-C (or the stdin lifeline) stops each nanny, which stops its worker
+        // gracefully (TERM, then KILL after 3 s), instead of ending this process at once.
+        try await ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: GracefulNannies(nannies: nannies), successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "loom.nanny"))
+        ).run()
         if let failure = nannies.compactMap(\.failure).first { throw LoomError(.workerDied, failure) }
     }
 }
@@ -180,6 +186,22 @@ struct GracefulWorkers: Service {
             }
         } catch where Task.isShuttingDownGracefully {
             return
+        }
+    }
+}
+
+/// The nannies of one `worker` process as a ServiceLifecycle service: a graceful shutdown stops
+/// them, and so their workers.
+struct GracefulNannies: Service {
+    let nannies: [Nanny]
+
+    func run() async {
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                for nanny in nannies { group.addTask { await nanny.run() } }
+            }
+        } onGracefulShutdown: {
+            for nanny in nannies { nanny.stop() }
         }
     }
 }

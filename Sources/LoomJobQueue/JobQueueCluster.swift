@@ -85,7 +85,8 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
         let name = "loom-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
         let directory = setup.jobsDirectory ?? FileManager.default.currentDirectoryPath + "/loom-jobs/\(name)"
         let host = try setup.schedulerInterface.map(NetworkInterface.ipv4Address(of:)) ?? setup.host
-        let credentials = try setup.security.map { try CredentialFiles($0, role: .worker, base: directory) }
+        let security = try setup.security ?? Security.configured(try Configuration.current)
+        let credentials = try security.map { try CredentialFiles($0, role: .worker, base: directory) }
         workerCredentials = credentials
         var scripted = options
         scripted.workerExtraArguments += credentials?.arguments ?? []
@@ -97,7 +98,7 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
                 name: name, launcher: launcher,
                 scheduler: SchedulerOptions(
                     host: host, port: setup.port, scheduling: .configured(try Configuration.current), dashboardAddress: setup.dashboardAddress,
-                    security: setup.security),
+                    security: security),
                 plugins: [JobsPlugin(launcher: launcher)] + setup.plugins)
         } catch {
             credentials?.remove()

@@ -50,6 +50,8 @@ public final class LocalCluster: Cluster {
         usesProcesses = processes
         memoryFractions = try Configuration.current.workerMemory
         self.executable = executable ?? CurrentExecutable.path
+        // As Dask's: without one in code, the configuration's (`comm.tls.*`), as clients and workers read it too.
+        let security = try security ?? Security.configured(try Configuration.current)
         let credentials = try processes ? security.map { try CredentialFiles($0, role: .worker) } : nil
         workerCredentials = credentials
         let launcher = LocalWorkerLauncher(

@@ -171,7 +171,8 @@ public final class SpecCluster: Sendable {
             guard ContinuousClock.now < deadline else {
                 throw LoomError(.workerDied, "only \(await scheduler.workerCount) of \(count) workers joined within 60 s")
             }
-            try await Task.sleep(for: .milliseconds(5))
+            // Each look at a remote scheduler (SSHCluster's) is a round trip.
+            try await Task.sleep(for: scheduler is SchedulerServer ? .milliseconds(5) : .milliseconds(100))
         }
     }
 

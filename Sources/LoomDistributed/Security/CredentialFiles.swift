@@ -15,8 +15,7 @@ public final class CredentialFiles: Sendable {
     ///   for batch jobs); by default the system's temporary directory.
     public init(_ security: Security, role: Security.Role, base: String? = nil) throws {
         guard let credential = security.credentials[role] else {
-            _ = try security.credential(for: role)  // throws, naming the role
-            fatalError("unreachable")
+            throw LoomError(.configuration, "the cluster's TLS settings have no certificate and key for the \(role)")
         }
         if case .file(let ca) = security.authority, case .file(let certificate) = credential.certificate, case .file(let key) = credential.key {
             arguments = ["--tls-ca-file", ca, "--tls-cert", certificate, "--tls-key", key]
@@ -45,7 +44,8 @@ public final class CredentialFiles: Sendable {
             throw LoomError(.configuration, "cannot write the cluster's TLS files to \(directory): \(error)")
         }
         self.directory = directory
-        cleanup = CleanupAtExit.shared.add { try? FileManager.default.removeItem(atPath: directory) }
+        // At exit only: signals stay the program's (and a job-queue cluster's) to handle.
+        cleanup = CleanupAtExit.shared.add(onSignals: false) { try? FileManager.default.removeItem(atPath: directory) }
     }
 
     /// Removes the copies (the files named by the user stay).

@@ -9,6 +9,7 @@ import X509
 /// One role's TLS, ready for connections: a context to accept with, one to connect with, and
 /// the check of the other side's certificate. Built once per scheduler, worker or client.
 struct TransportSecurity: Sendable {
+    static let handshakeTimeout = TimeAmount.seconds(10)
     let role: Security.Role
     let requireEncryption: Bool
     private let accepting: NIOSSLContext
@@ -52,6 +53,16 @@ struct TransportSecurity: Sendable {
         let watcher = HandshakeWatcher(promise: channel.eventLoop.makePromise(), failure: reason)
         try channel.pipeline.syncOperations.addHandler(handler)
         try channel.pipeline.syncOperations.addHandler(watcher)
+        // A plain server reads a TLS hello as the start of a long frame and waits for the rest;
+        // a silent peer would hold the connection open: neither waits for ever.
+        let timeout = channel.eventLoop.scheduleTask(in: Self.handshakeTimeout) {
+            watcher.promise.fail(TransportError("""
+                TLS: no handshake within \(Self.handshakeTimeout.nanoseconds / 1_000_000_000) s \
+                (does the other side speak TLS? a plain tcp:// server waits silently)
+                """))
+            channel.close(promise: nil)
+        }
+        watcher.promise.futureResult.whenComplete { _ in timeout.cancel() }
         return watcher.promise.futureResult
     }
 

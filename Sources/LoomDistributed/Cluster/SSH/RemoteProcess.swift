@@ -28,7 +28,9 @@ final class RemoteProcess: Sendable {
         self.host = host
         var toChild: [Int32] = [-1, -1], fromOut: [Int32] = [-1, -1], fromErr: [Int32] = [-1, -1]
         guard cloom_pipe_cloexec(&toChild) == 0, cloom_pipe_cloexec(&fromOut) == 0, cloom_pipe_cloexec(&fromErr) == 0 else {
-            throw LoomError(.configuration, "cannot make pipes for ssh: \(String(cString: strerror(errno)))")
+            let reason = String(cString: strerror(errno))
+            for descriptor in toChild + fromOut + fromErr where descriptor >= 0 { close(descriptor) }
+            throw LoomError(.configuration, "cannot make pipes for ssh: \(reason)")
         }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -54,9 +56,20 @@ final class RemoteProcess: Sendable {
         pid = child
         lifeline = Mutex(toChild[1])
         let output = output
-        Self.collect(fromOut[0]) { text in output.text.withLock { $0.stdout += text } }
-        Self.collect(fromErr[0]) { text in output.text.withLock { $0.stderr += text } }
+        Self.collect(fromOut[0]) { text in output.text.withLock { Self.append(text, to: &$0.stdout) } }
+        Self.collect(fromErr[0]) { text in output.text.withLock { Self.append(text, to: &$0.stderr) } }
         if let input, !input.isEmpty { Self.write(input, to: toChild[1]) }
+    }
+
+    /// A long-running session's output is kept to its last 256 KB.
+    private static func append(_ text: String, to kept: inout String) {
+        kept += text
+        if kept.utf8.count > 262_144 { kept = String(kept.suffix(131_072)) }
+    }
+
+    /// A cluster dropped without `close()` still ends its remote processes.
+    deinit {
+        lifeline.withLock { descriptor in if descriptor >= 0 { close(descriptor) } }
     }
 
     /// Reads `descriptor` to its end on a thread of its own.

@@ -40,31 +40,34 @@ public final class SSHCluster: Cluster {
         self.hosts = hosts
         let executable = executable ?? CurrentExecutable.path
         let name = "ssh-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+        let security = try security ?? Security.configured(try Configuration.current)
         let credentials = try security.map { try RemoteCredentials($0, hosts: Array(Set(hosts)).sorted(), ssh: connect, name: name) }
+        // Both roles' flags first: a Security without them fails before anything starts.
+        let schedulerTLS = try credentials?.arguments(for: .scheduler) ?? []
+        let workerTLS = try credentials?.arguments(for: .worker) ?? []
         self.credentials = credentials
         do {
             try await credentials?.copy()
             var command = [executable, "scheduler", "--port", "\(schedulerOptions.port)", "--dashboard-address",
                            schedulerOptions.dashboardAddress ?? "none", "--stop-when-stdin-closes"]
-            command += try credentials?.arguments(for: .scheduler) ?? []
-            command += schedulerOptions.extraArguments
+            command += schedulerTLS + schedulerOptions.extraArguments
             scheduler = try RemoteProcess(host: hosts[0], command: command, ssh: connect)
         } catch {
             await credentials?.remove()
             throw error
         }
+        let address: Address
         do {
-            let address = try Address(parsing: try await scheduler.line(after: "Scheduler at: ", timeout: .seconds(60)))
+            address = try Address(parsing: try await scheduler.line(after: "Scheduler at: ", timeout: .seconds(60)))
             client = try await Client(address: address, security: security, setAsDefault: false)
-            let launcher = SSHWorkerLauncher(
-                hosts: Array(hosts.dropFirst()), executable: executable, options: workers, ssh: connect,
-                tlsArguments: try credentials?.arguments(for: .worker) ?? [])
-            base = SpecCluster(name: name, launcher: launcher, running: RemoteScheduler(client: client), at: address)
         } catch {
             await scheduler.stop()
             await credentials?.remove()
             throw LoomError(.configuration, "the scheduler on \(hosts[0]) did not start: \(error)")
         }
+        let launcher = SSHWorkerLauncher(
+            hosts: Array(hosts.dropFirst()), executable: executable, options: workers, ssh: connect, tlsArguments: workerTLS)
+        base = SpecCluster(name: name, launcher: launcher, running: RemoteScheduler(client: client), at: address)
         do {
             try await base.scale((hosts.count - 1) * max(1, workers.workersPerHost))
         } catch {
@@ -73,7 +76,8 @@ public final class SSHCluster: Cluster {
         }
     }
 
-    /// Stops the workers, then the scheduler, and removes copied certificates: no remote process stays.
+    /// Stops the workers (their ssh sessions end; they leave the scheduler), then the scheduler,
+    /// and removes copied certificates: no remote process stays.
     public func close() async {
         await base.close()
         await client.close()
@@ -123,7 +127,12 @@ struct RemoteCredentials: Sendable {
             bundle += "\n### \(role).pem\n" + (try Security.text(of: credential.certificate, what: "\(role) certificate"))
             bundle += "\n### \(role).key\n" + (try Security.text(of: credential.key, what: "\(role) key"))
         }
-        let script = "umask 077 && mkdir -p \(directory) && cd \(directory) && awk '/^### /{f=$2; next} f{print > f}'"
+        // An existing directory is used only if it is this user's own and not a link (hosts may
+        // share /tmp); one someone else made first is refused, not written into.
+        let script = """
+            umask 077 && { mkdir -m 700 \(directory) 2>/dev/null || { [ -d \(directory) ] && [ ! -L \(directory) ] && [ -O \(directory) ]; }; } \
+            && chmod 700 \(directory) && cd \(directory) && awk '/^### /{f=$2; next} f{print > f}'
+            """
         for host in hosts {
             let copying = try RemoteProcess(host: host, command: ["sh", "-c", script], ssh: ssh, input: Data((bundle + "\n").utf8))
             await copying.stop(grace: .seconds(30))
