@@ -29,6 +29,6 @@ public struct TLSOptions: ParsableArguments {
     /// The same flags, for a process this one starts.
     public var arguments: [String] {
         guard let tlsCaFile, let tlsCert, let tlsKey else { return [] }
-        return ["--tls-ca-file", tlsCaFile, "--tls-cert", tlsCert, "--tls-key", tlsKey]
+        return Security.flags(caFile: tlsCaFile, certificate: tlsCert, key: tlsKey)
     }
 }

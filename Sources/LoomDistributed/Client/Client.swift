@@ -109,8 +109,7 @@ public final class Client: Sendable {
                 guard handshaken else {
                     // A TLS failure after the handshake's first half: the scheduler refused this
                     // client's certificate.
-                    let tls = (error as? TransportError)?.message.hasPrefix("TLS:") == true
-                    announce.yield(.failure(tls ? TransportError("the scheduler at \(address): \(error)") : error))
+                    announce.yield(.failure(error is TLSFailure ? TransportError("the scheduler at \(address): \(error)") : error))
                     return
                 }
                 reason = "\(error)"

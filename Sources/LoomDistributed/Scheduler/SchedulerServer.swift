@@ -165,7 +165,7 @@ public actor SchedulerServer {
                     try await group.waitForAll()
                 }
             }
-        } catch let error as TransportError where error.message.hasPrefix("TLS:") {
+        } catch let error as TLSFailure {
             // Someone without a certificate this cluster trusts, or not speaking TLS.
             logger.warning("refused a TLS connection", metadata: ["peer": "\(peer)", "reason": "\(error)"])
         } catch {

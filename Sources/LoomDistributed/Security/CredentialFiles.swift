@@ -17,8 +17,8 @@ public final class CredentialFiles: Sendable {
         guard let credential = security.credentials[role] else {
             throw LoomError(.configuration, "the cluster's TLS settings have no certificate and key for the \(role)")
         }
-        if case .file(let ca) = security.authority, case .file(let certificate) = credential.certificate, case .file(let key) = credential.key {
-            arguments = ["--tls-ca-file", ca, "--tls-cert", certificate, "--tls-key", key]
+        if let flags = security.fileFlags(for: role) {
+            arguments = flags
             directory = nil
             cleanup = nil
             return
@@ -34,11 +34,10 @@ public final class CredentialFiles: Sendable {
                 }
                 return path
             }
-            arguments = [
-                "--tls-ca-file", try write(security.authority, "ca.pem", what: "CA certificate"),
-                "--tls-cert", try write(credential.certificate, "\(role).pem", what: "\(role) certificate"),
-                "--tls-key", try write(credential.key, "\(role).key", what: "\(role) key"),
-            ]
+            arguments = Security.flags(
+                caFile: try write(security.authority, "ca.pem", what: "CA certificate"),
+                certificate: try write(credential.certificate, "\(role).pem", what: "\(role) certificate"),
+                key: try write(credential.key, "\(role).key", what: "\(role) key"))
         } catch {
             try? manager.removeItem(atPath: directory)
             throw LoomError(.configuration, "cannot write the cluster's TLS files to \(directory): \(error)")

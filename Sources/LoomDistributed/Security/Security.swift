@@ -164,6 +164,20 @@ extension Security {
         }
     }
 
+    /// The `--tls-*` flags that hand a process these files.
+    public static func flags(caFile: String, certificate: String, key: String) -> [String] {
+        ["--tls-ca-file", caFile, "--tls-cert", certificate, "--tls-key", key]
+    }
+
+    /// The flags naming `role`'s files, when its CA, certificate and key all are files (nil
+    /// when some are in memory and need copies, or the role has none).
+    func fileFlags(for role: Role) -> [String]? {
+        guard case .file(let ca) = authority, let credential = credentials[role],
+              case .file(let certificate) = credential.certificate, case .file(let key) = credential.key
+        else { return nil }
+        return Self.flags(caFile: ca, certificate: certificate, key: key)
+    }
+
     /// The scheme addresses of a process with this security have.
     static func scheme(_ security: Security?) -> Address.Scheme { security == nil ? .tcp : .tls }
 }

@@ -56,8 +56,8 @@ struct TransportSecurity: Sendable {
         // A plain server reads a TLS hello as the start of a long frame and waits for the rest;
         // a silent peer would hold the connection open: neither waits for ever.
         let timeout = channel.eventLoop.scheduleTask(in: Self.handshakeTimeout) {
-            watcher.promise.fail(TransportError("""
-                TLS: no handshake within \(Self.handshakeTimeout.nanoseconds / 1_000_000_000) s \
+            watcher.promise.fail(TLSFailure("""
+                no handshake within \(Self.handshakeTimeout.nanoseconds / 1_000_000_000) s \
                 (does the other side speak TLS? a plain tcp:// server waits silently)
                 """))
             channel.close(promise: nil)
@@ -82,6 +82,13 @@ struct TransportSecurity: Sendable {
         default: return
         }
     }
+}
+
+/// A TLS handshake that failed, and why (`TLS: …`): a connection to drop, not a broken protocol.
+struct TLSFailure: Error, CustomStringConvertible {
+    let reason: String
+    init(_ reason: String) { self.reason = reason }
+    var description: String { "TLS: \(reason)" }
 }
 
 /// Why the other side's certificate was rejected, kept for the error the handshake ends with.
@@ -166,13 +173,13 @@ final class HandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler, Se
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        let worded = TransportError("TLS: \(describe(error))")
+        let worded = TLSFailure(describe(error))
         promise.fail(worded)
         context.fireErrorCaught(worded)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        promise.fail(TransportError("TLS: the other side closed the connection during the handshake"))
+        promise.fail(TLSFailure("the other side closed the connection during the handshake"))
         context.fireChannelInactive()
     }
 

@@ -101,21 +101,16 @@ struct RemoteCredentials: Sendable {
         directory = "/tmp/loom-tls-\(name)"
     }
 
-    private var inMemory: Bool {
-        let pems = [security.authority] + security.credentials.values.flatMap { [$0.certificate, $0.key] }
-        return pems.contains { if case .text = $0 { true } else { false } }
-    }
+    /// Whether some role's material is in memory, so every host needs copies.
+    private var inMemory: Bool { security.credentials.keys.contains { security.fileFlags(for: $0) == nil } }
 
     /// The `--tls-*` flags for `role`'s processes.
     func arguments(for role: Security.Role) throws -> [String] {
-        guard let credential = security.credentials[role] else {
+        guard security.credentials[role] != nil else {
             throw LoomError(.configuration, "the cluster's Security has no certificate for the \(role)")
         }
-        if !inMemory, case .file(let ca) = security.authority, case .file(let certificate) = credential.certificate,
-           case .file(let key) = credential.key {
-            return ["--tls-ca-file", ca, "--tls-cert", certificate, "--tls-key", key]
-        }
-        return ["--tls-ca-file", "\(directory)/ca.pem", "--tls-cert", "\(directory)/\(role).pem", "--tls-key", "\(directory)/\(role).key"]
+        if !inMemory, let flags = security.fileFlags(for: role) { return flags }
+        return Security.flags(caFile: "\(directory)/ca.pem", certificate: "\(directory)/\(role).pem", key: "\(directory)/\(role).key")
     }
 
     /// Writes the copies on every host: one ssh session each, the files in its standard input,
