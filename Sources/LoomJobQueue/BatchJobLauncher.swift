@@ -131,7 +131,7 @@ final class BatchJobLauncher: WorkerLauncher {
         let refusal: String?
         var id: String?
         do {
-            let result = try await runBatchCommandOffPool(command, input: input, directory: directory, commands: commandsDirectory)
+            let result = try await runCommandOffPool(command, input: input, directory: directory, commands: commandsDirectory)
             id = result.status == 0 ? commands.jobID(fromSubmitOutput: result.output) : nil
             let said = (result.error + result.output).trimmingCharacters(in: .whitespacesAndNewlines)
             refusal = id == nil ? "\(command[0]) rejected job \(name) (exit status \(result.status)): \(said)" : nil
@@ -165,7 +165,7 @@ final class BatchJobLauncher: WorkerLauncher {
         try? id.write(toFile: "\(directory)/job-id", atomically: true, encoding: .utf8)
         logger.info("submitted a job", metadata: ["job.name": "\(name)", "job.id": "\(id)"])
         if cancelled {
-            _ = try? await runBatchCommandOffPool(commands.cancel([id]), commands: commandsDirectory)
+            _ = try? await runCommandOffPool(commands.cancel([id]), commands: commandsDirectory)
             state.withLock { _ = $0.submitting.remove(name) }
         }
         return nil
@@ -194,7 +194,7 @@ final class BatchJobLauncher: WorkerLauncher {
     /// Asks the batch system where the submitted jobs stand, and records it.
     func poll() async {
         let ids = state.withLock { $0.jobs.values.filter { !$0.id.isEmpty && !$0.state.isOver }.map(\.id) }
-        guard !ids.isEmpty, let result = try? await runBatchCommandOffPool(commands.status(ids), commands: commandsDirectory) else { return }
+        guard !ids.isEmpty, let result = try? await runCommandOffPool(commands.status(ids), commands: commandsDirectory) else { return }
         // squeue answers an error when none of the ids is known any more: all have ended.
         let states = result.status == 0 ? commands.states(fromStatusOutput: result.output, ids: ids)
             : (result.error.contains("Invalid job id") ? Dictionary(uniqueKeysWithValues: ids.map { ($0, JobState.finished) }) : [:])
@@ -215,7 +215,7 @@ final class BatchJobLauncher: WorkerLauncher {
             return job.id.isEmpty ? nil : job.id
         }
         guard let id else { return }
-        _ = try? await runBatchCommandOffPool(commands.cancel([id]), commands: commandsDirectory)
+        _ = try? await runCommandOffPool(commands.cancel([id]), commands: commandsDirectory)
     }
 
     /// Cancels every job, in one command, at once (the program is ending: `CleanupAtExit`);
@@ -227,7 +227,7 @@ final class BatchJobLauncher: WorkerLauncher {
                 for job in live { state.jobs[job.name]?.state = .cancelled }
                 return (live.map(\.id).filter { !$0.isEmpty }, !state.submitting.isEmpty)
             }
-            if !ids.isEmpty { _ = try? runBatchCommand(commands.cancel(ids), commands: commandsDirectory) }
+            if !ids.isEmpty { _ = try? runCommand(commands.cancel(ids), commands: commandsDirectory) }
             guard submitting else { return }
             Thread.sleep(forTimeInterval: 0.1)
         }

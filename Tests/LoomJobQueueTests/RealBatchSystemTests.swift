@@ -10,7 +10,7 @@ import Testing
     /// Whether the batch system takes jobs here; records why not, naming the script to run.
     static func running(_ system: BatchSystem) -> Bool {
         let probe = system == .slurm ? ["sinfo", "--noheader", "--format=%t"] : ["qstat", "-f"]
-        let result = try? runBatchCommand(probe)
+        let result = try? runCommand(probe)
         let up = result.map { $0.status == 0 && (system == .slurm ? $0.output.contains("idle") || $0.output.contains("mix") || $0.output.contains("alloc") : $0.output.contains("all.q@")) } ?? false
         if !up { Issue.record("\(system.rawValue) is not running here: scripts/test starts it (scripts/start-\(system == .slurm ? "slurm" : "sge"))") }
         return up
@@ -18,7 +18,7 @@ import Testing
 
     /// The job ids among `ids` the batch system still lists.
     static func listed(_ system: BatchSystem, _ ids: [String]) throws -> [String] {
-        let output = try runBatchCommand(system == .slurm ? ["squeue", "--noheader", "--format=%i"] : ["qstat"]).output
+        let output = try runCommand(system == .slurm ? ["squeue", "--noheader", "--format=%i"] : ["qstat"]).output
         let first = Set(output.split(separator: "\n").compactMap { $0.split(whereSeparator: \.isWhitespace).first.map(String.init) })
         return ids.filter(first.contains)
     }
@@ -117,7 +117,7 @@ import Testing
             try await eventually("three submission rounds") { cluster.launcher.roundsHeldBack >= heldBefore + 3 }
             #expect(cluster.jobs.map(\.state) == [.pending, .pending, .waiting], "the third waits while two are pending")
             // Released, the first job runs and the third goes to SLURM.
-            _ = try runBatchCommand(["scontrol", "release", ids[0]])
+            _ = try runCommand(["scontrol", "release", ids[0]])
             try await eventually("the third job to go to SLURM once the first runs") { !cluster.jobs.contains { $0.state == .waiting } }
             ids = cluster.jobs.map(\.id)
             #expect(cluster.jobs.map(\.state) == [.running, .pending, .pending])
