@@ -24,9 +24,13 @@ extension Cluster {
     public func scale(_ workers: Int) async throws { try await base.scale(workers) }
 
     /// Follows the work between `minimum` and `maximum` workers (Dask's rule; see `SpecCluster.adapt`).
+    /// `maximumShrink` and `coolDown` default to the launcher's (Kubernetes: a quarter, 15 s;
+    /// others: no limit).
     public func adapt(minimum: Int = 0, maximum: Int = .max, targetDuration: Duration = .seconds(5),
-                      interval: Duration = .seconds(1), waitCount: Int = 3) {
-        base.adapt(AdaptiveOptions(minimum: minimum, maximum: maximum, targetDuration: targetDuration, interval: interval, waitCount: waitCount))
+                      interval: Duration = .seconds(1), waitCount: Int = 3, maximumShrink: Double? = nil, coolDown: Duration? = nil) {
+        let limits = base.launcher.adaptiveLimits
+        base.adapt(AdaptiveOptions(minimum: minimum, maximum: maximum, targetDuration: targetDuration, interval: interval, waitCount: waitCount,
+                                   maximumShrink: maximumShrink ?? limits.maximumShrink, coolDown: coolDown ?? limits.coolDown))
     }
 
     /// Stops every worker and the scheduler.

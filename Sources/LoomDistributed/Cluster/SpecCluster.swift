@@ -18,7 +18,11 @@ public final class SpecCluster: Sendable {
     public let name: String
     /// Runs the scheduler when it is this process's (nil for a remote one).
     private let schedulerSession: Task<Void, Never>?
+    /// How long `scale` waits for the workers it started to join.
+    public let startTimeout: Duration
     private let launches = Mutex<[Launch]>([])
+    /// The workers the last `scale` asked for, which `restore` returns to.
+    private let requested = Mutex<Int?>(nil)
     private let nextLaunch = Atomic<Int>(0)
     private let adaptive = Mutex<(task: Task<Void, Never>, options: AdaptiveOptions)?>(nil)
     /// One scaling operation at a time: they await the scheduler and the launcher midway.
@@ -35,9 +39,10 @@ public final class SpecCluster: Sendable {
     /// Starts the scheduler (no workers yet; call `scale` or `adapt`) with `plugins` besides
     /// the process's defaults (`DefaultSchedulerPlugins`).
     public init(name: String, launcher: any WorkerLauncher, scheduler options: SchedulerOptions,
-                plugins: [any SchedulerPlugin] = []) async throws {
+                plugins: [any SchedulerPlugin] = [], startTimeout: Duration = .seconds(60)) async throws {
         self.name = name
         self.launcher = launcher
+        self.startTimeout = startTimeout
         let server = try SchedulerServer(options: options, plugins: plugins)
         scheduler = server
         let (bound, announce) = AsyncStream.makeStream(of: Result<Address, any Error>.self)
@@ -56,9 +61,11 @@ public final class SpecCluster: Sendable {
 
     /// For a scheduler that runs elsewhere, at `address` (its process is the caller's to stop
     /// after `close`).
-    public init(name: String, launcher: any WorkerLauncher, running scheduler: any ClusterScheduler, at address: Address) {
+    public init(name: String, launcher: any WorkerLauncher, running scheduler: any ClusterScheduler, at address: Address,
+                startTimeout: Duration = .seconds(60)) {
         self.name = name
         self.launcher = launcher
+        self.startTimeout = startTimeout
         self.scheduler = scheduler
         schedulerAddress = address
         schedulerSession = nil
@@ -77,6 +84,7 @@ public final class SpecCluster: Sendable {
     }
 
     private func scaleNow(_ workers: Int, wait: Bool) async throws {
+        requested.withLock { $0 = max(0, workers) }
         forgetEndedLaunches()
         let perLaunch = max(1, launcher.workersPerLaunch)
         let wanted = (max(0, workers) + perLaunch - 1) / perLaunch
@@ -155,6 +163,7 @@ public final class SpecCluster: Sendable {
             let stillWanted = launches.withLock { list in
                 guard let index = list.firstIndex(where: { $0.name == launchName }) else { return false }
                 list[index].started = started
+                if let named = started.workerNames { list[index].workerNames = named }
                 return true
             }
             if !stillWanted { await started.stop() }  // retired while it was starting
@@ -165,14 +174,29 @@ public final class SpecCluster: Sendable {
     }
 
     private func waitForWorkers(_ count: Int) async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
+        let deadline = ContinuousClock.now + startTimeout
         while await scheduler.workerCount < count {
             if let failure = launched.lazy.compactMap(\.failure).first { throw LoomError(.workerDied, failure) }
             guard ContinuousClock.now < deadline else {
-                throw LoomError(.workerDied, "only \(await scheduler.workerCount) of \(count) workers joined within 60 s")
+                throw LoomError(.workerDied, "only \(await scheduler.workerCount) of \(count) workers joined within \(startTimeout)")
             }
             // Each look at a remote scheduler (SSHCluster's) is a round trip.
             try await Task.sleep(for: scheduler is SchedulerServer ? .milliseconds(5) : .milliseconds(100))
+        }
+    }
+
+    /// Starts launches in place of those that ended (a pod deleted behind the cluster's back),
+    /// back to the number the last `scale` asked for; returns how many it started. While
+    /// adapting it does nothing: adaptive scaling replaces what the work needs.
+    @discardableResult
+    public func restore() async throws -> Int {
+        try await scaling.run {
+            guard adaptive.withLock({ $0 == nil }), let requested = requested.withLock({ $0 }) else { return 0 }
+            forgetEndedLaunches()
+            let perLaunch = max(1, launcher.workersPerLaunch)
+            let missing = (requested + perLaunch - 1) / perLaunch - launches.withLock { $0.count }
+            for _ in 0..<max(0, missing) { try await launchOne() }
+            return max(0, missing)
         }
     }
 
@@ -187,7 +211,8 @@ public final class SpecCluster: Sendable {
         let perLaunch = max(1, launcher.workersPerLaunch)
         let inLaunches = AdaptiveOptions(
             minimum: (options.minimum + perLaunch - 1) / perLaunch, maximum: options.maximum / perLaunch,
-            targetDuration: options.targetDuration, interval: options.interval, waitCount: options.waitCount)
+            targetDuration: options.targetDuration, interval: options.interval, waitCount: options.waitCount,
+            maximumShrink: options.maximumShrink, coolDown: options.coolDown)
         let task = Task { [weak self] in
             var policy = AdaptivePolicy(options: inLaunches)
             while !Task.isCancelled {
@@ -250,9 +275,11 @@ public final class SpecCluster: Sendable {
             } catch {
                 logger.error("adaptive: could not start workers: \(error)")
             }
+            policy.changed()
         case .down(let names):
             logger.info("adaptive: retiring", metadata: ["launches": "\(names)", "target": "\(targetWorkers)"])
             await scaling.run { await retire(names, keepingData: true) }
+            policy.changed()
         }
     }
 

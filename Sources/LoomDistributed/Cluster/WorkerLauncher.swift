@@ -6,9 +6,26 @@ import Foundation
 public protocol WorkerLauncher: Sendable {
     /// How many workers one launch brings (a batch job may run several; usually one).
     var workersPerLaunch: Int { get }
+    /// How fast adaptive scaling may shrink these launches unless `adapt` says otherwise.
+    var adaptiveLimits: AdaptiveLimits { get }
     /// Starts one launch whose workers join `scheduler` under `workerNames`
     /// (`workersPerLaunch` of them).
     func launch(name: String, workerNames: [String], scheduler: Address) async throws -> any LaunchedWorkers
+}
+
+/// How fast adaptive scaling may shrink (`AdaptiveOptions.maximumShrink`, `coolDown`).
+public struct AdaptiveLimits: Sendable, Hashable {
+    public var maximumShrink: Double
+    public var coolDown: Duration
+
+    public init(maximumShrink: Double = 1, coolDown: Duration = .zero) {
+        self.maximumShrink = maximumShrink
+        self.coolDown = coolDown
+    }
+}
+
+extension WorkerLauncher {
+    public var adaptiveLimits: AdaptiveLimits { AdaptiveLimits() }
 }
 
 /// The workers of one launch, as their launcher sees them.
@@ -18,10 +35,14 @@ public protocol LaunchedWorkers: Sendable {
     /// Whether they are gone for good (a batch job that ended, by its walltime say): the
     /// cluster forgets the launch, and adaptive scaling starts another if it needs one.
     var hasEnded: Bool { get }
+    /// The names its workers join under, when the launcher chose them (a pod's server-made
+    /// name) rather than taking those it was given.
+    var workerNames: [String]? { get }
     /// Stops them for good; returns once they are gone.
     func stop() async
 }
 
 extension LaunchedWorkers {
     public var hasEnded: Bool { false }
+    public var workerNames: [String]? { nil }
 }

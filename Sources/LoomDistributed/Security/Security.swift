@@ -86,7 +86,7 @@ public struct Security: Sendable {
         return credential
     }
 
-    static func text(of pem: PEM, what: String) throws -> String {
+    package static func text(of pem: PEM, what: String) throws -> String {
         switch pem {
         case .text(let text): return text
         case .file(let path):

@@ -47,14 +47,15 @@ public final class ClusterControlPlugin: SchedulerPlugin {
     }
 }
 
-/// A scheduler in another process, asked through a client connection and its `cluster` plugin.
-final class RemoteScheduler: ClusterScheduler {
-    let client: Client
-    let dashboardLink: String?
-    var security: Security? { client.security }
+/// A scheduler in another process (SSHCluster's on the first host, KubeCluster's in a pod),
+/// asked through a client connection and its `cluster` plugin.
+public final class RemoteScheduler: ClusterScheduler {
+    public let client: Client
+    public let dashboardLink: String?
+    public var security: Security? { client.security }
     private let logger = Logger.loom("loom.cluster")
 
-    init(client: Client) {
+    public init(client: Client) {
         self.client = client
         dashboardLink = client.dashboardLink
     }
@@ -69,18 +70,18 @@ final class RemoteScheduler: ClusterScheduler {
         }
     }
 
-    var workerCount: Int { get async { await ask(.workerCount, otherwise: 0) } }
-    var connectedWorkerNames: [String] { get async { await ask(.connectedWorkerNames, otherwise: []) } }
+    public var workerCount: Int { get async { await ask(.workerCount, otherwise: 0) } }
+    public var connectedWorkerNames: [String] { get async { await ask(.connectedWorkerNames, otherwise: []) } }
 
-    func workersToClose(target: Int?, groups: [String: String]) async -> [String] {
+    public func workersToClose(target: Int?, groups: [String: String]) async -> [String] {
         await ask(.workersToClose(target: target, groups: groups), otherwise: [])
     }
 
-    func retire(groups: [[String]], timeout: Duration) async -> [String] {
+    public func retire(groups: [[String]], timeout: Duration) async -> [String] {
         await ask(.retire(groups: groups, timeoutSeconds: timeout / .seconds(1)), otherwise: [])
     }
 
-    func adaptiveTarget(targetDuration: Duration, groups: [String: String]) async -> Int {
+    public func adaptiveTarget(targetDuration: Duration, groups: [String: String]) async -> Int {
         await ask(.adaptiveTarget(targetSeconds: targetDuration / .seconds(1), groups: groups), otherwise: 0)
     }
 }
