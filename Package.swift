@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
@@ -58,9 +59,20 @@ let package = Package(
             name: "LoomJobQueue",
             dependencies: ["LoomCore", "LoomDistributed", .product(name: "Logging", package: "swift-log")]),
         .target(
+            name: "LoomKubernetes",
+            dependencies: [
+                "LoomCore", "LoomDistributed",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]),
+        .target(
             name: "Loom",
             dependencies: [
-                "LoomCore", "LoomLocal", "LoomDistributed", "LoomDashboard", "LoomJobQueue",
+                "LoomCore", "LoomLocal", "LoomDistributed", "LoomDashboard", "LoomJobQueue", "LoomKubernetes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -81,6 +93,21 @@ let package = Package(
         // Test support: task functions shared by the tests and the worker executable they spawn.
         .target(name: "LoomTestSupport", dependencies: ["Loom"], path: "Tests/LoomTestSupport"),
         .executableTarget(name: "loom-test-worker", dependencies: ["LoomTestSupport"], path: "Tests/TestWorker"),
+        // A Kubernetes API server of the tests' own (none can be installed here); it knows
+        // nothing of Loom, so the client is tested against the API, not against itself.
+        .target(
+            name: "KubernetesStandIn",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Tests/KubernetesStandIn"),
+        .executableTarget(name: "kube-standin", dependencies: ["KubernetesStandIn"], path: "Tests/KubeStandInServer"),
         .testTarget(name: "LoomCoreTests", dependencies: ["LoomCore"]),
         .testTarget(name: "LoomLocalTests", dependencies: ["LoomTestSupport", "loom-test-worker"]),
         .testTarget(name: "LoomCLITests", dependencies: ["loom", "LoomTestSupport", "loom-test-worker"]),
@@ -92,6 +119,9 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ]),
         .testTarget(name: "LoomDashboardTests", dependencies: ["LoomDashboard", "LoomTestSupport", "loom-test-worker"]),
+        .testTarget(
+            name: "LoomKubernetesTests",
+            dependencies: ["LoomKubernetes", "LoomTestSupport", "KubernetesStandIn", "loom-test-worker", "kube-standin"]),
         .testTarget(name: "LoomJobQueueTests", dependencies: ["LoomJobQueue", "LoomTestSupport", "loom-test-worker"]),
     ]
 )

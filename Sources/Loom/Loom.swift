@@ -2,6 +2,7 @@
 @_exported import LoomDashboard
 @_exported import LoomDistributed
 @_exported import LoomJobQueue
+@_exported import LoomKubernetes
 @_exported import LoomLocal
 import ArgumentParser
 import Foundation

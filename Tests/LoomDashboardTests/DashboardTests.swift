@@ -38,7 +38,7 @@ func dashboardBase(_ client: Client) async throws -> String {
             #expect(cluster.dashboardLink == base + "/status")
 
             #expect(try await httpGet(base, "/health") == (200, "ok"))
-            for page in ["/status", "/workers", "/jobs", "/logs", "/profile", "/graph", "/system"] {
+            for page in ["/status", "/workers", "/jobs", "/pods", "/logs", "/profile", "/graph", "/system"] {
                 let (status, body) = try await httpGet(base, page)
                 #expect(status == 200 && body.contains("/static/dashboard.js"), "\(page)")
             }
@@ -53,6 +53,7 @@ func dashboardBase(_ client: Client) async throws -> String {
             let adaptive = try JSONDecoder().decode([String: Int].self, from: Data(try await httpGet(base, "/api/adaptive").body.utf8))
             #expect(adaptive["workers"] == 2 && adaptive["target"] != nil)
             #expect(try await httpGet(base, "/api/jobs").body == "null", "a LocalCluster has no jobs plugin: its workers are not batch jobs")
+            #expect(try await httpGet(base, "/api/pods").body == "null", "nor a kubernetes plugin: its workers are not pods")
             let profile = try JSONDecoder().decode([String: FunctionProfile].self, from: Data(try await httpGet(base, "/api/profile").body.utf8))
             #expect(profile["inc"]?.tasks == 200)
             let graph = try JSONDecoder().decode(GraphView.self, from: Data(try await httpGet(base, "/api/graph").body.utf8))

@@ -12,7 +12,7 @@ enum DashboardAssets {
     <header>
       <strong>Loom</strong>
       <nav>
-        <a href="/status">Status</a><a href="/workers">Workers</a><a href="/jobs">Jobs</a><a href="/logs">Logs</a>
+        <a href="/status">Status</a><a href="/workers">Workers</a><a href="/jobs">Jobs</a><a href="/pods">Pods</a><a href="/logs">Logs</a>
         <a href="/profile">Profile</a><a href="/graph">Graph</a><a href="/system">System</a>
       </nav>
       <span id="summary"></span>
@@ -154,6 +154,21 @@ enum DashboardAssets {
         report.jobs.map(j => `<tr><td>${escape(j.name)}</td><td>${escape(j.id || "—")}</td><td class="job-state">${escape(j.state)}</td><td>${j.workers.filter(w => joined.has(w)).length} of ${j.workers.length}</td><td>${escape(j.directory)}</td><td>${escape(j.error || "")}</td></tr>`).join("") + `</table>`, true);
     }
 
+    async function refreshPods() {
+      try { podsPage(await (await fetch("/api/pods")).json()); } catch (e) {}
+    }
+    function podsPage(report) {
+      if (!report || !report.pods) { view.innerHTML = section("Pods", `<p class="muted">This cluster's workers are not Kubernetes pods.</p>`, true); return; }
+      const joined = new Set(snapshot ? snapshot.workers.map(w => w.name) : []);
+      const stuck = report.pods.filter(p => p.trouble).length;
+      let status = `<p id="pod-summary">${report.pods.length} pod${report.pods.length === 1 ? "" : "s"} in namespace ${escape(report.namespace)}` +
+        (stuck ? ` · ${stuck} cannot run` : "") + `</p>`;
+      if (report.watchError) status += `<p class="warning" id="watch-error">${escape(report.watchError)}</p>`;
+      view.innerHTML = section("Pods (Kubernetes)", status + `<table id="pods"><tr><th>Name</th><th>Component</th><th>Phase</th><th>Pod IP</th><th>Node</th><th>Worker joined</th><th>Trouble</th></tr>` +
+        (report.pods.length ? "" : `<tr><td colspan="7" class="muted">No pods: cluster.scale(n) or adapt starts them.</td></tr>`) +
+        report.pods.map(p => `<tr${p.trouble ? ' class="warning"' : ""}><td>${escape(p.name)}</td><td>${escape(p.component)}</td><td class="pod-phase">${escape(p.phase)}</td><td>${escape(p.ip || "—")}</td><td>${escape(p.node || "—")}</td><td>${p.component === "worker" ? (joined.has(p.name) ? "yes" : "no") : ""}</td><td class="pod-trouble">${escape(p.trouble || "")}</td></tr>`).join("") + `</table>`, true);
+    }
+
     async function logsPage() {
       const params = new URLSearchParams(location.search), worker = params.get("worker") || "";
       const names = snapshot ? snapshot.workers.map(w => w.name) : [];
@@ -221,6 +236,7 @@ enum DashboardAssets {
     if (page === "status") { refreshAdvice(); setInterval(refreshAdvice, 2000); }
     if (page === "logs") { logsPage(); setInterval(logsPage, 2000); }
     if (page === "jobs") { jobsPage(window.loomJobs); setInterval(refreshJobs, 1000); }
+    if (page === "pods") { podsPage(window.loomPods); setInterval(refreshPods, 1000); }
     if (page === "profile") { profilePage(); setInterval(profilePage, 2000); }
     if (page === "graph") { graphPage(); setInterval(graphPage, 2000); }
     """#

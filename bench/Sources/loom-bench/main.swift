@@ -164,6 +164,28 @@ case "slurm-scale-up", "sge-scale-up":
     try? FileManager.default.removeItem(atPath: jobs)
     check(total, leaves: 100)
     print("RESULT seconds=\(seconds) tasks=100")
+case "kube-scale-20":
+    // Against the Kubernetes stand-in bench/run starts (KUBECONFIG, its node's address in
+    // LOOM_BENCH_KUBE_NODE; the image loom-bench is this executable): from scale(20) to 20
+    // connected workers, each a pod in a network namespace of its own.
+    let environment = ProcessInfo.processInfo.environment
+    guard let node = environment["LOOM_BENCH_KUBE_NODE"] else { fatalError("kube-scale-20 runs under bench/run, which starts the stand-in") }
+    let template = try PodTemplate.yaml("""
+        containers:
+        - name: worker
+          image: loom-bench
+          resources: {requests: {cpu: 100m, memory: 256Mi}, limits: {cpu: "1", memory: 1Gi}}
+        """)
+    let cluster = try await KubeCluster(podTemplate: template, options: KubeClusterOptions(schedulerHost: node, dashboardAddress: nil))
+    let client = try await Client(cluster)
+    let started = ContinuousClock.now
+    try await cluster.scale(20)  // returns once the scheduler sees all 20
+    let seconds = (ContinuousClock.now - started) / .seconds(1)
+    let total = try await client.gather(client.map(BenchTasks.inc, Array(0..<100))).reduce(0, +)
+    await client.close()
+    await cluster.close()
+    check(total, leaves: 100)
+    print("RESULT seconds=\(seconds) tasks=20")
 case "worker-recovery":
     try await measureWorkerRecovery(tasks: quick ? 2_000 : 10_000)
 case "serve-scheduler":
