@@ -15,7 +15,7 @@ struct KubernetesCommand: AsyncParsableCommand {
 
         func api() throws -> KubernetesAPI {
             var credentials = try kubeconfig.map { try KubernetesCredentials.kubeconfig($0, context: context) }
-                ?? (context.map { _ in throw ValidationError("--context needs --kubeconfig") } ?? KubernetesCredentials.automatic())
+                ?? KubernetesCredentials.automatic(context: context)
             if let namespace { credentials.namespace = namespace }
             return try KubernetesAPI(credentials: credentials)
         }
@@ -28,8 +28,14 @@ struct KubernetesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let api = try connection.api()
-            defer { Task { await api.shutdown() } }
-            let deleted = try await KubeCluster.cleanup(cluster: cluster, api: api)
+            let deleted: [String]
+            do {
+                deleted = try await KubeCluster.cleanup(cluster: cluster, api: api)
+                await api.shutdown()
+            } catch {
+                await api.shutdown()
+                throw error
+            }
             print(deleted.isEmpty ? "nothing of cluster \(cluster) in namespace \(api.namespace)" : deleted.map { "deleted \($0)" }.joined(separator: "\n"))
         }
     }
@@ -40,8 +46,14 @@ struct KubernetesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let api = try connection.api()
-            defer { Task { await api.shutdown() } }
-            let clusters = try await KubeCluster.list(api: api)
+            let clusters: [String: [PodState]]
+            do {
+                clusters = try await KubeCluster.list(api: api)
+                await api.shutdown()
+            } catch {
+                await api.shutdown()
+                throw error
+            }
             if clusters.isEmpty { print("no Loom clusters in namespace \(api.namespace)") }
             for (name, pods) in clusters.sorted(by: { $0.key < $1.key }) {
                 print("\(name): \(pods.count) pod\(pods.count == 1 ? "" : "s")")

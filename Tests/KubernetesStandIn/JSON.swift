@@ -1,7 +1,9 @@
 import Foundation
 
 /// A JSON document as the API server keeps it: objects are stored as the client sent them, so
-/// fields the stand-in does not know survive a round trip, as they do in a real API server.
+/// fields the stand-in does not know survive a round trip, as they do in a real API server. (A
+/// type of its own, like LoomKubernetes' `KubernetesJSON`: the stand-in shares no code with the
+/// client it tests.)
 public enum JSON: Sendable, Hashable {
     case null
     case bool(Bool)

@@ -7,7 +7,7 @@ import Testing
 struct ClusterPodTests {
     let worker = ClusterPod(role: .worker, cluster: "loom-test", user: "ada", schedulerAddress: "tcp://10.0.0.1:8786")
 
-    func container(_ pod: JSON) -> JSON { pod["spec"]!["containers"]![0]! }
+    func container(_ pod: KubernetesJSON) -> KubernetesJSON { pod["spec"]!["containers"]![0]! }
 
     @Test func fillsInWhatLoomOwnsAndKeepsTheRest() throws {
         let template = try PodTemplate.yaml("""
@@ -113,6 +113,12 @@ struct ClusterPodTests {
         #expect(container(made)["ports"]!.array!.compactMap { $0["containerPort"]?.int } == [8786, 8787])
         #expect(made["metadata"]!["labels"]!["loom.dev/component"] == "scheduler")
         #expect(container(made)["resources"] == nil, "the scheduler keeps the template's resources")
+    }
+
+    @Test func aDaskWorkerCommandInTheTemplateIsRefused() throws {
+        let template = try PodTemplate.yaml("containers: [{name: w, image: app, args: [dask-worker, --nthreads, '2']}]")
+        let error = try #require(throws: LoomError.self) { try worker.make(from: template) }
+        #expect(error.message.hasPrefix("spec.containers[0].args begins with dask-worker"), "\(error)")
     }
 
     @Test func quantities() {

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import KubernetesStandIn
 import Loom
 import LoomTestSupport
@@ -11,7 +14,8 @@ import Testing
 struct KubeClusterTests {
     func options(_ standIn: KubernetesStandIn, deploy: KubeClusterOptions.Deploy = .local) -> KubeClusterOptions {
         // Local mode: the scheduler listens on the node's address on the pod network.
-        KubeClusterOptions(deploy: deploy, schedulerHost: standIn.nodeAddress, dashboardAddress: nil, startTimeout: .seconds(120))
+        KubeClusterOptions(deploy: deploy, schedulerHost: standIn.nodeAddress, dashboardAddress: nil, startTimeout: .seconds(120),
+                           troublePatience: .seconds(3))
     }
 
     @Test func scalesToTwentyPodsComputesShrinksKeepingDataAndClosesClean() async throws {
@@ -164,6 +168,40 @@ struct KubeClusterTests {
         }
     }
 
+    @Test func withTLSTheCertificatesReachThePodsThroughASecretAndTheDashboardListsThePods() async throws {
+        try await withKubernetes { standIn, credentials in
+            var options = options(standIn)
+            options.security = try Security.temporary()
+            options.dashboardAddress = ":0"
+            let cluster = try await KubeCluster(podTemplate: try workerTemplate(), options: options, credentials: credentials)
+            do {
+                #expect(standIn.object("secrets", "\(cluster.name)-tls")?["data"]["ca.pem"].string != nil)
+                try await cluster.scale(2)
+                #expect(cluster.schedulerAddress.description.hasPrefix("tls://"))
+                let arguments = standIn.pods().first?.object["spec"]["containers"].array?.first?["args"].array?.compactMap(\.string) ?? []
+                #expect(arguments.joined(separator: " ").contains("--tls-ca-file /etc/loom/tls/ca.pem --tls-cert /etc/loom/tls/worker.pem"), "\(arguments)")
+                let client = try await Client(cluster, setAsDefault: false)
+                #expect(try await client.gather(try await client.map(TestTasks.inc, Array(0..<20))) == Array(1...20))
+                // The dashboard's pods page: each pod, its phase and address.
+                let link = try #require(cluster.dashboardLink)
+                let base = String(link.dropLast("/status".count))
+                let (data, _) = try await URLSession.shared.data(from: URL(string: base + "/api/pods")!)
+                let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+                let pods = try #require(report["pods"] as? [[String: Any]])
+                #expect(Set(pods.compactMap { $0["name"] as? String }) == Set(cluster.workerNames) && pods.allSatisfy { $0["phase"] as? String == "Running" },
+                        "\(report)")
+                let (page, _) = try await URLSession.shared.data(from: URL(string: base + "/pods")!)
+                #expect(String(decoding: page, as: UTF8.self).contains("window.loomPods = {"))
+                await client.close()
+            } catch {
+                await cluster.close()
+                throw error
+            }
+            await cluster.close()
+            #expect(standIn.object("secrets", "\(cluster.name)-tls") == nil, "close() deletes the Secret")
+        }
+    }
+
     @Test func podsThatCannotStartAreTheErrorOfScaleNamingThePodAndReason() async throws {
         try await withKubernetes { standIn, credentials in
             let unpullable = try await KubeCluster(podTemplate: try workerTemplate(image: "registry.example/no-such-image:9"), options: options(standIn), credentials: credentials)
@@ -177,6 +215,32 @@ struct KubeClusterTests {
                     "\(String(describing: unschedulable))")
             await huge.close()
             #expect(standIn.pods().isEmpty)
+        }
+    }
+
+    @Test func aTakenGeneratedNameIsRetriedAndWaitingSurfacesTrouble() async throws {
+        try await withKubernetes { standIn, credentials in
+            let cluster = try await KubeCluster(podTemplate: try workerTemplate(), options: options(standIn), credentials: credentials)
+            do {
+                standIn.setNextGeneratedNames(["aaaaa"])
+                try await cluster.scale(1)
+                #expect(cluster.workerNames == ["\(cluster.name)-worker-aaaaa"])
+                // The API server generates the taken name again: 409 AlreadyExists, and a new name.
+                standIn.setNextGeneratedNames(["aaaaa", "bbbbb"])
+                try await cluster.scale(2)
+                #expect(Set(cluster.workerNames) == ["\(cluster.name)-worker-aaaaa", "\(cluster.name)-worker-bbbbb"])
+            } catch {
+                await cluster.close()
+                throw error
+            }
+            await cluster.close()
+            // Waiting for workers that cannot come says why, rather than waiting on.
+            let stuck = try await KubeCluster(podTemplate: try workerTemplate(image: "registry.example/missing:1"), options: options(standIn), credentials: credentials)
+            try await stuck.base.scale(1, wait: false)
+            let error = await #expect(throws: LoomError.self) { try await stuck.waitForWorkers(1, timeout: .seconds(60)) }
+            #expect(error?.message.contains("cannot run") == true && error?.message.contains("Back-off pulling image") == true, "\(String(describing: error))")
+            #expect(stuck.pods.first?.trouble != nil, "cluster.pods says so too: \(stuck.pods)")
+            await stuck.close()
         }
     }
 
@@ -212,7 +276,7 @@ struct KubeClusterTests {
         try await withKubernetes { standIn, credentials in
             let api = try KubernetesAPI(credentials: credentials)
             // What a crashed program leaves: a labelled pod and Service.
-            let labels: LoomKubernetes.JSON = ["loom.dev/cluster-name": "loom-crashed", "loom.dev/component": "worker"]
+            let labels: KubernetesJSON = ["loom.dev/cluster-name": "loom-crashed", "loom.dev/component": "worker"]
             _ = try await api.create(.pods, ["metadata": ["name": "loom-crashed-worker-a", "labels": labels],
                                              "spec": ["containers": [["name": "worker", "image": .string(workerImage), "args": ["--help"]]]]])
             _ = try await api.create(.services, ["metadata": ["name": "loom-crashed-scheduler", "labels": labels],

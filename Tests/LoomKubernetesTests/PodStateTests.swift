@@ -4,8 +4,8 @@ import Testing
 
 /// A pod's trouble in Kubernetes' words, from the fields the API server reports.
 struct PodStateTests {
-    func pod(_ status: JSON, deleting: Bool = false) -> JSON {
-        var metadata: JSON = ["name": "loom-a-worker-xyz12", "labels": ["loom.dev/component": "worker"]]
+    func pod(_ status: KubernetesJSON, deleting: Bool = false) -> KubernetesJSON {
+        var metadata: KubernetesJSON = ["name": "loom-a-worker-xyz12", "labels": ["loom.dev/component": "worker"]]
         if deleting { metadata["deletionTimestamp"] = "2026-12-02T07:00:00Z" }
         return ["metadata": metadata, "status": status]
     }

@@ -20,6 +20,8 @@ workers ready (client.wait_for_workers(2)) and one untimed warm-up (`noop` on ea
   latency-distributed   200 x (client.submit(inc, i).result()); seconds = median round trip, tasks=1
   cluster-start         seconds = LocalCluster(...) + Client(cluster) + wait_for_workers(2);
                         closed untimed; tasks=1
+  kube-scale-20         classic dask-kubernetes KubeCluster on the Kubernetes stand-in:
+                        seconds = scale(20) + wait_for_workers(20); tasks=20
 --quick: n=2 000 for tree-sum-* and *-distributed, n=10 000 for graph-1m, 20 round trips.
 
 The task functions live at the top level of this module so the processes scheduler can use them.
@@ -225,6 +227,35 @@ def batch_scale_up(system, n):
     print(f"RESULT seconds={seconds:.6f} tasks={n}", flush=True)
 
 
+def kube_scale(n):
+    """dask-kubernetes' classic KubeCluster in local mode against the stand-in bench/run starts
+    (KUBECONFIG; its node's address in LOOM_BENCH_KUBE_NODE): from scale(n) to n connected
+    workers; then a small computation (untimed), as loom-bench does."""
+    import os
+    import warnings
+
+    from dask_kubernetes.classic import KubeCluster, make_pod_spec
+    from distributed import Client
+
+    warnings.simplefilter("ignore", DeprecationWarning)
+    pod = make_pod_spec(image="dask-bench", memory_limit="1G", memory_request="256M", cpu_limit=1,
+                        cpu_request="100m", threads_per_worker=1)
+    cluster = KubeCluster(pod, deploy_mode="local", host=os.environ["LOOM_BENCH_KUBE_NODE"], port=0,
+                          dashboard_address=":0")
+    client = Client(cluster)
+    t0 = time.perf_counter()
+    cluster.scale(n)
+    client.wait_for_workers(n)
+    seconds = time.perf_counter() - t0
+    total = sum(client.gather(client.map(inc, range(100))))
+    client.close()
+    cluster.close()
+    if total != expected(100):
+        sys.stderr.write(f"WRONG RESULT: got {total}, expected {expected(100)}\n")
+        sys.exit(1)
+    print(f"RESULT seconds={seconds:.6f} tasks={n}", flush=True)
+
+
 WORKLOADS = {
     # name: (function, full n, --quick n)
     "tree-sum-sync": (lambda n: tree_sum("sync", n), 100_000, 2_000),
@@ -239,6 +270,7 @@ WORKLOADS = {
     "cluster-start": (cluster_start, 1, 1),
     "slurm-scale-up": (lambda n: batch_scale_up("slurm", n), 100, 100),
     "sge-scale-up": (lambda n: batch_scale_up("sge", n), 100, 100),
+    "kube-scale-20": (kube_scale, 20, 20),
 }
 
 

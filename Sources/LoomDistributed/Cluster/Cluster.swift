@@ -33,6 +33,12 @@ extension Cluster {
                                    maximumShrink: maximumShrink ?? limits.maximumShrink, coolDown: coolDown ?? limits.coolDown))
     }
 
+    /// Waits until `count` workers joined; a launch that cannot start (a pod's ImagePullBackOff,
+    /// a failed job) is the error, instead of a wait without end.
+    public func waitForWorkers(_ count: Int, timeout: Duration? = nil) async throws {
+        try await base.waitForWorkers(count, timeout: timeout)
+    }
+
     /// Stops every worker and the scheduler.
     public func close() async { await base.close() }
 }

@@ -35,7 +35,8 @@ package func runCommand(_ command: [String], input: String? = nil, directory: St
     let output = Pipe(), error = Pipe()
     process.standardOutput = output
     process.standardError = error
-    if let input { process.standardInput = FileHandle(forReadingAtPath: input) }
+    // Never the terminal: a command waiting for input there (a login prompt) would hang us.
+    process.standardInput = input.flatMap { FileHandle(forReadingAtPath: $0) } ?? FileHandle.nullDevice
     do {
         try process.run()
     } catch {

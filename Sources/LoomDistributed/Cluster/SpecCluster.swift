@@ -173,12 +173,16 @@ public final class SpecCluster: Sendable {
         }
     }
 
-    private func waitForWorkers(_ count: Int) async throws {
-        let deadline = ContinuousClock.now + startTimeout
+    /// Waits until `count` workers joined; throws what keeps them from joining — a launch's
+    /// failure (a pod that cannot start, a job that failed) — instead of waiting on, or after
+    /// `timeout` (by default `startTimeout`).
+    public func waitForWorkers(_ count: Int, timeout: Duration? = nil) async throws {
+        let timeout = timeout ?? startTimeout
+        let deadline = ContinuousClock.now + timeout
         while await scheduler.workerCount < count {
             if let failure = launched.lazy.compactMap(\.failure).first { throw LoomError(.workerDied, failure) }
             guard ContinuousClock.now < deadline else {
-                throw LoomError(.workerDied, "only \(await scheduler.workerCount) of \(count) workers joined within \(startTimeout)")
+                throw LoomError(.timeout, "only \(await scheduler.workerCount) of \(count) workers joined within \(timeout)")
             }
             // Each look at a remote scheduler (SSHCluster's) is a round trip.
             try await Task.sleep(for: scheduler is SchedulerServer ? .milliseconds(5) : .milliseconds(100))
@@ -191,8 +195,8 @@ public final class SpecCluster: Sendable {
     @discardableResult
     public func restore() async throws -> Int {
         try await scaling.run {
-            guard adaptive.withLock({ $0 == nil }), let requested = requested.withLock({ $0 }) else { return 0 }
             forgetEndedLaunches()
+            guard adaptive.withLock({ $0 == nil }), let requested = requested.withLock({ $0 }) else { return 0 }
             let perLaunch = max(1, launcher.workersPerLaunch)
             let missing = (requested + perLaunch - 1) / perLaunch - launches.withLock { $0.count }
             for _ in 0..<max(0, missing) { try await launchOne() }
@@ -227,12 +231,14 @@ public final class SpecCluster: Sendable {
         }
     }
 
-    /// Stops adaptive scaling; the workers stay as they are.
+    /// Stops adaptive scaling; the workers stay as they are (and `restore` keeps them so).
     public func stopAdapting() {
         adaptive.withLock { current in
             current?.task.cancel()
             current = nil
         }
+        let count = launches.withLock { $0.count } * max(1, launcher.workersPerLaunch)
+        requested.withLock { $0 = count }
     }
 
     /// The adaptive settings in force, if adapting.

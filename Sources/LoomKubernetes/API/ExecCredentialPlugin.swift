@@ -14,7 +14,7 @@ public final class ExecCredentialPlugin: Sendable {
     let origin: String
     private let cached = Mutex<(token: String, expires: Date?)?>(nil)
 
-    init(_ exec: JSON, in origin: String) throws {
+    init(_ exec: KubernetesJSON, in origin: String) throws {
         guard let command = exec["command"]?.string else { throw LoomError(.configuration, "\(origin): exec has no command") }
         self.command = command
         arguments = exec["args"]?.array?.compactMap(\.string) ?? []
@@ -26,14 +26,14 @@ public final class ExecCredentialPlugin: Sendable {
 
     func token() async throws -> String {
         if let cached = cached.withLock({ $0 }), cached.expires.map({ $0.timeIntervalSinceNow > 30 }) ?? true { return cached.token }
-        let info: JSON = ["apiVersion": .string(apiVersion), "kind": "ExecCredential", "spec": ["interactive": false]]
+        let info: KubernetesJSON = ["apiVersion": .string(apiVersion), "kind": "ExecCredential", "spec": ["interactive": false]]
         let result = try await runCommandOffPool([command] + arguments, environment: environment.merging(
             ["KUBERNETES_EXEC_INFO": String(decoding: info.encoded(), as: UTF8.self)]) { $1 })
         guard result.status == 0 else {
             throw LoomError(.configuration, "the credential plugin \(command) of \(origin) failed (exit \(result.status)): \(result.error.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
-        let credential: JSON
-        do { credential = try JSON(parsing: Data(result.output.utf8)) } catch {
+        let credential: KubernetesJSON
+        do { credential = try KubernetesJSON(parsing: Data(result.output.utf8)) } catch {
             throw LoomError(.configuration, "the credential plugin \(command) of \(origin) printed no ExecCredential JSON: \(result.output.prefix(200))")
         }
         guard let token = credential.at("status.token")?.string else {
@@ -42,8 +42,14 @@ public final class ExecCredentialPlugin: Sendable {
                 : "its ExecCredential has no status.token"
             throw LoomError(.configuration, "the credential plugin \(command) of \(origin): \(reason)")
         }
-        let expires = credential.at("status.expirationTimestamp")?.string.flatMap { try? Date($0, strategy: .iso8601) }
-        cached.withLock { $0 = (token, expires) }
+        // Kept until shortly before it expires; a timestamp that cannot be read keeps it not at all.
+        if let stamp = credential.at("status.expirationTimestamp")?.string {
+            let expires = (try? Date(stamp, strategy: .iso8601))
+                ?? (try? Date(stamp, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+            if let expires { cached.withLock { $0 = (token, expires) } }
+        } else {
+            cached.withLock { $0 = (token, nil) }
+        }
         return token
     }
 }

@@ -14,7 +14,7 @@ public enum KubernetesResource: String, Sendable {
 public struct WatchEvent: Sendable {
     /// ADDED, MODIFIED, DELETED or BOOKMARK (an ERROR arrives as a thrown `KubernetesError`).
     public let type: String
-    public let object: JSON
+    public let object: KubernetesJSON
 }
 
 /// The REST calls a cluster needs (create, get, list, watch, delete; pod logs), over
@@ -38,24 +38,32 @@ public final class KubernetesAPI: Sendable {
         }
         if credentials.insecureSkipTLSVerify { tls.certificateVerification = .none }
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
-        configuration.timeout = .init(connect: .seconds(10))
+        // A watch is quiet at most until its timeoutSeconds (bookmarks come every minute or
+        // so): a connection silent for longer is dead, not idle.
+        configuration.timeout = .init(connect: .seconds(10), read: .seconds(Int64(Self.watchSeconds + 30)))
         configuration.decompression = .enabled(limit: .none)
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     public func shutdown() async { try? await http.shutdown() }
 
+    /// Shuts down without waiting (for a deinit).
+    func shutdownDetached() { http.shutdown { _ in } }
+
+    /// How long one watch request lasts before it is made again from the last version.
+    public static let watchSeconds = 300
+
     public var namespace: String { credentials.namespace }
 
     // MARK: Objects
 
-    public func create(_ resource: KubernetesResource, _ object: JSON, namespace: String? = nil) async throws -> JSON {
+    public func create(_ resource: KubernetesResource, _ object: KubernetesJSON, namespace: String? = nil) async throws -> KubernetesJSON {
         let namespace = namespace ?? self.namespace
         return try await send(.POST, collection(resource, namespace), body: object, verb: "create", resource: resource.rawValue,
                               namespace: namespace, name: object.at("metadata.name")?.string)
     }
 
-    public func get(_ resource: KubernetesResource, _ name: String, namespace: String? = nil) async throws -> JSON {
+    public func get(_ resource: KubernetesResource, _ name: String, namespace: String? = nil) async throws -> KubernetesJSON {
         let namespace = namespace ?? self.namespace
         return try await send(.GET, collection(resource, namespace) + "/" + name, verb: "get", resource: resource.rawValue, namespace: namespace, name: name)
     }
@@ -64,7 +72,7 @@ public final class KubernetesAPI: Sendable {
     @discardableResult
     public func delete(_ resource: KubernetesResource, _ name: String, namespace: String? = nil, gracePeriodSeconds: Int? = nil) async throws -> Bool {
         let namespace = namespace ?? self.namespace
-        let body: JSON? = gracePeriodSeconds.map { ["kind": "DeleteOptions", "apiVersion": "v1", "gracePeriodSeconds": .int($0)] }
+        let body: KubernetesJSON? = gracePeriodSeconds.map { ["kind": "DeleteOptions", "apiVersion": "v1", "gracePeriodSeconds": .int($0)] }
         do {
             _ = try await send(.DELETE, collection(resource, namespace) + "/" + name, body: body, verb: "delete",
                                resource: resource.rawValue, namespace: namespace, name: name)
@@ -76,7 +84,7 @@ public final class KubernetesAPI: Sendable {
 
     /// The objects matching `labelSelector`, and the list's resourceVersion to watch from.
     public func list(_ resource: KubernetesResource, labelSelector: String? = nil, namespace: String? = nil) async throws
-        -> (items: [JSON], resourceVersion: String)
+        -> (items: [KubernetesJSON], resourceVersion: String)
     {
         let namespace = namespace ?? self.namespace
         let list = try await send(.GET, collection(resource, namespace), query: labelSelector.map { [("labelSelector", $0)] } ?? [],
@@ -99,7 +107,7 @@ public final class KubernetesAPI: Sendable {
     /// (watch again from the last version seen) and throws a `KubernetesError` for an ERROR event
     /// (`isGone`: list again).
     public func watch(_ resource: KubernetesResource, labelSelector: String? = nil, resourceVersion: String,
-                      timeoutSeconds: Int = 300, namespace: String? = nil) -> AsyncThrowingStream<WatchEvent, any Error> {
+                      timeoutSeconds: Int = watchSeconds, namespace: String? = nil) -> AsyncThrowingStream<WatchEvent, any Error> {
         let namespace = namespace ?? self.namespace
         let query = [("watch", "1"), ("resourceVersion", resourceVersion), ("allowWatchBookmarks", "true"), ("timeoutSeconds", "\(timeoutSeconds)")]
             + (labelSelector.map { [("labelSelector", $0)] } ?? [])
@@ -114,7 +122,7 @@ public final class KubernetesAPI: Sendable {
                         while let newline = pending.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
                             let line = pending.readSlice(length: newline - pending.readerIndex + 1)!
                             guard line.readableBytes > 1 else { continue }
-                            let event = try JSON(parsing: Data(line.readableBytesView))
+                            let event = try KubernetesJSON(parsing: Data(line.readableBytesView))
                             let type = event["type"]?.string ?? ""
                             if type == "ERROR" {
                                 throw KubernetesError(status: event["object"] ?? [:], verb: "watch", resource: resource.rawValue, namespace: namespace)
@@ -138,18 +146,18 @@ public final class KubernetesAPI: Sendable {
         "/api/v1/namespaces/\(namespace)/\(resource.rawValue)"
     }
 
-    private func send(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: JSON? = nil,
-                      verb: String, resource: String, namespace: String, name: String?) async throws -> JSON {
+    private func send(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: KubernetesJSON? = nil,
+                      verb: String, resource: String, namespace: String, name: String?) async throws -> KubernetesJSON {
         let (response, data) = try await exchange(method, path, query: query, body: body, verb: verb, resource: resource, namespace: namespace, name: name)
         do {
-            return try JSON(parsing: data)
+            return try KubernetesJSON(parsing: data)
         } catch {
             throw KubernetesError(code: Int(response.status.code), reason: "BadResponse", message: "the answer is not JSON: \(String(decoding: data.prefix(200), as: UTF8.self))",
                                   verb: verb, resource: resource, namespace: namespace, name: name)
         }
     }
 
-    private func exchange(_ method: HTTPMethod, _ path: String, query: [(String, String)], body: JSON?,
+    private func exchange(_ method: HTTPMethod, _ path: String, query: [(String, String)], body: KubernetesJSON?,
                           verb: String, resource: String, namespace: String, name: String?) async throws -> (HTTPClientResponse, Data) {
         let response = try await open(method, path, query: query, body: body, verb: verb, resource: resource, namespace: namespace, name: name)
         let data = Data(try await response.body.collect(upTo: 64 << 20).readableBytesView)
@@ -158,12 +166,12 @@ public final class KubernetesAPI: Sendable {
 
     /// Sends the request; returns the response once its head says success, else throws the
     /// server's Status as a `KubernetesError`.
-    private func open(_ method: HTTPMethod, _ path: String, query: [(String, String)], body: JSON?,
+    private func open(_ method: HTTPMethod, _ path: String, query: [(String, String)], body: KubernetesJSON?,
                       verb: String, resource: String, namespace: String, name: String?) async throws -> HTTPClientResponse {
         var components = URLComponents()
         components.path = path
         if !query.isEmpty { components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } }
-        // URLComponents leaves "=" and "," alone inside values; a label selector needs "=" escaped.
+        // URLComponents leaves "+" alone, which the API server (Go's query parser) reads as a space.
         let target = (components.percentEncodedPath) + (components.percentEncodedQuery.map {
             "?" + $0.replacingOccurrences(of: "+", with: "%2B")
         } ?? "")
@@ -179,6 +187,9 @@ public final class KubernetesAPI: Sendable {
         let response: HTTPClientResponse
         do {
             response = try await http.execute(request, timeout: .seconds(30))
+        } catch let error as HTTPClientError where error == .deadlineExceeded {
+            throw KubernetesError(code: 0, reason: "NoAnswer", message: "the API server \(credentials.server) gave no answer within 30 s (the request may have taken effect)",
+                                  verb: verb, resource: resource, namespace: namespace, name: name)
         } catch {
             throw KubernetesError(code: 0, reason: "Unreachable", message: "cannot reach the API server \(credentials.server) (\(credentials.origin)): \(error)",
                                   verb: verb, resource: resource, namespace: namespace, name: name)

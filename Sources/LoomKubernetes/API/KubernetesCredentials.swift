@@ -35,17 +35,24 @@ public struct KubernetesCredentials: Sendable {
         self.origin = origin
     }
 
-    /// As kubectl: `$KUBECONFIG`, `~/.kube/config`, then the in-cluster service account.
-    public static func automatic(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> KubernetesCredentials {
+    /// As kubectl: `$KUBECONFIG`, `~/.kube/config`, then the in-cluster service account;
+    /// `context` instead of the kubeconfig's current one. Of several `KUBECONFIG` files, the
+    /// first that holds the context is read (kubectl merges them; Loom does not).
+    public static func automatic(context: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws
+        -> KubernetesCredentials
+    {
         if let list = environment["KUBECONFIG"], !list.isEmpty {
-            let files = list.split(separator: ":").map(String.init)
-            guard let file = files.first(where: FileManager.default.fileExists) else {
-                throw LoomError(.configuration, "KUBECONFIG names \(list), but no such file exists")
+            let files = list.split(separator: ":").map(String.init).filter { FileManager.default.fileExists(atPath: $0) }
+            guard !files.isEmpty else { throw LoomError(.configuration, "KUBECONFIG names \(list), but no such file exists") }
+            var problems: [String] = []
+            for file in files {
+                do { return try kubeconfig(file, context: context) } catch { problems.append("\(error)") }
             }
-            return try kubeconfig(file)
+            throw LoomError(.configuration, "no file of KUBECONFIG holds a usable context (Loom reads one file, it does not merge them): \(problems.joined(separator: "; "))")
         }
         let home = environment["HOME"] ?? NSHomeDirectory()
-        if FileManager.default.fileExists(atPath: "\(home)/.kube/config") { return try kubeconfig("\(home)/.kube/config") }
+        if FileManager.default.fileExists(atPath: "\(home)/.kube/config") { return try kubeconfig("\(home)/.kube/config", context: context) }
+        if let context { throw LoomError(.configuration, "no kubeconfig to take context \(context) from (KUBECONFIG or ~/.kube/config)") }
         if environment["KUBERNETES_SERVICE_HOST"] != nil { return try inCluster(environment: environment) }
         throw LoomError(.configuration, "no Kubernetes credentials: set KUBECONFIG, write ~/.kube/config, or run inside a pod with a service account")
     }
@@ -69,10 +76,10 @@ public struct KubernetesCredentials: Sendable {
     /// A kubeconfig file's `context` (by default its current one).
     public static func kubeconfig(_ path: String, context wanted: String? = nil) throws -> KubernetesCredentials {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw LoomError(.configuration, "cannot read the kubeconfig \(path)") }
-        let config: JSON
+        let config: KubernetesJSON
         do { config = try PodTemplate.parse(yaml: text, source: path) } catch { throw LoomError(.configuration, "\(error)") }
         let directory = (path as NSString).deletingLastPathComponent
-        func named(_ section: String, _ name: String) throws -> JSON {
+        func named(_ section: String, _ name: String) throws -> KubernetesJSON {
             guard let entry = config[section]?.array?.first(where: { $0["name"]?.string == name }) else {
                 throw LoomError(.configuration, "\(path): \(section) has no entry named \(name)")
             }
@@ -105,7 +112,7 @@ public struct KubernetesCredentials: Sendable {
     }
 
     /// `FIELD-data` (base64 PEM) or `FIELD` (a file).
-    private static func pem(_ section: JSON, _ field: String, relativeTo directory: String, in origin: String) throws -> [UInt8]? {
+    private static func pem(_ section: KubernetesJSON, _ field: String, relativeTo directory: String, in origin: String) throws -> [UInt8]? {
         if let data = section["\(field)-data"]?.string {
             guard let decoded = Data(base64Encoded: data, options: .ignoreUnknownCharacters) else {
                 throw LoomError(.configuration, "\(origin): \(field)-data is not base64")

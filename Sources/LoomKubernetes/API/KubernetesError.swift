@@ -31,7 +31,7 @@ public struct KubernetesError: Error, CustomStringConvertible, Sendable {
 
     /// From a response: its `Status` body if it has one, else its text.
     init(code: Int, body: Data, verb: String, resource: String, namespace: String, name: String?) {
-        let status = try? JSON(parsing: body)
+        let status = try? KubernetesJSON(parsing: body)
         let text = String(decoding: body.prefix(500), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         self.init(code: code, reason: status?["reason"]?.string ?? HTTPReason.phrase(code),
                   message: status?["message"]?.string ?? (text.isEmpty ? "(no message)" : text),
@@ -39,7 +39,7 @@ public struct KubernetesError: Error, CustomStringConvertible, Sendable {
     }
 
     /// An ERROR event of a watch stream.
-    init(status: JSON, verb: String, resource: String, namespace: String) {
+    init(status: KubernetesJSON, verb: String, resource: String, namespace: String) {
         self.init(code: status["code"]?.int ?? 500, reason: status["reason"]?.string ?? "Unknown",
                   message: status["message"]?.string ?? "(no message)", verb: verb, resource: resource, namespace: namespace, name: nil)
     }
@@ -49,8 +49,13 @@ public struct KubernetesError: Error, CustomStringConvertible, Sendable {
         switch code {
         case 401:
             return "the Kubernetes API server refused our credentials (401 Unauthorized) to \(verb) \(object): \(message)"
-        case 403:
+        case 0:
+            return "cannot \(verb) \(object) in namespace \(namespace): \(message)"
+        case 403 where message.contains("cannot \(verb) resource"):
+            // RBAC's refusal; quotas and admission (PodSecurity) answer 403 too, in other words.
             return "\(resource) \(verb) is forbidden in namespace \(namespace): the client's Role needs verb \"\(verb)\" on resource \"\(resource)\" (the API server said: \(message))"
+        case 403:
+            return "the API server refused to \(verb) \(object) in namespace \(namespace) (403 Forbidden): \(message)"
         case 404:
             return "\(object) not found in namespace \(namespace) (\(verb)): \(message)"
         default:

@@ -26,15 +26,15 @@ struct ClusterResources: Sendable {
 
     var tlsSecretName: String { "\(cluster)-tls" }
 
-    func labels(component: String?) -> JSON {
-        var labels: JSON = [ClusterLabels.clusterName: .string(cluster), ClusterLabels.user: .string(user)]
+    func labels(component: String?) -> KubernetesJSON {
+        var labels: KubernetesJSON = [ClusterLabels.clusterName: .string(cluster), ClusterLabels.user: .string(user)]
         if let component { labels[ClusterLabels.component] = .string(component) }
         return labels
     }
 
     /// The CA and the scheduler's and workers' certificates and keys, as the Secret the pods mount.
     func createTLSSecret(_ security: Security) async throws -> TLSSecret {
-        var data: [String: JSON] = ["ca.pem": .string(Data(try Security.text(of: security.authority, what: "CA").utf8).base64EncodedString())]
+        var data: [String: KubernetesJSON] = ["ca.pem": .string(Data(try Security.text(of: security.authority, what: "CA").utf8).base64EncodedString())]
         for role in [Security.Role.scheduler, .worker] {
             guard let credential = security.credentials[role] else {
                 throw LoomError(.configuration, "the TLS settings have no certificate and key for the \(role), which the cluster's pods need")
@@ -42,7 +42,7 @@ struct ClusterResources: Sendable {
             data["\(role.rawValue).pem"] = .string(Data(try Security.text(of: credential.certificate, what: "\(role) certificate").utf8).base64EncodedString())
             data["\(role.rawValue)-key.pem"] = .string(Data(try Security.text(of: credential.key, what: "\(role) key").utf8).base64EncodedString())
         }
-        let secret: JSON = [
+        let secret: KubernetesJSON = [
             "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
             "metadata": ["name": .string(tlsSecretName), "labels": labels(component: nil)], "data": .object(data),
         ]
@@ -51,9 +51,9 @@ struct ClusterResources: Sendable {
     }
 
     /// The scheduler's Service: its comm and dashboard ports, owned by the scheduler's pod.
-    func createSchedulerService(owner: JSON) async throws -> (name: String, clusterIP: String) {
-        let selector: JSON = [ClusterLabels.clusterName: .string(cluster), ClusterLabels.component: "scheduler"]
-        let service: JSON = [
+    func createSchedulerService(owner: KubernetesJSON) async throws -> (name: String, clusterIP: String) {
+        let selector: KubernetesJSON = [ClusterLabels.clusterName: .string(cluster), ClusterLabels.component: "scheduler"]
+        let service: KubernetesJSON = [
             "apiVersion": "v1", "kind": "Service",
             "metadata": ["name": .string("\(cluster)-scheduler"), "labels": labels(component: "scheduler"), "ownerReferences": [owner]],
             "spec": [
@@ -71,22 +71,28 @@ struct ClusterResources: Sendable {
         return (name, ip)
     }
 
-    /// Deletes every pod, Service and Secret labelled with the cluster's name; what it deleted.
+    /// Deletes every pod, Service and Secret labelled with the cluster's name (pods already
+    /// terminating are left to finish); what it deleted, and what it could not.
     @discardableResult
-    func deleteAll() async -> [String] {
-        var deleted: [String] = []
+    func deleteAll() async -> (deleted: [String], failures: [String]) {
+        var deleted: [String] = [], failures: [String] = []
         let selector = ClusterLabels.selector(cluster: cluster)
         for resource in [KubernetesResource.pods, .services, .secrets] {
             do {
-                for item in try await api.list(resource, labelSelector: selector, namespace: namespace).items {
+                for item in try await api.list(resource, labelSelector: selector, namespace: namespace).items where item.at("metadata.deletionTimestamp") == nil {
                     guard let name = item.at("metadata.name")?.string else { continue }
-                    if try await api.delete(resource, name, namespace: namespace) { deleted.append("\(resource.rawValue)/\(name)") }
+                    do {
+                        if try await api.delete(resource, name, namespace: namespace) { deleted.append("\(resource.rawValue)/\(name)") }
+                    } catch {
+                        failures.append("\(error)")
+                    }
                 }
             } catch {
-                Logger.loom("loom.kubernetes").error("cannot delete cluster \(cluster)'s \(resource.rawValue): \(error)")
+                failures.append("\(error)")
             }
         }
-        return deleted
+        for failure in failures { Logger.loom("loom.kubernetes").error("cannot delete cluster \(cluster)'s objects: \(failure)") }
+        return (deleted, failures)
     }
 }
 
@@ -96,7 +102,7 @@ struct RemoteSchedulerPod {
     let address: Address
     let client: Client
     /// Put on the workers' pods, so deleting the scheduler's pod deletes them too.
-    let ownerReference: JSON
+    let ownerReference: KubernetesJSON
 
     static func start(template: PodTemplate, resources: ClusterResources, watcher: PodWatcher, security: Security?,
                       tls: ClusterPod.TLSMount?, timeout: Duration) async throws -> RemoteSchedulerPod {
@@ -110,7 +116,7 @@ struct RemoteSchedulerPod {
             let log = (try? await resources.api.log(pod: pod, tailLines: 20, namespace: resources.namespace)) ?? ""
             throw LoomError(.configuration, "the scheduler's \(watcher.pod(pod)?.description ?? "pod \(pod): deleted")\(log.isEmpty ? "" : "; its log ends:\n\(log)")")
         }
-        let owner: JSON = ["apiVersion": "v1", "kind": "Pod", "name": .string(pod), "uid": .string(state.uid ?? ""), "blockOwnerDeletion": true]
+        let owner: KubernetesJSON = ["apiVersion": "v1", "kind": "Pod", "name": .string(pod), "uid": .string(state.uid ?? "")]
         let service = try await resources.createSchedulerService(owner: owner)
         let address = try Address(parsing: "\(security == nil ? "tcp" : "tls")://\(service.clusterIP):\(ClusterPod.schedulerPort)")
         // Running is not listening yet: the program is starting.
@@ -120,8 +126,8 @@ struct RemoteSchedulerPod {
                 let client = try await Client(address: address, security: security, setAsDefault: false)
                 return RemoteSchedulerPod(pod: pod, address: address, client: client, ownerReference: owner)
             } catch {
-                if let state = watcher.pod(pod), !state.isRunning || ContinuousClock.now > deadline {
-                    throw LoomError(.configuration, "cannot reach the scheduler in \(state) through its Service at \(address): \(error)")
+                guard let state = watcher.pod(pod), state.isRunning, ContinuousClock.now < deadline else {
+                    throw LoomError(.configuration, "cannot reach the scheduler in \(watcher.pod(pod)?.description ?? "pod \(pod): deleted") through its Service at \(address): \(error)")
                 }
                 try await Task.sleep(for: .milliseconds(200))
             }

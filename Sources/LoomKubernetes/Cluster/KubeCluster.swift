@@ -47,16 +47,25 @@ public final class KubeCluster: Cluster {
         try Self.validate(name: name)
         let credentials = try credentials ?? KubernetesCredentials.automatic()
         let security = try options.security ?? Security.configured(try Configuration.current)
-        let api = try KubernetesAPI(credentials: credentials)
         let namespace = options.namespace ?? credentials.namespace
         let user = ClusterLabels.value(ProcessInfo.processInfo.environment["USER"] ?? NSUserName())
+        var worker = ClusterPod(role: .worker, cluster: name, user: user, threads: options.threads, memory: try options.memoryBytes(),
+                                deathTimeout: options.deathTimeout)
+        _ = try worker.make(from: template)  // a bad template fails here, before anything is made
+        let api = try KubernetesAPI(credentials: credentials)
+        do {
+            // Another cluster of the name would share (and on close delete) these pods.
+            if let other = try await api.list(.pods, labelSelector: ClusterLabels.selector(cluster: name), namespace: namespace).items.first {
+                throw LoomError(.configuration, "a Loom cluster named \(name) already exists in namespace \(namespace) (pod \(other.at("metadata.name")?.string ?? "?")): choose another name, or remove it with `loom kubernetes cleanup --cluster \(name)`")
+            }
+        } catch {
+            await api.shutdown()
+            throw error
+        }
         self.name = name
         self.namespace = namespace
         self.api = api
         deploy = options.deploy
-        var worker = ClusterPod(role: .worker, cluster: name, user: user, threads: options.threads, memory: try options.memoryBytes(),
-                                deathTimeout: options.deathTimeout)
-        _ = try worker.make(from: template)  // a bad template fails here, before anything is made
         let watcher = PodWatcher(api: api, selector: ClusterLabels.selector(cluster: name), namespace: namespace)
         self.watcher = watcher
         watcher.start()
@@ -71,7 +80,7 @@ public final class KubeCluster: Cluster {
                 schedulerPod = nil
                 schedulerClient = nil
                 base = try await SpecCluster(
-                    name: name, launcher: PodLauncher(api: api, namespace: namespace, template: template, pod: worker, watcher: watcher),
+                    name: name, launcher: PodLauncher(api: api, namespace: namespace, template: template, pod: worker, watcher: watcher, troublePatience: options.troublePatience),
                     scheduler: SchedulerOptions(host: options.schedulerHost, port: options.schedulerPort, scheduling: .configured(try Configuration.current),
                                                 dashboardAddress: options.dashboardAddress, security: security),
                     plugins: options.plugins + [KubernetesPlugin(watcher: watcher, namespace: namespace)], startTimeout: options.startTimeout)
@@ -85,7 +94,7 @@ public final class KubeCluster: Cluster {
                 worker.owner = remote.ownerReference
                 worker.schedulerAddress = remote.address.description
                 base = SpecCluster(
-                    name: name, launcher: PodLauncher(api: api, namespace: namespace, template: template, pod: worker, watcher: watcher),
+                    name: name, launcher: PodLauncher(api: api, namespace: namespace, template: template, pod: worker, watcher: watcher, troublePatience: options.troublePatience),
                     running: RemoteScheduler(client: remote.client), at: remote.address, startTimeout: options.startTimeout)
             }
         } catch {
@@ -114,6 +123,8 @@ public final class KubeCluster: Cluster {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
                 guard let self, !Task.isCancelled else { return }
+                // While adapting, adaptive scaling replaces what the work needs.
+                guard self.base.adaptiveOptions == nil else { continue }
                 let ended = self.base.launched.compactMap { $0 as? LaunchedPod }.filter(\.hasEnded)
                 guard !ended.isEmpty else { continue }
                 // Workers that keep failing (a crashing image) are replaced ever more slowly.
@@ -121,6 +132,7 @@ public final class KubeCluster: Cluster {
                 if !failed.isEmpty {
                     failedInARow += 1
                     try? await Task.sleep(for: .seconds(min(60, 1 << min(failedInARow, 6))))
+                    guard !Task.isCancelled else { return }
                 } else {
                     failedInARow = 0
                 }
@@ -162,7 +174,10 @@ public final class KubeCluster: Cluster {
     }
 
     deinit {
+        // Dropped without close(): stop watching; the pods stay until their death timeout.
         maintenance.withLock { $0?.cancel() }
+        watcher.cancel()
+        api.shutdownDetached()
     }
 }
 
@@ -172,7 +187,11 @@ extension KubeCluster {
     public static func cleanup(cluster name: String, api: KubernetesAPI) async throws -> [String] {
         // Listing first makes a missing permission an error rather than a log line.
         _ = try await api.list(.pods, labelSelector: ClusterLabels.selector(cluster: name))
-        return await ClusterResources(api: api, cluster: name, namespace: api.namespace, user: "").deleteAll()
+        let (deleted, failures) = await ClusterResources(api: api, cluster: name, namespace: api.namespace, user: "").deleteAll()
+        guard failures.isEmpty else {
+            throw LoomError(.configuration, "deleted \(deleted.count) objects of cluster \(name) but not all: \(failures.joined(separator: "; "))")
+        }
+        return deleted
     }
 
     /// The Loom clusters with pods in the API's namespace, by name.

@@ -10,8 +10,9 @@ public struct KubeClusterOptions: Sendable {
         /// host the pod network routes to).
         case local
         /// In a pod of its own with a Service (ports 8786 and 8787) in front; this program
-        /// reaches it through the Service's cluster IP (from inside the cluster, or through a
-        /// VPN/`kubectl port-forward` to the pod network).
+        /// reaches it through the Service's cluster IP, and the workers at their pod IPs (from
+        /// inside the cluster, or a network routed to it). `plugins`, `dashboardAddress`,
+        /// `schedulerHost` and `schedulerPort` are local mode's.
         case remote
     }
 
@@ -39,6 +40,9 @@ public struct KubeClusterOptions: Sendable {
     public var deathTimeout: Int
     /// How long `scale` waits for workers' pods to be pulled, scheduled and joined.
     public var startTimeout: Duration
+    /// How long a pod may stay Unschedulable or fail to pull its image before `scale` gives up
+    /// with that as its error (a cluster autoscaler adding a node needs a few minutes: raise it).
+    public var troublePatience: Duration
     /// TLS on every connection; certificates reach the pods through a Secret.
     public var security: Security?
     /// Scheduler plugins besides the process's defaults (local mode).
@@ -47,7 +51,7 @@ public struct KubeClusterOptions: Sendable {
     public init(name: String? = nil, namespace: String? = nil, deploy: Deploy = .local, threads: Int? = nil, memory: String? = nil,
                 schedulerHost: String = "0.0.0.0", schedulerPort: Int = 0, dashboardAddress: String? = ":8787",
                 schedulerTemplate: PodTemplate? = nil, deathTimeout: Int = 60, startTimeout: Duration = .seconds(180),
-                security: Security? = nil, plugins: [any SchedulerPlugin] = []) {
+                troublePatience: Duration = .seconds(60), security: Security? = nil, plugins: [any SchedulerPlugin] = []) {
         self.name = name
         self.namespace = namespace
         self.deploy = deploy
@@ -59,6 +63,7 @@ public struct KubeClusterOptions: Sendable {
         self.schedulerTemplate = schedulerTemplate
         self.deathTimeout = deathTimeout
         self.startTimeout = startTimeout
+        self.troublePatience = troublePatience
         self.security = security
         self.plugins = plugins
     }

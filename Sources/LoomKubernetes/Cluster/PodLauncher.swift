@@ -13,16 +13,19 @@ final class PodLauncher: WorkerLauncher {
     /// The worker's fields besides the scheduler's address (filled in per launch).
     let pod: ClusterPod
     let watcher: PodWatcher
+    /// How long a pod may wait for a node or an image before its trouble counts as failure.
+    let troublePatience: Duration
     var workersPerLaunch: Int { 1 }
     /// dask-kubernetes' operator rules: at most a quarter fewer per step, 15 s between changes.
     var adaptiveLimits: AdaptiveLimits { AdaptiveLimits(maximumShrink: 0.25, coolDown: .seconds(15)) }
 
-    init(api: KubernetesAPI, namespace: String, template: PodTemplate, pod: ClusterPod, watcher: PodWatcher) {
+    init(api: KubernetesAPI, namespace: String, template: PodTemplate, pod: ClusterPod, watcher: PodWatcher, troublePatience: Duration) {
         self.api = api
         self.namespace = namespace
         self.template = template
         self.pod = pod
         self.watcher = watcher
+        self.troublePatience = troublePatience
     }
 
     func launch(name: String, workerNames: [String], scheduler: Address) async throws -> any LaunchedWorkers {
@@ -30,13 +33,13 @@ final class PodLauncher: WorkerLauncher {
         worker.schedulerAddress = worker.schedulerAddress ?? scheduler.description
         let manifest = try worker.make(from: template).pod
         let created = try await createPod(manifest, api: api, namespace: namespace)
-        return LaunchedPod(name: created, api: api, namespace: namespace, watcher: watcher)
+        return LaunchedPod(name: created, api: api, namespace: namespace, watcher: watcher, troublePatience: troublePatience)
     }
 }
 
 /// Creates a pod from a manifest with `generateName`, trying a new name when the generated one
 /// was taken (409 AlreadyExists, which the API server answers to a collision); its name.
-func createPod(_ manifest: JSON, api: KubernetesAPI, namespace: String) async throws -> String {
+func createPod(_ manifest: KubernetesJSON, api: KubernetesAPI, namespace: String) async throws -> String {
     var attempt = 0
     while true {
         do {
@@ -57,20 +60,31 @@ final class LaunchedPod: LaunchedWorkers {
     private let api: KubernetesAPI
     private let namespace: String
     private let watcher: PodWatcher
+    private let troublePatience: Duration
+    private let created = ContinuousClock.now
     private let stopping = Atomic<Bool>(false)
 
-    init(name: String, api: KubernetesAPI, namespace: String, watcher: PodWatcher) {
+    init(name: String, api: KubernetesAPI, namespace: String, watcher: PodWatcher, troublePatience: Duration) {
         self.name = name
         self.api = api
         self.namespace = namespace
         self.watcher = watcher
+        self.troublePatience = troublePatience
     }
 
     var workerNames: [String]? { [name] }
 
+    /// Trouble a pod does not recover from at once; waiting for a node or an image once it
+    /// lasted `troublePatience` (an autoscaler adding a node, a registry retried, may end it).
     var failure: String? {
         let seen = watcher.current
-        if let trouble = seen.pods[name]?.trouble { return "pod \(name) cannot run: \(trouble)" }
+        if let trouble = seen.pods[name]?.trouble {
+            guard PodState.passingReasons.contains(trouble.reason) else { return "pod \(name) cannot run: \(trouble)" }
+            if let since = seen.troubleSince[name], ContinuousClock.now - since >= troublePatience {
+                return "pod \(name) cannot run: \(trouble) (for \(ContinuousClock.now - since))"
+            }
+            return nil
+        }
         return seen.failure
     }
 
@@ -78,7 +92,9 @@ final class LaunchedPod: LaunchedWorkers {
     var hasEnded: Bool {
         guard !stopping.load(ordering: .relaxed) else { return false }
         let seen = watcher.current
-        return seen.deleted.contains(name) || seen.pods[name]?.hasEnded == true
+        if seen.deleted.contains(name) || seen.pods[name]?.hasEnded == true { return true }
+        // Made and gone while the watch was down: a later list does not have it.
+        return seen.pods[name] == nil && (seen.listedSince.map { $0 > created } ?? false)
     }
 
     /// Asks the API server to delete the pod: it terminates (its worker leaves gracefully on

@@ -15,8 +15,13 @@ final class PodWatcher: Sendable {
         var deleted: Set<String> = []
         /// Whether a list has arrived.
         var synced = false
-        /// Why watching fails, while it does (a 403 on list or watch, the server unreachable).
+        /// Why watching fails, while it does (a 401 or 403, or the server unreachable for three
+        /// tries in a row; a dropped connection alone is watched again from where it was).
         var failure: String?
+        /// Since when each pod has been in trouble (waiting reasons may pass: a pull retried).
+        var troubleSince: [String: ContinuousClock.Instant] = [:]
+        /// When the last list began: a pod made before then and missing from it is gone.
+        var listedSince: ContinuousClock.Instant?
     }
 
     private let api: KubernetesAPI
@@ -40,6 +45,9 @@ final class PodWatcher: Sendable {
         session.withLock { $0 = task }
     }
 
+    /// Stops watching without waiting (a cluster dropped without `close`).
+    func cancel() { session.withLock { $0?.cancel() } }
+
     func stop() async {
         let task = session.withLock { current in
             defer { current = nil }
@@ -53,8 +61,8 @@ final class PodWatcher: Sendable {
     var pods: [PodState] { snapshot.withLock { $0.pods.values.sorted { $0.name < $1.name } } }
     func pod(_ name: String) -> PodState? { snapshot.withLock { $0.pods[name] } }
 
-    /// Waits until `condition` holds for the snapshot; throws after `timeout`, with `describe`'s
-    /// account of what was seen.
+    /// Waits until `condition` holds for the snapshot; throws after `timeout`, with the pods as
+    /// they were then.
     func wait(for what: String, timeout: Duration, until condition: (Snapshot) -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while !condition(current) {
@@ -73,8 +81,9 @@ final class PodWatcher: Sendable {
         while !Task.isCancelled {
             do {
                 if version == nil {
+                    let started = ContinuousClock.now
                     let (items, listed) = try await api.list(.pods, labelSelector: selector, namespace: namespace)
-                    replace(with: items)
+                    replace(with: items, listedSince: started)
                     version = listed
                 }
                 for try await event in api.watch(.pods, labelSelector: selector, resourceVersion: version!, namespace: namespace) {
@@ -88,34 +97,50 @@ final class PodWatcher: Sendable {
             } catch {
                 guard !Task.isCancelled else { return }
                 failures += 1
-                snapshot.withLock { $0.failure = "cannot watch the cluster's pods: \(error)" }
-                logger.warning("pod watch failed; listing again", metadata: ["error": "\(error)"])
-                version = nil
+                let refused = (error as? KubernetesError).map { [401, 403].contains($0.code) } ?? false
+                // A dropped connection watches on from the last version; refusals and repeated
+                // failures are reported, and list again.
+                if refused || failures >= 3 {
+                    snapshot.withLock { $0.failure = "cannot watch the cluster's pods: \(error)" }
+                    version = nil
+                }
+                logger.warning("pod watch failed; trying again", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(min(5_000, 100 << min(failures, 6))))
             }
         }
     }
 
-    private func replace(with items: [JSON]) {
+    private func replace(with items: [KubernetesJSON], listedSince: ContinuousClock.Instant) {
         let listed = Dictionary(items.map { (PodState($0).name, PodState($0)) }) { _, last in last }
+        let now = ContinuousClock.now
         snapshot.withLock { snapshot in
             snapshot.deleted.formUnion(Set(snapshot.pods.keys).subtracting(listed.keys))
             snapshot.pods = listed
             snapshot.synced = true
-            snapshot.failure = nil
+            snapshot.listedSince = listedSince
+            snapshot.troubleSince = snapshot.troubleSince.filter { listed[$0.key]?.trouble != nil }
+            for pod in listed.values where pod.trouble != nil && snapshot.troubleSince[pod.name] == nil { snapshot.troubleSince[pod.name] = now }
         }
     }
 
     private func apply(_ event: WatchEvent) {
-        guard event.type != "BOOKMARK" else { return }
         let pod = PodState(event.object)
         snapshot.withLock { snapshot in
-            snapshot.failure = nil
-            if event.type == "DELETED" {
+            snapshot.failure = nil  // the watch delivers: whatever failed has passed
+            switch event.type {
+            case "BOOKMARK":
+                return
+            case "DELETED":
                 snapshot.pods[pod.name] = nil
                 snapshot.deleted.insert(pod.name)
-            } else {
+                snapshot.troubleSince[pod.name] = nil
+            default:
                 snapshot.pods[pod.name] = pod
+                if pod.trouble == nil {
+                    snapshot.troubleSince[pod.name] = nil
+                } else if snapshot.troubleSince[pod.name] == nil {
+                    snapshot.troubleSince[pod.name] = .now
+                }
             }
         }
     }

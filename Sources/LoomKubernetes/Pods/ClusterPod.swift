@@ -57,10 +57,10 @@ struct ClusterPod {
     var deathTimeout: Int = 60
     var tls: TLSMount?
     /// Makes the pod go when its owner goes (workers owned by the scheduler's pod, remote mode).
-    var owner: JSON?
+    var owner: KubernetesJSON?
 
     /// The pod to create, and the worker settings it got.
-    func make(from template: PodTemplate) throws -> (pod: JSON, resources: WorkerResources) {
+    func make(from template: PodTemplate) throws -> (pod: KubernetesJSON, resources: WorkerResources) {
         var pod = template.pod
         var spec = pod["spec"] ?? [:]
         let index = try Self.mainContainer(of: pod)
@@ -71,7 +71,10 @@ struct ClusterPod {
             ? try WorkerResources.matching(container: containers[index], at: field, threads: threads, memory: memory)
             : (WorkerResources(threads: 0, memoryLimit: nil), containers[index])
         var container = tuned
-        container["args"] = .array(arguments(resources: resources, templateArguments: containers[index]["args"]).map(JSON.string))
+        if role == .worker, let first = containers[index]["args"]?[0]?.string, ["worker", "dask-worker", "dask", "scheduler"].contains(first) {
+            throw LoomError(.configuration, "\(field).args begins with \(first): Loom gives the worker its arguments (worker $(\(Self.schedulerAddressVariable)) --nthreads …); the template's args may only add worker options such as --resources GPU=1")
+        }
+        container["args"] = .array(arguments(resources: resources, templateArguments: containers[index]["args"]).map(KubernetesJSON.string))
         container["env"] = .array(environment(existing: container["env"]?.array ?? []))
         if role == .scheduler { container["ports"] = .array(Self.ports(existing: container["ports"]?.array ?? [])) }
         if let tls {
@@ -90,7 +93,7 @@ struct ClusterPod {
 
     /// The container that runs Loom: the only one, or the one the default-container annotation
     /// names, or the one named `worker`.
-    static func mainContainer(of pod: JSON) throws -> Int {
+    static func mainContainer(of pod: KubernetesJSON) throws -> Int {
         let containers = pod["spec"]?["containers"]?.array ?? []
         guard !containers.isEmpty else {
             throw LoomError(.configuration, "spec.containers: the pod template has no container; give one whose image runs your Loom program")
@@ -107,7 +110,7 @@ struct ClusterPod {
         throw LoomError(.configuration, "spec.containers has \(containers.count) containers (\(names.joined(separator: ", "))) and none is marked as the one running Loom: set metadata.annotations[\(defaultContainerAnnotation)] to its name, or name it worker")
     }
 
-    private func arguments(resources: WorkerResources, templateArguments: JSON?) -> [String] {
+    private func arguments(resources: WorkerResources, templateArguments: KubernetesJSON?) -> [String] {
         switch role {
         case .scheduler:
             return ["scheduler", "--port", "\(Self.schedulerPort)", "--dashboard-address", ":\(Self.dashboardPort)"] + (tls?.arguments ?? [])
@@ -120,7 +123,7 @@ struct ClusterPod {
         }
     }
 
-    private func environment(existing: [JSON]) -> [JSON] {
+    private func environment(existing: [KubernetesJSON]) -> [KubernetesJSON] {
         let owned = [Self.schedulerAddressVariable, Self.podNameVariable]
         var environment = existing.filter { !owned.contains($0["name"]?.string ?? "") }
         if let schedulerAddress { environment.append(["name": .string(Self.schedulerAddressVariable), "value": .string(schedulerAddress)]) }
@@ -128,14 +131,14 @@ struct ClusterPod {
         return environment
     }
 
-    private static func ports(existing: [JSON]) -> [JSON] {
+    private static func ports(existing: [KubernetesJSON]) -> [KubernetesJSON] {
         let taken = Set(existing.compactMap { $0["containerPort"]?.int })
         return existing + [("comm", schedulerPort), ("dashboard", dashboardPort)]
             .filter { !taken.contains($0.1) }
             .map { ["name": .string($0.0), "containerPort": .int($0.1), "protocol": "TCP"] }
     }
 
-    private func metadata(_ template: JSON) -> JSON {
+    private func metadata(_ template: KubernetesJSON) -> KubernetesJSON {
         var metadata = template
         metadata["name"] = nil
         metadata["generateName"] = .string("\(cluster)-\(role.rawValue)-")

@@ -23,13 +23,16 @@ public struct PodState: Sendable, Hashable, CustomStringConvertible {
     public let trouble: Trouble?
     public let uid: String?
 
-    /// Waiting reasons a pod does not recover from by itself.
+    /// Trouble that may pass without anyone's help: a node may be added, a pull retried.
+    static let passingReasons: Set<String> = ["Unschedulable", "ErrImagePull", "ImagePullBackOff"]
+
+    /// Waiting reasons that keep a pod from running (those in `passingReasons` may pass).
     static let stuckReasons: Set<String> = [
         "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull", "CrashLoopBackOff",
         "CreateContainerConfigError", "CreateContainerError", "RunContainerError",
     ]
 
-    public init(_ pod: JSON) {
+    public init(_ pod: KubernetesJSON) {
         name = pod.at("metadata.name")?.string ?? "?"
         uid = pod.at("metadata.uid")?.string
         phase = pod.at("status.phase")?.string ?? "Pending"
@@ -48,7 +51,7 @@ public struct PodState: Sendable, Hashable, CustomStringConvertible {
         "pod \(name): \(trouble?.description ?? (isDeleting ? "Terminating" : phase))"
     }
 
-    private static func trouble(of pod: JSON) -> Trouble? {
+    private static func trouble(of pod: KubernetesJSON) -> Trouble? {
         let status = pod["status"] ?? [:]
         let containers = (status["containerStatuses"]?.array ?? []) + (status["initContainerStatuses"]?.array ?? [])
         for container in containers {

@@ -8,7 +8,7 @@ enum Quantity {
     ]
 
     /// The quantity's value (cores, bytes), or nil when it is not a quantity.
-    static func value(_ json: JSON) -> Double? {
+    static func value(_ json: KubernetesJSON) -> Double? {
         if let number = json.double { return number }
         guard let text = json.string?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
         for (suffix, factor) in suffixes where text.hasSuffix(suffix) {

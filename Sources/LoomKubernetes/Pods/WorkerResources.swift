@@ -15,7 +15,7 @@ struct WorkerResources: Equatable, Sendable {
 
     /// Reads `container.resources`, fills in what is missing from `threads`/`memory`, and
     /// returns the settings with the container as it should be sent.
-    static func matching(container: JSON, at field: String, threads: Int?, memory: Int64?) throws -> (WorkerResources, JSON) {
+    static func matching(container: KubernetesJSON, at field: String, threads: Int?, memory: Int64?) throws -> (WorkerResources, KubernetesJSON) {
         var container = container
         var resources = container["resources"] ?? [:]
         let cpu = try quantity(resources, "cpu", field: field)
@@ -51,21 +51,32 @@ struct WorkerResources: Equatable, Sendable {
     }
 
     /// The limit if set, else the request (the limit is what the kernel enforces).
-    private static func quantity(_ resources: JSON, _ name: String, field: String) throws -> (value: Double, text: String, field: String)? {
+    private static func quantity(_ resources: KubernetesJSON, _ name: String, field: String) throws -> (value: Double, text: String, field: String)? {
         for section in ["limits", "requests"] {
             guard let raw = resources[section]?[name] else { continue }
+            let text = written(raw)
             guard let value = Quantity.value(raw), value > 0 else {
-                throw LoomError(.configuration, "\(field).resources.\(section).\(name) is not a quantity: \(raw.string ?? "\(raw)")")
+                throw LoomError(.configuration, "\(field).resources.\(section).\(name) is not a quantity: \(text)")
             }
-            return (value, raw.string ?? "\(raw.double ?? 0)", section)
+            return (value, text, section)
         }
         return nil
     }
+
+    /// A quantity as the template wrote it.
+    private static func written(_ raw: KubernetesJSON) -> String {
+        switch raw {
+        case .string(let text): text
+        case .int(let number): String(number)
+        case .double(let number): String(number)
+        default: String(decoding: raw.encoded(), as: UTF8.self)
+        }
+    }
 }
 
-extension JSON {
+extension KubernetesJSON {
     /// The value at `key`, or `fallback` when absent (for in-place building: `resources["limits", default: [:]]`).
-    subscript(key: String, default fallback: JSON) -> JSON {
+    subscript(key: String, default fallback: KubernetesJSON) -> KubernetesJSON {
         get { self[key] ?? fallback }
         set { self[key] = newValue }
     }

@@ -174,7 +174,7 @@ case "kube-scale-20":
         containers:
         - name: worker
           image: loom-bench
-          resources: {requests: {cpu: 100m, memory: 256Mi}, limits: {cpu: "1", memory: 1Gi}}
+          resources: {requests: {cpu: 100m, memory: 256M}, limits: {cpu: "1", memory: 1G}}
         """)
     let cluster = try await KubeCluster(podTemplate: template, options: KubeClusterOptions(schedulerHost: node, dashboardAddress: nil))
     let client = try await Client(cluster)

@@ -3,16 +3,16 @@ import Foundation
 /// A JSON value: Kubernetes objects as the API server sends them and pod templates as users
 /// write them. Loom reads and fills in the few fields it owns and keeps every other field as it
 /// was, so a template may use any part of the Pod API, including fields newer than Loom.
-public enum JSON: Sendable, Hashable {
+public enum KubernetesJSON: Sendable, Hashable {
     case null
     case bool(Bool)
     case int(Int)
     case double(Double)
     case string(String)
-    case array([JSON])
-    case object([String: JSON])
+    case array([KubernetesJSON])
+    case object([String: KubernetesJSON])
 
-    public subscript(key: String) -> JSON? {
+    public subscript(key: String) -> KubernetesJSON? {
         get { if case .object(let fields) = self { fields[key] } else { nil } }
         set {
             var fields = object ?? [:]
@@ -21,12 +21,12 @@ public enum JSON: Sendable, Hashable {
         }
     }
 
-    public subscript(index: Int) -> JSON? {
+    public subscript(index: Int) -> KubernetesJSON? {
         if case .array(let items) = self, items.indices.contains(index) { items[index] } else { nil }
     }
 
-    public var object: [String: JSON]? { if case .object(let fields) = self { fields } else { nil } }
-    public var array: [JSON]? { if case .array(let items) = self { items } else { nil } }
+    public var object: [String: KubernetesJSON]? { if case .object(let fields) = self { fields } else { nil } }
+    public var array: [KubernetesJSON]? { if case .array(let items) = self { items } else { nil } }
     public var string: String? { if case .string(let text) = self { text } else { nil } }
     public var bool: Bool? { if case .bool(let value) = self { value } else { nil } }
     public var int: Int? {
@@ -45,12 +45,12 @@ public enum JSON: Sendable, Hashable {
     }
 
     /// The value at a dotted path of object keys (`status.phase`).
-    public func at(_ path: String) -> JSON? {
-        path.split(separator: ".").reduce(self as JSON?) { value, key in value?[String(key)] }
+    public func at(_ path: String) -> KubernetesJSON? {
+        path.split(separator: ".").reduce(self as KubernetesJSON?) { value, key in value?[String(key)] }
     }
 }
 
-extension JSON: Codable {
+extension KubernetesJSON: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
@@ -63,10 +63,10 @@ extension JSON: Codable {
             self = .double(value)
         } else if let value = try? container.decode(String.self) {
             self = .string(value)
-        } else if let value = try? container.decode([JSON].self) {
+        } else if let value = try? container.decode([KubernetesJSON].self) {
             self = .array(value)
         } else {
-            self = .object(try container.decode([String: JSON].self))
+            self = .object(try container.decode([String: KubernetesJSON].self))
         }
     }
 
@@ -84,7 +84,7 @@ extension JSON: Codable {
     }
 
     /// Parses JSON text.
-    public init(parsing data: Data) throws { self = try JSONDecoder().decode(JSON.self, from: data) }
+    public init(parsing data: Data) throws { self = try JSONDecoder().decode(KubernetesJSON.self, from: data) }
 
     /// The compact JSON text, keys sorted (stable for tests and logs).
     public func encoded() -> Data {
@@ -94,13 +94,13 @@ extension JSON: Codable {
     }
 }
 
-extension JSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+extension KubernetesJSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
 {
     public init(stringLiteral value: String) { self = .string(value) }
     public init(integerLiteral value: Int) { self = .int(value) }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
-    public init(arrayLiteral elements: JSON...) { self = .array(elements) }
-    public init(dictionaryLiteral elements: (String, JSON)...) { self = .object(Dictionary(elements) { _, last in last }) }
+    public init(arrayLiteral elements: KubernetesJSON...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, KubernetesJSON)...) { self = .object(Dictionary(elements) { _, last in last }) }
     public init(nilLiteral: ()) { self = .null }
 }
