@@ -121,7 +121,7 @@ let package = Package(
         .testTarget(name: "LoomDashboardTests", dependencies: ["LoomDashboard", "LoomTestSupport", "loom-test-worker"]),
         .testTarget(
             name: "LoomKubernetesTests",
-            dependencies: ["LoomKubernetes", "LoomTestSupport", "KubernetesStandIn", "loom-test-worker", "kube-standin"]),
+            dependencies: ["LoomKubernetes", "LoomTestSupport", "KubernetesStandIn", "loom-test-worker", "kube-standin", "loom"]),
         .testTarget(name: "LoomJobQueueTests", dependencies: ["LoomJobQueue", "LoomTestSupport", "loom-test-worker"]),
     ]
 )

@@ -180,6 +180,8 @@ struct KubeClusterTests {
                 #expect(cluster.schedulerAddress.description.hasPrefix("tls://"))
                 let arguments = standIn.pods().first?.object["spec"]["containers"].array?.first?["args"].array?.compactMap(\.string) ?? []
                 #expect(arguments.joined(separator: " ").contains("--tls-ca-file /etc/loom/tls/ca.pem --tls-cert /etc/loom/tls/worker.pem"), "\(arguments)")
+                let items = standIn.pods().first?.object["spec"]["volumes"].array?.first?["secret"]["items"].array?.compactMap { $0["key"].string }
+                #expect(items == ["ca.pem", "worker.pem", "worker-key.pem"], "a worker's pod gets no scheduler key")
                 let client = try await Client(cluster, setAsDefault: false)
                 #expect(try await client.gather(try await client.map(TestTasks.inc, Array(0..<20))) == Array(1...20))
                 // The dashboard's pods page: each pod, its phase and address.
@@ -269,6 +271,37 @@ struct KubeClusterTests {
                 throw error
             }
             await cluster.close()
+        }
+    }
+
+    @Test func theWorkersOfACrashedProgramEndAndLoomKubernetesCleanupRemovesTheRest() async throws {
+        try await withKubernetes { standIn, _ in
+            let config = try standIn.writeKubeconfig()
+            let name = "loom-crash-\(UInt16.random(in: 0...UInt16.max))"
+            let output = FileManager.default.temporaryDirectory.appendingPathComponent("\(name).out").path
+            FileManager.default.createFile(atPath: output, contents: nil)
+            defer { try? FileManager.default.removeItem(atPath: output) }
+            let program = Process()
+            program.executableURL = URL(fileURLWithPath: TestTasks.workerExecutable)
+            program.arguments = ["kube-client", config, standIn.nodeAddress, name, workerImage]
+            program.standardOutput = FileHandle(forWritingAtPath: output)
+            program.standardError = FileHandle(forWritingAtPath: output)
+            try program.run()
+            defer { if program.isRunning { kill(program.processIdentifier, SIGKILL) } }
+            try await eventually("the program's cluster to run a worker", timeout: .seconds(120)) {
+                (try? String(contentsOfFile: output, encoding: .utf8))?.contains("ready") == true || !program.isRunning
+            }
+            #expect(program.isRunning, "\((try? String(contentsOfFile: output, encoding: .utf8)) ?? "")")
+            kill(program.processIdentifier, SIGKILL)
+            // Its scheduler gone, the worker stops and its pod ends; the pod object stays.
+            let ended = try await standIn.waitForPods(timeout: .seconds(90)) { pods in pods.count == 1 && ["Succeeded", "Failed"].contains(pods[0].phase) }
+            #expect(ended[0].name.hasPrefix("\(name)-worker-"))
+            let loom = URL(fileURLWithPath: TestTasks.workerExecutable).deletingLastPathComponent().appendingPathComponent("loom").path
+            let listed = try await runProcess(loom, ["kubernetes", "list", "--kubeconfig", config])
+            #expect(listed.output.contains("\(name): 1 pod"), "\(listed)")
+            let cleaned = try await runProcess(loom, ["kubernetes", "cleanup", "--cluster", name, "--kubeconfig", config])
+            #expect(cleaned.status == 0 && cleaned.output.contains("deleted pods/\(ended[0].name)"), "\(cleaned)")
+            try await standIn.waitForPods(timeout: .seconds(60)) { $0.isEmpty }
         }
     }
 

@@ -47,6 +47,18 @@ if arguments.count == 4, arguments[1] == "multihost-client", let bytes = Int(arg
     await client.close()
     exit(0)
 }
+// `loom-test-worker kube-client KUBECONFIG NODE NAME IMAGE`: a program whose KubeCluster NAME
+// (scheduler here, on the pod network's NODE address) runs one worker pod of IMAGE; prints
+// `ready` and waits, so a test can kill it as a crash would and look at what is left.
+if arguments.count == 6, arguments[1] == "kube-client" {
+    let template = try PodTemplate.yaml("containers: [{name: worker, image: \"\(arguments[5])\", resources: {limits: {cpu: '1', memory: 512Mi}}}]")
+    let cluster = try await KubeCluster(
+        podTemplate: template, options: KubeClusterOptions(name: arguments[4], schedulerHost: arguments[3], dashboardAddress: nil),
+        credentials: try KubernetesCredentials.kubeconfig(arguments[2]))
+    try await cluster.scale(1)
+    FileHandle.standardOutput.write(Data("ready\n".utf8))
+    while true { try await Task.sleep(for: .seconds(3600)) }
+}
 // `loom-test-worker ssh-cluster SSH_CONFIG MODE HOST...`: an SSHCluster on HOSTs (scheduler
 // first) reached with the ssh client configuration SSH_CONFIG. MODE `compute` scales up and
 // down around a computation and closes; `tls` does the same with Security.temporary(); `hold`

@@ -79,7 +79,10 @@ struct ClusterPod {
         if role == .scheduler { container["ports"] = .array(Self.ports(existing: container["ports"]?.array ?? [])) }
         if let tls {
             container["volumeMounts"] = .array((container["volumeMounts"]?.array ?? []) + [["name": "loom-tls", "mountPath": .string(tls.directory), "readOnly": true]])
-            spec["volumes"] = .array((spec["volumes"]?.array ?? []) + [["name": "loom-tls", "secret": ["secretName": .string(tls.secretName)]]])
+            // Only the CA and this role's certificate and key: workers never hold the scheduler's key.
+            let files = ["ca.pem", "\(role.rawValue).pem", "\(role.rawValue)-key.pem"].map { KubernetesJSON.object(["key": .string($0), "path": .string($0)]) }
+            let volume: KubernetesJSON = ["name": "loom-tls", "secret": ["secretName": .string(tls.secretName), "items": .array(files)]]
+            spec["volumes"] = .array((spec["volumes"]?.array ?? []) + [volume])
         }
         containers[index] = container
         spec["containers"] = .array(containers)

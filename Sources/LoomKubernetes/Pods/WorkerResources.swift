@@ -24,7 +24,7 @@ struct WorkerResources: Equatable, Sendable {
         if let cpu {
             let fromCPU = max(1, Int(cpu.value.rounded(.down)))
             if let threads, threads != fromCPU {
-                throw LoomError(.configuration, "\(field).resources.\(cpu.field).cpu is \(cpu.text) (\(fromCPU) thread\(fromCPU == 1 ? "" : "s")) but threads: \(threads) was given; give one of them")
+                throw LoomError(.configuration, "\(field).resources.\(cpu.section).cpu is \(cpu.text) (\(fromCPU) thread\(fromCPU == 1 ? "" : "s")) but threads: \(threads) was given; give one of them")
             }
             chosenThreads = fromCPU
         } else {
@@ -36,7 +36,7 @@ struct WorkerResources: Equatable, Sendable {
         if let bytes {
             let fromPod = Int64(bytes.value)
             if let memory, memory != fromPod {
-                throw LoomError(.configuration, "\(field).resources.\(bytes.field).memory is \(bytes.text) (\(fromPod) bytes) but memory: \(memory) bytes was given; give one of them")
+                throw LoomError(.configuration, "\(field).resources.\(bytes.section).memory is \(bytes.text) (\(fromPod) bytes) but memory: \(memory) bytes was given; give one of them")
             }
             chosenMemory = fromPod
         } else if let memory {
@@ -50,15 +50,22 @@ struct WorkerResources: Equatable, Sendable {
         return (WorkerResources(threads: chosenThreads, memoryLimit: chosenMemory), container)
     }
 
+    /// A quantity found in a container's resources.
+    private struct Found {
+        var value: Double
+        var text: String
+        var section: String
+    }
+
     /// The limit if set, else the request (the limit is what the kernel enforces).
-    private static func quantity(_ resources: KubernetesJSON, _ name: String, field: String) throws -> (value: Double, text: String, field: String)? {
+    private static func quantity(_ resources: KubernetesJSON, _ name: String, field: String) throws -> Found? {
         for section in ["limits", "requests"] {
-            guard let raw = resources[section]?[name] else { continue }
+            guard let fields = resources.object?[section]?.object, let raw = fields[name] else { continue }
             let text = written(raw)
             guard let value = Quantity.value(raw), value > 0 else {
                 throw LoomError(.configuration, "\(field).resources.\(section).\(name) is not a quantity: \(text)")
             }
-            return (value, text, section)
+            return Found(value: value, text: text, section: section)
         }
         return nil
     }
