@@ -31,6 +31,11 @@ class KubeStandIn:
     def __init__(self, loom_bin, python):
         self.loom_bin, self.python = loom_bin, python
 
+    @property
+    def environment(self):
+        """What the sides need to reach it."""
+        return {"KUBECONFIG": str(self.kubeconfig), "LOOM_BENCH_KUBE_NODE": self.node}
+
     def binary(self):
         override = os.environ.get("LOOM_BENCH_STANDIN")
         if override:
@@ -66,7 +71,19 @@ class KubeStandIn:
         if not self.node:
             raise BenchError(f"kube-standin did not start: {shlex.join(cmd)}")
         log(f"   kube-standin: node {self.node}, kubeconfig {self.kubeconfig}")
-        return {"KUBECONFIG": str(self.kubeconfig), "LOOM_BENCH_KUBE_NODE": self.node}
+        return self
+
+    def settle(self, timeout=180):
+        """Waits until no pod is left from the previous run (a peer's pods may still be
+        terminating), so each run starts on an idle node."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            proc = subprocess.run(["kubectl", "--kubeconfig", str(self.kubeconfig), "get", "pods", "-A", "-o", "name"],
+                                  capture_output=True, text=True)
+            if proc.returncode == 0 and not proc.stdout.strip():
+                return
+            time.sleep(0.5)
+        log("   WARNING: pods of an earlier run are still there; measuring anyway")
 
     def __exit__(self, *exc):
         self.proc.stdin.close()
