@@ -36,8 +36,11 @@ import Testing
     }
 
     @Test func dataTwiceTheClusterMemorySpillsAndComesBack() async throws {
-        try await withCluster(memoryLimit: "250MB") { cluster, client in
-            // 200 chunks of 5 MB: 1 GB against 2 × 250 MB of memory limit, all held at once.
+        // Spilling keeps up with the memory only on a machine not loaded by other tests' pods.
+        // 300 MB: a debug worker with every layer linked in holds ~90 MB besides its data, and
+        // the terminate fraction (95 %) must leave room above the target (60 %) for that.
+        try await withMachineToItself { try await withCluster(memoryLimit: "300MB") { cluster, client in
+            // 200 chunks of 5 MB: 1 GB against 2 × 300 MB of memory limit, all held at once.
             let chunks = try await client.map(TestTasks.pattern, Array(repeating: 5_000_000, count: 200))
             let probes = try await Array(chunks.enumerated()).asyncMap { index, chunk in
                 try await client.submit(TestTasks.byteAt, chunk, index * 12_345)
@@ -52,9 +55,9 @@ import Testing
             }
             let spilled = info.map(\.metrics.spilledBytes).reduce(0, +)
             #expect(spilled > 0)
-            #expect(info.allSatisfy { $0.metrics.managedBytes <= 150_000_000 }, "held values stay under the target fraction")
+            #expect(info.allSatisfy { $0.metrics.managedBytes <= 180_000_000 }, "held values stay under the target fraction")
             #expect(cluster.nannies.map(\.restarts) == [0, 0], "no worker was restarted")
-        }
+        } }
     }
 
     @Test func aTaskPastTheTerminateFractionRestartsItsWorker() async throws {

@@ -204,6 +204,33 @@ struct KubeClusterTests {
         }
     }
 
+    @Test func thePodsPageShowsEachPodAndItsTroubleInHeadlessChromium() async throws {
+        try await withKubernetes { standIn, credentials in
+            var options = options(standIn)
+            options.dashboardAddress = ":0"
+            let cluster = try await KubeCluster(podTemplate: try workerTemplate(), options: options, credentials: credentials)
+            do {
+                try await cluster.scale(1)
+                // A pod of the cluster whose image cannot be pulled, as a bad rollout would make.
+                let labels: KubernetesJSON = ["loom.dev/cluster-name": .string(cluster.name), "loom.dev/component": "worker"]
+                _ = try await cluster.api.create(.pods, ["metadata": ["generateName": .string("\(cluster.name)-worker-"), "labels": labels],
+                                                         "spec": ["containers": [["name": "worker", "image": "registry.example/gone:1"]]]])
+                try await eventually("the cluster to see the pod's trouble") { cluster.pods.contains { $0.trouble?.reason == "ImagePullBackOff" } }
+                let link = try #require(cluster.dashboardLink)
+                let (_, dom, error) = try await chromium(link.replacingOccurrences(of: "/status", with: "/pods"), ["--dump-dom"])
+                #expect(dom.contains("id=\"pods\""), "the pods table: \(error)")
+                for pod in cluster.pods { #expect(dom.contains(pod.name), "\(pod.name) is listed") }
+                #expect(dom.contains("ImagePullBackOff") && dom.contains("Back-off pulling image"), "the trouble is shown: \(dom.prefix(3000))")
+                #expect(dom.contains("2 pods in namespace default") && dom.contains("1 cannot run"))
+            } catch {
+                await cluster.close()
+                throw error
+            }
+            await cluster.close()
+            #expect(standIn.pods().isEmpty, "close() also deletes the pod it did not make but that carries its label")
+        }
+    }
+
     @Test func podsThatCannotStartAreTheErrorOfScaleNamingThePodAndReason() async throws {
         try await withKubernetes { standIn, credentials in
             let unpullable = try await KubeCluster(podTemplate: try workerTemplate(image: "registry.example/no-such-image:9"), options: options(standIn), credentials: credentials)
