@@ -316,10 +316,12 @@ public final class SpecCluster: Sendable {
 }
 
 /// Runs one operation at a time, in the order they asked (an async mutex).
-final class OneAtATime: Sendable {
+package final class OneAtATime: Sendable {
     private let state = Mutex<(busy: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
 
-    func run<Result>(_ body: () async throws -> Result) async rethrows -> Result {
+    package init() {}
+
+    package func run<Result>(_ body: () async throws -> Result) async rethrows -> Result {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let proceed = state.withLock { state in
                 if state.busy {
