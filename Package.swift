@@ -69,10 +69,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ]),
+        // Chunked n-dimensional arrays, built as the core's task graphs (docs/array.md).
+        .target(name: "LoomArray", dependencies: ["LoomCore", "LoomLocal", "LoomDistributed"]),
         .target(
             name: "Loom",
             dependencies: [
-                "LoomCore", "LoomLocal", "LoomDistributed", "LoomDashboard", "LoomJobQueue", "LoomKubernetes",
+                "LoomCore", "LoomLocal", "LoomDistributed", "LoomDashboard", "LoomJobQueue", "LoomKubernetes", "LoomArray",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -122,6 +124,7 @@ let package = Package(
         .testTarget(
             name: "LoomKubernetesTests",
             dependencies: ["LoomKubernetes", "LoomTestSupport", "KubernetesStandIn", "loom-test-worker", "kube-standin", "loom"]),
+        .testTarget(name: "LoomArrayTests", dependencies: ["LoomArray", "LoomTestSupport", "loom-test-worker"]),
         .testTarget(name: "LoomJobQueueTests", dependencies: ["LoomJobQueue", "LoomTestSupport", "loom-test-worker"]),
     ]
 )

@@ -1,3 +1,4 @@
+@_exported import LoomArray
 @_exported import LoomCore
 @_exported import LoomDashboard
 @_exported import LoomDistributed
@@ -29,6 +30,8 @@ public enum Loom {
     }
 
     public static func bootstrap(registering functions: [any TaskFunctionRepresentable], workerPlugins: [any WorkerPlugin] = []) async throws {
+        // Array kernels first: a worker of any executable runs them without being told to.
+        try TaskRegistry.shared.register(ArrayKernels.all)
         try TaskRegistry.shared.register(functions)
         WorkerPlugins.register(workerPlugins)
         Dashboard.installAsDefault()

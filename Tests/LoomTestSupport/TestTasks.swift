@@ -58,9 +58,30 @@ public enum TestTasks {
     public static let recording = RecordingWorkerPlugin()
     public static let pluginReport = TaskFunction("plugin-report") { (_: Int) -> String in recording.report }
 
+    /// Array blocks: each element squared plus one (`mapBlocks`), and a block of its own
+    /// position (`fromBlocks`: element value = its flat index in the whole array).
+    public static let squarePlusOne = TaskFunction("square-plus-one") { (block: NDArray<Double>) in
+        try NDArray(shape: block.shape, scalars: block.scalars.map { $0 * $0 + 1 })
+    }
+    public static let positions = TaskFunction("positions") { (info: BlockInfo) -> NDArray<Double> in
+        let strides = NDArray<Double>.stridesOf(info.arrayShape)
+        let count = info.shape.reduce(1, *)
+        var scalars = [Double](repeating: 0, count: count)
+        let blockStrides = NDArray<Double>.stridesOf(info.shape)
+        for flat in 0..<count {
+            var rest = flat, global = 0
+            for dimension in info.shape.indices {
+                global += (rest / blockStrides[dimension] + info.start[dimension]) * strides[dimension]
+                rest %= blockStrides[dimension]
+            }
+            scalars[flat] = Double(global)
+        }
+        return try NDArray(shape: info.shape, scalars: scalars)
+    }
+
     public static let all: [any TaskFunctionRepresentable] = [
         inc, add, sum, scale, fail, dieHard, allocate, processID, workerProcessID, sleepThenEcho, reportThenSleep, describePoint, pattern, byteAt, checksum,
-        pluginReport,
+        pluginReport, squarePlusOne, positions,
     ]
 
     /// The `loom-test-worker` executable, built beside the test bundle.

@@ -28,6 +28,9 @@ public struct Configuration: Sendable, Equatable {
     public var jobQueue: [BatchSystem: [String: JobQueueSetting]] = [:]
     /// How connections are secured (`comm.require-encryption`, `comm.tls.*`).
     public var comm = CommSettings()
+    /// The bytes a chunk of an array aims at when its chunks are `.auto` (`array.chunk-size`,
+    /// Dask's default 128 MiB); a cluster's workers may ask for less (docs/array.md).
+    public var arrayChunkSize: UInt64 = 128 * 1_048_576
 
     public init() {}
 
@@ -67,6 +70,11 @@ public struct Configuration: Sendable, Equatable {
         "comm.tls.worker.key": tlsFile("worker", \.key),
         "comm.tls.client.cert": tlsFile("client", \.certificate),
         "comm.tls.client.key": tlsFile("client", \.key),
+        "array.chunk-size": Setting("a memory size above zero, e.g. 128MiB") { configuration, text in
+            guard let value = try? MemorySize.bytes(text), value > 0 else { return false }
+            configuration.arrayChunkSize = value
+            return true
+        },
         "progress.minimum": Setting("a number of seconds, zero or more") { configuration, text in
             guard let value = Double(text), value >= 0, value.isFinite else { return false }
             configuration.progressBarMinimum = value

@@ -32,6 +32,9 @@ public struct LoomError: Error, CustomStringConvertible, Sendable {
         public static let plugin = Code("plugin")
         /// A wait ran out of time before what it waited for happened.
         public static let timeout = Code("timeout")
+        /// An argument cannot be used as given: shapes that do not match, chunks that do not
+        /// add up, an axis or slice out of range. The message names the values and the operation.
+        public static let invalidArgument = Code("invalid argument")
     }
 
     public let code: Code

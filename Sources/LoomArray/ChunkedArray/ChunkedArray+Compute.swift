@@ -1,0 +1,75 @@
+import LoomCore
+import LoomDistributed
+import LoomLocal
+
+extension ChunkedArray {
+    /// The blocks as task nodes (or values, for blocks of an in-memory array), row-major.
+    func lowered(budget: ChunkBudget) throws -> Lowered<Element> {
+        let lowering = Lowering(budget: budget)
+        return try lowering.blocks(expression)
+    }
+
+    /// The graph that computes every block, with the configured chunk budget.
+    public func graph(budget: ChunkBudget = .configured) throws -> TaskGraph {
+        let lowered = try lowered(budget: budget)
+        guard case .blocks(let blocks) = lowered.content else { return TaskGraph(outputs: []) }
+        return TaskGraph(outputs: blocks.compactMap { if case .node(let node) = $0 { node } else { nil } })
+    }
+
+    /// Computes the array and returns it whole.
+    ///
+    /// - Parameter scheduler: a local scheduler; nil uses the newest distributed `Client` if
+    ///   there is one (and its workers' memory for `.auto` chunks), else the configured default
+    ///   (threads).
+    public func compute(scheduler: Scheduler? = nil, progress: ProgressBar? = nil) async throws -> NDArray<Element> {
+        if scheduler == nil, let client = DefaultGraphRunner.runner as? Client {
+            return try await compute(on: client)
+        }
+        let lowered = try lowered(budget: .configured)
+        return try await assemble(lowered) { graph in try await graph.execute(on: scheduler, progress: progress).outputs }
+    }
+
+    /// Computes the array on `client`'s cluster. `.auto` chunks fit its workers: at most an
+    /// eighth of the smallest worker's memory per thread (`ChunkBudget.fitting`).
+    public func compute(on client: Client) async throws -> NDArray<Element> {
+        let budget = ChunkBudget.fitting(try await client.schedulerInfo())
+        let lowered = try lowered(budget: budget)
+        return try await assemble(lowered) { graph in try await client.run(graph) }
+    }
+
+    /// Runs the blocks' graph and copies the blocks into one array.
+    private func assemble(_ lowered: Lowered<Element>, run: (TaskGraph) async throws -> [any Sendable]) async throws -> NDArray<Element> {
+        guard case .blocks(let blocks) = lowered.content else { preconditionFailure("lowered blocks are materialized") }
+        let nodes = blocks.compactMap { if case .node(let node) = $0 { node } else { nil } }
+        let computed = nodes.isEmpty ? [] : try await run(TaskGraph(outputs: nodes))
+        var results = computed.makeIterator()
+        var values: [NDArray<Element>] = []
+        for (position, block) in blocks.enumerated() {
+            let value: any Sendable
+            switch block {
+            case .literal(let literal): value = literal
+            default: value = results.next()!
+            }
+            guard let array = value as? NDArray<Element> else {
+                throw LoomError(.typeMismatch, "block \(position) of the array came back as \(type(of: value)), not NDArray<\(Element.self)>")
+            }
+            values.append(array)
+        }
+        return try Self.join(values, layout: lowered.layout)
+    }
+
+    /// Blocks (row-major) into one array, each checked against the shape its place calls for.
+    static func join(_ blocks: [NDArray<Element>], layout: ChunkLayout) throws -> NDArray<Element> {
+        let shape = layout.shape
+        if blocks.count == 1, blocks[0].shape == shape { return blocks[0] }
+        var pieces: [AssemblyPlan.Piece] = []
+        for (position, index) in layout.blockIndices.enumerated() {
+            let expected = layout.blockShape(index)
+            guard blocks[position].shape == expected else {
+                throw LoomError(.invalidArgument, "block \(index) has shape \(blocks[position].shape), but its place in the array is \(expected)")
+            }
+            pieces.append(.init(input: position, from: expected.map { _ in 0 }, to: layout.blockStart(index), extent: expected))
+        }
+        return try BlockAssembly.run(AssemblyPlan(shape: shape, pieces: pieces, resultShape: nil), inputs: blocks)
+    }
+}
