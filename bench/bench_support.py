@@ -107,6 +107,8 @@ def parse_result(stdout):
         for k in ("peak_rss_bytes", "held_peak"):
             if k in fields:
                 res[k] = int(fields[k])
+        if "value" in fields:  # the computed value, only logged
+            res["value"] = float(fields["value"])
     except (KeyError, ValueError) as e:
         return None, f"bad RESULT line ({type(e).__name__}: {e}): {lines[0].group(0)}"
     if res["seconds"] <= 0 or res["tasks"] <= 0:

@@ -104,6 +104,16 @@ import Testing
         #expect(Swift.abs(total - a.scalars.reduce(0, +)) < 1e-9)
     }
 
+    @Test func aNaNPropagatesThroughMinMaxAndMinimum() async throws {
+        let x = ChunkedArray(NDArray<Double>([4, .nan, 1, 3, 2]), chunks: .shape([2]))
+        #expect(try await x.min().compute(scheduler: scheduler).scalar.isNaN)
+        #expect(try await x.max().compute(scheduler: scheduler).scalar.isNaN)
+        let y = ChunkedArray(NDArray<Double>([1, 1, .nan, 5, 0]), chunks: .shape([3]))
+        let smaller = try await minimum(x, y).compute(scheduler: scheduler).scalars
+        #expect(smaller[0] == 1 && smaller[1].isNaN && smaller[2].isNaN && smaller[3] == 3 && smaller[4] == 0)
+        #expect(try await x.argmax().compute(scheduler: scheduler).scalar == 1)
+    }
+
     @Test func reductionTreesFoldSplitEveryPartialsPerTask() throws {
         let x = ChunkedArray<Double>.ones(shape: [64], chunks: .shape([1]))
         // 64 block tasks, then 16, 4 and 1 aggregate tasks with the default of 4.

@@ -4,7 +4,7 @@
 
 Does one run and prints one line to stdout:
 
-    RESULT seconds=<float> tasks=<int> [peak_rss_bytes=<int>]
+    RESULT seconds=<float> tasks=<int> [peak_rss_bytes=<int>] [value=<float>]
 
 Workloads (Loom's loom-bench does exactly the same):
   tree-sum-sync       n=100 000 inc leaves + pairwise add tree, scheduler="sync"
@@ -22,7 +22,19 @@ workers ready (client.wait_for_workers(2)) and one untimed warm-up (`noop` on ea
                         closed untimed; tasks=1
   kube-scale-20         classic dask-kubernetes KubeCluster on the Kubernetes stand-in:
                         seconds = scale(20) + wait_for_workers(20); tasks=20
---quick: n=2 000 for tree-sum-* and *-distributed, n=10 000 for graph-1m, 20 round trips.
+Arrays (bench/peers/numpy_bench.py does the same in numpy; sizes and checks in
+bench/peers/array_workloads.py), each drawn with da.random.default_rng(1).random(...); the
+expression is built untimed, its compute (which draws the chunks) is timed; tasks = the tasks in
+its graph (len(y.__dask_graph__()), before Dask's optimization):
+  array-memory-bound  x 20 000 x 20 000 float64, chunks 2 000 x 2 000,
+                      (x + x.T).mean(axis=0).sum() on scheduler="threads", num_workers=2;
+                      peak_rss_bytes = ru_maxrss after compute - ru_maxrss before building x
+  array-blas          a 4 000 x 4 000, chunks 1 000 x 1 000, (a @ a).sum() on threads (2);
+                      bench/run sets OPENBLAS_NUM_THREADS=1: the parallelism is over blocks
+  array-distributed   array-memory-bound on the LocalCluster above: client.compute(y).result()
+--quick: n=2 000 for tree-sum-* and *-distributed, n=10 000 for graph-1m, 20 round trips;
+4 000 x 4 000 in chunks of 1 000 x 1 000 for array-memory-bound and array-distributed,
+1 000 x 1 000 in chunks of 250 x 250 for array-blas.
 
 The task functions live at the top level of this module so the processes scheduler can use them.
 """
@@ -32,6 +44,7 @@ import statistics
 import sys
 import time
 
+import array_workloads  # bench/peers/array_workloads.py, beside this script
 import peer_main  # bench/peers/peer_main.py, beside this script
 
 
@@ -256,6 +269,56 @@ def kube_scale(n):
     print(f"RESULT seconds={seconds:.6f} tasks={n}", flush=True)
 
 
+# --- Arrays ----------------------------------------------------------------------------------------
+
+def random_array(size):
+    import dask.array as da
+
+    n, chunk = size
+    return da.random.default_rng(1).random((n, n), chunks=(chunk, chunk))
+
+
+def array_memory_bound(size):
+    import dask.array  # noqa: F401  (imported before the baseline so it is not counted)
+
+    baseline = maxrss_bytes()
+    x = random_array(size)
+    y = (x + x.T).mean(axis=0).sum()
+    tasks = len(y.__dask_graph__())
+    t0 = time.perf_counter()
+    value = float(y.compute(scheduler="threads", num_workers=2))
+    seconds = time.perf_counter() - t0
+    peak = maxrss_bytes() - baseline
+    array_workloads.check("array-memory-bound", size[0], value)
+    array_workloads.report(seconds, tasks, value, peak)
+
+
+def array_blas(size):
+    a = random_array(size)
+    y = (a @ a).sum()
+    tasks = len(y.__dask_graph__())
+    t0 = time.perf_counter()
+    value = float(y.compute(scheduler="threads", num_workers=2))
+    seconds = time.perf_counter() - t0
+    array_workloads.check("array-blas", size[0], value)
+    array_workloads.report(seconds, tasks, value)
+
+
+def array_distributed(size):
+    x = random_array(size)
+    y = (x + x.T).mean(axis=0).sum()
+    tasks = len(y.__dask_graph__())
+
+    def body(client):
+        t0 = time.perf_counter()
+        value = float(client.compute(y).result())
+        return value, time.perf_counter() - t0
+
+    value, seconds = on_cluster(body)
+    array_workloads.check("array-distributed", size[0], value)
+    array_workloads.report(seconds, tasks, value)
+
+
 WORKLOADS = {
     # name: (function, full n, --quick n)
     "tree-sum-sync": (lambda n: tree_sum("sync", n), 100_000, 2_000),
@@ -271,6 +334,10 @@ WORKLOADS = {
     "slurm-scale-up": (lambda n: batch_scale_up("slurm", n), 100, 100),
     "sge-scale-up": (lambda n: batch_scale_up("sge", n), 100, 100),
     "kube-scale-20": (kube_scale, 20, 20),
+    # arrays: (n, chunk side) in full and with --quick
+    "array-memory-bound": (array_memory_bound, *array_workloads.SIZES["array-memory-bound"]),
+    "array-blas": (array_blas, *array_workloads.SIZES["array-blas"]),
+    "array-distributed": (array_distributed, *array_workloads.SIZES["array-distributed"]),
 }
 
 

@@ -38,9 +38,9 @@ public protocol ArrayElement: Codable, Sendable, BitwiseCopyable, Equatable, Cus
     static func logarithm(_ a: Self) -> Self
     static func squareRoot(_ a: Self) -> Self
     static func less(_ a: Self, _ b: Self) -> Bool
-    /// The smaller, or NaN if either is NaN (numpy's `minimum`).
-    static func minimum(_ a: Self, _ b: Self) -> Self
-    static func maximum(_ a: Self, _ b: Self) -> Self
+    /// The smaller, or NaN if either is NaN (numpy's `minimum`; not FloatingPoint.minimum, which drops a NaN).
+    static func smaller(_ a: Self, _ b: Self) -> Self
+    static func larger(_ a: Self, _ b: Self) -> Self
     /// Values `min`/`max` reductions start from.
     static var largest: Self { get }
     static var smallest: Self { get }
@@ -49,62 +49,49 @@ public protocol ArrayElement: Codable, Sendable, BitwiseCopyable, Equatable, Cus
 /// Elements with arithmetic: every element type but `Bool`.
 public protocol NumericElement: ArrayElement {}
 /// `Double` and `Float`: the ones with `exp`, `log`, `sqrt`, `mean`, `std`, `random`.
-public protocol FloatingElement: NumericElement {}
+public protocol FloatingElement: NumericElement, BinaryFloatingPoint {}
+
+extension FloatingElement {
+    public static var isFloatingPoint: Bool { true }
+    public static var zero: Self { 0 }
+    public static var one: Self { 1 }
+    public var isTrue: Bool { self != 0 }
+    @inline(__always) public static func add(_ a: Self, _ b: Self) -> Self { a + b }
+    @inline(__always) public static func subtract(_ a: Self, _ b: Self) -> Self { a - b }
+    @inline(__always) public static func multiply(_ a: Self, _ b: Self) -> Self { a * b }
+    @inline(__always) public static func divide(_ a: Self, _ b: Self) -> Self { a / b }
+    @inline(__always) public static func negate(_ a: Self) -> Self { -a }
+    @inline(__always) public static func absolute(_ a: Self) -> Self { Swift.abs(a) }
+    @inline(__always) public static func squareRoot(_ a: Self) -> Self { a.squareRoot() }
+    @inline(__always) public static func less(_ a: Self, _ b: Self) -> Bool { a < b }
+    @inline(__always) public static func smaller(_ a: Self, _ b: Self) -> Self { a < b || a.isNaN ? a : b }
+    @inline(__always) public static func larger(_ a: Self, _ b: Self) -> Self { a > b || a.isNaN ? a : b }
+    public static var largest: Self { .infinity }
+    public static var smallest: Self { -.infinity }
+}
 
 extension Double: FloatingElement {
     public static let dtype = "float64"
-    public static let isFloatingPoint = true
     public static let kernels = ElementKernels<Double>()
-    public static var zero: Double { 0 }
-    public static var one: Double { 1 }
     public var asDouble: Double { self }
     public var asInt64: Int64 { isFinite ? Int64(exactly: rounded(.towardZero)) ?? (self < 0 ? .min : .max) : 0 }
     public init(fromDouble value: Double) { self = value }
     public init(fromInt64 value: Int64) { self = Double(value) }
-    public var isTrue: Bool { self != 0 }
-    @inline(__always) public static func add(_ a: Double, _ b: Double) -> Double { a + b }
-    @inline(__always) public static func subtract(_ a: Double, _ b: Double) -> Double { a - b }
-    @inline(__always) public static func multiply(_ a: Double, _ b: Double) -> Double { a * b }
-    @inline(__always) public static func divide(_ a: Double, _ b: Double) -> Double { a / b }
     public static func power(_ a: Double, _ b: Double) -> Double { Foundation.pow(a, b) }
-    @inline(__always) public static func negate(_ a: Double) -> Double { -a }
-    @inline(__always) public static func absolute(_ a: Double) -> Double { Swift.abs(a) }
     public static func exponential(_ a: Double) -> Double { Foundation.exp(a) }
     public static func logarithm(_ a: Double) -> Double { Foundation.log(a) }
-    @inline(__always) public static func squareRoot(_ a: Double) -> Double { a.squareRoot() }
-    @inline(__always) public static func less(_ a: Double, _ b: Double) -> Bool { a < b }
-    @inline(__always) public static func minimum(_ a: Double, _ b: Double) -> Double { a < b || a.isNaN ? a : b }
-    @inline(__always) public static func maximum(_ a: Double, _ b: Double) -> Double { a > b || a.isNaN ? a : b }
-    public static var largest: Double { .infinity }
-    public static var smallest: Double { -.infinity }
 }
 
 extension Float: FloatingElement {
     public static let dtype = "float32"
-    public static let isFloatingPoint = true
     public static let kernels = ElementKernels<Float>()
-    public static var zero: Float { 0 }
-    public static var one: Float { 1 }
     public var asDouble: Double { Double(self) }
     public var asInt64: Int64 { Double(self).asInt64 }
     public init(fromDouble value: Double) { self = Float(value) }
     public init(fromInt64 value: Int64) { self = Float(value) }
-    public var isTrue: Bool { self != 0 }
-    @inline(__always) public static func add(_ a: Float, _ b: Float) -> Float { a + b }
-    @inline(__always) public static func subtract(_ a: Float, _ b: Float) -> Float { a - b }
-    @inline(__always) public static func multiply(_ a: Float, _ b: Float) -> Float { a * b }
-    @inline(__always) public static func divide(_ a: Float, _ b: Float) -> Float { a / b }
     public static func power(_ a: Float, _ b: Float) -> Float { Foundation.powf(a, b) }
-    @inline(__always) public static func negate(_ a: Float) -> Float { -a }
-    @inline(__always) public static func absolute(_ a: Float) -> Float { Swift.abs(a) }
     public static func exponential(_ a: Float) -> Float { Foundation.expf(a) }
     public static func logarithm(_ a: Float) -> Float { Foundation.logf(a) }
-    @inline(__always) public static func squareRoot(_ a: Float) -> Float { a.squareRoot() }
-    @inline(__always) public static func less(_ a: Float, _ b: Float) -> Bool { a < b }
-    @inline(__always) public static func minimum(_ a: Float, _ b: Float) -> Float { a < b || a.isNaN ? a : b }
-    @inline(__always) public static func maximum(_ a: Float, _ b: Float) -> Float { a > b || a.isNaN ? a : b }
-    public static var largest: Float { .infinity }
-    public static var smallest: Float { -.infinity }
 }
 
 /// `Int64` and `Int32`, which share everything but their width.
@@ -143,8 +130,8 @@ extension IntegerElement {
     public static func logarithm(_ a: Self) -> Self { Self(fromDouble: Foundation.log(Double(a))) }
     public static func squareRoot(_ a: Self) -> Self { Self(fromDouble: Double(a).squareRoot()) }
     @inline(__always) public static func less(_ a: Self, _ b: Self) -> Bool { a < b }
-    @inline(__always) public static func minimum(_ a: Self, _ b: Self) -> Self { Swift.min(a, b) }
-    @inline(__always) public static func maximum(_ a: Self, _ b: Self) -> Self { Swift.max(a, b) }
+    @inline(__always) public static func smaller(_ a: Self, _ b: Self) -> Self { Swift.min(a, b) }
+    @inline(__always) public static func larger(_ a: Self, _ b: Self) -> Self { Swift.max(a, b) }
     public static var largest: Self { .max }
     public static var smallest: Self { .min }
 }
@@ -182,8 +169,8 @@ extension Bool: ArrayElement {
     public static func logarithm(_ a: Bool) -> Bool { a }
     public static func squareRoot(_ a: Bool) -> Bool { a }
     public static func less(_ a: Bool, _ b: Bool) -> Bool { !a && b }
-    public static func minimum(_ a: Bool, _ b: Bool) -> Bool { a && b }
-    public static func maximum(_ a: Bool, _ b: Bool) -> Bool { a || b }
+    public static func smaller(_ a: Bool, _ b: Bool) -> Bool { a && b }
+    public static func larger(_ a: Bool, _ b: Bool) -> Bool { a || b }
     public static var largest: Bool { true }
     public static var smallest: Bool { false }
 }

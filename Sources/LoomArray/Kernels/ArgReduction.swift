@@ -26,6 +26,10 @@ enum ArgReduction {
     }
 
     /// One block: the best value along the axis (kept as length 1) and its index in the array.
+    @_specialize(where E == Double)
+    @_specialize(where E == Float)
+    @_specialize(where E == Int64)
+    @_specialize(where E == Int32)
     static func block<E: ArrayElement>(_ plan: ArgPlan, _ block: NDArray<E>) throws -> ArgPartial<E> {
         guard block.count > 0 else {
             throw LoomError(.invalidArgument, "\(plan.smallest ? "argmin" : "argmax") of an empty block (shape \(block.shape)) has no answer")

@@ -101,8 +101,8 @@ public enum ReductionKind: String, Codable, Sendable {
         switch self {
         case .sum: E.add(a, b)
         case .product: E.multiply(a, b)
-        case .min: E.minimum(a, b)
-        case .max: E.maximum(a, b)
+        case .min: E.smaller(a, b)
+        case .max: E.larger(a, b)
         }
     }
 }

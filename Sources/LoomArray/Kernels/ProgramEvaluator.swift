@@ -11,6 +11,24 @@ enum ProgramEvaluator {
     static let tileElements = 4096
     static let tileColumns = 512
 
+    // Kernels are reached through type-erased task functions, which the optimizer cannot
+    // specialize by itself: without these, every element would be copied and added through
+    // the protocol's witness table, several times slower.
+    @_specialize(where In == Double, Out == Double)
+    @_specialize(where In == Float, Out == Float)
+    @_specialize(where In == Int64, Out == Int64)
+    @_specialize(where In == Int32, Out == Int32)
+    @_specialize(where In == Bool, Out == Bool)
+    @_specialize(where In == Double, Out == Bool)
+    @_specialize(where In == Float, Out == Bool)
+    @_specialize(where In == Int64, Out == Bool)
+    @_specialize(where In == Int32, Out == Bool)
+    @_specialize(where In == Int64, Out == Double)
+    @_specialize(where In == Int32, Out == Double)
+    @_specialize(where In == Bool, Out == Double)
+    @_specialize(where In == Double, Out == Int64)
+    @_specialize(where In == Double, Out == Float)
+    @_specialize(where In == Float, Out == Double)
     static func run<In: ArrayElement, Out: ArrayElement>(
         _ program: BlockProgram, inputs: [NDArray<In>], as _: Out.Type
     ) throws -> NDArray<Out> {
@@ -171,24 +189,9 @@ enum ProgramEvaluator {
                 }
             case .binary(let operation):
                 let right = stack.removeLast(), left = stack.removeLast()
-                switch (left, right) {
-                case let (.scalar(a), .scalar(b)):
-                    stack.append(.scalar(apply(operation, a, b)))
-                case let (.tile(a), .scalar(b)):
-                    let values = registers + a * capacity
-                    binary(operation, tile.count) { values[$0] = apply(operation, values[$0], b) }
-                    stack.append(left)
-                case let (.scalar(a), .tile(b)):
-                    let values = registers + b * capacity
-                    binary(operation, tile.count) { values[$0] = apply(operation, a, values[$0]) }
-                    stack.append(right)
-                case let (.tile(a), .tile(b)):
-                    let values = registers + a * capacity, others = registers + b * capacity
-                    binary(operation, tile.count) { values[$0] = apply(operation, values[$0], others[$0]) }
-                    stack.append(left)
-                    // b was pushed last, so it is the newest register: free it.
-                    if b == nextRegister - 1 { nextRegister -= 1 }
-                }
+                stack.append(binary(operation, left, right, count: tile.count, registers: registers, capacity: capacity))
+                // The right operand's tile is free once consumed, if it is the newest.
+                if case .tile(let index) = right, case .tile = left, index == nextRegister - 1 { nextRegister -= 1 }
             }
         }
         guard stack.count == 1, let top = stack.last else {
@@ -197,10 +200,46 @@ enum ProgramEvaluator {
         return top
     }
 
-    // One switch per tile, then a loop the optimizer specializes for the operation.
+    /// `left op right` over a tile: the operation is chosen once, then each case is a loop the
+    /// optimizer specializes and vectorizes (a switch per element would stop both).
+    private static func binary<E: ArrayElement>(
+        _ operation: BinaryOperation, _ left: Register<E>, _ right: Register<E>, count: Int,
+        registers: UnsafeMutablePointer<E>, capacity: Int
+    ) -> Register<E> {
+        switch operation {
+        case .add: combine(left, right, count, registers, capacity) { E.add($0, $1) }
+        case .subtract: combine(left, right, count, registers, capacity) { E.subtract($0, $1) }
+        case .multiply: combine(left, right, count, registers, capacity) { E.multiply($0, $1) }
+        case .divide: combine(left, right, count, registers, capacity) { E.divide($0, $1) }
+        case .minimum: combine(left, right, count, registers, capacity) { E.smaller($0, $1) }
+        case .maximum: combine(left, right, count, registers, capacity) { E.larger($0, $1) }
+        case .less: combine(left, right, count, registers, capacity) { E.less($0, $1) ? .one : .zero }
+        case .greater: combine(left, right, count, registers, capacity) { E.less($1, $0) ? .one : .zero }
+        default: combine(left, right, count, registers, capacity) { apply(operation, $0, $1) }
+        }
+    }
+
     @inline(__always)
-    private static func binary(_ operation: BinaryOperation, _ count: Int, _ body: (Int) -> Void) {
-        for position in 0..<count { body(position) }
+    private static func combine<E: ArrayElement>(
+        _ left: Register<E>, _ right: Register<E>, _ count: Int, _ registers: UnsafeMutablePointer<E>, _ capacity: Int,
+        _ body: (E, E) -> E
+    ) -> Register<E> {
+        switch (left, right) {
+        case let (.scalar(a), .scalar(b)):
+            return .scalar(body(a, b))
+        case let (.tile(a), .scalar(b)):
+            let values = registers + a * capacity
+            for position in 0..<count { values[position] = body(values[position], b) }
+            return left
+        case let (.scalar(a), .tile(b)):
+            let values = registers + b * capacity
+            for position in 0..<count { values[position] = body(a, values[position]) }
+            return right
+        case let (.tile(a), .tile(b)):
+            let values = registers + a * capacity, others = registers + b * capacity
+            for position in 0..<count { values[position] = body(values[position], others[position]) }
+            return left
+        }
     }
 
     @inline(__always)
@@ -211,8 +250,8 @@ enum ProgramEvaluator {
         case .multiply: E.multiply(a, b)
         case .divide: E.divide(a, b)
         case .power: E.power(a, b)
-        case .minimum: E.minimum(a, b)
-        case .maximum: E.maximum(a, b)
+        case .minimum: E.smaller(a, b)
+        case .maximum: E.larger(a, b)
         case .equal: a == b ? .one : .zero
         case .notEqual: a != b ? .one : .zero
         case .less: E.less(a, b) ? .one : .zero
@@ -299,8 +338,8 @@ enum ProgramEvaluator {
         switch reduction {
         case .sum: fold(values, tile: tile, output, base, rowStride, columnStride) { Out.add($0, $1) }
         case .product: fold(values, tile: tile, output, base, rowStride, columnStride) { Out.multiply($0, $1) }
-        case .min: fold(values, tile: tile, output, base, rowStride, columnStride) { Out.minimum($0, $1) }
-        case .max: fold(values, tile: tile, output, base, rowStride, columnStride) { Out.maximum($0, $1) }
+        case .min: fold(values, tile: tile, output, base, rowStride, columnStride) { Out.smaller($0, $1) }
+        case .max: fold(values, tile: tile, output, base, rowStride, columnStride) { Out.larger($0, $1) }
         }
     }
 

@@ -4,6 +4,10 @@ import LoomCore
 /// (each block reduced along the axes, kept as length 1), so every partial of a group has the
 /// same shape and folding them is elementwise.
 enum Reduction {
+    @_specialize(where E == Double)
+    @_specialize(where E == Float)
+    @_specialize(where E == Int64)
+    @_specialize(where E == Int32)
     static func combine<E: ArrayElement>(_ kind: ReductionKind, _ partials: [NDArray<E>], shape: [Int]) throws -> NDArray<E> {
         guard var result = partials.first else {
             throw LoomError(.invalidArgument, "a reduction step got no partial results")
@@ -17,8 +21,8 @@ enum Reduction {
                     switch kind {
                     case .sum: for index in values.indices { accumulated[index] = E.add(accumulated[index], values[index]) }
                     case .product: for index in values.indices { accumulated[index] = E.multiply(accumulated[index], values[index]) }
-                    case .min: for index in values.indices { accumulated[index] = E.minimum(accumulated[index], values[index]) }
-                    case .max: for index in values.indices { accumulated[index] = E.maximum(accumulated[index], values[index]) }
+                    case .min: for index in values.indices { accumulated[index] = E.smaller(accumulated[index], values[index]) }
+                    case .max: for index in values.indices { accumulated[index] = E.larger(accumulated[index], values[index]) }
                     }
                 }
             }

@@ -16,6 +16,11 @@ enum Tensordot {
     /// One output block of a chunked `tensordot` or `matmul` is this sum over the row of left
     /// blocks and the column of right blocks that meet in it; their contracted lengths may
     /// differ from pair to pair (chunks along a contracted axis need not be equal).
+    // Reached through type-erased task functions: specialized here, or the loops go through witness tables.
+    @_specialize(where E == Double)
+    @_specialize(where E == Float)
+    @_specialize(where E == Int64)
+    @_specialize(where E == Int32)
     static func run<E: NumericElement>(_ plan: TensordotPlan, left: [NDArray<E>], right: [NDArray<E>]) throws -> NDArray<E> {
         let layout = try Layout(plan, left: left, right: right)
         let (m, n) = (layout.leftFreeShape.reduce(1, *), layout.rightFreeShape.reduce(1, *))

@@ -49,7 +49,7 @@ let workloads = [
     "latency-distributed", "cluster-start", "scheduler-memory", "spill-throughput", "worker-recovery",
     "dashboard-overhead", "map-distributed-no-dashboard", "slurm-scale-up", "sge-scale-up",
     "map-distributed-tls", "latency-distributed-tls",
-]
+] + ArrayWorkloads.names
 guard let workload = arguments.first(where: { !$0.hasPrefix("--") }) else {
     FileHandle.standardError.write(Data("usage: loom-bench <\(workloads.joined(separator: "|"))> [--quick]\n".utf8))
     exit(2)
@@ -186,6 +186,9 @@ case "kube-scale-20":
     await cluster.close()
     check(total, leaves: 100)
     print("RESULT seconds=\(seconds) tasks=20")
+case let name where ArrayWorkloads.names.contains(name):
+    // Chunked arrays against Dask's and numpy's (ArrayWorkloads.swift).
+    try await ArrayWorkloads.run(name, quick: quick)
 case "worker-recovery":
     try await measureWorkerRecovery(tasks: quick ? 2_000 : 10_000)
 case "serve-scheduler":
