@@ -4,7 +4,7 @@ import Loom
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Count the primes below a limit on Loom's local schedulers and a local cluster, and compare them.")
+        abstract: "Count the primes below a limit on Loom's local schedulers and a local cluster, and compare them; reduce a chunked array on the cluster.")
 
     @Option(help: "Count primes below this number.")
     var limit = 100_000_000
@@ -21,12 +21,16 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Write the task graph as Graphviz DOT to this file.")
     var dot: String?
 
+    @Option(help: "Side of the random array the cluster also reduces, (x + xᵀ).mean(axis: 0).sum(); 0 skips it.")
+    var array = 8_000
+
     @Option(help: "Keep the local cluster and its dashboard up this many seconds after computing.")
     var linger: Double = 0
 
     func validate() throws {
         guard limit >= 2 else { throw ValidationError("--limit must be at least 2") }
         guard segment >= 1 else { throw ValidationError("--segment must be at least 1") }
+        guard array >= 0 else { throw ValidationError("--array must be zero or more") }
         for name in schedulers.split(separator: ",") where name != "cluster" && Scheduler.Kind(rawValue: String(name)) == nil {
             throw ValidationError("unknown scheduler '\(name)'; use synchronous, threads, processes or cluster")
         }
@@ -80,6 +84,7 @@ struct Demo: AsyncParsableCommand {
         let stats = try await client.compute(primes)
         let seconds = (ContinuousClock.now - clock) / .seconds(1)
         print("  \("cluster".padding(toLength: 14, withPad: " ", startingAt: 0)) \(String(format: "%7.3f", seconds)) s   \(stats.count.formatted()) primes")
+        if array > 0 { try await reduceAnArray(on: client) }
         if linger > 0 {
             print("  the dashboard stays up for \(linger.formatted()) s (--linger)")
             try await Task.sleep(for: .seconds(linger))
@@ -87,6 +92,22 @@ struct Demo: AsyncParsableCommand {
         await client.close()
         await cluster.close()
         return stats
+    }
+
+    /// A chunked array on the same cluster, checked against the thread pool: the mean of
+    /// x + xᵀ over each column, summed, is twice the mean of x times n (about n).
+    func reduceAnArray(on client: Client) async throws {
+        let chunk = Swift.max(1, array / 4)
+        let x = ChunkedArray<Double>.random(shape: [array, array], chunks: .shape([chunk, chunk]), seed: 1)
+        let y = (x + x.transposed()).mean(axis: 0).sum()
+        let clock = ContinuousClock.now
+        let onCluster = try await y.compute(on: client).scalar
+        let seconds = (ContinuousClock.now - clock) / .seconds(1)
+        let onThreads = try await y.compute(scheduler: .threads(workers)).scalar
+        print("  cluster        \(String(format: "%7.3f", seconds)) s   (x + xᵀ).mean(axis: 0).sum() = \(String(format: "%.6f", onCluster)) for a random \(array.formatted()) × \(array.formatted()) array in blocks of \(chunk.formatted())²")
+        guard Swift.abs(onCluster - onThreads) <= 1e-9 * Swift.abs(onThreads) else {
+            throw ValidationError("the cluster's array result \(onCluster) differs from the thread pool's \(onThreads)")
+        }
     }
 
     static let knownCounts = [1_000: 168, 1_000_000: 78_498, 10_000_000: 664_579, 50_000_000: 3_001_134, 100_000_000: 5_761_455]

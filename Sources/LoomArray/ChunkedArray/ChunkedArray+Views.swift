@@ -18,19 +18,25 @@ public protocol ArrayIndexConvertible: Sendable {
 extension ArrayIndex: ArrayIndexConvertible { public var arrayIndex: ArrayIndex { self } }
 extension Int: ArrayIndexConvertible { public var arrayIndex: ArrayIndex { .index(self) } }
 extension Range<Int>: ArrayIndexConvertible { public var arrayIndex: ArrayIndex { .slice(start: lowerBound, stop: upperBound, step: 1) } }
-extension ClosedRange<Int>: ArrayIndexConvertible { public var arrayIndex: ArrayIndex { .slice(start: lowerBound, stop: upperBound + 1, step: 1) } }
+// Through -1 is to the end: a stop of 0 would mean the start.
+extension ClosedRange<Int>: ArrayIndexConvertible {
+    public var arrayIndex: ArrayIndex { .slice(start: lowerBound, stop: upperBound == -1 ? nil : upperBound + 1, step: 1) }
+}
 extension PartialRangeFrom<Int>: ArrayIndexConvertible { public var arrayIndex: ArrayIndex { .slice(start: lowerBound, stop: nil, step: 1) } }
 extension PartialRangeUpTo<Int>: ArrayIndexConvertible { public var arrayIndex: ArrayIndex { .slice(start: nil, stop: upperBound, step: 1) } }
-extension PartialRangeThrough<Int>: ArrayIndexConvertible { public var arrayIndex: ArrayIndex { .slice(start: nil, stop: upperBound + 1, step: 1) } }
+extension PartialRangeThrough<Int>: ArrayIndexConvertible {
+    public var arrayIndex: ArrayIndex { .slice(start: nil, stop: upperBound == -1 ? nil : upperBound + 1, step: 1) }
+}
 extension StrideTo<Int>: ArrayIndexConvertible {
     public var arrayIndex: ArrayIndex {
         // StrideTo keeps its bounds private; its first element and its count give them.
         let elements = Array(self)
         guard let first = elements.first else { return .slice(start: 0, stop: 0, step: 1) }
-        let step = elements.count > 1 ? elements[1] - first : 1
-        // Just past the last element; nil when that is before the first index (counting down).
-        let stop = elements.last! + (step > 0 ? 1 : -1)
-        return .slice(start: first, stop: stop < 0 ? nil : stop, step: step)
+        let step = elements.count > 1 ? elements[1] - first : 1, last = elements.last!
+        // Just past the last element, in numpy's terms: past -1 (upwards) is the end, past 0
+        // (downwards) is before the start; below a negative index is one lower.
+        if step > 0 { return .slice(start: first, stop: last == -1 ? nil : last + 1, step: step) }
+        return .slice(start: first, stop: last == 0 ? nil : last - 1, step: step)
     }
 }
 
@@ -121,7 +127,8 @@ extension ChunkedArray {
         }
         // Counting down: start defaults to the last element, stop to before the first.
         let first = try start.map { try bound($0) == length ? length - 1 : bound($0) } ?? length - 1
-        let end = try stop.map(bound) ?? -1
+        // -length - 1 is "before the first" when counting down (a stride to below -length).
+        let end = try stop.map { $0 == -length - 1 ? -1 : try bound($0) } ?? -1
         return (first, first > end ? (first - end - step - 1) / -step : 0)
     }
 

@@ -38,6 +38,8 @@ enum AutoChunks {
         return ChunkLayout(shape.indices.map { dimension in
             let size = shape[dimension]
             guard size > 0 else { return [0] }
+            // A width given is kept as given (Dask's too): only chosen ones are evened out.
+            if fixed[dimension] != nil { return ChunkLayout.even(size: size, width: widths[dimension]) }
             // Equal blocks: as many as the width asks for, then as even as possible.
             let blocks = (size + widths[dimension] - 1) / widths[dimension]
             let width = (size + blocks - 1) / blocks

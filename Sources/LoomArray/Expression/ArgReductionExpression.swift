@@ -25,7 +25,7 @@ final class ArgReductionExpression<Source: ArrayElement>: ArrayExpression {
             self.failure = failure
         } else if let axis, axis < 0 || axis >= rank {
             self.failure = LoomError(.invalidArgument, "\(operation) over axis \(requested!): the array of shape \(source.shape) has \(rank) axis(es)")
-        } else if source.shape.contains(0) {
+        } else if axis.map({ source.shape[$0] == 0 }) ?? source.shape.contains(0) {
             self.failure = LoomError(.invalidArgument, "\(operation) of an empty array (shape \(source.shape)) has no answer")
         } else {
             self.failure = nil
@@ -40,47 +40,41 @@ final class ArgReductionExpression<Source: ArrayElement>: ArrayExpression {
         guard case .blocks(let blocks) = array.content else { preconditionFailure("materialized") }
         let layout = array.layout
         let kernels = Source.kernels
-        var partials: [[Int]: NodeInput] = [:]
-        for index in layout.blockIndices {
-            let plan = ArgPlan(smallest: smallest, axis: axis, blockStart: layout.blockStart(index), arrayShape: layout.shape)
-            partials[index] = lowering.task(name, kernels.argBlock.erased, [.literal(plan), blocks[layout.flat(index)]])
+        let outputLayout = axis.map { axis in ChunkLayout(layout.sizes.enumerated().filter { $0.offset != axis }.map(\.element)) } ?? ChunkLayout([])
+        // Empty along a kept axis: empty results, as numpy's.
+        if layout.shape.contains(0) {
+            return try lowering.materialize(Lowered(layout: outputLayout, content: .fused(.constant(Int64(0))), name: name))
         }
-        // The axes folded: the one given, or all of them (row-major order is array order).
-        var grid = layout.grid
-        var order = layout.blockIndices
-        let folded = axis.map { [$0] } ?? Array(0..<layout.rank)
-        if axis == nil {
-            // Flattened: one list in row-major order, folded in consecutive groups.
-            var level = order.map { partials[$0]! }
+        // Each output block folds the non-empty blocks in its line (along the axis, or all of
+        // them) in array order, `splitEvery` at a time.
+        let lines: [[[Int]]]
+        if let axis {
+            var grid = layout.grid
+            grid[axis] = 1
+            lines = ChunkLayout.indices(of: grid).map { start in
+                (0..<layout.grid[axis]).map { position in
+                    var index = start
+                    index[axis] = position
+                    return index
+                }
+            }
+        } else {
+            lines = [layout.blockIndices]
+        }
+        let results = lines.map { line -> NodeInput in
+            var level = line.filter { !layout.blockShape($0).contains(0) }.map { index -> NodeInput in
+                let plan = ArgPlan(smallest: smallest, axis: axis, blockStart: layout.blockStart(index), arrayShape: layout.shape)
+                return lowering.task(name, kernels.argBlock.erased, [.literal(plan), blocks[layout.flat(index)]])
+            }
             while level.count > 1 {
                 level = stride(from: 0, to: level.count, by: splitEvery).map { start in
-                    lowering.task(name + "-aggregate", kernels.argCombine.erased, [.literal(smallest), .list(Array(level[start..<Swift.min(start + splitEvery, level.count)]))])
+                    lowering.task(
+                        name + "-aggregate", kernels.argCombine.erased,
+                        [.literal(smallest), .list(Array(level[start..<Swift.min(start + splitEvery, level.count)]))])
                 }
             }
-            let result = lowering.task(name + "-indices", kernels.argIndices.erased, [.literal([Int]()), level[0]])
-            return Lowered(layout: ChunkLayout([]), content: .blocks([result]), name: name)
-        }
-        let axis = folded[0]
-        while grid[axis] > 1 {
-            var next = grid
-            next[axis] = (grid[axis] + splitEvery - 1) / splitEvery
-            var level: [[Int]: NodeInput] = [:]
-            for index in ChunkLayout.indices(of: next) {
-                let members = (0..<Swift.min(splitEvery, grid[axis] - index[axis] * splitEvery)).map { offset -> NodeInput in
-                    var member = index
-                    member[axis] = index[axis] * splitEvery + offset
-                    return partials[member]!
-                }
-                level[index] = lowering.task(name + "-aggregate", kernels.argCombine.erased, [.literal(smallest), .list(members)])
-            }
-            partials = level
-            grid = next
-        }
-        order = ChunkLayout.indices(of: grid)
-        let outputLayout = ChunkLayout(layout.sizes.enumerated().filter { $0.offset != axis }.map(\.element))
-        let results = order.map { index in
-            let shape = (0..<layout.rank).filter { $0 != axis }.map { layout.sizes[$0][index[$0]] }
-            return lowering.task(name + "-indices", kernels.argIndices.erased, [.literal(shape), partials[index]!])
+            let shape = axis.map { axis in (0..<layout.rank).filter { $0 != axis }.map { layout.sizes[$0][line[0][$0]] } } ?? []
+            return lowering.task(name + "-indices", kernels.argIndices.erased, [.literal(shape), level[0]])
         }
         return Lowered(layout: outputLayout, content: .blocks(results), name: name)
     }

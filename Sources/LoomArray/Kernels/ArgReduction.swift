@@ -77,7 +77,13 @@ enum ArgReduction {
             guard partial.values.shape == result.values.shape else {
                 throw LoomError(.invalidArgument, "partial result \(number) of an arg-reduction has shape \(partial.values.shape), the first \(result.values.shape)")
             }
-            for position in 0..<result.values.count where better(partial.values.scalars[position], than: result.values.scalars[position], smallest: smallest) {
+            // A tie (equal values, or both NaN) goes to the lower index, whatever the fold order:
+            // blocks of one row of blocks hold interleaved flat indices.
+            for position in 0..<result.values.count {
+                let candidate = partial.values.scalars[position], current = result.values.scalars[position]
+                guard better(candidate, than: current, smallest: smallest)
+                    || (!better(current, than: candidate, smallest: smallest) && partial.indices.scalars[position] < result.indices.scalars[position])
+                else { continue }
                 result.values.scalars[position] = partial.values.scalars[position]
                 result.indices.scalars[position] = partial.indices.scalars[position]
             }
