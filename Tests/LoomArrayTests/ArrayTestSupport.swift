@@ -14,21 +14,16 @@ enum Reference {
     /// Element `index` of a row-major array of `shape`.
     static func at(_ array: NDArray<Double>, _ index: [Int]) -> Double { array[index] }
 
-    /// Every index of `shape`, row-major.
+    /// Every index of `shape`, row-major: each flat position divided out, last dimension first.
     static func indices(_ shape: [Int]) -> [[Int]] {
-        guard !shape.contains(0) else { return [] }
-        var all: [[Int]] = []
-        var index = [Int](repeating: 0, count: shape.count)
-        while true {
-            all.append(index)
-            var dimension = shape.count - 1
-            while dimension >= 0 {
-                index[dimension] += 1
-                if index[dimension] < shape[dimension] { break }
-                index[dimension] = 0
-                dimension -= 1
+        (0..<shape.reduce(1, *)).map { flat in
+            var rest = flat
+            var index = [Int](repeating: 0, count: shape.count)
+            for dimension in shape.indices.reversed() {
+                index[dimension] = rest % shape[dimension]
+                rest /= shape[dimension]
             }
-            if dimension < 0 { return all }
+            return index
         }
     }
 

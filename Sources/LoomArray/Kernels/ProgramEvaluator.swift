@@ -59,12 +59,9 @@ enum ProgramEvaluator {
             let compact = NDArray<Out>.strides(of: resultShape)
             resultStrides = shape.indices.map { reduced.contains($0) ? 0 : compact[$0] }
         }
-        let resultCount = resultShape.reduce(1, *)
-        var result = [Out](repeating: reduction?.identity(Out.self) ?? .zero, count: count == 0 ? 0 : resultCount)
-        if count == 0 {
-            result = [Out](repeating: reduction?.identity(Out.self) ?? .zero, count: reduction == nil ? 0 : resultCount)
-            return NDArray(uncheckedShape: program.resultShape ?? reducedShape(program), scalars: result)
-        }
+        // An empty block reduces to the identity (a sum of nothing is 0), or is empty.
+        var result = [Out](repeating: reduction?.identity(Out.self) ?? .zero, count: resultShape.reduce(1, *))
+        if count == 0 { return NDArray(uncheckedShape: program.resultShape ?? reducedShape(program), scalars: result) }
 
         let tileColumns = Swift.min(columns, Self.tileColumns)
         let tileRows = Swift.max(1, Swift.min(rows, Self.tileElements / tileColumns))
