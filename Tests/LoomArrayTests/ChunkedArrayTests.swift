@@ -211,6 +211,31 @@ import Testing
         #expect(try await negated.compute(scheduler: scheduler).scalars == [0, -1, -2, -3, -4])
     }
 
+    @Test func mapBlocksMayChangeBlockShapesWhenItSaysHow() async throws {
+        let x = ChunkedArray(Reference.matrix([6, 4]), chunks: .shape([3, 2]))
+        // Each 3 × 2 block to its column sums, a 1 × 2 block: a 2 × 4 array.
+        let sums = x.mapBlocks(chunks: [[1, 1], [2, 2]]) { (block: NDArray<Double>) in
+            try NDArray(shape: [1, 2], scalars: (0..<2).map { column in (0..<3).reduce(0.0) { $0 + block[$1, column] } })
+        }
+        let a = Reference.matrix([6, 4])
+        #expect(try await sums.compute(scheduler: scheduler) == Reference.make([2, 4]) { i in (0..<3).reduce(0.0) { $0 + a[[i[0] * 3 + $1, i[1]]] } })
+        #expect(try await (sums * 2).sum(axis: 0).compute(scheduler: scheduler).shape == [4])
+        let miscounted = x.mapBlocks(chunks: [[2], [2, 2]]) { (block: NDArray<Double>) in block }
+        let message = try #require(await computeError(miscounted))
+        #expect(message.contains("[1, 2]") && message.contains("[2, 2]"))
+    }
+
+    @Test func aBlockOfAnotherShapeThanItsPlaceIsRefusedNotMisread() async throws {
+        let x = ChunkedArray(Reference.matrix([6, 4]), chunks: .shape([3, 2]))
+        // Says nothing of changing shapes, yet drops a row: readers must refuse it.
+        let shrunk = x.mapBlocks { (block: NDArray<Double>) in try NDArray(shape: [2, 2], scalars: Array(block.scalars.prefix(4))) }
+        for reader in [shrunk + 1, shrunk.T * 2, shrunk.rechunk(.shape([6, 4])), shrunk.sum(axis: 0)] {
+            let message = try #require(await computeError(reader))
+            #expect(message.contains("[2, 2]") && message.contains("[3, 2]"), "\(message)")
+        }
+        #expect(try #require(await computeError(shrunk)).contains("[2, 2]"))
+    }
+
     @Test func constantsRangesAndIntegerArrays() async throws {
         #expect(try await ChunkedArray<Double>.zeros(shape: [3, 2]).compute(scheduler: scheduler).scalars == [0, 0, 0, 0, 0, 0])
         #expect(try await ChunkedArray<Int32>.full(shape: [4], value: 7, chunks: .shape([3])).compute(scheduler: scheduler).scalars == [7, 7, 7, 7])

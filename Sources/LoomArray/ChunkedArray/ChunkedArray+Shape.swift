@@ -26,17 +26,20 @@ extension ChunkedArray {
         return concatenate(arrays.map { $0.expandingDimensions(at: axis < 0 ? axis + $0.rank + 1 : axis) }, axis: axis < 0 ? axis + (arrays.first?.rank ?? 0) + 1 : axis)
     }
 
-    /// A registered function applied to every block (Dask's `map_blocks`); it must return a
-    /// block of the shape it was given. Runs on every scheduler and cluster.
-    public func mapBlocks<Result: ArrayElement>(_ function: TaskFunction<NDArray<Element>, NDArray<Result>>) -> ChunkedArray<Result> {
-        ChunkedArray<Result>(MapBlocksExpression<Element, Result>(expression, function: function.erased))
+    /// A registered function applied to every block (Dask's `map_blocks`). It returns a block
+    /// of the shape it was given, or, with `chunks` (each dimension's block sizes, as many as
+    /// the array has), of the shape its place there calls for. Runs on every scheduler and cluster.
+    public func mapBlocks<Result: ArrayElement>(
+        _ function: TaskFunction<NDArray<Element>, NDArray<Result>>, chunks: [[Int]]? = nil
+    ) -> ChunkedArray<Result> {
+        ChunkedArray<Result>(MapBlocksExpression<Element, Result>(expression, function: function.erased, chunks: chunks))
     }
 
     /// A closure applied to every block: the threads and synchronous schedulers only.
     public func mapBlocks<Result: ArrayElement>(
-        name: String = "map-blocks", _ body: @escaping @Sendable (NDArray<Element>) throws -> NDArray<Result>
+        name: String = "map-blocks", chunks: [[Int]]? = nil, _ body: @escaping @Sendable (NDArray<Element>) throws -> NDArray<Result>
     ) -> ChunkedArray<Result> {
-        ChunkedArray<Result>(MapBlocksExpression<Element, Result>(expression, function: LocalFunction(name, body).erased))
+        ChunkedArray<Result>(MapBlocksExpression<Element, Result>(expression, function: LocalFunction(name, body).erased, chunks: chunks))
     }
 
     /// The index of the smallest element along `axis`, or in the flattened array when nil.

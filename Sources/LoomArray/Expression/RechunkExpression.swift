@@ -110,7 +110,8 @@ final class RechunkExpression<Element: ArrayElement>: ArrayExpression {
                 let upper = (0..<old.rank).map { Swift.min(start[$0] + shape[$0], oldStart[$0] + oldShape[$0]) }
                 pieces.append(.init(
                     input: inputs.count, from: (0..<old.rank).map { lower[$0] - oldStart[$0] },
-                    to: (0..<old.rank).map { lower[$0] - start[$0] }, extent: (0..<old.rank).map { Swift.max(0, upper[$0] - lower[$0]) }))
+                    to: (0..<old.rank).map { lower[$0] - start[$0] }, extent: (0..<old.rank).map { Swift.max(0, upper[$0] - lower[$0]) },
+                    inputShape: oldShape))
                 inputs.append(oldBlocks[old.flat(oldIndex)])
             }
             blocks.append(lowering.task("rechunk", function, [.literal(AssemblyPlan(shape: shape, pieces: pieces, resultShape: nil)), .list(inputs)]))

@@ -105,7 +105,7 @@ final class ReshapeExpression<Element: ArrayElement>: ArrayExpression {
             let (block, oldIndex) = old
             let oldShape = ready.layout.blockShape(oldIndex)
             let plan = AssemblyPlan(
-                shape: oldShape, pieces: [.init(input: 0, from: oldShape.map { _ in 0 }, to: oldShape.map { _ in 0 }, extent: oldShape)],
+                shape: oldShape, pieces: [.init(input: 0, from: oldShape.map { _ in 0 }, to: oldShape.map { _ in 0 }, extent: oldShape, inputShape: oldShape)],
                 resultShape: newLayout.blockShape(index))
             return lowering.task("reshape", function, [.literal(plan), .list([block])])
         }

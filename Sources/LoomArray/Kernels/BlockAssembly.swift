@@ -10,6 +10,8 @@ struct AssemblyPlan: Codable, Sendable, Equatable {
         var from: [Int]
         var to: [Int]
         var extent: [Int]
+        /// The shape the input block must have (nil: any that holds the box).
+        var inputShape: [Int]? = nil
     }
 
     var shape: [Int]
@@ -23,7 +25,8 @@ enum BlockAssembly {
         let count = plan.shape.reduce(1, *)
         // A single piece that is its whole input and the whole output is a reshape: no copy.
         if plan.pieces.count == 1, let piece = plan.pieces.first, piece.input >= 0, piece.input < inputs.count,
-            inputs[piece.input].shape == plan.shape, piece.extent == plan.shape, piece.from.allSatisfy({ $0 == 0 })
+            inputs[piece.input].shape == plan.shape, piece.extent == plan.shape, piece.from.allSatisfy({ $0 == 0 }),
+            piece.inputShape == nil || piece.inputShape == plan.shape
         {
             return try reshaped(inputs[piece.input], plan)
         }
@@ -34,6 +37,11 @@ enum BlockAssembly {
                 throw LoomError(.invalidArgument, "piece \(number) of a block assembly reads input \(piece.input) of \(inputs.count)")
             }
             let input = inputs[piece.input]
+            if let expected = piece.inputShape, expected != input.shape {
+                throw LoomError(
+                    .invalidArgument,
+                    "an input block has shape \(input.shape) where the array's blocks call for \(expected): a block function or mapBlocks returned a block of another shape")
+            }
             guard piece.from.count == input.rank, piece.to.count == plan.shape.count, piece.extent.count == input.rank,
                 piece.extent.count == plan.shape.count,
                 (0..<input.rank).allSatisfy({ piece.from[$0] >= 0 && piece.from[$0] + piece.extent[$0] <= input.shape[$0] }),

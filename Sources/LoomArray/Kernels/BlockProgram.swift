@@ -37,6 +37,9 @@ struct Leaf: Codable, Sendable, Equatable {
     /// How far the source position moves per step along each dimension of the block; 0 for a
     /// broadcast dimension.
     var strides: [Int]
+    /// The shape the input block must have: the offsets and strides assume it, so a block of
+    /// another shape (a block function's mistake) is refused rather than misread.
+    var inputShape: [Int]? = nil
 }
 
 /// A number kept exactly for integer and float elements alike.

@@ -420,6 +420,11 @@ enum ProgramEvaluator {
             guard input >= 0 && input < inputs.count else {
                 throw LoomError(.invalidArgument, "leaf \(index) reads input \(input) of \(inputs.count)")
             }
+            if let expected = leaf.inputShape, expected != inputs[input].shape {
+                throw LoomError(
+                    .invalidArgument,
+                    "an input block has shape \(inputs[input].shape) where the array's blocks call for \(expected): a block function or mapBlocks returned a block of another shape")
+            }
             var lowest = leaf.offset, highest = leaf.offset
             for (dimension, stride) in leaf.strides.enumerated() {
                 let reach = (program.shape[dimension] - 1) * stride

@@ -102,6 +102,7 @@ extension Fused {
             var offset = 0
             var strides = [Int](repeating: 0, count: shape.count)
             var source = Leaf.Source.input(0)
+            var inputShape: [Int]?
             switch leaf.source {
             case .blocks(let sourceLayout, let blocks):
                 var blockIndex = [Int](repeating: 0, count: leaf.map.count)
@@ -116,7 +117,8 @@ extension Fused {
                     blockIndex[dimension] = block
                     within[dimension] = first - sourceLayout.starts[dimension][block]
                 }
-                let blockStrides = NDArray<Double>.strides(of: sourceLayout.blockShape(blockIndex))
+                inputShape = sourceLayout.blockShape(blockIndex)
+                let blockStrides = NDArray<Double>.strides(of: inputShape!)
                 for (dimension, map) in leaf.map.enumerated() {
                     offset += within[dimension] * blockStrides[dimension]
                     if let axis = map.axis { strides[axis] += map.step * blockStrides[dimension] }
@@ -143,7 +145,7 @@ extension Fused {
                 if case .random(let seed) = leaf.source { source = .random(seed: seed) }
                 if case .range(let first, let step) = leaf.source { source = .range(start: first, step: step) }
             }
-            leaves.append(Leaf(source: source, offset: offset, strides: strides))
+            leaves.append(Leaf(source: source, offset: offset, strides: strides, inputShape: inputShape))
         }
         return (BlockProgram(shape: shape, leaves: leaves, code: code, constants: constants, reduction: nil, resultShape: nil), inputs)
     }
