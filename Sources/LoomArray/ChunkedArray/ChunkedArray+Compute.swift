@@ -37,9 +37,36 @@ extension ChunkedArray {
         return try await assemble(lowered) { graph in try await client.run(graph) }
     }
 
+    /// Computes the blocks on `client`'s cluster and keeps them there (Dask's `persist`): the
+    /// array returned reads them from the cluster's memory (spilled to disk as raw bytes when
+    /// it fills), so several computations share them. The cluster releases them when the
+    /// returned array (and every expression built on it) is gone.
+    public func persist(on client: Client) async throws -> ChunkedArray {
+        let budget = ChunkBudget.fitting(try await client.schedulerInfo())
+        let lowered = try lowered(budget: budget)
+        guard case .blocks(let blocks) = lowered.content else { preconditionFailure("lowered blocks are materialized") }
+        let nodes = blocks.compactMap { if case .node(let node) = $0 { node } else { nil } }
+        let futures = try await client.persist(nodes.map { Delayed<NDArray<Element>>(node: $0) })
+        var keys = futures.map(\.key).makeIterator()
+        let stored = blocks.map { block -> NodeInput in
+            if case .node = block { return .existing(keys.next()!) }
+            return block
+        }
+        return ChunkedArray(PersistedExpression(layout: lowered.layout, blocks: stored, futures: futures))
+    }
+
     /// Runs the blocks' graph and copies the blocks into one array.
     private func assemble(_ lowered: Lowered<Element>, run: (TaskGraph) async throws -> [any Sendable]) async throws -> NDArray<Element> {
-        guard case .blocks(let blocks) = lowered.content else { preconditionFailure("lowered blocks are materialized") }
+        guard case .blocks(var blocks) = lowered.content else { preconditionFailure("lowered blocks are materialized") }
+        // Blocks a cluster holds (a persisted array) come back through a task that reads them.
+        let assemble = Element.kernels.assemble.erased
+        let indices = lowered.layout.blockIndices
+        for (position, block) in blocks.enumerated() {
+            guard case .existing = block else { continue }
+            let shape = lowered.layout.blockShape(indices[position])
+            let plan = AssemblyPlan(shape: shape, pieces: [.init(input: 0, from: shape.map { _ in 0 }, to: shape.map { _ in 0 }, extent: shape, inputShape: shape)], resultShape: nil)
+            blocks[position] = .node(TaskNode(key: Key.unique(prefix: "fetch"), function: assemble, inputs: [.literal(plan), .list([block])]))
+        }
         let nodes = blocks.compactMap { if case .node(let node) = $0 { node } else { nil } }
         let computed = nodes.isEmpty ? [] : try await run(TaskGraph(outputs: nodes))
         var results = computed.makeIterator()
