@@ -101,6 +101,7 @@ struct DashboardServer: Sendable {
         }
         var logger = Logger.loom("loom.dashboard")
         logger.logLevel = .warning
+        logger = ShutdownNoiseFilter.filtering(logger)
         return Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "loom-dashboard"),
             onServerRunning: { channel in await onBound(channel.localAddress?.port ?? 0) }, logger: logger)
