@@ -11,9 +11,6 @@ enum Reference {
         return try! NDArray(shape: shape, scalars: (0..<count).map { Double(($0 * 7 + 3 + salt * 5) % 23 - 11) / 4 })
     }
 
-    /// Element `index` of a row-major array of `shape`.
-    static func at(_ array: NDArray<Double>, _ index: [Int]) -> Double { array[index] }
-
     /// Every index of `shape`, row-major: each flat position divided out, last dimension first.
     static func indices(_ shape: [Int]) -> [[Int]] {
         (0..<shape.reduce(1, *)).map { flat in

@@ -64,10 +64,10 @@ public enum TestTasks {
         try NDArray(shape: block.shape, scalars: block.scalars.map { $0 * $0 + 1 })
     }
     public static let positions = TaskFunction("positions") { (info: BlockInfo) -> NDArray<Double> in
-        let strides = NDArray<Double>.stridesOf(info.arrayShape)
+        let strides = NDArray<Double>.strides(of: info.arrayShape)
         let count = info.shape.reduce(1, *)
         var scalars = [Double](repeating: 0, count: count)
-        let blockStrides = NDArray<Double>.stridesOf(info.shape)
+        let blockStrides = NDArray<Double>.strides(of: info.shape)
         for flat in 0..<count {
             var rest = flat, global = 0
             for dimension in info.shape.indices {

@@ -23,7 +23,8 @@ extension ChunkedArray {
         if let first = arrays.first, let odd = arrays.first(where: { $0.shape != first.shape && $0.error == nil }), first.error == nil {
             return ChunkedArray(failure: LoomError(.invalidArgument, "stack needs arrays of one shape, not \(first.shape) and \(odd.shape)"))
         }
-        return concatenate(arrays.map { $0.expandingDimensions(at: axis < 0 ? axis + $0.rank + 1 : axis) }, axis: axis < 0 ? axis + (arrays.first?.rank ?? 0) + 1 : axis)
+        let axis = axis < 0 ? axis + (arrays.first?.rank ?? 0) + 1 : axis
+        return concatenate(arrays.map { $0.expandingDimensions(at: axis) }, axis: axis)
     }
 
     /// A registered function applied to every block (Dask's `map_blocks`). It returns a block

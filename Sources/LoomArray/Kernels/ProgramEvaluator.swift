@@ -44,7 +44,7 @@ enum ProgramEvaluator {
         let rows = shape[rank - 2], columns = shape[rank - 1]
         let outer = Array(shape[..<(rank - 2)])
         let count = shape.reduce(1, *)
-        let depth = try stackDepth(program)
+        let registerCount = try Self.registerCount(program)
         let constants = program.constants.map { $0.value(as: In.self) }
 
         // Where results go: the block itself, or the reduction's accumulator (kept axes only).
@@ -66,7 +66,7 @@ enum ProgramEvaluator {
         let tileColumns = Swift.min(columns, Self.tileColumns)
         let tileRows = Swift.max(1, Swift.min(rows, Self.tileElements / tileColumns))
         let capacity = tileRows * tileColumns
-        let registers = UnsafeMutablePointer<In>.allocate(capacity: capacity * Swift.max(depth, 1))
+        let registers = UnsafeMutablePointer<In>.allocate(capacity: capacity * Swift.max(registerCount, 1))
         let converted = UnsafeMutablePointer<Out>.allocate(capacity: capacity)
         defer {
             registers.deallocate()
@@ -375,9 +375,10 @@ enum ProgramEvaluator {
         }
     }
 
-    /// How many tiles the program holds at once (leaves in flight), or what is malformed.
-    private static func stackDepth(_ program: BlockProgram) throws -> Int {
-        var depth = 0, registers = 0, deepest = 0
+    /// Tile registers the program may need, one per leaf it loads (a bound: `execute` reuses a
+    /// register only when the newest is consumed), or what is malformed.
+    private static func registerCount(_ program: BlockProgram) throws -> Int {
+        var depth = 0, leaves = 0
         for instruction in program.code {
             switch instruction {
             case .leaf(let index):
@@ -385,7 +386,7 @@ enum ProgramEvaluator {
                     throw LoomError(.invalidArgument, "a block program reads leaf \(index) of \(program.leaves.count)")
                 }
                 depth += 1
-                registers += 1
+                leaves += 1
             case .constant(let index):
                 guard index >= 0 && index < program.constants.count else {
                     throw LoomError(.invalidArgument, "a block program reads constant \(index) of \(program.constants.count)")
@@ -397,10 +398,8 @@ enum ProgramEvaluator {
                 guard depth >= 2 else { throw LoomError(.invalidArgument, "a block program's operation lacks an operand") }
                 depth -= 1
             }
-            deepest = Swift.max(deepest, registers)
         }
-        // Registers are freed only when the newest is consumed; count every leaf to be safe.
-        return deepest
+        return leaves
     }
 
     /// Refuses a program that would read outside its inputs, naming the leaf.

@@ -80,9 +80,7 @@ public struct NDArray<Element: ArrayElement>: Sendable, Equatable {
     static func count(of shape: [Int]) -> Int { shape.reduce(1, *) }
 
     /// Row-major strides of any shape (elements per step along each dimension).
-    public static func stridesOf(_ shape: [Int]) -> [Int] { strides(of: shape) }
-
-    static func strides(of shape: [Int]) -> [Int] {
+    public static func strides(of shape: [Int]) -> [Int] {
         var strides = [Int](repeating: 1, count: shape.count)
         var step = 1
         for dimension in shape.indices.reversed() {
