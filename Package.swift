@@ -33,10 +33,13 @@ let package = Package(
             name: "LoomCore",
             dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "LoomLocal", dependencies: ["LoomCore", "CLoomSystem"]),
+        // The runtime's pure core: the scheduler and worker state machines and the messages they
+        // take and give. It depends on the core alone, so no socket, file or clock can creep in.
+        .target(name: "LoomRuntime", dependencies: ["LoomCore"]),
         .target(
             name: "LoomDistributed",
             dependencies: [
-                "LoomCore", "LoomLocal", "CLoomSystem",
+                "LoomCore", "LoomLocal", "LoomRuntime", "CLoomSystem",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
@@ -74,7 +77,7 @@ let package = Package(
         .target(
             name: "Loom",
             dependencies: [
-                "LoomCore", "LoomLocal", "LoomDistributed", "LoomDashboard", "LoomJobQueue", "LoomKubernetes", "LoomArray",
+                "LoomCore", "LoomLocal", "LoomRuntime", "LoomDistributed", "LoomDashboard", "LoomJobQueue", "LoomKubernetes", "LoomArray",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -111,6 +114,8 @@ let package = Package(
             path: "Tests/KubernetesStandIn"),
         .executableTarget(name: "kube-standin", dependencies: ["KubernetesStandIn"], path: "Tests/KubeStandInServer"),
         .testTarget(name: "LoomCoreTests", dependencies: ["LoomCore"]),
+        // The state machines alone: no sockets, no processes, no clock.
+        .testTarget(name: "LoomRuntimeTests", dependencies: ["LoomRuntime"]),
         .testTarget(name: "LoomLocalTests", dependencies: ["LoomTestSupport", "loom-test-worker"]),
         .testTarget(name: "LoomCLITests", dependencies: ["loom", "LoomTestSupport", "loom-test-worker"]),
         .testTarget(

@@ -5,6 +5,7 @@
 @_exported import LoomJobQueue
 @_exported import LoomKubernetes
 @_exported import LoomLocal
+@_exported import LoomRuntime
 import ArgumentParser
 import Foundation
 import NIOCore

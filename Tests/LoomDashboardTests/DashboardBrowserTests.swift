@@ -4,6 +4,7 @@ import LoomTestSupport
 import Testing
 @testable import LoomDashboard
 @testable import LoomDistributed
+@testable import LoomRuntime
 
 /// Headless Chromium (Debian's, which `scripts/test` installs) loading the dashboard while a
 /// computation runs. Screenshots go to `.build/test-artifacts/`.

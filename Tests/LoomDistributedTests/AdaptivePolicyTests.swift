@@ -1,5 +1,6 @@
 import Testing
 @testable import LoomDistributed
+@testable import LoomRuntime
 
 /// Dask's adaptive rule: grow at once, shrink only after repeated recommendations.
 struct AdaptivePolicyTests {

@@ -3,6 +3,7 @@ import Loom
 import LoomTestSupport
 import Testing
 @testable import LoomDistributed
+@testable import LoomRuntime
 
 /// A client whose connection drops gets its work back if it reconnects in time; otherwise the
 /// scheduler releases that work after its client timeout.

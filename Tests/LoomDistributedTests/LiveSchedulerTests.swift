@@ -6,6 +6,7 @@ import NIOPosix
 import LoomCore
 import Testing
 @testable import LoomDistributed
+@testable import LoomRuntime
 
 /// Sends raw bytes to the scheduler on a fresh TCP connection, half-closes it, and waits for
 /// the scheduler to close it.

@@ -4,6 +4,7 @@ import LoomTestSupport
 import Testing
 import X509
 @testable import LoomDistributed
+@testable import LoomRuntime
 
 /// Mutual TLS on every connection, and what each side says when the other is not trusted.
 @Suite struct TLSTests {

@@ -3,6 +3,7 @@ import Loom
 import LoomTestSupport
 import Testing
 @testable import LoomDistributed
+@testable import LoomRuntime
 
 /// Workers never outlive their scheduler: they exit when it goes, and give up on one that
 /// never answers after their death timeout, without their nanny starting them again.

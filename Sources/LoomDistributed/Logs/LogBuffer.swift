@@ -2,21 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 
-/// One log record as the dashboard, `Client.workerLogs` and `Client.schedulerLogs` show it.
-public struct LogRecord: Sendable, Equatable, Codable {
-    /// Seconds since 1970.
-    public var time: Double
-    public var level: String
-    public var label: String
-    public var message: String
-
-    public init(time: Double, level: String, label: String, message: String) {
-        self.time = time
-        self.level = level
-        self.label = label
-        self.message = message
-    }
-
+extension LogRecord {
     /// `2026-11-27T03:10:00.123Z warning loom.worker: message`.
     public var line: String {
         let date = Date(timeIntervalSince1970: time).formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))

@@ -1,0 +1,82 @@
+import LoomCore
+
+// Clients' interest in keys. Each client counts how many times it wants a key (every want in a
+// graph update or scatter adds one, every release drops one); a key no client wants and no
+// dependent waits for is released, and forgotten once nothing refers to it.
+
+extension SchedulerState {
+    mutating func clientJoined(_ client: ClientID) { ensureClient(client) }
+
+    mutating func ensureClient(_ client: ClientID) {
+        guard clients[client] == nil else { return }
+        clients[client] = ClientRecord()
+        clientOrder.append(client)
+    }
+
+    mutating func clientLeft(_ client: ClientID) {
+        guard let record = clients.removeValue(forKey: client) else { return }
+        clientOrder.removeAll { $0 == client }
+        for (task, count) in record.wants {
+            tasks[Int(task)].wantCount -= count
+            releaseCandidates.append(task)
+        }
+    }
+
+    mutating func clientResumed(_ client: ClientID) {
+        guard let wants = clients[client]?.wants else { return }
+        for task in wants.keys.sorted() {
+            switch tasks[Int(task)].state {
+            case .memory: notifyInMemory(task, only: client)
+            case .erred: notifyErred(task, only: client)
+            default: break
+            }
+        }
+    }
+
+    mutating func clientStillWaiting(_ client: ClientID, keys: [String]) {
+        let gone = keys.filter { key in taskSlots[key].map { clients[client]?.wants[$0] == nil } ?? true }
+        if !gone.isEmpty { effects.append(.cancelled(client: client, keys: gone)) }
+    }
+
+    mutating func addWant(_ client: ClientID, _ task: TaskSlot) {
+        clients[client, default: ClientRecord()].wants[task, default: 0] += 1
+        tasks[Int(task)].wantCount += 1
+    }
+
+    /// Drops `count` of the client's wants of the task (all of them when `nil`); returns
+    /// whether the client wanted it.
+    @discardableResult
+    mutating func dropWant(_ client: ClientID, _ task: TaskSlot, count: Int32? = nil) -> Bool {
+        guard let wanted = clients[client]?.wants[task] else { return false }
+        let dropped = min(count ?? wanted, wanted)
+        if dropped == wanted {
+            clients[client]?.wants[task] = nil
+        } else {
+            clients[client]?.wants[task] = wanted - dropped
+        }
+        tasks[Int(task)].wantCount -= dropped
+        if tasks[Int(task)].wantCount == 0 { releaseCandidates.append(task) }
+        return true
+    }
+
+    mutating func releaseKeys(client: ClientID, keys: [String]) {
+        for key in keys {
+            if let task = taskSlots[key] { dropWant(client, task, count: 1) }
+        }
+    }
+
+    /// Like Dask's `cancel`: the client stops wanting the keys and every dependent of them it
+    /// wants, and hears which were cancelled. Other clients' wants keep tasks alive.
+    mutating func cancelKeys(client: ClientID, keys: [String]) {
+        guard clients[client] != nil else { return }
+        var visited: Set<TaskSlot> = []
+        var stack = keys.compactMap { taskSlots[$0] }.reversed() as [TaskSlot]
+        var cancelled: [String] = []
+        while let task = stack.popLast() {
+            guard visited.insert(task).inserted else { continue }
+            if dropWant(client, task) { cancelled.append(tasks[Int(task)].key) }
+            stack.append(contentsOf: tasks[Int(task)].dependents)
+        }
+        if !cancelled.isEmpty { effects.append(.cancelled(client: client, keys: cancelled)) }
+    }
+}

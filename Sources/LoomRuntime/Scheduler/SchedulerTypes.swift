@@ -1,0 +1,237 @@
+import LoomCore
+
+// The plain values the scheduler's state machine takes in. Everything here is data: the server
+// decodes messages into these, feeds them to `SchedulerState.handle(_:)`, and sends the effects.
+
+/// A worker, for as long as its connection lives. The server picks the number (e.g. a counter);
+/// the scheduler never reuses one it has seen join, as long as the server does not.
+public struct WorkerID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let rawValue: Int
+    public init(_ rawValue: Int) { self.rawValue = rawValue }
+    public var description: String { "worker#\(rawValue)" }
+    public static func < (lhs: WorkerID, rhs: WorkerID) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// A client connection. The server picks the number.
+public struct ClientID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let rawValue: Int
+    public init(_ rawValue: Int) { self.rawValue = rawValue }
+    public var description: String { "client#\(rawValue)" }
+    public static func < (lhs: ClientID, rhs: ClientID) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// Where a task is in its life on the scheduler (Dask's scheduler task states).
+public enum TaskState: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+    /// Known, not needed by anyone right now (its value, if it had one, was freed).
+    case released
+    /// Needed; some dependencies are not in memory yet.
+    case waiting
+    /// Ready, but no connected worker satisfies its restrictions or resources.
+    case noWorker
+    /// Ready and held on the scheduler until a worker has a free slot (root tasks while every
+    /// worker is saturated) or the resources it needs are free on a worker that has them.
+    case queued
+    /// Sent to a worker, which has not reported back yet.
+    case processing
+    /// Its value is held by at least one worker.
+    case memory
+    /// It failed, or a dependency failed, or the workers running it kept dying.
+    case erred
+    /// The scheduler holds no record of it.
+    case forgotten
+
+    public var description: String {
+        switch self {
+        case .released: "released"
+        case .waiting: "waiting"
+        case .noWorker: "no-worker"
+        case .queued: "queued"
+        case .processing: "processing"
+        case .memory: "memory"
+        case .erred: "erred"
+        case .forgotten: "forgotten"
+        }
+    }
+
+    /// States in which a task still needs its dependencies' values (it counts as their waiter).
+    var needsDependencies: Bool {
+        switch self {
+        case .waiting, .noWorker, .queued, .processing: true
+        default: false
+        }
+    }
+}
+
+/// The order tasks run in: a smaller priority runs first.
+///
+/// Like Dask: a higher user priority runs first; among equal user priorities, earlier graph
+/// submissions run first (first in, first out); within a submission, the client's graph order.
+public struct TaskPriority: Comparable, Hashable, Sendable, CustomStringConvertible {
+    /// The user's priority: higher runs first.
+    public var user: Int
+    /// Which graph submission created the task (the scheduler counts them).
+    public var generation: Int
+    /// The position the client gave the task in its graph (lower runs first).
+    public var order: Int
+
+    public init(user: Int, generation: Int, order: Int) {
+        self.user = user
+        self.generation = generation
+        self.order = order
+    }
+
+    public static func < (lhs: TaskPriority, rhs: TaskPriority) -> Bool {
+        if lhs.user != rhs.user { return lhs.user > rhs.user }
+        if lhs.generation != rhs.generation { return lhs.generation < rhs.generation }
+        return lhs.order < rhs.order
+    }
+
+    public var description: String { "(\(-user), \(generation), \(order))" }
+}
+
+/// One task of a graph update, as a client sends it.
+public struct TaskSubmission<Payload: Sendable>: Sendable {
+    public var key: String
+    /// The registered function's name: groups tasks for duration statistics and dashboards.
+    public var function: String
+    /// Keys this task reads; each must be in the same update or already known to the scheduler.
+    public var dependencies: [String]
+    /// Forwarded untouched to the worker that runs the task (the encoded arguments, say).
+    public var payload: Payload
+    /// Higher runs first.
+    public var priority: Int
+    /// Position in the client's graph order; `nil` means the task's index in the update.
+    public var order: Int?
+    /// How many times to run the task again after it throws.
+    public var retries: Int
+    /// Names or addresses of the workers allowed to run it; empty means any.
+    public var allowedWorkers: Set<String>
+    /// Abstract resources the task holds while it runs, e.g. `["GPU": 1]`.
+    public var resources: [String: Double]
+
+    public init(
+        key: String, function: String, dependencies: [String] = [], payload: Payload,
+        priority: Int = 0, order: Int? = nil, retries: Int = 0,
+        allowedWorkers: Set<String> = [], resources: [String: Double] = [:]
+    ) {
+        self.key = key
+        self.function = function
+        self.dependencies = dependencies
+        self.payload = payload
+        self.priority = priority
+        self.order = order
+        self.retries = retries
+        self.allowedWorkers = allowedWorkers
+        self.resources = resources
+    }
+}
+
+/// A worker as it introduces itself.
+public struct WorkerSpec: Sendable, Hashable {
+    public var id: WorkerID
+    public var name: String
+    public var address: String
+    public var nthreads: Int
+    public var memoryLimit: Int
+    public var resources: [String: Double]
+
+    public init(
+        id: WorkerID, name: String, address: String, nthreads: Int = 1, memoryLimit: Int = 0,
+        resources: [String: Double] = [:]
+    ) {
+        self.id = id
+        self.name = name
+        self.address = address
+        self.nthreads = nthreads
+        self.memoryLimit = memoryLimit
+        self.resources = resources
+    }
+}
+
+/// A value a client placed on workers itself (`scatter`): it has no recipe to recompute it.
+public struct ScatteredKey: Sendable, Hashable {
+    public var key: String
+    public var nbytes: Int
+    public var holders: [WorkerID]
+
+    public init(key: String, nbytes: Int, holders: [WorkerID]) {
+        self.key = key
+        self.nbytes = nbytes
+        self.holders = holders
+    }
+}
+
+/// Why a worker went away.
+public enum WorkerDeparture: Sendable, Hashable {
+    /// The connection broke or the heartbeat timed out: its tasks count towards `KilledWorker`.
+    case lost
+    /// It retired on purpose (scale down, `--lifetime`): its tasks are rescheduled, not blamed.
+    case retired
+}
+
+/// Everything that can happen to the scheduler. `runID` values come from the `TaskAssignment`
+/// (and `stealRequest`) the worker received, so stale reports from an earlier run are ignored.
+public enum SchedulerEvent<Payload: Sendable>: Sendable {
+    case workerJoined(WorkerSpec)
+    case workerLeft(WorkerID, WorkerDeparture)
+    /// The worker stopped (`paused: true`, e.g. memory above the pause fraction) or resumed
+    /// accepting new tasks. A paused worker keeps its tasks and data and may be stolen from.
+    case workerPaused(WorkerID, paused: Bool)
+    /// These workers are to leave on purpose (scale down, adaptive): they take no new work, and
+    /// the values only they hold are copied to staying workers (`replicate`). Sent again, it
+    /// asks again for copies that have not arrived. The server removes each worker with
+    /// `workerLeft(_, .retired)` once `onlyCopies(heldBy:)` is 0.
+    case retireWorkers([WorkerID])
+    /// The workers stay after all (their data could not be copied in time).
+    case keepWorkers([WorkerID])
+
+    case clientJoined(ClientID)
+    /// The client's wanted keys are released.
+    case clientLeft(ClientID)
+    /// A client that had lost its connection is back: it hears again about every key it wants
+    /// that is in memory or erred (what it missed while away).
+    case clientResumed(ClientID)
+    /// A reconnected client still waits for these keys: those it no longer wants here (work
+    /// cancelled or released while it was away) are reported cancelled to it.
+    case clientStillWaiting(client: ClientID, keys: [String])
+    /// New tasks plus the keys the client wants (each want counts once; see `releaseKeys`).
+    case updateGraph(client: ClientID, tasks: [TaskSubmission<Payload>], wants: [String])
+    /// Values the client put on workers itself; the client wants each of them once.
+    case scatter(client: ClientID, keys: [ScatteredKey])
+    /// Drops one want of each key by this client (a key a client wanted twice needs two).
+    case releaseKeys(client: ClientID, keys: [String])
+    /// Drops every want of these keys by this client, and of their dependents it wants, and
+    /// tells it they were cancelled.
+    case cancelKeys(client: ClientID, keys: [String])
+    /// `Client.restart`: every client's work is cancelled (each hears which keys); the server
+    /// restarts the workers.
+    case cancelAllWork
+
+    /// `function`, when given, names the statistics the duration counts towards (defaults to
+    /// the task's function).
+    case taskFinished(worker: WorkerID, key: String, runID: Int, nbytes: Int, duration: Double, function: String?)
+    case taskErred(worker: WorkerID, key: String, runID: Int, message: String)
+    /// The worker's answer to a `stealRequest`: `accepted` when it had not started the task
+    /// and dropped it.
+    case stealResponse(worker: WorkerID, key: String, runID: Int, accepted: Bool)
+    /// The worker now holds copies of these keys too (it fetched them as dependencies).
+    case keysAdded(worker: WorkerID, keys: [String: Int])
+    /// The worker says it no longer holds these keys.
+    case keysLost(worker: WorkerID, keys: [String])
+    /// `worker` could not fetch `key` from `holder`: the scheduler stops counting `holder` as
+    /// holding it, and either tells `worker` who else has it or recomputes the key.
+    case fetchFailed(worker: WorkerID, key: String, holder: WorkerID)
+
+    /// Periodic (Dask: every 100 ms): balances load by work stealing. `now` is seconds on any
+    /// monotonic clock; stealing itself needs no clock, so it is there for time-based policies.
+    case tick(now: Double)
+}
+
+/// A task's state change as the state machine records it for plugins (`takeTransitions`).
+public struct RecordedTransition: Sendable, Equatable {
+    public var key: String
+    public var start: TaskState
+    public var finish: TaskState
+    /// The worker the task is processing on at the change, if any.
+    public var worker: WorkerID?
+}

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+@testable import LoomRuntime
+
+// Tasks held on the scheduler (SchedulerState+Queueing): root tasks wait while workers are
+// saturated and go out by priority; tasks wait for a worker when there is none.
+
+@Suite struct SchedulerStateQueueingTests {
+    @Test func rootTasksQueueWhileWorkersAreSaturated() {
+        var cluster = SimulatedCluster()
+        let w1 = cluster.join(), w2 = cluster.join()
+        cluster.submit(alice, (0..<100).map { task("root-\($0)") })
+        #expect(cluster.state.count(of: .processing) == 4)
+        #expect(cluster.state.count(of: .queued) == 96)
+        cluster.runAll()
+        #expect(cluster.peakProcessing[w1] == 2, "ceil(1 × 1.1) = 2 tasks per one-thread worker")
+        #expect(cluster.peakProcessing[w2] == 2)
+        for index in 0..<100 { #expect(cluster.outcome(alice, "root-\(index)") == .memory) }
+        #expect(cluster.state.count(of: .queued) == 0)
+    }
+
+    @Test func queueingOffSendsEveryRootTaskAtOnce() {
+        var configuration = SchedulerConfiguration()
+        configuration.workerSaturation = .infinity
+        var cluster = SimulatedCluster(configuration)
+        cluster.join()
+        cluster.submit(alice, (0..<20).map { task("root-\($0)") })
+        #expect(cluster.state.count(of: .processing) == 20)
+    }
+
+    @Test func queuedTasksGoOutByPriority() {
+        var cluster = SimulatedCluster()
+        cluster.join()
+        // Saturated at 2: the first two of the first submission start at once.
+        cluster.submit(alice, (0..<4).map { task("first-\($0)") })
+        cluster.submit(alice, (0..<3).map { task("second-\($0)") })
+        cluster.submit(bob, (0..<2).map { task("urgent-\($0)", priority: 10) })
+        cluster.submit(alice, [task("late-b", order: 2), task("late-a", order: 1)])
+        cluster.runAll()
+        #expect(cluster.computeLog.map(\.key) == [
+            "first-0", "first-1",
+            "urgent-0", "urgent-1",          // a higher user priority overtakes
+            "first-2", "first-3",            // then first in, first out across submissions
+            "second-0", "second-1", "second-2",
+            "late-a", "late-b",              // and the client's graph order within one
+        ])
+    }
+
+    @Test func dependentsOfFinishedTasksGoBeforeNewRootTasks() {
+        var cluster = SimulatedCluster()
+        cluster.join()
+        var submissions: [TaskSubmission<String>] = []
+        for index in 0..<4 {
+            submissions.append(task("load-\(index)", order: index * 2))
+            submissions.append(task("process-\(index)", ["load-\(index)"], order: index * 2 + 1))
+        }
+        cluster.submit(alice, submissions, wants: (0..<4).map { "process-\($0)" })
+        #expect(cluster.computeLog.map(\.key) == ["load-0", "load-1"])
+        // process-0 is placed at once (tasks with dependencies always are); the worker is then
+        // saturated again, so no new root task goes out until process-0 is done.
+        cluster.finish("load-0")
+        #expect(cluster.computeLog.map(\.key) == ["load-0", "load-1", "process-0"])
+        cluster.finish("process-0")
+        #expect(cluster.computeLog.map(\.key).last == "load-2")
+    }
+
+    @Test func tasksWaitForAWorkerWhenThereIsNone() {
+        var cluster = SimulatedCluster()
+        cluster.submit(alice, (0..<10).map { task("root-\($0)") } + [task("child", ["root-0"])], wants: nil)
+        #expect(cluster.state.count(of: .noWorker) == 10)
+        cluster.join()
+        #expect(cluster.state.count(of: .processing) == 2)
+        #expect(cluster.state.count(of: .queued) == 8)
+        cluster.runAll()
+        #expect(cluster.outcome(alice, "child") == .memory)
+    }
+}

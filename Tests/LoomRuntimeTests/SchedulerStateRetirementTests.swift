@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+@testable import LoomRuntime
+
+// Retiring workers (SchedulerState+Retirement): their only copies move to a staying worker first,
+// and a worker kept after all takes work again.
+
+@Suite struct SchedulerStateRetirementTests {
+    @Test func retiringCopiesOnlyCopiesToAStayingWorkerFirst() throws {
+        var cluster = SimulatedCluster()
+        let w1 = cluster.join()
+        cluster.submit(alice, [task("a"), task("b")])
+        cluster.runAll()
+        let w2 = cluster.join()
+        #expect(cluster.state.onlyCopies(heldBy: w1) == 2)
+        cluster.send(.retireWorkers([w1]))
+        #expect(cluster.replications.map(\.worker) == [w2])
+        #expect(cluster.replications.first?.keys == ["a", "b"])
+        // A retiring worker takes no new work, even while it holds data.
+        cluster.submit(alice, [task("c")])
+        #expect(cluster.worker(running: "c") == w2)
+        cluster.completeReplications()
+        #expect(cluster.state.onlyCopies(heldBy: w1) == 0)
+        let before = cluster.log.count
+        cluster.leave(w1, .retired)
+        #expect(computes(Array(cluster.log[before...])).isEmpty, "nothing is recomputed")
+        #expect(cluster.state.holders(of: "a") == [w2] && cluster.state.holders(of: "b") == [w2])
+    }
+
+    @Test func aWorkerKeptAfterAllTakesWorkAgain() {
+        var cluster = SimulatedCluster()
+        let w1 = cluster.join()
+        cluster.send(.retireWorkers([w1]))
+        cluster.submit(alice, [task("a", function: "g"), task("b", ["a"])])
+        #expect(cluster.replications.isEmpty, "no staying worker to copy to")
+        #expect(cluster.state.state(of: "a") == .queued)
+        cluster.send(.keepWorkers([w1]))
+        #expect(cluster.worker(running: "a") == w1)
+    }
+}
