@@ -115,7 +115,7 @@ let package = Package(
         .executableTarget(name: "kube-standin", dependencies: ["KubernetesStandIn"], path: "Tests/KubeStandInServer"),
         .testTarget(name: "LoomCoreTests", dependencies: ["LoomCore"]),
         // The state machines alone: no sockets, no processes, no clock.
-        .testTarget(name: "LoomRuntimeTests", dependencies: ["LoomRuntime"]),
+        .testTarget(name: "LoomRuntimeTests", dependencies: ["LoomCore", "LoomRuntime"]),
         .testTarget(name: "LoomLocalTests", dependencies: ["LoomTestSupport", "loom-test-worker"]),
         .testTarget(name: "LoomCLITests", dependencies: ["loom", "LoomTestSupport", "loom-test-worker"]),
         .testTarget(

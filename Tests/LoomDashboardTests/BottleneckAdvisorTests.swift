@@ -6,8 +6,16 @@ import Testing
 /// The advisor names each kind of bottleneck with its figures, and stays quiet without one.
 struct BottleneckAdvisorTests {
     func entry(_ key: String, worker: String = "w1", thread: Int = 0, start: Double, seconds: Double) -> TaskStreamEntry {
-        TaskStreamEntry(sequence: 0, key: key, prefix: Key.prefix(of: key), worker: worker, thread: thread,
+        TaskStreamEntry(sequence: 0, key: key, prefix: Self.prefix(of: key), worker: worker, thread: thread,
                         start: start, stop: start + seconds, serialization: 0)
+    }
+
+    /// `f-1a` → `f`: the part before a hexadecimal token, as Loom's generated keys are made.
+    static func prefix(of key: String) -> String {
+        guard let dash = key.lastIndex(of: "-"), dash != key.startIndex else { return key }
+        let token = key[key.index(after: dash)...]
+        guard !token.isEmpty, token.allSatisfy(\.isHexDigit) else { return key }
+        return String(key[..<dash])
     }
 
     func worker(_ name: String, processing: Int = 1, spilled: UInt64 = 0) -> DashboardSnapshot.Worker {

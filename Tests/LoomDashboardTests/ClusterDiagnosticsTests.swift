@@ -1,3 +1,4 @@
+import LoomCore
 import LoomDistributed
 import Testing
 @testable import LoomDashboard
@@ -7,7 +8,7 @@ struct ClusterDiagnosticsTests {
     @Test func theTaskStreamKeepsTheNewestEntriesInOrder() {
         var diagnostics = ClusterDiagnostics(streamCapacity: 5, memoryCapacity: 3)
         for index in 0..<8 {
-            diagnostics.taskFinished(key: "inc-\(index)", worker: "w", seconds: 0.5,
+            diagnostics.taskFinished(key: Key(prefix: "inc", token: UInt64(index)), worker: "w", seconds: 0.5,
                                      timing: TaskTiming(startedAt: Double(index), thread: 0, serializationSeconds: 0.1))
         }
         #expect(diagnostics.streamEntries(from: 0).map(\.sequence) == [3, 4, 5, 6, 7], "the oldest went")

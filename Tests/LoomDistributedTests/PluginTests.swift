@@ -43,7 +43,7 @@ final class ProbePlugin: SchedulerPlugin {
         #expect(heard.started && !heard.closed)
         #expect(Set(heard.added) == Set(cluster.workerNames))
         for future in futures {
-            let path = heard.transitions.filter { $0.key == future.key.description }
+            let path = heard.transitions.filter { $0.key == future.key }
             // released → waiting → (queued, while both workers are saturated) → processing → memory, each
             // change starting where the one before ended.
             #expect(path.first?.start == .released && path.first?.finish == .waiting, "\(future.key): \(path.map(\.finish))")

@@ -29,7 +29,7 @@ import Testing
         let count = Int.random(in: 20...80, using: &random)
         var all: [TaskSubmission<String>] = []
         for index in 0..<count {
-            var dependencies: [String] = []
+            var dependencies: [Key] = []
             if index > 0 {
                 for _ in 0..<Int.random(in: 0...3, using: &random) { dependencies.append("k\(Int.random(in: 0..<index, using: &random))") }
             }
@@ -40,7 +40,7 @@ import Testing
                 allowed: roll == 2 ? [names.randomElement(using: &random)!] : [],
                 resources: roll == 3 ? ["R": 1] : [:]))
         }
-        var wanted: [ClientID: [String]] = [:]
+        var wanted: [ClientID: [Key]] = [:]
         var start = 0
         while start < count {
             let end = min(count, start + Int.random(in: 5...40, using: &random))
@@ -56,7 +56,7 @@ import Testing
             var included = Set(tasks.map(\.key))
             var pending = tasks.flatMap(\.dependencies)
             while let key = pending.popLast() {
-                guard included.insert(key).inserted, let index = Int(key.dropFirst()) else { continue }
+                guard included.insert(key).inserted, let index = Int(key.prefix.dropFirst()) else { continue }
                 tasks.append(all[index])
                 pending += all[index].dependencies
             }

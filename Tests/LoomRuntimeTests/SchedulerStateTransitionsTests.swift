@@ -1,3 +1,4 @@
+import LoomCore
 import Foundation
 import Testing
 @testable import LoomRuntime
@@ -42,13 +43,13 @@ import Testing
         var cluster = SimulatedCluster()
         for _ in 0..<3 { cluster.join(nthreads: 2) }
         var submissions: [TaskSubmission<String>] = (0..<32).map { task("leaf-\($0)", function: "load") }
-        var level = (0..<32).map { "leaf-\($0)" }
+        var level: [Key] = (0..<32).map { "leaf-\($0)" }
         var depth = 0
         while level.count > 1 {
             depth += 1
-            var next: [String] = []
+            var next: [Key] = []
             for pair in stride(from: 0, to: level.count, by: 2) {
-                let key = "sum-\(depth)-\(pair / 2)"
+                let key: Key = "sum-\(depth)-\(pair / 2)"
                 submissions.append(task(key, [level[pair], level[pair + 1]], function: "add"))
                 next.append(key)
             }

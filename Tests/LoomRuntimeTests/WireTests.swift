@@ -28,6 +28,10 @@ let sampleMessages: [Message] = [
     .restart(request: 3, timeout: 60), .restarted(request: 3, error: nil), .restarted(request: 4, error: "only 1 of 2"), .restartWorker,
     .closeClient, .closeWorker, .retireRequest,
     .compute(ComputeRequest(task: WireTask(key: "add-3", function: "add", arguments: [.key("a"), .value([1])]), holders: ["a": ["tcp://x:1"]], run: 4, generation: 2)),
+    .compute(ComputeRequest(
+        task: WireTask(key: Key(prefix: "add", token: 0x3f), function: "add", arguments: [.key(Key(prefix: "inc", token: 0)), .key("inc-0")]),
+        holders: [Key(prefix: "inc", token: 0): ["tcp://x:1"], "inc-0": []], run: 5)),
+    .freeKeys([Key(prefix: "sümme", token: .max), Key(prefix: "", token: 1), ""]),
     .freeKeys(["a"]), .steal(key: "a", run: 4),
     .taskFinished(key: "a", run: 4, nbytes: 9, seconds: 0.25), .taskFailed(key: "a", run: -1, message: "boom"), .stealResponse(key: "a", run: 4, accepted: true),
     .getData(request: 3, keys: ["a", "b"]),

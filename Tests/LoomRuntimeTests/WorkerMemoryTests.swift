@@ -7,11 +7,11 @@ import Testing
 @Suite struct WorkerMemoryTests {
     typealias Effect = WorkerState.Effect
 
-    func spilled(_ effects: [Effect]) -> [String] {
+    func spilled(_ effects: [Effect]) -> [Key] {
         effects.compactMap { if case .spill(let key, _) = $0 { key } else { nil } }
     }
 
-    func request(_ key: String, _ arguments: [WireArgument]) -> ComputeRequest {
+    func request(_ key: Key, _ arguments: [WireArgument]) -> ComputeRequest {
         ComputeRequest(task: WireTask(key: key, function: "f", arguments: arguments), holders: [:], run: 1)
     }
 
@@ -57,7 +57,7 @@ import Testing
         var state = WorkerState(threads: 1, runAhead: 0, memory: WorkerMemoryThresholds(target: 4))
         let stored = state.store(["x": [1, 2, 3], "y": [4, 5, 6]])
         #expect(spilled(stored) == ["x"] || spilled(stored) == ["y"], "two values past a 4-byte target: one spills")
-        let gone = spilled(stored)[0], kept = gone == "x" ? "y" : "x"
+        let gone = spilled(stored)[0], kept: Key = gone == "x" ? "y" : "x"
         let run = state.compute(request("t", [.key(gone), .list([.key(kept), .key(gone)])]))
         guard case .execute(_, let arguments)? = run.first(where: { if case .execute = $0 { true } else { false } }) else {
             Issue.record("expected the task to run"); return

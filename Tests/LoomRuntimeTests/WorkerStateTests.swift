@@ -6,12 +6,12 @@ import Testing
 @Suite struct WorkerStateTests {
     typealias Effect = WorkerState.Effect
 
-    func request(_ key: String, _ arguments: [WireArgument] = [.value([1])], holders: [String: [String]] = [:],
+    func request(_ key: Key, _ arguments: [WireArgument] = [.value([1])], holders: [Key: [String]] = [:],
                  run: Int64 = 1, priority: Int64 = 0) -> ComputeRequest {
         ComputeRequest(task: WireTask(key: key, function: "f", arguments: arguments, priority: priority), holders: holders, run: run)
     }
 
-    func executed(_ effects: [Effect]) -> [String] {
+    func executed(_ effects: [Effect]) -> [Key] {
         effects.compactMap { if case .execute(let task, _) = $0 { task.key } else { nil } }
     }
 
@@ -30,8 +30,8 @@ import Testing
 
     @Test func handsOutThreadsPlusRunAheadInPriorityOrder() {
         var state = WorkerState(threads: 1, runAhead: 2)
-        var started: [String] = []
-        for (key, priority) in [("low", 0), ("high", 5), ("mid", 2), ("lowest", -1)] as [(String, Int64)] {
+        var started: [Key] = []
+        for (key, priority) in [("low", 0), ("high", 5), ("mid", 2), ("lowest", -1)] as [(Key, Int64)] {
             started += executed(state.compute(request(key, priority: priority)))
         }
         // "low" arrived first and went out at once; then the threads were full but for run-ahead.

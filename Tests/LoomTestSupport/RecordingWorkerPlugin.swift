@@ -6,7 +6,7 @@ import Synchronization
 /// and at teardown leaves a file named after the worker in `$LOOM_TEST_PLUGIN_DIR`.
 public final class RecordingWorkerPlugin: WorkerPlugin {
     public let name = "recording"
-    private let state = Mutex<(worker: String, setups: Int, finished: Int, firstInc: String?, transitions: [String])>(("", 0, 0, nil, []))
+    private let state = Mutex<(worker: String, setups: Int, finished: Int, firstInc: Key?, transitions: [String])>(("", 0, 0, nil, []))
 
     public init() {}
 
@@ -22,10 +22,10 @@ public final class RecordingWorkerPlugin: WorkerPlugin {
         FileManager.default.createFile(atPath: "\(directory)/\(worker.name)", contents: Data(report.utf8))
     }
 
-    public func transition(key: String, start: WorkerTaskState, finish: WorkerTaskState) {
+    public func transition(key: Key, start: WorkerTaskState, finish: WorkerTaskState) {
         state.withLock { state in
             if start == .executing, finish == .memory { state.finished += 1 }
-            if key.hasPrefix("inc-"), state.firstInc == nil { state.firstInc = key }
+            if key.prefix == "inc", state.firstInc == nil { state.firstInc = key }
             if key == state.firstInc { state.transitions.append("\(start.rawValue)>\(finish.rawValue)") }
         }
     }

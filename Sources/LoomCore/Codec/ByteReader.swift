@@ -146,6 +146,19 @@ public struct ByteReader {
         return try ByteReader.string(bytes, at: start)
     }
 
+    /// A key as `ByteWriter.writeKey` wrote it; throws on a bad length or invalid UTF-8.
+    public mutating func readKey() throws(CodecError) -> Key {
+        let start = offset
+        let head = try readVarUInt()
+        let length = head >> 1
+        guard length <= UInt64(remaining) else {
+            throw CodecError(
+                .invalidLength, "key prefix of \(length) bytes at byte \(start) exceeds the \(remaining) byte(s) that remain", offset: start)
+        }
+        let prefix = try ByteReader.string(try readBytes(Int(length)), at: start)
+        return head & 1 == 1 ? Key(prefix: prefix, token: try readVarUInt()) : Key(prefix)
+    }
+
     /// Validates and copies `bytes` into a String.
     /// ASCII (nearly every key and most strings) is checked inline; `String(validating:)` is
     /// generic and unspecialized in the standard library, so it is kept for the rest.

@@ -90,4 +90,13 @@ public struct ByteWriter {
         writeVarUInt(UInt64(utf8.count))
         bytes.append(contentsOf: utf8)
     }
+
+    /// A key as it travels (docs/protocol.md): varint `prefix length << 1 | has token`, the
+    /// prefix's UTF-8, then the token as a varint if there is one. Nothing is formatted.
+    public mutating func writeKey(_ key: Key) {
+        let utf8 = key.prefix.utf8
+        writeVarUInt(UInt64(utf8.count) << 1 | (key.token == nil ? 0 : 1))
+        bytes.append(contentsOf: utf8)
+        if let token = key.token { writeVarUInt(token) }
+    }
 }

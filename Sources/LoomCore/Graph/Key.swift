@@ -32,15 +32,23 @@ public struct Key: Hashable, Sendable, Comparable, CustomStringConvertible {
         return prefix + "-" + String(token, radix: 16)
     }
 
-    public static func < (lhs: Key, rhs: Key) -> Bool { lhs.description < rhs.description }
+    // Tokens first: they differ far more often than prefixes, and compare in one instruction.
+    public static func == (lhs: Key, rhs: Key) -> Bool { lhs.token == rhs.token && lhs.prefix == rhs.prefix }
 
-    /// The prefix of a key in its text form: `inc-1f` → `inc`; a name without a hexadecimal
-    /// token after its last `-` is its own prefix (like Dask's `key_split`).
-    public static func prefix(of key: String) -> String {
-        guard let dash = key.lastIndex(of: "-"), dash != key.startIndex else { return key }
-        let token = key[key.index(after: dash)...]
-        guard !token.isEmpty, token.allSatisfy(\.isHexDigit) else { return key }
-        return String(key[..<dash])
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(token)
+        hasher.combine(prefix)
+    }
+
+    /// By prefix, then token (a user-supplied key first): a stable order for messages and
+    /// listings that formats nothing.
+    public static func < (lhs: Key, rhs: Key) -> Bool {
+        if lhs.prefix != rhs.prefix { return lhs.prefix < rhs.prefix }
+        switch (lhs.token, rhs.token) {
+        case (let left?, let right?): return left < right
+        case (nil, _?): return true
+        default: return false
+        }
     }
 }
 
@@ -51,4 +59,9 @@ private let nextToken = Atomic<UInt64>(UInt64.random(in: 1..<(1 << 40)))
 extension Key: ExpressibleByStringLiteral {
     /// `"total"` where a key is expected: a user-supplied key, used verbatim.
     public init(stringLiteral name: String) { self.init(name) }
+}
+
+extension Key: ExpressibleByStringInterpolation {
+    /// `"part-\(i)"` where a key is expected: a user-supplied key, used verbatim.
+    public init(stringInterpolation: DefaultStringInterpolation) { self.init(String(stringInterpolation: stringInterpolation)) }
 }

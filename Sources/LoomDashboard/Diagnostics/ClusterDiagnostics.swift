@@ -56,13 +56,13 @@ struct ClusterDiagnostics: Sendable {
         self.memoryCapacity = max(1, memoryCapacity)
     }
 
-    mutating func taskFinished(key: String, prefix: String? = nil, worker: String, seconds: Double, timing: TaskTiming) {
-        let prefix = prefix ?? Key.prefix(of: key)
+    mutating func taskFinished(key: Key, worker: String, seconds: Double, timing: TaskTiming) {
+        let prefix = key.prefix
         functions[prefix, default: FunctionProfile()].tasks += 1
         functions[prefix, default: FunctionProfile()].compute += max(0, seconds - timing.serializationSeconds)
         functions[prefix, default: FunctionProfile()].serialization += timing.serializationSeconds
         let entry = TaskStreamEntry(
-            sequence: nextSequence, key: key, prefix: prefix, worker: worker, thread: timing.thread,
+            sequence: nextSequence, key: key.description, prefix: prefix, worker: worker, thread: timing.thread,
             start: timing.startedAt, stop: timing.startedAt + seconds, serialization: timing.serializationSeconds)
         nextSequence += 1
         if stream.count < streamCapacity {

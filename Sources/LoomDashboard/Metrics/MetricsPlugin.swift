@@ -34,7 +34,7 @@ public final class MetricsPlugin: SchedulerPlugin {
     public func transition(_ transition: TaskTransition) {
         guard transition.start == .processing else { return }
         switch transition.finish {
-        case .memory: if let run = transition.run { taskFinished(prefix: Key.prefix(of: transition.key), seconds: run.seconds) }
+        case .memory: if let run = transition.run { taskFinished(prefix: transition.key.prefix, seconds: run.seconds) }
         case .erred: erred.increment()
         default: break
         }

@@ -19,11 +19,11 @@ extension Client: GraphRunner {
         let (tasks, functions) = try graph.wireTasks()
         let outputs = graph.outputs.map(Int.init)
         let keys = outputs.map { graph.keys[$0] }
-        try await connection.submit(tasks, wanted: keys.map(\.description), functions: functions)
-        defer { for key in keys { releaseLater(key.description) } }
+        try await connection.submit(tasks, wanted: keys, functions: functions)
+        defer { for key in keys { releaseLater(key) } }
         let values = try await gatherEncoded(keys)
         return try zip(outputs, keys).map { task, key in
-            try values[key.description]!.withUnsafeBytes { bytes in
+            try values[key]!.withUnsafeBytes { bytes in
                 do {
                     return try graph.functions[task].decodeResult(bytes)
                 } catch {

@@ -14,10 +14,10 @@ extension Client {
             let which = workers.isEmpty ? "the scheduler has no workers" : "no connected worker is named \(workers)"
             throw LoomError(.unsupported, "cannot scatter: \(which)")
         }
-        var placements: [String: [String: [UInt8]]] = [:]
+        var placements: [String: [Key: [UInt8]]] = [:]
         var scattered: [ScatteredValue] = []
         for (index, value) in values.enumerated() {
-            let key = Key.unique(prefix: String(describing: Value.self)).description
+            let key = Key.unique(prefix: String(describing: Value.self))
             let bytes = try ValueCodec.encode(value)
             let holders = broadcast ? targets : [targets[index % targets.count]]
             for holder in holders { placements[holder, default: [:]][key] = bytes }
@@ -33,7 +33,7 @@ extension Client {
             }
         }
         try await connection.scattered(scattered)
-        return scattered.map { Future(key: Key($0.key), client: self) }
+        return scattered.map { Future(key: $0.key, client: self) }
     }
 
     /// Places one value (an array too, whole) on a worker, or on every worker with `broadcast`.

@@ -18,7 +18,7 @@ extension Client {
         _ futures: [Future<Value>], timeout: Duration? = nil, returnWhen condition: WaitCondition = .allCompleted
     ) async throws -> (done: [Future<Value>], notDone: [Future<Value>]) {
         let connection = connection
-        let keys = futures.map(\.key.description)
+        let keys = futures.map(\.key)
         let completed = await withTaskGroup(of: Bool.self) { group in
             group.addTask {
                 switch condition {
@@ -44,8 +44,8 @@ extension Client {
             return first
         }
         let settled = await connection.settled(keys)
-        let done = futures.filter { settled.contains($0.key.description) }
-        let notDone = futures.filter { !settled.contains($0.key.description) }
+        let done = futures.filter { settled.contains($0.key) }
+        let notDone = futures.filter { !settled.contains($0.key) }
         let enough = condition == .allCompleted ? notDone.isEmpty : (!done.isEmpty || futures.isEmpty)
         if !completed && !enough, let timeout {
             throw LoomError(.timeout, "\(notDone.count) of \(futures.count) futures were not done after \(timeout)", key: notDone.first?.key)
@@ -61,7 +61,7 @@ extension Client {
             let producer = Task {
                 await withTaskGroup(of: Future<Value>?.self) { group in
                     for future in futures {
-                        group.addTask { (await connection.status(of: future.key.description)).isPending ? nil : future }
+                        group.addTask { (await connection.status(of: future.key)).isPending ? nil : future }
                     }
                     for await future in group {
                         if let future { continuation.yield(future) }
@@ -76,7 +76,7 @@ extension Client {
     /// Stops computing the futures' keys and what this client wants that depends on them; their
     /// `result()` then throws a `.cancelled` error. Other clients' interest keeps shared work alive.
     public func cancel<Value>(_ futures: [Future<Value>]) async throws {
-        try await connection.cancel(futures.map(\.key.description))
+        try await connection.cancel(futures.map(\.key))
     }
 }
 

@@ -20,7 +20,7 @@ public final class Client: Sendable {
     /// Owns the scheduler connection for the client's lifetime; `close()` ends it.
     private let session: Task<Void, Never>
     /// Keys whose last future went away, released in batches.
-    private let releases = BatchQueue<String>()
+    private let releases = BatchQueue<Key>()
     /// Connections to the workers results are fetched from.
     let peers: PeerPool
     let name: String
@@ -155,7 +155,7 @@ public final class Client: Sendable {
 
     deinit { session.cancel() }
 
-    func releaseLater(_ key: String) { releases.post(key) }
+    func releaseLater(_ key: Key) { releases.post(key) }
 
     /// Submits the graph behind `value` and returns a future for it; the work starts at once.
     public func persist<Value: Codable & Sendable>(_ value: Delayed<Value>, priority: Int = 0, retries: Int = 0,
@@ -168,7 +168,7 @@ public final class Client: Sendable {
                                                    workers: [String] = [], resources: [String: Double] = [:]) async throws -> [Future<Value>] {
         let graph = TaskGraph(outputs: values.map(\.node))
         let (tasks, functions) = try graph.wireTasks(priority: Int64(priority), retries: Int64(retries), workers: workers, resources: resources)
-        let wanted = graph.outputs.map { graph.keys[Int($0)].description }
+        let wanted = graph.outputs.map { graph.keys[Int($0)] }
         try await connection.submit(tasks, wanted: wanted, functions: functions)
         return values.map { Future(key: $0.key, client: self) }
     }
@@ -218,19 +218,18 @@ public final class Client: Sendable {
     /// the scheduler where the values are now, or waits while lost ones are computed again.
     public func gather<Value>(_ futures: [Future<Value>]) async throws -> [Value] {
         let values = try await gatherEncoded(futures.map(\.key))
-        return try futures.map { future in try future.decode(values[future.key.description]!) }
+        return try futures.map { future in try future.decode(values[future.key]!) }
     }
 
     /// The encoded values of `keys` once computed, by key.
-    func gatherEncoded(_ keys: [Key]) async throws -> [String: [UInt8]] {
-        let names = keys.map(\.description)
+    func gatherEncoded(_ keys: [Key]) async throws -> [Key: [UInt8]] {
         var attempt = 0
         while true {
-            var holders: [String: [String]] = [:]
-            let statuses = await connection.statuses(of: names)
+            var holders: [Key: [String]] = [:]
+            let statuses = await connection.statuses(of: keys)
             for (key, status) in zip(keys, statuses) {
                 guard case .memory(let places) = status else { throw status.error(for: key) }
-                holders[key.description] = places
+                holders[key] = places
             }
             do {
                 return try await fetch(holders)
@@ -243,28 +242,28 @@ public final class Client: Sendable {
     }
 
     /// Fetches encoded values from the workers holding them, one request per worker.
-    func fetch(_ holders: [String: [String]]) async throws -> [String: [UInt8]] {
-        var byWorker: [String: [String]] = [:]
+    func fetch(_ holders: [Key: [String]]) async throws -> [Key: [UInt8]] {
+        var byWorker: [String: [Key]] = [:]
         for (key, places) in holders {
-            guard let first = places.first else { throw LoomError(.workerDied, "no worker holds '\(key)' any more", key: Key(key)) }
+            guard let first = places.first else { throw LoomError(.workerDied, "no worker holds '\(key)' any more", key: key) }
             byWorker[first, default: []].append(key)
         }
-        return try await withThrowingTaskGroup(of: [String: [UInt8]].self) { group in
+        return try await withThrowingTaskGroup(of: [Key: [UInt8]].self) { group in
             for (worker, keys) in byWorker {
                 group.addTask { [peers] in
-                    let values: [String: [UInt8]], missing: [String]
+                    let values: [Key: [UInt8]], missing: [Key]
                     do {
                         (values, missing) = try await peers.fetch(keys, from: worker)
                     } catch {
-                        throw LoomError(.workerDied, "cannot fetch from worker \(worker): \(error)", key: keys.first.map { Key($0) }, underlying: error)
+                        throw LoomError(.workerDied, "cannot fetch from worker \(worker): \(error)", key: keys.first, underlying: error)
                     }
                     if let lost = missing.first {
-                        throw LoomError(.workerDied, "worker \(worker) no longer holds '\(lost)'", key: Key(lost))
+                        throw LoomError(.workerDied, "worker \(worker) no longer holds '\(lost)'", key: lost)
                     }
                     return values
                 }
             }
-            var all: [String: [UInt8]] = [:]
+            var all: [Key: [UInt8]] = [:]
             for try await values in group { all.merge(values) { first, _ in first } }
             return all
         }

@@ -19,16 +19,16 @@ actor ClientConnection {
     /// Why the connection dropped, while the client tries to reconnect.
     private var disconnectedReason: String?
     /// Releases made while disconnected, sent once reconnected.
-    private var unsentReleases: [String] = []
+    private var unsentReleases: [Key] = []
     /// Counts connections, so a request sent on one that then dropped is not left waiting.
     private var generation = 0
-    private var statuses: [String: Status] = [:]
+    private var statuses: [Key: Status] = [:]
     /// Callers waiting for keys to settle, each with how many of its keys are still pending.
     private var nextWaiter = 0
     private var groups: [Int: (remaining: Int, continuation: CheckedContinuation<Void, Never>)] = [:]
-    private var groupsByKey: [String: [Int]] = [:]
+    private var groupsByKey: [Key: [Int]] = [:]
     /// How many live futures refer to each key; at zero the scheduler is told to release it.
-    private var references: [String: Int] = [:]
+    private var references: [Key: Int] = [:]
     private var requests: [UInt64: CheckedContinuation<Message, any Error>] = [:]
     private var earlyReplies: [UInt64: Message] = [:]
     private var nextRequest: UInt64 = 1
@@ -100,7 +100,7 @@ actor ClientConnection {
         return scheduler
     }
 
-    func submit(_ tasks: [WireTask], wanted: [String], functions: [String: String]) async throws {
+    func submit(_ tasks: [WireTask], wanted: [Key], functions: [String: String]) async throws {
         try await send(.updateGraph(tasks: tasks, wanted: wanted, functions: functions), wanting: wanted)
     }
 
@@ -111,11 +111,11 @@ actor ClientConnection {
 
     /// Cancels the keys (and the dependents of them this client wants); the scheduler answers
     /// `keyCancelled` for each.
-    func cancel(_ keys: [String]) async throws {
+    func cancel(_ keys: [Key]) async throws {
         try await send(.cancelKeys(keys), wanting: [])
     }
 
-    private func send(_ message: Message, wanting wanted: [String]) async throws {
+    private func send(_ message: Message, wanting wanted: [Key]) async throws {
         let scheduler = try connectedWriter()
         for key in wanted {
             references[key, default: 0] += 1
@@ -126,13 +126,13 @@ actor ClientConnection {
 
     /// Waits until the key is in memory, erred, cancelled or lost; a cancelled caller gets
     /// `.pending` back at once.
-    func status(of key: String) async -> Status {
+    func status(of key: Key) async -> Status {
         await statuses(of: [key])[0]
     }
 
     /// Waits until none of the keys is pending (one suspension, however many keys), then
     /// returns their statuses in order; a cancelled caller gets `.pending` for unsettled keys.
-    func statuses(of keys: [String]) async -> [Status] {
+    func statuses(of keys: [Key]) async -> [Status] {
         let pending = Set(keys.filter { statuses[$0]?.isPending ?? false })
         if !pending.isEmpty, closedReason == nil {
             let id = nextWaiter
@@ -154,13 +154,13 @@ actor ClientConnection {
         groups.removeValue(forKey: id)?.continuation.resume()
     }
 
-    func currentStatus(of key: String) -> Status? { statuses[key] }
+    func currentStatus(of key: Key) -> Status? { statuses[key] }
 
     /// A fetch from these holders failed: forget them (unless news came meanwhile), ask the
     /// scheduler where the values are now, and leave keys it has nowhere pending until they are
     /// computed again and reported in memory.
-    func refresh(_ failed: [String: [String]]) async throws {
-        var stale: [String] = []
+    func refresh(_ failed: [Key: [String]]) async throws {
+        var stale: [Key] = []
         for (key, holders) in failed {
             guard case .memory(let known) = statuses[key], known == holders else { continue }
             statuses[key] = .pending
@@ -176,15 +176,15 @@ actor ClientConnection {
     }
 
     /// The keys among `keys` that are no longer pending.
-    func settled(_ keys: [String]) -> Set<String> {
+    func settled(_ keys: [Key]) -> Set<Key> {
         Set(keys.filter { key in
             guard let status = statuses[key] else { return closedReason != nil }
             return !status.isPending
         })
     }
 
-    func release(_ keys: [String]) async {
-        var released: [String] = []
+    func release(_ keys: [Key]) async {
+        var released: [Key] = []
         for key in keys {
             guard let count = references[key] else { continue }
             if count <= 1 {
@@ -247,7 +247,7 @@ actor ClientConnection {
         requests = [:]
     }
 
-    private func settle(_ key: String, _ status: Status) {
+    private func settle(_ key: Key, _ status: Status) {
         if statuses[key] != nil { statuses[key] = status }
         for id in groupsByKey.removeValue(forKey: key) ?? [] {
             guard var group = groups[id] else { continue }

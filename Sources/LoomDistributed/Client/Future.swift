@@ -12,7 +12,7 @@ public final class Future<Value: Codable & Sendable>: TaskArgument, Sendable {
         self.client = client
     }
 
-    deinit { client.releaseLater(key.description) }
+    deinit { client.releaseLater(key) }
 
     public var taskInput: NodeInput { .existing(key) }
 
@@ -23,7 +23,7 @@ public final class Future<Value: Codable & Sendable>: TaskArgument, Sendable {
     /// Where the computation stands, without waiting.
     public var status: Status {
         get async {
-            switch await client.connection.currentStatus(of: key.description) {
+            switch await client.connection.currentStatus(of: key) {
             case .pending, nil: .pending
             case .memory: .finished
             case .erred: .error
@@ -36,7 +36,7 @@ public final class Future<Value: Codable & Sendable>: TaskArgument, Sendable {
     /// Why the computation failed, without waiting: `nil` while pending or once finished.
     public var error: LoomError? {
         get async {
-            switch await client.connection.currentStatus(of: key.description) {
+            switch await client.connection.currentStatus(of: key) {
             case .pending, .memory, nil: nil
             case let status?: error(for: status)
             }

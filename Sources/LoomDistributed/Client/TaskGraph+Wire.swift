@@ -19,8 +19,8 @@ extension TaskGraph {
             functions[function.name] = function.signature
             func wire(_ input: GraphInput) throws -> WireArgument {
                 switch input {
-                case .dependency(let dependency): return .key(keys[Int(dependency)].description)
-                case .existing(let key): return .key(key.description)
+                case .dependency(let dependency): return .key(keys[Int(dependency)])
+                case .existing(let key): return .key(key)
                 case .list(let parts): return .list(try parts.map(wire))
                 case .literal(let value):
                     guard let encodable = value as? any Encodable else {
@@ -32,7 +32,7 @@ extension TaskGraph {
                 }
             }
             tasks.append(WireTask(
-                key: keys[task].description, function: function.name, arguments: try inputs[inputRange(of: task)].map(wire),
+                key: keys[task], function: function.name, arguments: try inputs[inputRange(of: task)].map(wire),
                 order: Int64(task), priority: priority, retries: retries, workers: workers, resources: resources))
         }
         return (tasks, functions)

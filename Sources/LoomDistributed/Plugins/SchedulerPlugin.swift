@@ -63,7 +63,7 @@ extension SchedulerPlugin {
 
 /// One task changing state on the scheduler, as a plugin hears it.
 public struct TaskTransition: Sendable {
-    public var key: String
+    public var key: Key
     public var start: TaskState
     public var finish: TaskState
     /// The worker it was sent to (to processing) or that computed it (processing to memory or erred).

@@ -29,13 +29,13 @@ public protocol WorkerPlugin: AnyObject, Sendable {
     /// When the worker stops, also after a failed `setup` of a later plugin.
     func teardown(_ worker: WorkerContext) async
     /// A task on this worker moved from one state to another.
-    func transition(key: String, start: WorkerTaskState, finish: WorkerTaskState)
+    func transition(key: Key, start: WorkerTaskState, finish: WorkerTaskState)
 }
 
 extension WorkerPlugin {
     public func setup(_ worker: WorkerContext) async throws {}
     public func teardown(_ worker: WorkerContext) async {}
-    public func transition(key: String, start: WorkerTaskState, finish: WorkerTaskState) {}
+    public func transition(key: Key, start: WorkerTaskState, finish: WorkerTaskState) {}
 }
 
 /// What a worker plugin knows of its worker.

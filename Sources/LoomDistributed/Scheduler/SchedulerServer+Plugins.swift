@@ -43,7 +43,7 @@ extension SchedulerServer {
     /// Hands the transitions the state machine recorded to the plugins that observe them;
     /// `finished` is the run a worker just reported (finished, or failed without a run), which
     /// took its task out of processing.
-    func deliverTransitions(finished: (key: String, worker: String, run: TaskRun?)? = nil) {
+    func deliverTransitions(finished: (key: Key, worker: String, run: TaskRun?)? = nil) {
         let recorded = core.takeTransitions()
         guard !recorded.isEmpty else { return }
         for change in recorded {

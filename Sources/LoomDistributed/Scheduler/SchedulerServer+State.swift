@@ -164,7 +164,7 @@ extension SchedulerServer {
         for effect in effects {
             switch effect {
             case .compute(let worker, let assignment):
-                var holders: [String: [String]] = [:]
+                var holders: [Key: [String]] = [:]
                 for dependency in assignment.dependencies { holders[dependency.key] = addresses(of: dependency.holders) }
                 post(.compute(ComputeRequest(
                     task: assignment.payload, holders: holders, run: Int64(assignment.runID),

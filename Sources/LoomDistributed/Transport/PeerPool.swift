@@ -22,7 +22,7 @@ final class PeerPool: Sendable {
     }
 
     /// The values of `keys` held by the worker at `address`, and the keys it does not hold.
-    func fetch(_ keys: [String], from address: String) async throws -> (values: [String: [UInt8]], missing: [String]) {
+    func fetch(_ keys: [Key], from address: String) async throws -> (values: [Key: [UInt8]], missing: [Key]) {
         guard case .data(_, let values, let missing) = try await request({ .getData(request: $0, keys: keys) }, to: address) else {
             throw TransportError("\(address) answered a data request with something else")
         }

@@ -15,13 +15,13 @@ final class SpillFiles {
     /// Seconds spilling and loading values, by key prefix.
     private(set) var diskSecondsByPrefix: [String: Double] = [:]
     let directory: String
-    private var files: [String: String] = [:]
+    private var files: [Key: String] = [:]
     private var nextFile = 0
 
     init(directory: String) { self.directory = directory }
 
     /// Writes `key`'s value to a new file; the error text if that failed.
-    func write(_ key: String, _ bytes: [UInt8]) -> String? {
+    func write(_ key: Key, _ bytes: [UInt8]) -> String? {
         let file = "\(directory)/spilled-\(nextFile)"
         nextFile += 1
         let started = ContinuousClock.now
@@ -32,22 +32,22 @@ final class SpillFiles {
         let seconds = (ContinuousClock.now - started) / .seconds(1)
         secondsWriting += seconds
         bytesWritten += bytes.count
-        diskSecondsByPrefix[Key.prefix(of: key), default: 0] += seconds
+        diskSecondsByPrefix[key.prefix, default: 0] += seconds
         delete(key)
         files[key] = file
         return nil
     }
 
     /// `key`'s spilled value (`count` bytes); nil if it has no file or it could not be read.
-    func read(_ key: String, count: Int) -> [UInt8]? {
+    func read(_ key: Key, count: Int) -> [UInt8]? {
         guard let file = files[key] else { return nil }
         let started = ContinuousClock.now
         guard let bytes = Self.read(file, count: count) else { return nil }
-        diskSecondsByPrefix[Key.prefix(of: key), default: 0] += (ContinuousClock.now - started) / .seconds(1)
+        diskSecondsByPrefix[key.prefix, default: 0] += (ContinuousClock.now - started) / .seconds(1)
         return bytes
     }
 
-    func delete(_ key: String) {
+    func delete(_ key: Key) {
         if let file = files.removeValue(forKey: key) { unlink(file) }
     }
 

@@ -8,7 +8,7 @@ import LoomLocal
 /// handling. Functions are found by name in the registry `Loom.bootstrap` filled.
 final class TaskRunner: Sendable {
     struct Outcome: Sendable {
-        let key: String
+        let key: Key
         let result: Result<[UInt8], TaskRunFailure>
         let seconds: Double
         var timing = TaskTiming()
@@ -42,7 +42,7 @@ final class TaskRunner: Sendable {
     }
 
     /// Takes back a submitted task no thread has started; false if one has.
-    func withdraw(_ key: String) -> Bool {
+    func withdraw(_ key: Key) -> Bool {
         queue.remove { $0.task.key == key }
     }
 

@@ -86,8 +86,8 @@ public actor WorkerServer {
     private let toScheduler: Outbox
     private let peers: PeerPool
     private let transportSecurity: TransportSecurity?
-    private let fetches: AsyncStream<(request: Int, peer: String, keys: [String])>
-    private let fetchQueue: AsyncStream<(request: Int, peer: String, keys: [String])>.Continuation
+    private let fetches: AsyncStream<(request: Int, peer: String, keys: [Key])>
+    private let fetchQueue: AsyncStream<(request: Int, peer: String, keys: [Key])>.Continuation
     private var logger = Logger.loom("loom.worker")
     /// Where this worker serves data, once it listens.
     public private(set) var address: Address?
@@ -386,7 +386,7 @@ public actor WorkerServer {
 
     /// A held value from memory or its spill file (which `WorkerState` then forgets); nil if
     /// it is not held or its file cannot be read.
-    private func readBack(_ key: String) -> [UInt8]? {
+    private func readBack(_ key: Key) -> [UInt8]? {
         switch state.values.use(key) {
         case .memory(let bytes): return bytes
         case nil: return nil
@@ -401,7 +401,7 @@ public actor WorkerServer {
     }
 
     /// Gets values from a peer over the pooled connection to it.
-    private func fetch(_ keys: [String], from peer: String, request: Int) async {
+    private func fetch(_ keys: [Key], from peer: String, request: Int) async {
         do {
             let started = ContinuousClock.now
             let (values, _) = try await peers.fetch(keys, from: peer)
@@ -413,10 +413,10 @@ public actor WorkerServer {
     }
 
     /// Adds a fetch to the transfer totals of its keys' prefixes, its time shared by bytes.
-    private func countTransfer(_ values: [String: [UInt8]], seconds: Double) {
+    private func countTransfer(_ values: [Key: [UInt8]], seconds: Double) {
         let total = max(1, values.values.reduce(0) { $0 + $1.count })
         for (key, value) in values {
-            let prefix = Key.prefix(of: key)
+            let prefix = key.prefix
             transfers[prefix, default: PhaseTotals()].transferBytes += UInt64(value.count)
             transfers[prefix, default: PhaseTotals()].transferSeconds += seconds * Double(value.count) / Double(total)
         }

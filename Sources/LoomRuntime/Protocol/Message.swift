@@ -1,3 +1,5 @@
+import LoomCore
+
 /// Everything the scheduler, workers and clients say to each other (docs/protocol.md).
 ///
 /// Messages travel in batches, one batch per frame; encoded values (task arguments and results)
@@ -11,10 +13,10 @@ public enum Message: Equatable, Sendable {
 
     // Client → scheduler.
     /// `functions`: name → signature of each function the tasks use, checked against the workers'.
-    case updateGraph(tasks: [WireTask], wanted: [String], functions: [String: String])
-    case releaseKeys([String])
-    case cancelKeys([String])
-    case whoHas(request: UInt64, keys: [String])
+    case updateGraph(tasks: [WireTask], wanted: [Key], functions: [String: String])
+    case releaseKeys([Key])
+    case cancelKeys([Key])
+    case whoHas(request: UInt64, keys: [Key])
     case schedulerInfoRequest(request: UInt64)
     /// Cancel all work, restart every worker, and answer with `restarted` once they are back
     /// (or `timeout` seconds passed).
@@ -31,14 +33,14 @@ public enum Message: Equatable, Sendable {
     /// Sent on reconnecting: the keys this client still waits for or holds. The scheduler answers
     /// `keyCancelled` for those it no longer keeps for this client (cancelled by a restart, or
     /// released because the client stayed away too long), which it could not tell it meanwhile.
-    case stillWaiting([String])
+    case stillWaiting([Key])
 
     // Scheduler → client.
-    case keyInMemory(key: String, nbytes: UInt64, holders: [String])
-    case taskErred(key: String, function: String, message: String)
-    case keyCancelled(key: String)
+    case keyInMemory(key: Key, nbytes: UInt64, holders: [String])
+    case taskErred(key: Key, function: String, message: String)
+    case keyCancelled(key: Key)
     case graphRejected(message: String)
-    case whoHasReply(request: UInt64, holders: [String: [String]])
+    case whoHasReply(request: UInt64, holders: [Key: [String]])
     case schedulerInfo(request: UInt64, workers: [WorkerSummary])
     /// `error` says which workers did not come back, if some did not.
     case restarted(request: UInt64, error: String?)
@@ -49,14 +51,14 @@ public enum Message: Equatable, Sendable {
 
     // Scheduler → worker.
     case compute(ComputeRequest)
-    case freeKeys([String])
+    case freeKeys([Key])
     /// Give the task back if it has not started; answer with `stealResponse`.
-    case steal(key: String, run: Int64)
+    case steal(key: Key, run: Int64)
     /// Where a value the worker could not fetch is held now (the answer to `fetchFailed`).
-    case holders(key: String, addresses: [String])
+    case holders(key: Key, addresses: [String])
     /// Fetch these keys from the listed holders and keep them (answer with `keysAdded`): a
     /// retiring worker holds their only copies.
-    case replicate([String: [String]])
+    case replicate([Key: [String]])
     /// Exit so the nanny starts a fresh process (`Client.restart`).
     case restartWorker
     /// You are retired (your data is safe elsewhere): exit, and do not come back.
@@ -65,26 +67,26 @@ public enum Message: Equatable, Sendable {
     // Worker → scheduler; `run` echoes the compute request's, so stale reports are ignored.
     /// `seconds` is the whole call; `timing` says when and where it ran, and how much of it was
     /// (de)serialisation.
-    case taskFinished(key: String, run: Int64, nbytes: UInt64, seconds: Double, timing: TaskTiming = TaskTiming())
-    case taskFailed(key: String, run: Int64, message: String)
-    case stealResponse(key: String, run: Int64, accepted: Bool)
+    case taskFinished(key: Key, run: Int64, nbytes: UInt64, seconds: Double, timing: TaskTiming = TaskTiming())
+    case taskFailed(key: Key, run: Int64, message: String)
+    case stealResponse(key: Key, run: Int64, accepted: Bool)
     /// None of these holders gave the worker `key`; its tasks wait for `holders` or a `freeKeys`.
-    case fetchFailed(key: String, holders: [String])
+    case fetchFailed(key: Key, holders: [String])
     /// Periodic, and at once when the worker pauses or resumes; its absence for the scheduler's
     /// time-to-live counts the worker as lost.
     case heartbeat(WorkerMetrics)
     /// The worker now keeps copies of these keys (their bytes), as `replicate` asked.
-    case keysAdded([String: UInt64])
+    case keysAdded([Key: UInt64])
     /// The worker reached its lifetime: retire it gracefully (answered by `closeWorker`).
     case retireRequest
 
     // Anyone → worker, and the worker's answer: data moves peer to peer.
-    case getData(request: UInt64, keys: [String])
-    case data(request: UInt64, values: [String: [UInt8]], missing: [String])
+    case getData(request: UInt64, keys: [Key])
+    case data(request: UInt64, values: [Key: [UInt8]], missing: [Key])
 
     // Client → worker, and the worker's answers.
     /// Keep these values until the scheduler frees them (`scatter`); answered by `dataStored`.
-    case putData(request: UInt64, values: [String: [UInt8]])
+    case putData(request: UInt64, values: [Key: [UInt8]])
     case dataStored(request: UInt64)
     /// Call a registered function now, outside the task threads (`Client.run`).
     case runFunction(request: UInt64, function: String, arguments: [[UInt8]])
@@ -102,11 +104,11 @@ public enum Message: Equatable, Sendable {
 
 /// A value placed on workers by a client.
 public struct ScatteredValue: Equatable, Sendable {
-    public var key: String
+    public var key: Key
     public var nbytes: UInt64
     /// Addresses of the workers holding it.
     public var holders: [String]
-    public init(key: String, nbytes: UInt64, holders: [String]) {
+    public init(key: Key, nbytes: UInt64, holders: [String]) {
         self.key = key
         self.nbytes = nbytes
         self.holders = holders
@@ -160,7 +162,7 @@ public struct Welcome: Equatable, Sendable {
 
 /// A task as a client submits it.
 public struct WireTask: Equatable, Sendable {
-    public var key: String
+    public var key: Key
     public var function: String
     public var arguments: [WireArgument]
     /// Graph order within the submission (lower runs first).
@@ -173,7 +175,7 @@ public struct WireTask: Equatable, Sendable {
     public var resources: [String: Double]
 
     public init(
-        key: String, function: String, arguments: [WireArgument], order: Int64 = 0, priority: Int64 = 0, retries: Int64 = 0,
+        key: Key, function: String, arguments: [WireArgument], order: Int64 = 0, priority: Int64 = 0, retries: Int64 = 0,
         workers: [String] = [], resources: [String: Double] = [:]
     ) {
         self.key = key
@@ -187,15 +189,15 @@ public struct WireTask: Equatable, Sendable {
     }
 
     /// The keys this task reads, each once.
-    public var dependencies: [String] {
-        var seen: [String] = []
+    public var dependencies: [Key] {
+        var seen: [Key] = []
         Self.collectKeys(arguments, into: &seen)
         return seen
     }
 
     // A static function rather than a closure capturing `seen`: a captured variable's every
     // access is checked for exclusivity, and this runs for every task on both sides.
-    private static func collectKeys(_ arguments: [WireArgument], into seen: inout [String]) {
+    private static func collectKeys(_ arguments: [WireArgument], into seen: inout [Key]) {
         for argument in arguments {
             switch argument {
             case .value: break
@@ -209,7 +211,7 @@ public struct WireTask: Equatable, Sendable {
 /// An argument of a task on the wire: an encoded value, another task's result, or a list.
 public indirect enum WireArgument: Equatable, Sendable {
     case value([UInt8])
-    case key(String)
+    case key(Key)
     case list([WireArgument])
 }
 
@@ -217,12 +219,12 @@ public indirect enum WireArgument: Equatable, Sendable {
 public struct ComputeRequest: Equatable, Sendable {
     public var task: WireTask
     /// Dependency key → addresses of workers holding it.
-    public var holders: [String: [String]]
+    public var holders: [Key: [String]]
     /// Which assignment of the task this is; reports echo it.
     public var run: Int64
     /// The submission the task came in (earlier submissions run first at equal priority).
     public var generation: Int64
-    public init(task: WireTask, holders: [String: [String]], run: Int64 = 0, generation: Int64 = 0) {
+    public init(task: WireTask, holders: [Key: [String]], run: Int64 = 0, generation: Int64 = 0) {
         self.task = task
         self.holders = holders
         self.run = run

@@ -48,21 +48,21 @@ extension Wire {
                 return .refused(try reader.readString())
             case .updateGraph:
                 let tasks = try (0..<Self.count(&reader)).map { _ in try task() }
-                return .updateGraph(tasks: tasks, wanted: try strings(), functions: try stringMap())
-            case .releaseKeys: return .releaseKeys(try strings())
-            case .stillWaiting: return .stillWaiting(try strings())
-            case .cancelKeys: return .cancelKeys(try strings())
-            case .whoHas: return .whoHas(request: try reader.readVarUInt(), keys: try strings())
+                return .updateGraph(tasks: tasks, wanted: try keys(), functions: try stringMap())
+            case .releaseKeys: return .releaseKeys(try keys())
+            case .stillWaiting: return .stillWaiting(try keys())
+            case .cancelKeys: return .cancelKeys(try keys())
+            case .whoHas: return .whoHas(request: try reader.readVarUInt(), keys: try keys())
             case .schedulerInfoRequest: return .schedulerInfoRequest(request: try reader.readVarUInt())
             case .scattered:
                 return .scattered(try (0..<Self.count(&reader)).map { _ in
-                    ScatteredValue(key: try reader.readString(), nbytes: try reader.readVarUInt(), holders: try strings())
+                    ScatteredValue(key: try reader.readKey(), nbytes: try reader.readVarUInt(), holders: try strings())
                 })
             case .keyInMemory:
-                return .keyInMemory(key: try reader.readString(), nbytes: try reader.readVarUInt(), holders: try strings())
+                return .keyInMemory(key: try reader.readKey(), nbytes: try reader.readVarUInt(), holders: try strings())
             case .taskErred:
-                return .taskErred(key: try reader.readString(), function: try reader.readString(), message: try reader.readString())
-            case .keyCancelled: return .keyCancelled(key: try reader.readString())
+                return .taskErred(key: try reader.readKey(), function: try reader.readString(), message: try reader.readString())
+            case .keyCancelled: return .keyCancelled(key: try reader.readKey())
             case .graphRejected: return .graphRejected(message: try reader.readString())
             case .whoHasReply: return .whoHasReply(request: try reader.readVarUInt(), holders: try listMap())
             case .schedulerInfo:
@@ -75,18 +75,18 @@ extension Wire {
                 return .schedulerInfo(request: request, workers: workers)
             case .compute:
                 return .compute(ComputeRequest(task: try task(), holders: try listMap(), run: try reader.readVarInt(), generation: try reader.readVarInt()))
-            case .freeKeys: return .freeKeys(try strings())
-            case .steal: return .steal(key: try reader.readString(), run: try reader.readVarInt())
+            case .freeKeys: return .freeKeys(try keys())
+            case .steal: return .steal(key: try reader.readKey(), run: try reader.readVarInt())
             case .taskFinished:
                 return .taskFinished(
-                    key: try reader.readString(), run: try reader.readVarInt(), nbytes: try reader.readVarUInt(),
+                    key: try reader.readKey(), run: try reader.readVarInt(), nbytes: try reader.readVarUInt(),
                     seconds: Double(bitPattern: try reader.readFixed64LE()),
                     timing: TaskTiming(
                         startedAt: Double(bitPattern: try reader.readFixed64LE()), thread: try int(),
                         serializationSeconds: Double(bitPattern: try reader.readFixed64LE())))
-            case .taskFailed: return .taskFailed(key: try reader.readString(), run: try reader.readVarInt(), message: try reader.readString())
+            case .taskFailed: return .taskFailed(key: try reader.readKey(), run: try reader.readVarInt(), message: try reader.readString())
             case .stealResponse:
-                return .stealResponse(key: try reader.readString(), run: try reader.readVarInt(), accepted: try reader.readUInt8() != 0)
+                return .stealResponse(key: try reader.readKey(), run: try reader.readVarInt(), accepted: try reader.readUInt8() != 0)
             case .heartbeat: return .heartbeat(try metrics())
             case .replicate: return .replicate(try listMap())
             case .restart: return .restart(request: try reader.readVarUInt(), timeout: Double(bitPattern: try reader.readFixed64LE()))
@@ -113,14 +113,14 @@ extension Wire {
                 }
                 return .logs(request: request, records: records)
             case .keysAdded:
-                var keys: [String: UInt64] = [:]
-                for _ in 0..<(try Self.count(&reader)) { keys[try reader.readString()] = try reader.readVarUInt() }
+                var keys: [Key: UInt64] = [:]
+                for _ in 0..<(try Self.count(&reader)) { keys[try reader.readKey()] = try reader.readVarUInt() }
                 return .keysAdded(keys)
-            case .holders: return .holders(key: try reader.readString(), addresses: try strings())
-            case .fetchFailed: return .fetchFailed(key: try reader.readString(), holders: try strings())
-            case .getData: return .getData(request: try reader.readVarUInt(), keys: try strings())
+            case .holders: return .holders(key: try reader.readKey(), addresses: try strings())
+            case .fetchFailed: return .fetchFailed(key: try reader.readKey(), holders: try strings())
+            case .getData: return .getData(request: try reader.readVarUInt(), keys: try keys())
             case .data:
-                return .data(request: try reader.readVarUInt(), values: try valueMap(), missing: try strings())
+                return .data(request: try reader.readVarUInt(), values: try valueMap(), missing: try keys())
             case .putData: return .putData(request: try reader.readVarUInt(), values: try valueMap())
             case .dataStored: return .dataStored(request: try reader.readVarUInt())
             case .runFunction:
@@ -173,10 +173,14 @@ extension Wire {
             return phases
         }
 
-        private mutating func valueMap() throws -> [String: [UInt8]] {
-            var values: [String: [UInt8]] = [:]
-            for _ in 0..<(try Self.count(&reader)) { values[try reader.readString()] = Array(try attachment()) }
+        private mutating func valueMap() throws -> [Key: [UInt8]] {
+            var values: [Key: [UInt8]] = [:]
+            for _ in 0..<(try Self.count(&reader)) { values[try reader.readKey()] = Array(try attachment()) }
             return values
+        }
+
+        private mutating func keys() throws -> [Key] {
+            try (0..<Self.count(&reader)).map { _ in try reader.readKey() }
         }
 
         private mutating func strings() throws -> [String] {
@@ -195,15 +199,15 @@ extension Wire {
             return map
         }
 
-        private mutating func listMap() throws -> [String: [String]] {
-            var map: [String: [String]] = [:]
-            for _ in 0..<(try Self.count(&reader)) { map[try reader.readString()] = try strings() }
+        private mutating func listMap() throws -> [Key: [String]] {
+            var map: [Key: [String]] = [:]
+            for _ in 0..<(try Self.count(&reader)) { map[try reader.readKey()] = try strings() }
             return map
         }
 
         private mutating func task() throws -> WireTask {
             WireTask(
-                key: try reader.readString(), function: try reader.readString(),
+                key: try reader.readKey(), function: try reader.readString(),
                 arguments: try (0..<Self.count(&reader)).map { _ in try argument(depth: 0) },
                 order: try reader.readVarInt(), priority: try reader.readVarInt(), retries: try reader.readVarInt(),
                 workers: try strings(), resources: try doubleMap())
@@ -216,7 +220,7 @@ extension Wire {
             let tag = try reader.readUInt8()
             switch tag {
             case 0: return .value(Array(try attachment()))
-            case 1: return .key(try reader.readString())
+            case 1: return .key(try reader.readKey())
             case 2: return .list(try (0..<Self.count(&reader)).map { _ in try argument(depth: depth + 1) })
             default: throw CodecError(.invalidTag, "unknown argument tag \(tag)", offset: reader.offset - 1)
             }

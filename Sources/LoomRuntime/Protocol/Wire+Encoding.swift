@@ -52,23 +52,23 @@ extension Wire {
                 kind(.scattered)
                 header.writeVarUInt(UInt64(values.count))
                 for value in values {
-                    header.writeString(value.key)
+                    header.writeKey(value.key)
                     header.writeVarUInt(value.nbytes)
                     write(value.holders)
                 }
             case .keyInMemory(let key, let nbytes, let holders):
                 kind(.keyInMemory)
-                header.writeString(key)
+                header.writeKey(key)
                 header.writeVarUInt(nbytes)
                 write(holders)
             case .taskErred(let key, let function, let message):
                 kind(.taskErred)
-                header.writeString(key)
+                header.writeKey(key)
                 header.writeString(function)
                 header.writeString(message)
             case .keyCancelled(let key):
                 kind(.keyCancelled)
-                header.writeString(key)
+                header.writeKey(key)
             case .graphRejected(let message):
                 kind(.graphRejected)
                 header.writeString(message)
@@ -100,11 +100,11 @@ extension Wire {
                 write(keys)
             case .steal(let key, let run):
                 kind(.steal)
-                header.writeString(key)
+                header.writeKey(key)
                 header.writeVarInt(run)
             case .taskFinished(let key, let run, let nbytes, let seconds, let timing):
                 kind(.taskFinished)
-                header.writeString(key)
+                header.writeKey(key)
                 header.writeVarInt(run)
                 header.writeVarUInt(nbytes)
                 header.writeFixed64LE(seconds.bitPattern)
@@ -113,21 +113,21 @@ extension Wire {
                 header.writeFixed64LE(timing.serializationSeconds.bitPattern)
             case .taskFailed(let key, let run, let message):
                 kind(.taskFailed)
-                header.writeString(key)
+                header.writeKey(key)
                 header.writeVarInt(run)
                 header.writeString(message)
             case .stealResponse(let key, let run, let accepted):
                 kind(.stealResponse)
-                header.writeString(key)
+                header.writeKey(key)
                 header.writeVarInt(run)
                 header.writeUInt8(accepted ? 1 : 0)
             case .holders(let key, let addresses):
                 kind(.holders)
-                header.writeString(key)
+                header.writeKey(key)
                 write(addresses)
             case .fetchFailed(let key, let holders):
                 kind(.fetchFailed)
-                header.writeString(key)
+                header.writeKey(key)
                 write(holders)
             case .heartbeat(let metrics):
                 kind(.heartbeat)
@@ -181,7 +181,7 @@ extension Wire {
                 kind(.keysAdded)
                 header.writeVarUInt(UInt64(keys.count))
                 for (key, nbytes) in keys.sorted(by: { $0.key < $1.key }) {
-                    header.writeString(key)
+                    header.writeKey(key)
                     header.writeVarUInt(nbytes)
                 }
             case .getData(let request, let keys):
@@ -222,10 +222,10 @@ extension Wire {
             attachments.append(bytes)
         }
 
-        private mutating func write(_ values: [String: [UInt8]]) {
+        private mutating func write(_ values: [Key: [UInt8]]) {
             header.writeVarUInt(UInt64(values.count))
             for (key, value) in values.sorted(by: { $0.key < $1.key }) {
-                header.writeString(key)
+                header.writeKey(key)
                 attach(value)
             }
         }
@@ -244,6 +244,11 @@ extension Wire {
                 header.writeVarUInt(phase.transferBytes)
                 header.writeFixed64LE(phase.diskSeconds.bitPattern)
             }
+        }
+
+        private mutating func write(_ keys: [Key]) {
+            header.writeVarUInt(UInt64(keys.count))
+            for key in keys { header.writeKey(key) }
         }
 
         private mutating func write(_ strings: [String]) {
@@ -267,16 +272,16 @@ extension Wire {
             }
         }
 
-        private mutating func write(_ map: [String: [String]]) {
+        private mutating func write(_ map: [Key: [String]]) {
             header.writeVarUInt(UInt64(map.count))
             for (key, value) in map.sorted(by: { $0.key < $1.key }) {
-                header.writeString(key)
+                header.writeKey(key)
                 write(value)
             }
         }
 
         private mutating func write(_ task: WireTask) {
-            header.writeString(task.key)
+            header.writeKey(task.key)
             header.writeString(task.function)
             header.writeVarUInt(UInt64(task.arguments.count))
             for argument in task.arguments { write(argument) }
@@ -294,7 +299,7 @@ extension Wire {
                 attach(bytes)
             case .key(let key):
                 header.writeUInt8(1)
-                header.writeString(key)
+                header.writeKey(key)
             case .list(let parts):
                 header.writeUInt8(2)
                 header.writeVarUInt(UInt64(parts.count))

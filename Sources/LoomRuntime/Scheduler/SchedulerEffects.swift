@@ -9,23 +9,23 @@ public enum SchedulerEffect<Payload: Sendable>: Sendable {
     case compute(worker: WorkerID, TaskAssignment<Payload>)
     /// Forget these keys: drop the value if held, cancel the task if assigned and not finished.
     /// (A worker forgets a task by itself after reporting it erred or giving it up to a steal.)
-    case freeKeys(worker: WorkerID, keys: [String])
+    case freeKeys(worker: WorkerID, keys: [Key])
     /// Give back the task if it has not started; answer with `SchedulerEvent.stealResponse`.
-    case stealRequest(worker: WorkerID, key: String, runID: Int)
+    case stealRequest(worker: WorkerID, key: Key, runID: Int)
     /// After a `fetchFailed`: the workers that (still) hold `key`.
-    case whoHas(worker: WorkerID, key: String, holders: [WorkerID])
+    case whoHas(worker: WorkerID, key: Key, holders: [WorkerID])
     /// Fetch copies of these keys from their holders and keep them (report with `keysAdded`):
     /// a worker that is retiring holds their only copies.
-    case replicate(worker: WorkerID, keys: [String: [WorkerID]])
+    case replicate(worker: WorkerID, keys: [Key: [WorkerID]])
 
     /// A key the client wants is in memory.
-    case keyInMemory(client: ClientID, key: String, holders: [WorkerID], nbytes: Int)
+    case keyInMemory(client: ClientID, key: Key, holders: [WorkerID], nbytes: Int)
     /// A key the client wants lost its last copy and is being recomputed.
-    case keyLost(client: ClientID, key: String)
+    case keyLost(client: ClientID, key: Key)
     /// A key the client wants erred (itself, or because a dependency did).
     case taskErred(client: ClientID, TaskFailure)
     /// These keys' futures were cancelled at the client's request.
-    case cancelled(client: ClientID, keys: [String])
+    case cancelled(client: ClientID, keys: [Key])
     /// Part of a graph update was refused; the rest of it was accepted.
     case graphRejected(client: ClientID, GraphRejection)
 
@@ -54,7 +54,7 @@ extension SchedulerEffect: Equatable where Payload: Equatable {}
 
 /// Everything a worker needs to run one task.
 public struct TaskAssignment<Payload: Sendable>: Sendable {
-    public var key: String
+    public var key: Key
     public var function: String
     public var payload: Payload
     /// Echo it in `taskFinished`, `taskErred` and `stealResponse`.
@@ -72,7 +72,7 @@ extension TaskAssignment: Equatable where Payload: Equatable {}
 
 /// Where a dependency's value can be fetched from.
 public struct DependencyLocation: Sendable, Hashable {
-    public var key: String
+    public var key: Key
     public var nbytes: Int
     /// Never empty when sent; the worker tries them in order.
     public var holders: [WorkerID]
@@ -81,17 +81,17 @@ public struct DependencyLocation: Sendable, Hashable {
 /// Why a key erred: the failed key, its function and message, for the client to raise.
 public struct TaskFailure: Sendable, Hashable, CustomStringConvertible {
     /// The key this failure is reported for.
-    public var key: String
+    public var key: Key
     /// The function of `key`.
     public var function: String
     /// The task that actually failed: `key` itself, or the dependency whose failure this is.
-    public var failedKey: String
+    public var failedKey: Key
     /// The original error message of `failedKey`.
     public var cause: String
     /// Whether `failedKey` failed because the workers running it kept dying.
     public var killedWorker: Bool
 
-    public init(key: String, function: String, failedKey: String, cause: String, killedWorker: Bool = false) {
+    public init(key: Key, function: String, failedKey: Key, cause: String, killedWorker: Bool = false) {
         self.key = key
         self.function = function
         self.failedKey = failedKey
@@ -110,12 +110,12 @@ public struct TaskFailure: Sendable, Hashable, CustomStringConvertible {
 /// The part of a graph update the scheduler refused.
 public struct GraphRejection: Sendable, Hashable, CustomStringConvertible {
     /// Keys referred to (as dependencies or wants) that are neither in the update nor known.
-    public var missingKeys: [String]
+    public var missingKeys: [Key]
     /// Tasks of the update that were dropped: they depend, directly or not, on a missing key,
     /// or sit on (or downstream of) a dependency cycle.
-    public var rejectedKeys: [String]
+    public var rejectedKeys: [Key]
     /// Tasks of the update that form or follow a dependency cycle (a subset of `rejectedKeys`).
-    public var cycleKeys: [String]
+    public var cycleKeys: [Key]
 
     public var description: String {
         var parts: [String] = []
@@ -128,7 +128,7 @@ public struct GraphRejection: Sendable, Hashable, CustomStringConvertible {
         return "graph update refers to \(what); rejected tasks \(Self.list(rejectedKeys))"
     }
 
-    private static func list(_ keys: [String]) -> String {
+    private static func list(_ keys: [Key]) -> String {
         let shown = keys.prefix(10).map { "'\($0)'" }.joined(separator: ", ")
         return keys.count > 10 ? shown + " and \(keys.count - 10) more" : shown
     }

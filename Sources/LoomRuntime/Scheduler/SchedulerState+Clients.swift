@@ -33,7 +33,7 @@ extension SchedulerState {
         }
     }
 
-    mutating func clientStillWaiting(_ client: ClientID, keys: [String]) {
+    mutating func clientStillWaiting(_ client: ClientID, keys: [Key]) {
         let gone = keys.filter { key in taskSlots[key].map { clients[client]?.wants[$0] == nil } ?? true }
         if !gone.isEmpty { effects.append(.cancelled(client: client, keys: gone)) }
     }
@@ -59,7 +59,7 @@ extension SchedulerState {
         return true
     }
 
-    mutating func releaseKeys(client: ClientID, keys: [String]) {
+    mutating func releaseKeys(client: ClientID, keys: [Key]) {
         for key in keys {
             if let task = taskSlots[key] { dropWant(client, task, count: 1) }
         }
@@ -67,11 +67,11 @@ extension SchedulerState {
 
     /// Like Dask's `cancel`: the client stops wanting the keys and every dependent of them it
     /// wants, and hears which were cancelled. Other clients' wants keep tasks alive.
-    mutating func cancelKeys(client: ClientID, keys: [String]) {
+    mutating func cancelKeys(client: ClientID, keys: [Key]) {
         guard clients[client] != nil else { return }
         var visited: Set<TaskSlot> = []
         var stack = keys.compactMap { taskSlots[$0] }.reversed() as [TaskSlot]
-        var cancelled: [String] = []
+        var cancelled: [Key] = []
         while let task = stack.popLast() {
             guard visited.insert(task).inserted else { continue }
             if dropWant(client, task) { cancelled.append(tasks[Int(task)].key) }

@@ -5,7 +5,7 @@ import LoomCore
 // keys, or sit on a dependency cycle, are refused and reported; the rest of the update stands.
 
 extension SchedulerState {
-    mutating func updateGraph(client: ClientID, submissions: [TaskSubmission<Payload>], wants: [String]) {
+    mutating func updateGraph(client: ClientID, submissions: [TaskSubmission<Payload>], wants: [Key]) {
         ensureClient(client)
         generation += 1
 
@@ -36,7 +36,7 @@ extension SchedulerState {
 
         // 2. Dependencies. A cycle needs a dependency on a new task at the same or a later
         //    position; graphs in topological order (the usual case) skip the cycle search.
-        var missingKeys: [String] = []
+        var missingKeys: [Key] = []
         var rejectedRoots: [TaskSlot] = []
         var mayHaveCycle = false
         var dependencies: [TaskSlot] = []
@@ -67,7 +67,7 @@ extension SchedulerState {
         for slot in created { tasks[Int(slot)].waitingOn = 0 }
 
         // 3. Refuse what cannot run.
-        var rejectedKeys: Set<String> = []
+        var rejectedKeys: Set<Key> = []
         let cycleKeys = cycle.map { tasks[Int($0)].key }.sorted()
         if !rejectedRoots.isEmpty || !cycle.isEmpty {
             rejectedKeys = reject(rejectedRoots + cycle)
@@ -93,7 +93,7 @@ extension SchedulerState {
         forgetCandidates.append(contentsOf: created)
 
         if !missingKeys.isEmpty || !rejectedKeys.isEmpty {
-            var seen: Set<String> = []
+            var seen: Set<Key> = []
             effects.append(.graphRejected(client: client, GraphRejection(
                 missingKeys: missingKeys.filter { seen.insert($0).inserted },
                 rejectedKeys: rejectedKeys.sorted(),
@@ -128,14 +128,14 @@ extension SchedulerState {
     }
 
     /// Drops new tasks and everything of the update downstream of them; returns their keys.
-    mutating func reject(_ roots: [TaskSlot]) -> Set<String> {
+    mutating func reject(_ roots: [TaskSlot]) -> Set<Key> {
         var doomed: Set<TaskSlot> = []
         var stack = roots
         while let slot = stack.popLast() {
             guard doomed.insert(slot).inserted else { continue }
             stack.append(contentsOf: tasks[Int(slot)].dependents)
         }
-        var keys: Set<String> = []
+        var keys: Set<Key> = []
         for slot in doomed {
             let index = Int(slot)
             for dependency in tasks[index].dependencies where !doomed.contains(dependency) {
@@ -192,7 +192,7 @@ extension SchedulerState {
     /// A released record for a new key, or `nil` if the key is known (one hash lookup either way
     /// in the common case).
     mutating func createTask(
-        key: String, function: Int32, payload: Payload?, priority: TaskPriority, retries: Int, constraint: Int32
+        key: Key, function: Int32, payload: Payload?, priority: TaskPriority, retries: Int, constraint: Int32
     ) -> TaskSlot? {
         let slot = freeTaskSlots.last ?? TaskSlot(tasks.count)
         if let existing = taskSlots.updateValue(slot, forKey: key) {

@@ -19,32 +19,32 @@ public struct WorkerInfo: Sendable, Hashable {
 
 extension SchedulerState {
     /// `.forgotten` for a key the scheduler holds no record of.
-    public func state(of key: String) -> TaskState {
+    public func state(of key: Key) -> TaskState {
         taskSlots[key].map { tasks[Int($0)].state } ?? .forgotten
     }
 
     /// The workers holding the key's value (empty unless it is in memory).
-    public func holders(of key: String) -> [WorkerID] {
+    public func holders(of key: Key) -> [WorkerID] {
         taskSlots[key].map { holderIDs($0) } ?? []
     }
 
-    public func nbytes(of key: String) -> Int? {
+    public func nbytes(of key: Key) -> Int? {
         guard let slot = taskSlots[key], tasks[Int(slot)].state == .memory else { return nil }
         return tasks[Int(slot)].nbytes
     }
 
-    public func failure(of key: String) -> TaskFailure? {
+    public func failure(of key: Key) -> TaskFailure? {
         taskSlots[key].flatMap { failures[$0] }
     }
 
     /// The worker a processing task was sent to.
-    public func worker(processing key: String) -> WorkerID? {
+    public func worker(processing key: Key) -> WorkerID? {
         guard let slot = taskSlots[key], tasks[Int(slot)].processingOn >= 0 else { return nil }
         return workers[Int(tasks[Int(slot)].processingOn)].id
     }
 
     /// How many times the client wants the key (0 if not).
-    public func wantCount(of key: String, by client: ClientID) -> Int {
+    public func wantCount(of key: Key, by client: ClientID) -> Int {
         guard let slot = taskSlots[key] else { return 0 }
         return Int(clients[client]?.wants[slot] ?? 0)
     }
@@ -68,7 +68,7 @@ extension SchedulerState {
     }
 
     /// The keys processing on a worker, by priority.
-    public func processingKeys(on id: WorkerID) -> [String] {
+    public func processingKeys(on id: WorkerID) -> [Key] {
         guard let slot = workerSlots[id] else { return [] }
         return workers[Int(slot)].processing
             .sorted { tasks[Int($0)].priority != tasks[Int($1)].priority ? tasks[Int($0)].priority < tasks[Int($1)].priority : $0 < $1 }
@@ -76,7 +76,7 @@ extension SchedulerState {
     }
 
     /// The keys a worker holds.
-    public func keys(heldBy id: WorkerID) -> [String] {
+    public func keys(heldBy id: WorkerID) -> [Key] {
         guard let slot = workerSlots[id] else { return [] }
         return workers[Int(slot)].holding.map { tasks[Int($0)].key }.sorted()
     }

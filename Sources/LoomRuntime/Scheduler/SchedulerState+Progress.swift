@@ -29,7 +29,7 @@ extension SchedulerState {
     /// Tasks by function and state (one pass over the tasks; the dashboard asks twice a second).
     public func progressByFunction() -> [String: FunctionProgress] {
         var progress = [FunctionProgress](repeating: FunctionProgress(), count: functions.count)
-        for task in tasks where !task.key.isEmpty {
+        for task in tasks where task.state != .forgotten {
             let function = Int(task.function)
             guard function >= 0, function < progress.count else { continue }
             switch task.state {
@@ -55,7 +55,7 @@ extension SchedulerState {
         let slots = taskSlots.values.sorted()
         let index = Dictionary(uniqueKeysWithValues: slots.enumerated().map { ($1, $0) })
         let nodes = slots.map { slot in
-            GraphView.Node(key: tasks[Int(slot)].key, function: functionName(slot), state: "\(tasks[Int(slot)].state)")
+            GraphView.Node(key: tasks[Int(slot)].key.description, function: functionName(slot), state: "\(tasks[Int(slot)].state)")
         }
         var edges: [[Int]] = []
         for slot in slots {

@@ -12,7 +12,7 @@ extension SchedulerState {
         guard !staying.isEmpty else { return }
         // Each copy goes to the staying worker holding the fewest bytes so far.
         var planned = Dictionary(uniqueKeysWithValues: staying.map { ($0, workers[Int($0)].nbytes) })
-        var requests: [WorkerSlot: [String: [WorkerID]]] = [:]
+        var requests: [WorkerSlot: [Key: [WorkerID]]] = [:]
         for worker in leaving {
             for task in workers[Int(worker)].holding.sorted() where isOnlyOnRetiringWorkers(task) {
                 staying.sort { (planned[$0]!, $0) < (planned[$1]!, $1) }

@@ -102,7 +102,7 @@ extension SchedulerState {
         }
     }
 
-    mutating func stealResponse(worker id: WorkerID, key: String, runID: Int, accepted: Bool) {
+    mutating func stealResponse(worker id: WorkerID, key: Key, runID: Int, accepted: Bool) {
         guard let victim = workerSlots[id], let task = taskSlots[key], let steal = steals[task],
               steal.victim == victim, steal.runID == runID else { return }
         steals[task] = nil

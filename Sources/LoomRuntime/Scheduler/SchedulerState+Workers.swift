@@ -71,7 +71,7 @@ extension SchedulerState {
             killedWorker: true)
     }
 
-    mutating func taskFinished(worker id: WorkerID, key: String, runID: Int, nbytes: Int, duration: Double, function: String?) {
+    mutating func taskFinished(worker id: WorkerID, key: Key, runID: Int, nbytes: Int, duration: Double, function: String?) {
         guard let worker = workerSlots[id] else { return }
         guard let task = taskSlots[key] else {
             emitFree(worker, key)
@@ -91,7 +91,7 @@ extension SchedulerState {
         becameMemory(task, holders: [worker], nbytes: nbytes)
     }
 
-    mutating func taskErred(worker id: WorkerID, key: String, runID: Int, message: String) {
+    mutating func taskErred(worker id: WorkerID, key: Key, runID: Int, message: String) {
         guard let worker = workerSlots[id], let task = taskSlots[key] else { return }
         let index = Int(task)
         guard tasks[index].state == .processing, tasks[index].processingOn == worker,
@@ -105,7 +105,7 @@ extension SchedulerState {
         }
     }
 
-    mutating func keysAdded(worker id: WorkerID, keys: [String: Int]) {
+    mutating func keysAdded(worker id: WorkerID, keys: [Key: Int]) {
         guard let worker = workerSlots[id] else { return }
         for key in keys.keys.sorted() {
             if let task = taskSlots[key], tasks[Int(task)].state == .memory {
@@ -116,14 +116,14 @@ extension SchedulerState {
         }
     }
 
-    mutating func keysLost(worker id: WorkerID, keys: [String]) {
+    mutating func keysLost(worker id: WorkerID, keys: [Key]) {
         guard let worker = workerSlots[id] else { return }
         for key in keys {
             if let task = taskSlots[key] { removeHolder(task, worker) }
         }
     }
 
-    mutating func fetchFailed(worker id: WorkerID, key: String, holder holderID: WorkerID) {
+    mutating func fetchFailed(worker id: WorkerID, key: Key, holder holderID: WorkerID) {
         guard let worker = workerSlots[id], let task = taskSlots[key] else { return }
         if let holder = workerSlots[holderID] { removeHolder(task, holder) }
         if tasks[Int(task)].state == .memory {

@@ -39,7 +39,7 @@ public struct SchedulerState<Payload: Sendable>: Sendable {
     // MARK: Tasks
     var tasks: ContiguousArray<TaskRecord<Payload>> = []
     var freeTaskSlots: [TaskSlot] = []
-    var taskSlots: [String: TaskSlot] = [:]
+    var taskSlots: [Key: TaskSlot] = [:]
     /// Each task's index in the heap it is queued in, or -1 (parallel to `tasks`).
     var heapPositions: [Int32] = []
     var stateCounts = [Int](repeating: 0, count: TaskState.allCases.count)
@@ -155,7 +155,7 @@ public struct SchedulerState<Payload: Sendable>: Sendable {
     /// Tells a worker to forget a key. Keys join the worker's last `freeKeys` effect of this
     /// event unless something else was sent to that worker since, so each worker's effects keep
     /// their order but frees come in few messages.
-    mutating func emitFree(_ worker: WorkerSlot, _ key: String) {
+    mutating func emitFree(_ worker: WorkerSlot, _ key: Key) {
         let slot = Int(worker)
         guard workers[slot].live else { return }
         let id = workers[slot].id

@@ -91,11 +91,11 @@ public struct TaskPriority: Comparable, Hashable, Sendable, CustomStringConverti
 
 /// One task of a graph update, as a client sends it.
 public struct TaskSubmission<Payload: Sendable>: Sendable {
-    public var key: String
+    public var key: Key
     /// The registered function's name: groups tasks for duration statistics and dashboards.
     public var function: String
     /// Keys this task reads; each must be in the same update or already known to the scheduler.
-    public var dependencies: [String]
+    public var dependencies: [Key]
     /// Forwarded untouched to the worker that runs the task (the encoded arguments, say).
     public var payload: Payload
     /// Higher runs first.
@@ -110,7 +110,7 @@ public struct TaskSubmission<Payload: Sendable>: Sendable {
     public var resources: [String: Double]
 
     public init(
-        key: String, function: String, dependencies: [String] = [], payload: Payload,
+        key: Key, function: String, dependencies: [Key] = [], payload: Payload,
         priority: Int = 0, order: Int? = nil, retries: Int = 0,
         allowedWorkers: Set<String> = [], resources: [String: Double] = [:]
     ) {
@@ -150,11 +150,11 @@ public struct WorkerSpec: Sendable, Hashable {
 
 /// A value a client placed on workers itself (`scatter`): it has no recipe to recompute it.
 public struct ScatteredKey: Sendable, Hashable {
-    public var key: String
+    public var key: Key
     public var nbytes: Int
     public var holders: [WorkerID]
 
-    public init(key: String, nbytes: Int, holders: [WorkerID]) {
+    public init(key: Key, nbytes: Int, holders: [WorkerID]) {
         self.key = key
         self.nbytes = nbytes
         self.holders = holders
@@ -193,34 +193,34 @@ public enum SchedulerEvent<Payload: Sendable>: Sendable {
     case clientResumed(ClientID)
     /// A reconnected client still waits for these keys: those it no longer wants here (work
     /// cancelled or released while it was away) are reported cancelled to it.
-    case clientStillWaiting(client: ClientID, keys: [String])
+    case clientStillWaiting(client: ClientID, keys: [Key])
     /// New tasks plus the keys the client wants (each want counts once; see `releaseKeys`).
-    case updateGraph(client: ClientID, tasks: [TaskSubmission<Payload>], wants: [String])
+    case updateGraph(client: ClientID, tasks: [TaskSubmission<Payload>], wants: [Key])
     /// Values the client put on workers itself; the client wants each of them once.
     case scatter(client: ClientID, keys: [ScatteredKey])
     /// Drops one want of each key by this client (a key a client wanted twice needs two).
-    case releaseKeys(client: ClientID, keys: [String])
+    case releaseKeys(client: ClientID, keys: [Key])
     /// Drops every want of these keys by this client, and of their dependents it wants, and
     /// tells it they were cancelled.
-    case cancelKeys(client: ClientID, keys: [String])
+    case cancelKeys(client: ClientID, keys: [Key])
     /// `Client.restart`: every client's work is cancelled (each hears which keys); the server
     /// restarts the workers.
     case cancelAllWork
 
     /// `function`, when given, names the statistics the duration counts towards (defaults to
     /// the task's function).
-    case taskFinished(worker: WorkerID, key: String, runID: Int, nbytes: Int, duration: Double, function: String?)
-    case taskErred(worker: WorkerID, key: String, runID: Int, message: String)
+    case taskFinished(worker: WorkerID, key: Key, runID: Int, nbytes: Int, duration: Double, function: String?)
+    case taskErred(worker: WorkerID, key: Key, runID: Int, message: String)
     /// The worker's answer to a `stealRequest`: `accepted` when it had not started the task
     /// and dropped it.
-    case stealResponse(worker: WorkerID, key: String, runID: Int, accepted: Bool)
+    case stealResponse(worker: WorkerID, key: Key, runID: Int, accepted: Bool)
     /// The worker now holds copies of these keys too (it fetched them as dependencies).
-    case keysAdded(worker: WorkerID, keys: [String: Int])
+    case keysAdded(worker: WorkerID, keys: [Key: Int])
     /// The worker says it no longer holds these keys.
-    case keysLost(worker: WorkerID, keys: [String])
+    case keysLost(worker: WorkerID, keys: [Key])
     /// `worker` could not fetch `key` from `holder`: the scheduler stops counting `holder` as
     /// holding it, and either tells `worker` who else has it or recomputes the key.
-    case fetchFailed(worker: WorkerID, key: String, holder: WorkerID)
+    case fetchFailed(worker: WorkerID, key: Key, holder: WorkerID)
 
     /// Periodic (Dask: every 100 ms): balances load by work stealing. `now` is seconds on any
     /// monotonic clock; stealing itself needs no clock, so it is there for time-based policies.
@@ -229,7 +229,7 @@ public enum SchedulerEvent<Payload: Sendable>: Sendable {
 
 /// A task's state change as the state machine records it for plugins (`takeTransitions`).
 public struct RecordedTransition: Sendable, Equatable {
-    public var key: String
+    public var key: Key
     public var start: TaskState
     public var finish: TaskState
     /// The worker the task is processing on at the change, if any.

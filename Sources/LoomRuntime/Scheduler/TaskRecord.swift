@@ -8,7 +8,7 @@ typealias WorkerSlot = Int32
 
 struct TaskRecord<Payload: Sendable>: Sendable {
     // Eight-byte fields first, then four-byte ones, so the record packs tightly.
-    var key: String
+    var key: Key
     /// `nil` for scattered data (no recipe) and for free slots.
     var payload: Payload?
     /// Fixed at submission, deduplicated.
@@ -35,7 +35,7 @@ struct TaskRecord<Payload: Sendable>: Sendable {
     var constraint: Int32
     var state: TaskState
 
-    init(key: String, payload: Payload?, function: Int32, priority: TaskPriority, state: TaskState,
+    init(key: Key, payload: Payload?, function: Int32, priority: TaskPriority, state: TaskState,
          retries: Int32, constraint: Int32) {
         self.key = key
         self.payload = payload

@@ -1,8 +1,10 @@
+import LoomCore
+
 /// A task in the worker's ready queue. It runs before another with a higher user priority,
 /// then an earlier submission, then a lower graph order, then an earlier arrival here.
 /// Arrival numbers are unique, so two entries never tie.
 struct ReadyTask: Comparable {
-    var key: String
+    var key: Key
     var priority: Int64
     var generation: Int64
     var order: Int64

@@ -1,3 +1,5 @@
+import LoomCore
+
 /// The values a worker holds and which of them are spilled — the bookkeeping and the choices
 /// of Dask's `SpillBuffer`, without the files: `WorkerServer` writes, reads and deletes those
 /// (`SpillFiles`) when `WorkerState` says so.
@@ -10,7 +12,7 @@
 package struct StoredValues {
     /// A value chosen to go to disk; it left memory already.
     struct Spill: Equatable {
-        var key: String
+        var key: Key
         var bytes: [UInt8]
     }
 
@@ -29,10 +31,10 @@ package struct StoredValues {
     /// Bytes of values held in memory ("managed" memory in Dask's words), and spilled.
     package private(set) var memoryBytes = 0
     package private(set) var spilledBytes = 0
-    private var inMemory: [String: (bytes: [UInt8], lastUse: UInt64)] = [:]
-    private var onDisk: [String: Int] = [:]
+    private var inMemory: [Key: (bytes: [UInt8], lastUse: UInt64)] = [:]
+    private var onDisk: [Key: Int] = [:]
     /// Every use, oldest first, with its stamp; stale entries (a later use, or gone) are skipped.
-    private var uses: [(key: String, stamp: UInt64)] = []
+    private var uses: [(key: Key, stamp: UInt64)] = []
     private var usesHead = 0
     private var clock: UInt64 = 0
 
@@ -40,13 +42,13 @@ package struct StoredValues {
 
     var count: Int { inMemory.count + onDisk.count }
 
-    func contains(_ key: String) -> Bool { inMemory[key] != nil || onDisk[key] != nil }
+    func contains(_ key: Key) -> Bool { inMemory[key] != nil || onDisk[key] != nil }
 
     /// The size of a held value, in memory or not.
-    package func nbytes(of key: String) -> Int? { inMemory[key]?.bytes.count ?? onDisk[key] }
+    package func nbytes(of key: Key) -> Int? { inMemory[key]?.bytes.count ?? onDisk[key] }
 
     /// Where `key`'s value is (`nil`: not held); a value in memory counts as used now.
-    package mutating func use(_ key: String) -> Place? {
+    package mutating func use(_ key: Key) -> Place? {
         if let entry = inMemory[key] {
             touch(key, entry.bytes)
             return .memory(entry.bytes)
@@ -56,14 +58,14 @@ package struct StoredValues {
 
     /// Holds `bytes` as `key`'s value (replacing any), and returns what must spill to stay
     /// under the target. `spilledBefore` is whether an old value of `key` was on disk.
-    mutating func store(_ key: String, _ bytes: [UInt8]) -> (spills: [Spill], spilledBefore: Bool) {
+    mutating func store(_ key: Key, _ bytes: [UInt8]) -> (spills: [Spill], spilledBefore: Bool) {
         let spilledBefore = remove(key)
         return (insert(key, bytes), spilledBefore)
     }
 
     /// Drops `key`'s value; true if it was on disk (its file can go).
     @discardableResult
-    mutating func remove(_ key: String) -> Bool {
+    mutating func remove(_ key: Key) -> Bool {
         if let entry = inMemory.removeValue(forKey: key) {
             memoryBytes -= entry.bytes.count
             return false
@@ -91,14 +93,14 @@ package struct StoredValues {
 
     /// A spilled value was read back: it is in memory again (its file can go), which may make
     /// others spill. False if `key` is no longer spilled (freed meanwhile).
-    mutating func loaded(_ key: String, _ bytes: [UInt8]) -> (spills: [Spill], wasSpilled: Bool) {
+    mutating func loaded(_ key: Key, _ bytes: [UInt8]) -> (spills: [Spill], wasSpilled: Bool) {
         guard let nbytes = onDisk.removeValue(forKey: key) else { return ([], false) }
         spilledBytes -= nbytes
         return (insert(key, bytes), true)
     }
 
     /// Writing a spilled value failed: it stays in memory, and nothing spills from now on.
-    mutating func spillFailed(_ key: String, _ bytes: [UInt8], reason: String) {
+    mutating func spillFailed(_ key: Key, _ bytes: [UInt8], reason: String) {
         canSpill = false
         if spillProblem == nil { spillProblem = reason }
         guard let nbytes = onDisk.removeValue(forKey: key) else { return }
@@ -107,14 +109,14 @@ package struct StoredValues {
         touch(key, bytes)
     }
 
-    private mutating func insert(_ key: String, _ bytes: [UInt8]) -> [Spill] {
+    private mutating func insert(_ key: Key, _ bytes: [UInt8]) -> [Spill] {
         memoryBytes += bytes.count
         touch(key, bytes)
         guard let target, memoryBytes > target else { return [] }
         return spill(atLeast: memoryBytes - target)
     }
 
-    private mutating func touch(_ key: String, _ bytes: [UInt8]) {
+    private mutating func touch(_ key: Key, _ bytes: [UInt8]) {
         clock += 1
         inMemory[key] = (bytes, clock)
         uses.append((key, clock))
@@ -124,7 +126,7 @@ package struct StoredValues {
         }
     }
 
-    private mutating func leastRecentlyUsed() -> String? {
+    private mutating func leastRecentlyUsed() -> Key? {
         while usesHead < uses.count {
             let (key, stamp) = uses[usesHead]
             usesHead += 1

@@ -1,3 +1,5 @@
+import LoomCore
+
 /// A worker's memory thresholds in bytes, from its memory limit and the configured fractions;
 /// `nil` where there is no limit or the fraction is off.
 package struct WorkerMemoryThresholds: Equatable, Sendable {
@@ -19,7 +21,7 @@ package struct WorkerMemoryThresholds: Equatable, Sendable {
 package enum StoredArgument: Equatable {
     case bytes([UInt8])
     /// A spilled value: the server reads it back (then calls `loaded`).
-    case spilled(String)
+    case spilled(Key)
     /// A list some of whose items are spilled, encoded once they are read back.
     case list([StoredArgument])
 }
@@ -47,7 +49,7 @@ extension WorkerState {
     }
 
     /// A spilled value the server read back (for a task or a peer): it is in memory again.
-    package mutating func loaded(_ key: String, _ bytes: [UInt8]) -> [Effect] {
+    package mutating func loaded(_ key: Key, _ bytes: [UInt8]) -> [Effect] {
         let (spills, wasSpilled) = values.loaded(key, bytes)
         guard wasSpilled else { return [] }
         return [.deleteSpilled(key: key)] + spills.map { .spill(key: $0.key, bytes: $0.bytes) }
@@ -55,19 +57,19 @@ extension WorkerState {
 
     /// Writing a spill file failed (disk full, say): the value stays in memory, and so does
     /// everything from now on (`values.spillProblem` says why).
-    package mutating func spillFailed(_ key: String, _ bytes: [UInt8], reason: String) {
+    package mutating func spillFailed(_ key: Key, _ bytes: [UInt8], reason: String) {
         values.spillFailed(key, bytes, reason: reason)
     }
 
     /// Holds a value, noting the spill-file work it causes (returned with the next effects).
-    mutating func keep(_ key: String, _ bytes: [UInt8]) {
+    mutating func keep(_ key: Key, _ bytes: [UInt8]) {
         let (spills, spilledBefore) = values.store(key, bytes)
         if spilledBefore { fileWork.append(.deleteSpilled(key: key)) }
         fileWork += spills.map { .spill(key: $0.key, bytes: $0.bytes) }
     }
 
     /// Drops a value, noting its spill file's deletion if it had one.
-    mutating func drop(_ key: String) {
+    mutating func drop(_ key: Key) {
         if values.remove(key) { fileWork.append(.deleteSpilled(key: key)) }
     }
 }

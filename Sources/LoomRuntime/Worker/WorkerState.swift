@@ -17,24 +17,24 @@ package struct WorkerState {
     package enum Effect: Equatable {
         case tellScheduler(Message)
         /// Ask `peer` for the values of `keys`; answer with `received` or `fetchFailed` for `request`.
-        case fetch(request: Int, peer: String, keys: [String])
+        case fetch(request: Int, peer: String, keys: [Key])
         /// Run `task` with these arguments, in argument order (a spilled one is read back first).
         case execute(task: WireTask, arguments: [StoredArgument])
         /// Write `bytes`, a value leaving memory, to `key`'s spill file; a failure is answered
         /// with `spillFailed`.
-        case spill(key: String, bytes: [UInt8])
+        case spill(key: Key, bytes: [UInt8])
         /// Delete `key`'s spill file: its value was freed, replaced or read back.
-        case deleteSpilled(key: String)
+        case deleteSpilled(key: Key)
         /// Memory passed the pause threshold (true) or is back under it: tell the scheduler now.
         case pausedChanged(Bool)
         /// Take the task back from the threads if none started it; answer with `withdrawal`.
-        case withdraw(key: String, run: Int64, forSteal: Bool)
+        case withdraw(key: Key, run: Int64, forSteal: Bool)
     }
 
     private struct Task {
         var request: WireTask
         var run: Int64
-        var missing: Set<String>
+        var missing: Set<Key>
         /// Handed to the task threads (it may not have started yet).
         var handedOut = false
         /// The scheduler freed it while handed out: its result is dropped, not reported.
@@ -57,29 +57,29 @@ package struct WorkerState {
     /// Above the pause fraction of its memory limit the worker starts nothing new.
     package private(set) var paused = false
     /// Values fetched from peers for local tasks, dropped when no local task needs them.
-    private var borrowed: Set<String> = []
+    private var borrowed: Set<Key> = []
     /// Keys the scheduler asked this worker to copy and keep (`replicate`), not yet here.
-    private var replicas: Set<String> = []
-    private var tasks: [String: Task] = [:]
+    private var replicas: Set<Key> = []
+    private var tasks: [Key: Task] = [:]
     /// Dependency key → how many local tasks read it (a borrowed value goes when none does).
-    private var localUses: [String: Int] = [:]
+    private var localUses: [Key: Int] = [:]
     /// Dependency key → keys of local tasks waiting for it.
-    private var waiters: [String: Set<String>] = [:]
+    private var waiters: [Key: Set<Key>] = [:]
     /// Dependency key → peers that may hold it, not asked yet, tried in order.
-    private var sources: [String: [String]] = [:]
+    private var sources: [Key: [String]] = [:]
     /// Fetch requests in flight: id → the peer and the keys asked for.
-    private var inFlight: [Int: (peer: String, keys: [String])] = [:]
-    private var fetching: Set<String> = []
+    private var inFlight: [Int: (peer: String, keys: [Key])] = [:]
+    private var fetching: Set<Key> = []
     /// Dependency key → the peers that did not give it, to tell the scheduler once all failed.
-    private var failedHolders: [String: [String]] = [:]
+    private var failedHolders: [Key: [String]] = [:]
     private var nextRequest = 1
     private var ready = BinaryHeap<ReadyTask>()
     private var handedOut = 0
     /// Whether task state changes are recorded for `takeTransitions()` (while worker plugins listen).
     package var recordsTransitions = false
-    private var transitionLog: [(key: String, start: WorkerTaskState, finish: WorkerTaskState)] = []
+    private var transitionLog: [(key: Key, start: WorkerTaskState, finish: WorkerTaskState)] = []
     private var sequence: Int64 = 0
-    private var generations: [String: Int64] = [:]
+    private var generations: [Key: Int64] = [:]
 
     package init(threads: Int, runAhead: Int? = nil, maximumTransfers: Int = 16, memory: WorkerMemoryThresholds = WorkerMemoryThresholds()) {
         self.memory = memory
@@ -115,7 +115,7 @@ package struct WorkerState {
         return startFetches() + startTasks()
     }
 
-    package mutating func received(request: Int, values: [String: [UInt8]]) -> [Effect] {
+    package mutating func received(request: Int, values: [Key: [UInt8]]) -> [Effect] {
         guard let (peer, asked) = inFlight.removeValue(forKey: request) else { return [] }
         var effects: [Effect] = []
         for key in asked {
@@ -155,7 +155,7 @@ package struct WorkerState {
     /// scheduler, which answers with other holders (`holders(of:are:)`) or, if the value is
     /// gone, frees the waiting tasks and computes it again. A peer that died is not the task's
     /// fault, so the task is not failed.
-    private mutating func lost(_ key: String, from peer: String) -> [Effect] {
+    private mutating func lost(_ key: Key, from peer: String) -> [Effect] {
         if replicas.contains(key), waiters[key] == nil {
             // A copy for a retiring worker: the scheduler asks again if it still matters.
             if sources[key]?.isEmpty ?? true {
@@ -176,13 +176,13 @@ package struct WorkerState {
     }
 
     /// The scheduler's answer to `fetchFailed`: where `key` is held now.
-    package mutating func holders(of key: String, are addresses: [String]) -> [Effect] {
+    package mutating func holders(of key: Key, are addresses: [String]) -> [Effect] {
         guard waiters[key] != nil, !fetching.contains(key), !values.contains(key) else { return [] }
         sources[key] = addresses
         return startFetches() + startTasks()
     }
 
-    package mutating func finished(_ key: String, result: [UInt8], seconds: Double, timing: TaskTiming = TaskTiming()) -> [Effect] {
+    package mutating func finished(_ key: Key, result: [UInt8], seconds: Double, timing: TaskTiming = TaskTiming()) -> [Effect] {
         guard let task = tasks.removeValue(forKey: key) else { return startTasks() }
         handedOut -= 1
         generations[key] = nil
@@ -195,7 +195,7 @@ package struct WorkerState {
             + startTasks()
     }
 
-    package mutating func failed(_ key: String, message: String) -> [Effect] {
+    package mutating func failed(_ key: Key, message: String) -> [Effect] {
         guard let task = tasks.removeValue(forKey: key) else { return startTasks() }
         handedOut -= 1
         generations[key] = nil
@@ -206,7 +206,7 @@ package struct WorkerState {
     }
 
     /// The scheduler asks for copies of these keys, from these holders, to keep.
-    package mutating func replicate(_ keys: [String: [String]]) -> [Effect] {
+    package mutating func replicate(_ keys: [Key: [String]]) -> [Effect] {
         var effects: [Effect] = []
         for (key, holders) in keys.sorted(by: { $0.key < $1.key }) {
             if let nbytes = values.nbytes(of: key) {
@@ -221,7 +221,7 @@ package struct WorkerState {
     }
 
     /// The scheduler no longer needs these keys here: drop their data and any unstarted task.
-    package mutating func free(_ keys: [String]) -> [Effect] {
+    package mutating func free(_ keys: [Key]) -> [Effect] {
         var effects: [Effect] = []
         for key in keys {
             if replicas.remove(key) != nil, waiters[key] == nil, !fetching.contains(key) { sources[key] = nil }
@@ -249,7 +249,7 @@ package struct WorkerState {
     }
 
     /// The scheduler wants a task back to run elsewhere: given up unless it already started.
-    package mutating func steal(_ key: String, run: Int64) -> [Effect] {
+    package mutating func steal(_ key: Key, run: Int64) -> [Effect] {
         guard let task = tasks[key], task.run == run, !task.freed else {
             return [.tellScheduler(.stealResponse(key: key, run: run, accepted: false))]
         }
@@ -259,7 +259,7 @@ package struct WorkerState {
     }
 
     /// The task threads' answer to `withdraw`: `succeeded` if no thread had started the task.
-    package mutating func withdrawal(_ key: String, run: Int64, forSteal: Bool, succeeded: Bool) -> [Effect] {
+    package mutating func withdrawal(_ key: Key, run: Int64, forSteal: Bool, succeeded: Bool) -> [Effect] {
         var effects: [Effect] = []
         if succeeded, let task = tasks[key], task.run == run {
             handedOut -= 1
@@ -270,7 +270,7 @@ package struct WorkerState {
     }
 
     /// Drops a task that will not run here.
-    private mutating func forget(_ key: String, _ task: Task) {
+    private mutating func forget(_ key: Key, _ task: Task) {
         note(key, task.handedOut ? .executing : task.missing.isEmpty ? .ready : .waiting, .released)
         tasks[key] = nil
         generations[key] = nil
@@ -279,7 +279,7 @@ package struct WorkerState {
     }
 
     /// Values a client placed here (`scatter`): kept until the scheduler frees them, like results.
-    package mutating func store(_ incoming: [String: [UInt8]]) -> [Effect] {
+    package mutating func store(_ incoming: [Key: [UInt8]]) -> [Effect] {
         for (key, value) in incoming {
             keep(key, value)
             borrowed.remove(key)
@@ -289,7 +289,7 @@ package struct WorkerState {
     }
 
     /// `key`'s value is here now: stop looking for it, and queue the tasks it completes.
-    private mutating func arrived(_ key: String) {
+    private mutating func arrived(_ key: Key) {
         sources[key] = nil
         for waiter in waiters.removeValue(forKey: key) ?? [] {
             tasks[waiter]?.missing.remove(key)
@@ -309,9 +309,9 @@ package struct WorkerState {
 
     /// Values a peer or client asked for: those in memory, the keys of those spilled (the
     /// server reads them back, then calls `loaded`), and the keys this worker does not have.
-    package mutating func values(for keys: [String]) -> (values: [String: [UInt8]], spilled: [String], missing: [String]) {
-        var found: [String: [UInt8]] = [:]
-        var spilled: [String] = [], missing: [String] = []
+    package mutating func values(for keys: [Key]) -> (values: [Key: [UInt8]], spilled: [Key], missing: [Key]) {
+        var found: [Key: [UInt8]] = [:]
+        var spilled: [Key] = [], missing: [Key] = []
         for key in keys {
             switch values.use(key) {
             case .memory(let bytes): found[key] = bytes
@@ -341,18 +341,18 @@ package struct WorkerState {
     }
 
     /// Records a task's state change for worker plugins, while they listen.
-    private mutating func note(_ key: String, _ start: WorkerTaskState, _ finish: WorkerTaskState) {
+    private mutating func note(_ key: Key, _ start: WorkerTaskState, _ finish: WorkerTaskState) {
         if recordsTransitions { transitionLog.append((key, start, finish)) }
     }
 
     /// The state changes since the last call (see `recordsTransitions`), oldest first.
-    package mutating func takeTransitions() -> [(key: String, start: WorkerTaskState, finish: WorkerTaskState)] {
+    package mutating func takeTransitions() -> [(key: Key, start: WorkerTaskState, finish: WorkerTaskState)] {
         guard !transitionLog.isEmpty else { return [] }
         defer { transitionLog.removeAll(keepingCapacity: true) }
         return transitionLog
     }
 
-    private mutating func enqueue(_ key: String) {
+    private mutating func enqueue(_ key: Key) {
         guard let request = tasks[key]?.request else { return }
         sequence += 1
         tasks[key]?.readyArrival = sequence
@@ -399,7 +399,7 @@ package struct WorkerState {
     /// on requests in flight.
     private mutating func startFetches() -> [Effect] {
         guard inFlight.count < maximumTransfers else { return [] }
-        var byPeer: [String: [String]] = [:]
+        var byPeer: [String: [Key]] = [:]
         for (key, holders) in sources where !fetching.contains(key) {
             guard let peer = holders.first else { continue }
             byPeer[peer, default: []].append(key)

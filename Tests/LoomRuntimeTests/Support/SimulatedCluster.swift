@@ -1,3 +1,4 @@
+import LoomCore
 import Foundation
 import Testing
 @testable import LoomRuntime
@@ -9,7 +10,7 @@ import Testing
 
 /// A submission with the defaults the tests share; the payload names the key.
 func task(
-    _ key: String, _ dependencies: [String] = [], function: String = "f", priority: Int = 0, order: Int? = nil,
+    _ key: Key, _ dependencies: [Key] = [], function: String = "f", priority: Int = 0, order: Int? = nil,
     retries: Int = 0, allowed: Set<String> = [], resources: [String: Double] = [:]
 ) -> TaskSubmission<String> {
     TaskSubmission(
@@ -35,19 +36,19 @@ struct SimulatedCluster {
 
     struct Worker {
         var spec: WorkerSpec
-        var assigned: [String: TaskAssignment<String>] = [:]
+        var assigned: [Key: TaskAssignment<String>] = [:]
         /// Keys in the order they were assigned (for "run the oldest first").
-        var arrival: [String] = []
-        var held: [String: Int] = [:]
+        var arrival: [Key] = []
+        var held: [Key: Int] = [:]
     }
 
     var state: State
     var workers: [WorkerID: Worker] = [:]
-    var outcomes: [ClientID: [String: Outcome]] = [:]
-    var steals: [(worker: WorkerID, key: String, runID: Int)] = []
+    var outcomes: [ClientID: [Key: Outcome]] = [:]
+    var steals: [(worker: WorkerID, key: Key, runID: Int)] = []
     var rejections: [GraphRejection] = []
-    var replications: [(worker: WorkerID, keys: [String])] = []
-    var computeLog: [(worker: WorkerID, key: String)] = []
+    var replications: [(worker: WorkerID, keys: [Key])] = []
+    var computeLog: [(worker: WorkerID, key: Key)] = []
     var log: [Effect] = []
     var peakProcessing: [WorkerID: Int] = [:]
     var nextWorker = 1
@@ -139,18 +140,18 @@ struct SimulatedCluster {
     }
 
     @discardableResult
-    mutating func submit(_ client: ClientID, _ tasks: [TaskSubmission<String>], wants: [String]? = nil) -> [Effect] {
+    mutating func submit(_ client: ClientID, _ tasks: [TaskSubmission<String>], wants: [Key]? = nil) -> [Effect] {
         send(.updateGraph(client: client, tasks: tasks, wants: wants ?? tasks.map(\.key)))
     }
 
-    func worker(running key: String) -> WorkerID? {
+    func worker(running key: Key) -> WorkerID? {
         workers.first { $0.value.assigned[key] != nil }?.key
     }
 
-    var assignedKeys: [String] { workers.values.flatMap { $0.assigned.keys }.sorted() }
+    var assignedKeys: [Key] { workers.values.flatMap { $0.assigned.keys }.sorted() }
 
     @discardableResult
-    mutating func finish(_ key: String, nbytes: Int = 8, duration: Double = 0.1, function: String? = nil) -> [Effect] {
+    mutating func finish(_ key: Key, nbytes: Int = 8, duration: Double = 0.1, function: String? = nil) -> [Effect] {
         guard let id = worker(running: key), let assignment = workers[id]?.assigned.removeValue(forKey: key) else {
             Issue.record("\(key) is not running anywhere")
             return []
@@ -167,7 +168,7 @@ struct SimulatedCluster {
     }
 
     @discardableResult
-    mutating func fail(_ key: String, _ message: String = "boom") -> [Effect] {
+    mutating func fail(_ key: Key, _ message: String = "boom") -> [Effect] {
         guard let id = worker(running: key), let assignment = workers[id]?.assigned.removeValue(forKey: key) else {
             Issue.record("\(key) is not running anywhere")
             return []
@@ -199,7 +200,7 @@ struct SimulatedCluster {
     }
 
     /// The oldest task of the first worker (by id) that has one.
-    var nextToRun: String? {
+    var nextToRun: Key? {
         for id in workers.keys.sorted() {
             if let key = workers[id]?.arrival.first { return key }
         }
@@ -210,7 +211,7 @@ struct SimulatedCluster {
     mutating func completeReplications() {
         while !replications.isEmpty {
             let (id, keys) = replications.removeFirst()
-            var added: [String: Int] = [:]
+            var added: [Key: Int] = [:]
             for key in keys {
                 guard let nbytes = workers.values.lazy.compactMap({ $0.held[key] }).first else { continue }
                 workers[id]?.held[key] = nbytes
@@ -220,7 +221,7 @@ struct SimulatedCluster {
         }
     }
 
-    func outcome(_ client: ClientID, _ key: String) -> Outcome? { outcomes[client]?[key] }
+    func outcome(_ client: ClientID, _ key: Key) -> Outcome? { outcomes[client]?[key] }
     var heldAnywhere: Int { workers.values.reduce(0) { $0 + $1.held.count } }
 }
 
@@ -228,6 +229,6 @@ func computes(_ effects: [SimulatedCluster.Effect]) -> [(WorkerID, TaskAssignmen
     effects.compactMap { if case .compute(let worker, let assignment) = $0 { (worker, assignment) } else { nil } }
 }
 
-func freed(_ effects: [SimulatedCluster.Effect]) -> [(WorkerID, [String])] {
+func freed(_ effects: [SimulatedCluster.Effect]) -> [(WorkerID, [Key])] {
     effects.compactMap { if case .freeKeys(let worker, let keys) = $0 { (worker, keys) } else { nil } }
 }
