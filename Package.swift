@@ -72,8 +72,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ]),
-        // Chunked n-dimensional arrays, built as the core's task graphs (docs/array.md).
-        .target(name: "LoomArray", dependencies: ["LoomCore", "LoomLocal", "LoomDistributed"]),
+        // Chunked n-dimensional arrays, built as the core's task graphs (docs/array.md); they reach
+        // clusters through LoomLocal's GraphRunner, which a Client implements.
+        .target(name: "LoomArray", dependencies: ["LoomCore", "LoomLocal"]),
         .target(
             name: "Loom",
             dependencies: [

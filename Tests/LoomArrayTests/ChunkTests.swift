@@ -37,9 +37,9 @@ import Testing
 
     @Test func theBudgetFollowsTheSmallestWorkersMemoryPerThread() throws {
         let workers = [
-            WorkerSummary(name: "big", address: "tcp://127.0.0.1:1", threads: 2, memoryLimit: 16_000_000_000, processing: 0, inMemory: 0),
-            WorkerSummary(name: "small", address: "tcp://127.0.0.1:2", threads: 4, memoryLimit: 1_000_000_000, processing: 0, inMemory: 0),
-            WorkerSummary(name: "unlimited", address: "tcp://127.0.0.1:3", threads: 1, memoryLimit: 0, processing: 0, inMemory: 0),
+            WorkerCapacity(threads: 2, memoryLimit: 16_000_000_000),
+            WorkerCapacity(threads: 4, memoryLimit: 1_000_000_000),
+            WorkerCapacity(threads: 1, memoryLimit: 0),
         ]
         // 1 GB over 4 threads is 250 MB a thread; an eighth of it per block.
         #expect(ChunkBudget.fitting(workers).bytes == 250_000_000 / 8)
@@ -54,8 +54,7 @@ import Testing
 
     @Test func anArrayComputedOnASmallClusterGetsBlocksThatFitItsWorkers() async throws {
         try await withCluster(workers: 1, threads: 2, memoryLimit: "256MB") { _, client in
-            let workers = try await client.schedulerInfo()
-            let budget = ChunkBudget.fitting(workers)
+            let budget = ChunkBudget.fitting(try await client.workerCapacities())
             #expect(budget.bytes == 256_000_000 / 2 / 8)
             let x = ChunkedArray<Double>.ones(shape: [4_000, 4_000])
             let layout = try x.chunks(budget: budget)

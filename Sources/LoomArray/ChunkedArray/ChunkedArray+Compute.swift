@@ -1,5 +1,4 @@
 import LoomCore
-import LoomDistributed
 import LoomLocal
 
 extension ChunkedArray {
@@ -18,41 +17,41 @@ extension ChunkedArray {
 
     /// Computes the array and returns it whole.
     ///
-    /// - Parameter scheduler: a local scheduler; nil uses the newest distributed `Client` if
-    ///   there is one (and its workers' memory for `.auto` chunks), else the configured default
-    ///   (threads).
+    /// - Parameter scheduler: a local scheduler; nil uses the default graph runner (the newest
+    ///   distributed `Client`) if there is one, and its workers' memory for `.auto` chunks, else
+    ///   the configured default (threads).
     public func compute(scheduler: Scheduler? = nil, progress: ProgressBar? = nil) async throws -> NDArray<Element> {
-        if scheduler == nil, let client = DefaultGraphRunner.runner as? Client {
-            return try await compute(on: client)
+        if scheduler == nil, let runner = DefaultGraphRunner.runner {
+            return try await compute(on: runner)
         }
         let lowered = try lowered(budget: .configured)
         return try await assemble(lowered) { graph in try await graph.execute(on: scheduler, progress: progress).outputs }
     }
 
-    /// Computes the array on `client`'s cluster. `.auto` chunks fit its workers: at most an
-    /// eighth of the smallest worker's memory per thread (`ChunkBudget.fitting`).
-    public func compute(on client: Client) async throws -> NDArray<Element> {
-        let budget = ChunkBudget.fitting(try await client.schedulerInfo())
+    /// Computes the array on a cluster: `compute(on: client)`. `.auto` chunks fit its workers:
+    /// at most an eighth of the smallest worker's memory per thread (`ChunkBudget.fitting`).
+    public func compute(on runner: any GraphRunner) async throws -> NDArray<Element> {
+        let budget = ChunkBudget.fitting(try await runner.workerCapacities())
         let lowered = try lowered(budget: budget)
-        return try await assemble(lowered) { graph in try await client.run(graph) }
+        return try await assemble(lowered) { graph in try await runner.run(graph) }
     }
 
-    /// Computes the blocks on `client`'s cluster and keeps them there (Dask's `persist`): the
-    /// array returned reads them from the cluster's memory (spilled to disk as raw bytes when
-    /// it fills), so several computations share them. The cluster releases them when the
-    /// returned array (and every expression built on it) is gone.
-    public func persist(on client: Client) async throws -> ChunkedArray {
-        let budget = ChunkBudget.fitting(try await client.schedulerInfo())
+    /// Computes the blocks on a cluster (`persist(on: client)`) and keeps them there (Dask's
+    /// `persist`): the array returned reads them from the cluster's memory (spilled to disk as
+    /// raw bytes when it fills), so several computations share them. The cluster releases them
+    /// when the returned array (and every expression built on it) is gone.
+    public func persist(on runner: any GraphRunner) async throws -> ChunkedArray {
+        let budget = ChunkBudget.fitting(try await runner.workerCapacities())
         let lowered = try lowered(budget: budget)
         guard case .blocks(let blocks) = lowered.content else { preconditionFailure("lowered blocks are materialized") }
         let nodes = blocks.compactMap { if case .node(let node) = $0 { node } else { nil } }
-        let futures = try await client.persist(nodes.map { Delayed<NDArray<Element>>(node: $0) })
-        var keys = futures.map(\.key).makeIterator()
+        let persisted = try await runner.persist(TaskGraph(outputs: nodes))
+        var keys = persisted.keys.makeIterator()
         let stored = blocks.map { block -> NodeInput in
             if case .node = block { return .existing(keys.next()!) }
             return block
         }
-        return ChunkedArray(PersistedExpression(layout: lowered.layout, blocks: stored, futures: futures))
+        return ChunkedArray(PersistedExpression(layout: lowered.layout, blocks: stored, retainer: persisted.retainer))
     }
 
     /// Runs the blocks' graph and copies the blocks into one array.

@@ -29,7 +29,7 @@ public struct ChunkedArray<Element: ArrayElement>: Sendable {
 
     /// The blocks this array is cut into with the configured chunk budget (`array.chunk-size`).
     /// On a cluster `.auto` chunks may come out smaller: `chunks(budget:)` with
-    /// `ChunkBudget.fitting(try await client.schedulerInfo())` shows them.
+    /// `ChunkBudget.fitting(try await client.workerCapacities())` shows them.
     public var chunks: ChunkLayout {
         get throws { try chunks(budget: .configured) }
     }

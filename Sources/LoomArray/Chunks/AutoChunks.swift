@@ -1,5 +1,5 @@
+import LoomLocal
 import LoomCore
-import LoomDistributed
 
 /// Block sizes chosen from a byte budget, as Dask's `auto_chunks`: the dimensions left to
 /// choose share the budget equally (blocks as square as the shape allows), a dimension shorter
@@ -70,7 +70,7 @@ public struct ChunkBudget: Sendable, Equatable {
 
     /// The configured budget, lowered to fit the smallest worker's memory per thread; workers
     /// without a memory limit do not lower it.
-    public static func fitting(_ workers: [WorkerSummary], configured: ChunkBudget = .configured) -> ChunkBudget {
+    public static func fitting(_ workers: [WorkerCapacity], configured: ChunkBudget = .configured) -> ChunkBudget {
         let perThread = workers.filter { $0.memoryLimit > 0 }.map { Int(clamping: $0.memoryLimit) / Swift.max($0.threads, 1) }
         guard let smallest = perThread.min() else { return configured }
         return ChunkBudget(bytes: Swift.min(configured.bytes, smallest / blocksPerThread))

@@ -10,16 +10,8 @@ extension Client: GraphRunner {
     /// Runs `graph` on the cluster and returns its outputs' values, decoded with their
     /// functions' result types; the cluster releases them afterwards.
     public func run(_ graph: TaskGraph) async throws -> [any Sendable] {
-        if let local = graph.functions.first(where: { !$0.runsInOtherProcesses }) {
-            throw LoomError(
-                .unsupported, "'\(local.name)' is a local closure, which the cluster at \(schedulerAddress) cannot run; "
-                    + "compute(scheduler: .threads()) runs it in this process (the newest Client is the default scheduler)",
-                function: local.name)
-        }
-        let (tasks, functions) = try graph.wireTasks()
+        let keys = try await submit(graph)
         let outputs = graph.outputs.map(Int.init)
-        let keys = outputs.map { graph.keys[$0] }
-        try await connection.submit(tasks, wanted: keys, functions: functions)
         defer { for key in keys { releaseLater(key) } }
         let values = try await gatherEncoded(keys)
         return try zip(outputs, keys).map { task, key in
@@ -32,6 +24,46 @@ extension Client: GraphRunner {
             }
         }
     }
+}
+
+extension Client {
+    /// The workers' threads and memory limits, for collections that size their pieces.
+    public func workerCapacities() async throws -> [WorkerCapacity] {
+        try await schedulerInfo().map { WorkerCapacity(threads: $0.threads, memoryLimit: $0.memoryLimit) }
+    }
+
+    /// Submits `graph` and keeps its outputs on the cluster until the returned value is gone.
+    public func persist(_ graph: TaskGraph) async throws -> PersistedOutputs {
+        let keys = try await submit(graph)
+        return PersistedOutputs(keys: keys, retainer: KeysHeld(keys, by: self))
+    }
+
+    /// Sends the graph to the scheduler, wanting its outputs; their keys, in output order.
+    private func submit(_ graph: TaskGraph) async throws -> [Key] {
+        if let local = graph.functions.first(where: { !$0.runsInOtherProcesses }) {
+            throw LoomError(
+                .unsupported, "'\(local.name)' is a local closure, which the cluster at \(schedulerAddress) cannot run; "
+                    + "compute(scheduler: .threads()) runs it in this process (the newest Client is the default scheduler)",
+                function: local.name)
+        }
+        let (tasks, functions) = try graph.wireTasks()
+        let keys = graph.outputs.map { graph.keys[Int($0)] }
+        try await connection.submit(tasks, wanted: keys, functions: functions)
+        return keys
+    }
+}
+
+/// Keys a client wants until this goes, as futures do, for outputs no typed future stands for.
+private final class KeysHeld: Sendable {
+    let keys: [Key]
+    let client: Client
+
+    init(_ keys: [Key], by client: Client) {
+        self.keys = keys
+        self.client = client
+    }
+
+    deinit { for key in keys { client.releaseLater(key) } }
 }
 
 extension Delayed where Value: Codable {

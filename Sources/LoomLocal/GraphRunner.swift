@@ -1,0 +1,75 @@
+import LoomCore
+import Synchronization
+
+/// Runs whole graphs somewhere other than this process: the seam through which collections
+/// (arrays, dataframes) reach a cluster without knowing the distributed layer. A distributed
+/// `Client` is one: the newest client makes itself the default, so `compute()` without a
+/// scheduler runs on its cluster, as Dask's newest client becomes its default scheduler.
+/// `compute(scheduler:)` still chooses a local one.
+public protocol GraphRunner: AnyObject, Sendable {
+    /// The values of the graph's outputs, in the order asked for.
+    func run(_ graph: TaskGraph) async throws -> [any Sendable]
+    /// False once it can run nothing any more (a client whose connection is gone for good):
+    /// `compute()` then runs locally again.
+    var acceptsGraphs: Bool { get }
+    /// The workers that run the graphs, as a planner sizes its pieces for them (an array's
+    /// `.auto` chunks fit the smallest worker's memory per thread).
+    func workerCapacities() async throws -> [WorkerCapacity]
+    /// Starts computing the graph's outputs and keeps them where they are computed (Dask's
+    /// `persist`); later graphs read them as `.existing` keys. They are released once the
+    /// returned value (every copy of it) is gone.
+    func persist(_ graph: TaskGraph) async throws -> PersistedOutputs
+}
+
+/// What a planner needs to know of one worker.
+public struct WorkerCapacity: Sendable, Hashable {
+    public var threads: Int
+    /// Bytes; 0 for no limit.
+    public var memoryLimit: UInt64
+
+    public init(threads: Int, memoryLimit: UInt64) {
+        self.threads = threads
+        self.memoryLimit = memoryLimit
+    }
+}
+
+/// Outputs a `GraphRunner` keeps: their keys, and what keeps them alive there.
+public struct PersistedOutputs: Sendable {
+    /// The key of each output, in the graph's output order.
+    public let keys: [Key]
+    /// Holds the values on the runner; the runner releases them when this goes.
+    public let retainer: any Sendable
+
+    public init(keys: [Key], retainer: any Sendable) {
+        self.keys = keys
+        self.retainer = retainer
+    }
+}
+
+/// The graph runner `compute()` uses when given no scheduler, if any (held weakly: a runner
+/// that goes away stops being the default).
+public enum DefaultGraphRunner {
+    private final class Weak: Sendable {
+        weak let runner: (any GraphRunner)?
+        init(_ runner: any GraphRunner) { self.runner = runner }
+    }
+
+    private static let current = Mutex<Weak?>(nil)
+
+    /// The default now, if one is set and still exists.
+    public static var runner: (any GraphRunner)? {
+        current.withLock { $0?.runner }.flatMap { $0.acceptsGraphs ? $0 : nil }
+    }
+
+    /// Makes `runner` the default (the newest client does this unless told not to).
+    public static func set(_ runner: any GraphRunner) {
+        current.withLock { $0 = Weak(runner) }
+    }
+
+    /// Stops `runner` being the default, if it is (a client closing does this).
+    public static func resign(_ runner: any GraphRunner) {
+        current.withLock { current in
+            if current?.runner === runner { current = nil }
+        }
+    }
+}
