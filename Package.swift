@@ -75,23 +75,31 @@ let package = Package(
         // Chunked n-dimensional arrays, built as the core's task graphs (docs/array.md); they reach
         // clusters through LoomLocal's GraphRunner, which a Client implements.
         .target(name: "LoomArray", dependencies: ["LoomCore", "LoomLocal"]),
+        // Every command of the command line (worker, scheduler, job-script, kubernetes): the `loom`
+        // tool offers them all, and `Loom.bootstrap` the worker and scheduler to a user's own
+        // executable.
+        .target(
+            name: "LoomCommands",
+            dependencies: [
+                "LoomCore", "LoomDistributed", "LoomJobQueue", "LoomKubernetes",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/LoomCLI/Commands"),
         .target(
             name: "Loom",
             dependencies: [
                 "LoomCore", "LoomLocal", "LoomRuntime", "LoomDistributed", "LoomDashboard", "LoomJobQueue", "LoomKubernetes", "LoomArray",
+                "LoomCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         .executableTarget(
             name: "loom",
-            dependencies: [
-                "Loom", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]),
+            dependencies: ["Loom", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/LoomCLI/Tool"),
         .executableTarget(name: "QuickStart", dependencies: ["Loom"], path: "Examples/QuickStart"),
         .executableTarget(
             name: "loom-bench", dependencies: ["Loom"], path: "bench/Sources/loom-bench"),

@@ -1,12 +1,14 @@
 import ArgumentParser
 import Foundation
-import Loom
+import LoomCore
+import LoomDistributed
+import LoomJobQueue
 
 /// `loom job-script slurm --cores 24 --memory 128GB …`: the script a job-queue cluster would
 /// submit, printed, to check or to submit by hand. The `jobqueue.<system>` section of loom.yaml
 /// gives the defaults; the options here override it.
-struct JobScriptCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct JobScriptCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "job-script", abstract: "Print the job script that starts one batch job's Loom workers.")
 
     @Argument(help: "The batch system: \(BatchSystem.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -35,7 +37,9 @@ struct JobScriptCommand: ParsableCommand {
     @Option(help: "The scheduler's address.") var scheduler = "tcp://SCHEDULER-HOST:8786"
     @Option(help: "A scheduler file to read the address from instead.") var schedulerFile: String?
 
-    func run() throws {
+    public init() {}
+
+    public func run() throws {
         guard let batch = BatchSystem(rawValue: system.lowercased()) else {
             throw ValidationError("unknown batch system '\(system)'; use \(BatchSystem.allCases.map(\.rawValue).joined(separator: ", "))")
         }

@@ -1,12 +1,15 @@
 import ArgumentParser
 import Foundation
-import Loom
+import LoomCore
+import LoomKubernetes
 
 /// `loom kubernetes cleanup --cluster NAME`: removes what a crashed program's `KubeCluster`
 /// left (its pods, Service and Secret, found by the `loom.dev/cluster-name` label).
-struct KubernetesCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct KubernetesCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "kubernetes", abstract: "Manage Loom clusters on Kubernetes.", subcommands: [Cleanup.self, List.self])
+
+    public init() {}
 
     struct Connection: ParsableArguments {
         @Option(help: "The kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or the pod's service account).") var kubeconfig: String?
