@@ -67,8 +67,9 @@ struct JobScriptTests {
         common.account = "proj"
         common.walltime = "01:30:00"
         func header(_ system: BatchSystem) throws -> [String] {
-            try JobScript.render(system, common, scheduler: "tcp://h:1", name: "n").split(separator: "\n")
-                .filter { $0.hasPrefix(system.directive + " ") }.map { String($0.dropFirst(system.directive.count + 1)) }
+            let directive = try #require(system.dialect as? any ScriptDialect).directive
+            return try JobScript.render(system, common, scheduler: "tcp://h:1", name: "n").split(separator: "\n")
+                .filter { $0.hasPrefix(directive + " ") }.map { String($0.dropFirst(directive.count + 1)) }
         }
         #expect(try header(.pbs) == ["-N loom-worker", "-q q", "-A proj", "-l select=1:ncpus=8:mem=16GB", "-l walltime=01:30:00"])
         #expect(try header(.lsf) == ["-J loom-worker", "-q q", "-P \"proj\"", "-n 8", "-R \"span[hosts=1]\"", "-M 17179870", "-W 01:30"])

@@ -7,6 +7,7 @@ import Testing
 /// The dashboard's jobs page in headless Chromium: the jobs plugin's report as a person sees it.
 @Suite(.serialized) struct JobsPageBrowserTests {
     @Test func theJobsPageShowsEachJobAndTheBatchSystemsLastRefusal() async throws {
+        Dashboard.installAsDefault()  // as Loom.bootstrap does; not left to whichever test ran before
         let standIn = try StandInBatchSystem.make()
         defer { standIn.remove() }
         var options = JobQueueOptions(cores: 1, memory: "1GB")
@@ -15,7 +16,7 @@ import Testing
             JobQueueSetup(host: "127.0.0.1", jobsDirectory: standIn.directory + "/jobs", dashboardAddress: ":0",
                           pollInterval: .milliseconds(200), commandsDirectory: standIn.directory, limits: limits)
         }
-        func jobsPage(_ cluster: JobQueueCluster) async throws -> (dom: String, error: String) {
+        func jobsPage(_ cluster: any BatchCluster) async throws -> (dom: String, error: String) {
             let link = try #require(cluster.dashboardLink)
             let (_, dom, error) = try await chromium(link.replacingOccurrences(of: "/status", with: "/jobs"), ["--dump-dom"])
             return (dom, error)

@@ -43,7 +43,7 @@ import Testing
     func twoJobsBecomeTwoWorkersThenGoAway(_ system: BatchSystem) async throws {
         guard Self.running(system) else { return }
         let jobs = FileManager.default.temporaryDirectory.appendingPathComponent("loom-\(system)-\(UUID().uuidString)").path
-        let cluster = try await JobQueueCluster(system: system, options: options(), setup: JobQueueSetup(host: "127.0.0.1", jobsDirectory: jobs, dashboardAddress: nil))
+        let cluster = try await system.cluster(options: options(), setup: JobQueueSetup(host: "127.0.0.1", jobsDirectory: jobs, dashboardAddress: nil))
         do {
             try await cluster.scale(jobs: 2)
             let ids = cluster.jobs.map(\.id)
@@ -103,7 +103,7 @@ import Testing
         var held = options()
         held.jobExtraDirectives = ["--hold"]  // pending in SLURM until released
         let jobs = FileManager.default.temporaryDirectory.appendingPathComponent("loom-slurm-\(UUID().uuidString)").path
-        let cluster = try await JobQueueCluster(system: .slurm, options: held, setup: JobQueueSetup(
+        let cluster = try await SLURMCluster(options: held, setup: JobQueueSetup(
             host: "127.0.0.1", jobsDirectory: jobs, dashboardAddress: nil, pollInterval: .milliseconds(200),
             limits: SubmissionLimits(maximumPendingJobs: 2)))
         var ids: [String] = []
@@ -140,7 +140,7 @@ import Testing
         var bad = options()
         bad.queue = "no-such-queue"
         let jobs = FileManager.default.temporaryDirectory.appendingPathComponent("loom-\(system)-\(UUID().uuidString)").path
-        let cluster = try await JobQueueCluster(system: system, options: bad, setup: JobQueueSetup(host: "127.0.0.1", jobsDirectory: jobs, dashboardAddress: nil))
+        let cluster = try await system.cluster(options: bad, setup: JobQueueSetup(host: "127.0.0.1", jobsDirectory: jobs, dashboardAddress: nil))
         let error = await #expect(throws: LoomError.self) { try await cluster.scale(jobs: 1) }
         #expect(error?.message.contains(ours) == true && error?.message.contains(theirs) == true, "\(String(describing: error))")
         await cluster.close()
@@ -153,7 +153,7 @@ import Testing
         var short = options()
         short.walltime = "00:00:08"
         let jobs = FileManager.default.temporaryDirectory.appendingPathComponent("loom-sge-\(UUID().uuidString)").path
-        let cluster = try await JobQueueCluster(system: .sge, options: short, setup: JobQueueSetup(host: "127.0.0.1", jobsDirectory: jobs, dashboardAddress: nil))
+        let cluster = try await BatchSystem.sge.cluster(options: short, setup: JobQueueSetup(host: "127.0.0.1", jobsDirectory: jobs, dashboardAddress: nil))
         cluster.adapt(minimumJobs: 1, maximumJobs: 1, interval: .milliseconds(300))
         do {
             // The first job's worker joins; its walltime ends it; adapt submits a replacement.

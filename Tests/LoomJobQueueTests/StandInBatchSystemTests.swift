@@ -19,8 +19,8 @@ import Testing
     @Test func jobScriptsCarryTheTLSSettings() async throws {
         let standIn = try StandInBatchSystem.make()
         defer { standIn.remove() }
-        let cluster = try await JobQueueCluster(
-            system: .pbs, options: options(), setup: JobQueueSetup(
+        let cluster = try await BatchSystem.pbs.cluster(
+            options: options(), setup: JobQueueSetup(
                 host: "127.0.0.1", jobsDirectory: standIn.directory + "/jobs", dashboardAddress: nil,
                 pollInterval: .milliseconds(200), commandsDirectory: standIn.directory, security: try Security.temporary()))
         let script = try cluster.jobScript()
@@ -47,8 +47,8 @@ import Testing
     func aJobBecomesAWorkerComputesAndIsCancelled(_ system: BatchSystem) async throws {
         let standIn = try StandInBatchSystem.make()
         defer { standIn.remove() }
-        let cluster = try await JobQueueCluster(
-            system: system, options: options(), setup: JobQueueSetup(
+        let cluster = try await system.cluster(
+            options: options(), setup: JobQueueSetup(
                 host: "127.0.0.1", jobsDirectory: standIn.directory + "/jobs", dashboardAddress: nil,
                 pollInterval: .milliseconds(200), commandsDirectory: standIn.directory))
         do {
@@ -75,8 +75,8 @@ import Testing
         defer { standIn.remove() }
         var bad = options()
         bad.queue = "bad"
-        let cluster = try await JobQueueCluster(
-            system: system, options: bad, setup: JobQueueSetup(
+        let cluster = try await system.cluster(
+            options: bad, setup: JobQueueSetup(
                 host: "127.0.0.1", jobsDirectory: standIn.directory + "/jobs", dashboardAddress: nil, commandsDirectory: standIn.directory))
         let error = await #expect(throws: LoomError.self) { try await cluster.scale(jobs: 1) }
         #expect(error?.message.contains("rejected job") == true && error?.message.contains(said) == true, "\(String(describing: error))")
@@ -88,8 +88,8 @@ import Testing
         defer { standIn.remove() }
         var bad = options()
         bad.queue = "bad"
-        let cluster = try await JobQueueCluster(
-            system: .pbs, options: bad, setup: JobQueueSetup(
+        let cluster = try await BatchSystem.pbs.cluster(
+            options: bad, setup: JobQueueSetup(
                 host: "127.0.0.1", jobsDirectory: standIn.directory + "/jobs", dashboardAddress: nil, commandsDirectory: standIn.directory,
                 limits: SubmissionLimits(delayAfterFailure: .zero, failuresBeforePause: 2, pause: .seconds(300))))
         for _ in 0..<2 {
@@ -117,8 +117,8 @@ import Testing
         pairs.processes = 2
         pairs.memory = "2GB"
         let jobsDirectory = standIn.directory + "/jobs"
-        let cluster = try await JobQueueCluster(
-            system: .pbs, options: pairs, setup: JobQueueSetup(
+        let cluster = try await BatchSystem.pbs.cluster(
+            options: pairs, setup: JobQueueSetup(
                 schedulerInterface: "lo", jobsDirectory: jobsDirectory, dashboardAddress: nil,
                 pollInterval: .milliseconds(200), commandsDirectory: standIn.directory))
         do {
@@ -181,7 +181,7 @@ import Testing
 
     @Test func anUnknownSchedulerInterfaceIsNamed() async throws {
         let error = await #expect(throws: LoomError.self) {
-            _ = try await JobQueueCluster(system: .pbs, options: options(), setup: JobQueueSetup(schedulerInterface: "nope0", dashboardAddress: nil))
+            _ = try await BatchSystem.pbs.cluster(options: options(), setup: JobQueueSetup(schedulerInterface: "nope0", dashboardAddress: nil))
         }
         #expect(error?.message.contains("'nope0'") == true && error?.message.contains("lo") == true, "\(String(describing: error))")
     }

@@ -148,21 +148,14 @@ case "slurm-scale-up", "sge-scale-up":
     options.walltime = "00:10:00"
     options.jobName = "loom-bench"
     let jobs = FileManager.default.temporaryDirectory.appendingPathComponent("loom-bench-slurm-\(getpid())").path
-    let cluster = try await JobQueueCluster(
-        system: workload == "slurm-scale-up" ? .slurm : .sge, options: options,
-        setup: JobQueueSetup(host: "127.0.0.1", jobsDirectory: jobs, dashboardAddress: nil))
-    let client = try await Client(cluster)
-    let started = ContinuousClock.now
-    try await cluster.scale(jobs: 2)
-    // As users wait (dask's side calls wait_for_workers, which asks every 100 ms; this one asks
-    // every 10 ms for 2 s, then every 100 ms).
-    try await client.waitForWorkers(2)
-    let total = try await client.gather(client.map(BenchTasks.inc, Array(0..<100))).reduce(0, +)
-    let seconds = (ContinuousClock.now - started) / .seconds(1)
-    await client.close()
-    await cluster.close()
+    let setup = JobQueueSetup(host: "127.0.0.1", jobsDirectory: jobs, dashboardAddress: nil)
+    let seconds: Double
+    if workload == "slurm-scale-up" {
+        seconds = try await measureScaleUp(try await SLURMCluster(options: options, setup: setup))
+    } else {
+        seconds = try await measureScaleUp(try await SGECluster(options: options, setup: setup))
+    }
     try? FileManager.default.removeItem(atPath: jobs)
-    check(total, leaves: 100)
     print("RESULT seconds=\(seconds) tasks=100")
 case "kube-scale-20":
     // Against the Kubernetes stand-in bench/run starts (KUBECONFIG, its node's address in
@@ -352,4 +345,20 @@ func closeBrowser(_ profile: String) {
     try? pkill.run()
     pkill.waitUntilExit()
     try? FileManager.default.removeItem(atPath: profile)
+}
+
+/// Seconds from `scale(jobs: 2)` to both workers up and 100 tasks done on them.
+func measureScaleUp<Dialect: BatchDialect>(_ cluster: JobQueueCluster<Dialect>) async throws -> Double {
+    let client = try await Client(cluster)
+    let started = ContinuousClock.now
+    try await cluster.scale(jobs: 2)
+    // As users wait (dask's side calls wait_for_workers, which asks every 100 ms; this one asks
+    // every 10 ms for 2 s, then every 100 ms).
+    try await client.waitForWorkers(2)
+    let total = try await client.gather(client.map(BenchTasks.inc, Array(0..<100))).reduce(0, +)
+    let seconds = (ContinuousClock.now - started) / .seconds(1)
+    await client.close()
+    await cluster.close()
+    check(total, leaves: 100)
+    return seconds
 }

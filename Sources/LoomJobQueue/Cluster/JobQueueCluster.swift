@@ -2,55 +2,6 @@ import Foundation
 import LoomDistributed
 import LoomCore
 
-/// Where a job-queue cluster's scheduler listens and how its jobs find it.
-public struct JobQueueSetup: Sendable {
-    /// Where the scheduler listens; `0.0.0.0` (the default) on every interface.
-    public var host = "0.0.0.0"
-    public var port = 0
-    /// The network interface the scheduler listens on (`ib0`), instead of `host`; workers are
-    /// told its address. Workers choose theirs with `JobQueueOptions.interface`.
-    public var schedulerInterface: String?
-    /// The host name or address workers connect to; by default this machine's outward address
-    /// when the scheduler listens everywhere.
-    public var contactAddress: String?
-    /// A path on a shared directory to write the scheduler's address to; workers then read it
-    /// instead of being told the address.
-    public var schedulerFile: String?
-    /// Where each job gets its folder (script, id, output); by default `./loom-jobs/<cluster>`.
-    public var jobsDirectory: String?
-    public var dashboardAddress: String? = ":8787"
-    /// How often the batch system is asked for the jobs' states.
-    public var pollInterval: Duration = .seconds(1)
-    /// Where the batch system's commands are, if not on `PATH`.
-    public var commandsDirectory: String?
-    /// A cap on pending jobs, the submission rate, and what happens after refusals.
-    public var limits = SubmissionLimits()
-    /// Cancel the jobs on Ctrl-C, TERM or HUP too, not only at exit (see `CleanupAtExit`); a
-    /// program that handles those signals itself (a server) says false and calls `close()`.
-    public var cancelJobsOnSignals = true
-    /// Plugins for the scheduler besides the process's defaults (the dashboard) and the jobs page.
-    public var plugins: [any SchedulerPlugin] = []
-    /// TLS for every connection; the job scripts pass the worker's files as `--tls-*` flags
-    /// (certificates made in memory are written under the jobs directory, which the nodes share).
-    public var security: Security?
-
-    public init(host: String = "0.0.0.0", schedulerInterface: String? = nil, contactAddress: String? = nil, schedulerFile: String? = nil, jobsDirectory: String? = nil,
-                dashboardAddress: String? = ":8787", pollInterval: Duration = .seconds(1), commandsDirectory: String? = nil,
-                limits: SubmissionLimits = SubmissionLimits(), cancelJobsOnSignals: Bool = true, security: Security? = nil) {
-        self.security = security
-        self.limits = limits
-        self.cancelJobsOnSignals = cancelJobsOnSignals
-        self.host = host
-        self.schedulerInterface = schedulerInterface
-        self.contactAddress = contactAddress
-        self.schedulerFile = schedulerFile
-        self.jobsDirectory = jobsDirectory
-        self.dashboardAddress = dashboardAddress
-        self.pollInterval = pollInterval
-        self.commandsDirectory = commandsDirectory
-    }
-}
-
 /// Workers as batch jobs (dask-jobqueue's `JobQueueCluster`): a scheduler in this process, and
 /// jobs submitted to SLURM, PBS, LSF, SGE, HTCondor or OAR, each running `processes` workers.
 ///
@@ -62,9 +13,12 @@ public struct JobQueueSetup: Sendable {
 /// ```
 /// Job states come from polling the batch system (`jobs`); each job has a folder with its
 /// script, id and output under `jobsDirectory`. Jobs are cancelled by `close()`, and on exit.
-public class JobQueueCluster: Cluster, @unchecked Sendable {
+///
+/// One cluster type serves every system: what differs is the `Dialect` (`SLURMCluster` is
+/// `JobQueueCluster<SLURMDialect>`).
+public final class JobQueueCluster<Dialect: BatchDialect>: Cluster, Sendable {
     public let base: SpecCluster
-    public let system: BatchSystem
+    public var system: BatchSystem { Dialect.system }
     public let options: JobQueueOptions
     let launcher: BatchJobLauncher
     private let polling: Task<Void, Never>
@@ -76,11 +30,11 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
 
     /// Without `options` or `setup`, they come from the `jobqueue.<system>` section of
     /// loom.yaml (`JobQueueOptions.configured(for:)`, `JobQueueSetup.configured(for:)`).
-    public init(system: BatchSystem, options: JobQueueOptions? = nil, setup: JobQueueSetup? = nil) async throws {
+    public init(options: JobQueueOptions?, setup: JobQueueSetup? = nil) async throws {
+        let system = Dialect.system
         let options = try options ?? JobQueueOptions.configured(for: system)
         let setup = try setup ?? JobQueueSetup.configured(for: system)
         _ = try options.validated()
-        self.system = system
         self.options = options
         let name = "loom-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
         let directory = setup.jobsDirectory ?? FileManager.default.currentDirectoryPath + "/loom-jobs/\(name)"
@@ -91,7 +45,7 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
         var scripted = options
         scripted.workerExtraArguments += credentials?.arguments ?? []
         launcher = BatchJobLauncher(
-            system: system, options: scripted, jobsDirectory: directory, contactHost: setup.contactAddress, schedulerFile: setup.schedulerFile,
+            dialect: Dialect(), options: scripted, jobsDirectory: directory, contactHost: setup.contactAddress, schedulerFile: setup.schedulerFile,
             commandsDirectory: setup.commandsDirectory, limits: setup.limits)
         do {
             base = try await SpecCluster(
@@ -193,22 +147,28 @@ public class JobQueueCluster: Cluster, @unchecked Sendable {
     }
 }
 
-/// A job-queue cluster of one batch system, with the initialiser dask-jobqueue users write:
-/// `SLURMCluster(queue: "normal", cores: 24, memory: "128GB", walltime: "02:00:00")`.
-public protocol BatchSystemCluster: JobQueueCluster {
-    static var batchSystem: BatchSystem { get }
-    /// `options` as given; `setup` nil: from the `jobqueue.<system>` section of loom.yaml.
-    init(options: JobQueueOptions, setup: JobQueueSetup?) async throws
-}
+/// The job-queue cluster of each batch system, by the names dask-jobqueue users know.
+public typealias SLURMCluster = JobQueueCluster<SLURMDialect>
+/// Jobs submitted with `qsub` to PBS Pro or Torque.
+public typealias PBSCluster = JobQueueCluster<PBSDialect>
+/// Jobs submitted with `bsub`.
+public typealias LSFCluster = JobQueueCluster<LSFDialect>
+/// Jobs submitted with `qsub` to Grid Engine.
+public typealias SGECluster = JobQueueCluster<SGEDialect>
+/// Jobs submitted with `condor_submit`.
+public typealias HTCondorCluster = JobQueueCluster<HTCondorDialect>
+/// Jobs submitted with `oarsub`.
+public typealias OARCluster = JobQueueCluster<OARDialect>
 
-extension BatchSystemCluster {
+extension JobQueueCluster {
     /// The `jobqueue.<system>` section of loom.yaml, overridden by what is given here (as
-    /// dask-jobqueue's keyword arguments override its configuration); `SLURMCluster()` takes the
-    /// section as it is. Every other option: `init(options:setup:)`.
-    public init(queue: String? = nil, account: String? = nil, cores: Int? = nil, memory: String? = nil, processes: Int? = nil,
+    /// dask-jobqueue's keyword arguments override its configuration), with the initialiser
+    /// dask-jobqueue users write: `SLURMCluster(queue: "normal", cores: 24, memory: "128GB")`;
+    /// `SLURMCluster()` takes the section as it is. Every other option: `init(options:setup:)`.
+    public convenience init(queue: String? = nil, account: String? = nil, cores: Int? = nil, memory: String? = nil, processes: Int? = nil,
                 walltime: String? = nil, jobExtraDirectives: [String]? = nil, jobScriptPrologue: [String]? = nil,
                 interface: String? = nil, localDirectory: String? = nil, setup: JobQueueSetup? = nil) async throws {
-        var options = try JobQueueOptions.configured(for: Self.batchSystem, cores: cores, memory: memory)
+        var options = try JobQueueOptions.configured(for: Dialect.system, cores: cores, memory: memory)
         if let queue { options.queue = queue }
         if let account { options.account = account }
         if let processes { options.processes = processes }
@@ -217,57 +177,9 @@ extension BatchSystemCluster {
         if let jobScriptPrologue { options.jobScriptPrologue = jobScriptPrologue }
         if let interface { options.interface = interface }
         if let localDirectory { options.localDirectory = localDirectory }
-        var setup = try setup ?? JobQueueSetup.configured(for: Self.batchSystem)
+        var setup = try setup ?? JobQueueSetup.configured(for: Dialect.system)
         // As in dask-jobqueue, the interface is the scheduler's too unless the setup says otherwise.
         if let interface, setup.schedulerInterface == nil { setup.schedulerInterface = interface }
         try await self.init(options: options, setup: setup)
-    }
-}
-
-/// Jobs submitted with `sbatch`.
-public final class SLURMCluster: JobQueueCluster, BatchSystemCluster, @unchecked Sendable {
-    public static let batchSystem = BatchSystem.slurm
-    public init(options: JobQueueOptions, setup: JobQueueSetup? = nil) async throws {
-        try await super.init(system: Self.batchSystem, options: options, setup: setup)
-    }
-}
-
-/// Jobs submitted with `qsub` to Grid Engine.
-public final class SGECluster: JobQueueCluster, BatchSystemCluster, @unchecked Sendable {
-    public static let batchSystem = BatchSystem.sge
-    public init(options: JobQueueOptions, setup: JobQueueSetup? = nil) async throws {
-        try await super.init(system: Self.batchSystem, options: options, setup: setup)
-    }
-}
-
-/// Jobs submitted with `qsub` to PBS Pro or Torque.
-public final class PBSCluster: JobQueueCluster, BatchSystemCluster, @unchecked Sendable {
-    public static let batchSystem = BatchSystem.pbs
-    public init(options: JobQueueOptions, setup: JobQueueSetup? = nil) async throws {
-        try await super.init(system: Self.batchSystem, options: options, setup: setup)
-    }
-}
-
-/// Jobs submitted with `bsub`.
-public final class LSFCluster: JobQueueCluster, BatchSystemCluster, @unchecked Sendable {
-    public static let batchSystem = BatchSystem.lsf
-    public init(options: JobQueueOptions, setup: JobQueueSetup? = nil) async throws {
-        try await super.init(system: Self.batchSystem, options: options, setup: setup)
-    }
-}
-
-/// Jobs submitted with `condor_submit`.
-public final class HTCondorCluster: JobQueueCluster, BatchSystemCluster, @unchecked Sendable {
-    public static let batchSystem = BatchSystem.htcondor
-    public init(options: JobQueueOptions, setup: JobQueueSetup? = nil) async throws {
-        try await super.init(system: Self.batchSystem, options: options, setup: setup)
-    }
-}
-
-/// Jobs submitted with `oarsub`.
-public final class OARCluster: JobQueueCluster, BatchSystemCluster, @unchecked Sendable {
-    public static let batchSystem = BatchSystem.oar
-    public init(options: JobQueueOptions, setup: JobQueueSetup? = nil) async throws {
-        try await super.init(system: Self.batchSystem, options: options, setup: setup)
     }
 }

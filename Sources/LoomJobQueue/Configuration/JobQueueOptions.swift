@@ -1,19 +1,5 @@
 import LoomCore
 
-extension BatchSystem {
-    /// The header prefix of a job script (HTCondor has a submit description instead).
-    var directive: String {
-        switch self {
-        case .slurm: "#SBATCH"
-        case .pbs: "#PBS"
-        case .lsf: "#BSUB"
-        case .sge: "#$"
-        case .htcondor: ""
-        case .oar: "#OAR"
-        }
-    }
-}
-
 /// What every job-queue cluster takes, as dask-jobqueue users know it (`SLURMCluster(cores:
 /// memory: queue: walltime: …)`). One job runs `processes` workers sharing `cores` and `memory`.
 public struct JobQueueOptions: Sendable, Equatable {

@@ -33,7 +33,7 @@ extension BatchJobLauncher {
     var report: JobsReport {
         let status = submissions
         return JobsReport(
-            system: system.rawValue, jobs: current.filter { $0.state != .cancelled }, consecutiveFailures: status.consecutiveFailures,
+            system: type(of: dialect).system.rawValue, jobs: current.filter { $0.state != .cancelled }, consecutiveFailures: status.consecutiveFailures,
             lastError: status.lastError, pausedForSeconds: status.pausedUntil.map { max(0, $0.timeIntervalSinceNow) },
             maximumPendingJobs: limits.maximumPendingJobs)
     }

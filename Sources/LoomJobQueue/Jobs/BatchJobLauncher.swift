@@ -24,9 +24,8 @@ public struct JobInfo: Sendable, Equatable, Codable {
 /// caller; else later, by `submitWaiting`), keeping its id. The job's state comes from polling
 /// the batch system (`JobQueueCluster`).
 final class BatchJobLauncher: WorkerLauncher {
-    let system: BatchSystem
+    let dialect: any BatchDialect
     let options: JobQueueOptions
-    let commands: BatchCommands
     /// Where each job gets its folder.
     let jobsDirectory: String
     /// The address workers are told, when the scheduler's own (a wildcard bind) will not do.
@@ -48,12 +47,11 @@ final class BatchJobLauncher: WorkerLauncher {
         var roundsHeldBack = 0
     }
 
-    init(system: BatchSystem, options: JobQueueOptions, jobsDirectory: String, contactHost: String?, schedulerFile: String?,
+    init(dialect: any BatchDialect, options: JobQueueOptions, jobsDirectory: String, contactHost: String?, schedulerFile: String?,
          commandsDirectory: String? = nil, limits: SubmissionLimits = SubmissionLimits()) {
         self.commandsDirectory = commandsDirectory
-        self.system = system
+        self.dialect = dialect
         self.options = options
-        commands = BatchCommands(system: system)
         self.jobsDirectory = jobsDirectory
         self.contactHost = contactHost
         self.schedulerFile = schedulerFile
@@ -85,8 +83,8 @@ final class BatchJobLauncher: WorkerLauncher {
         guard !CleanupAtExit.shared.isEnding else { throw LoomError(.cancelled, "the program is ending: job \(name) is not submitted") }
         let directory = "\(jobsDirectory)/\(name)"
         var options = self.options
-        if options.logDirectory == nil, system != .htcondor { options.logDirectory = directory }
-        let script = try JobScript.render(system, options, scheduler: contact(scheduler), schedulerFile: schedulerFile, name: name)
+        if options.logDirectory == nil, dialect.logsToJobFolder { options.logDirectory = directory }
+        let script = try JobScript.render(type(of: dialect).system, options, scheduler: contact(scheduler), schedulerFile: schedulerFile, name: name)
         let path = scriptPath(directory)
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -120,19 +118,19 @@ final class BatchJobLauncher: WorkerLauncher {
         return BatchJob(launcher: self, name: name)
     }
 
-    private func scriptPath(_ directory: String) -> String { "\(directory)/" + (system == .htcondor ? "job.submit" : "job.sh") }
+    private func scriptPath(_ directory: String) -> String { "\(directory)/\(dialect.jobFileName)" }
 
     /// Submits a job this launcher claimed (`submitting`); returns the refusal, if refused.
     /// A refused job is kept as failed with the refusal (`keepIfRefused`: nobody else will hear
     /// of it), or forgotten; a job cancelled meanwhile is cancelled in the batch system too.
     private func submit(_ name: String, keepIfRefused: Bool) async -> String? {
         let directory = "\(jobsDirectory)/\(name)"
-        let (command, input) = commands.submit(scriptPath(directory))
+        let (command, input) = dialect.submit(scriptPath(directory))
         let refusal: String?
         var id: String?
         do {
             let result = try await runCommandOffPool(command, input: input, directory: directory, commands: commandsDirectory)
-            id = result.status == 0 ? commands.jobID(fromSubmitOutput: result.output) : nil
+            id = result.status == 0 ? dialect.jobID(fromSubmitOutput: result.output) : nil
             let said = (result.error + result.output).trimmingCharacters(in: .whitespacesAndNewlines)
             refusal = id == nil ? "\(command[0]) rejected job \(name) (exit status \(result.status)): \(said)" : nil
         } catch {
@@ -165,7 +163,7 @@ final class BatchJobLauncher: WorkerLauncher {
         try? id.write(toFile: "\(directory)/job-id", atomically: true, encoding: .utf8)
         logger.info("submitted a job", metadata: ["job.name": "\(name)", "job.id": "\(id)"])
         if cancelled {
-            _ = try? await runCommandOffPool(commands.cancel([id]), commands: commandsDirectory)
+            _ = try? await runCommandOffPool(dialect.cancel([id]), commands: commandsDirectory)
             state.withLock { _ = $0.submitting.remove(name) }
         }
         return nil
@@ -194,9 +192,9 @@ final class BatchJobLauncher: WorkerLauncher {
     /// Asks the batch system where the submitted jobs stand, and records it.
     func poll() async {
         let ids = state.withLock { $0.jobs.values.filter { !$0.id.isEmpty && !$0.state.isOver }.map(\.id) }
-        guard !ids.isEmpty, let result = try? await runCommandOffPool(commands.status(ids), commands: commandsDirectory) else { return }
+        guard !ids.isEmpty, let result = try? await runCommandOffPool(dialect.status(ids), commands: commandsDirectory) else { return }
         // squeue answers an error when none of the ids is known any more: all have ended.
-        let states = result.status == 0 ? commands.states(fromStatusOutput: result.output, ids: ids)
+        let states = result.status == 0 ? dialect.states(fromStatusOutput: result.output, ids: ids)
             : (result.error.contains("Invalid job id") ? Dictionary(uniqueKeysWithValues: ids.map { ($0, JobState.finished) }) : [:])
         state.withLock { state in
             for (name, job) in state.jobs where !job.state.isOver {
@@ -215,7 +213,7 @@ final class BatchJobLauncher: WorkerLauncher {
             return job.id.isEmpty ? nil : job.id
         }
         guard let id else { return }
-        _ = try? await runCommandOffPool(commands.cancel([id]), commands: commandsDirectory)
+        _ = try? await runCommandOffPool(dialect.cancel([id]), commands: commandsDirectory)
     }
 
     /// Cancels every job, in one command, at once (the program is ending: `CleanupAtExit`);
@@ -227,7 +225,7 @@ final class BatchJobLauncher: WorkerLauncher {
                 for job in live { state.jobs[job.name]?.state = .cancelled }
                 return (live.map(\.id).filter { !$0.isEmpty }, !state.submitting.isEmpty)
             }
-            if !ids.isEmpty { _ = try? runCommand(commands.cancel(ids), commands: commandsDirectory) }
+            if !ids.isEmpty { _ = try? runCommand(dialect.cancel(ids), commands: commandsDirectory) }
             guard submitting else { return }
             Thread.sleep(forTimeInterval: 0.1)
         }
