@@ -58,9 +58,13 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
+        // Deployment, in one home (Sources/Deploy): workers started over SSH, as batch jobs, as pods.
+        .target(
+            name: "LoomSSH", dependencies: ["LoomCore", "LoomDistributed", "CLoomSystem"], path: "Sources/Deploy/SSH"),
         .target(
             name: "LoomJobQueue",
-            dependencies: ["LoomCore", "LoomDistributed", .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["LoomCore", "LoomDistributed", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/Deploy/JobQueue"),
         .target(
             name: "LoomKubernetes",
             dependencies: [
@@ -71,7 +75,8 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
-            ]),
+            ],
+            path: "Sources/Deploy/Kubernetes"),
         // Chunked n-dimensional arrays, built as the core's task graphs (docs/array.md); they reach
         // clusters through LoomLocal's GraphRunner, which a Client implements.
         .target(name: "LoomArray", dependencies: ["LoomCore", "LoomLocal"]),
@@ -90,8 +95,8 @@ let package = Package(
         .target(
             name: "Loom",
             dependencies: [
-                "LoomCore", "LoomLocal", "LoomRuntime", "LoomDistributed", "LoomDashboard", "LoomJobQueue", "LoomKubernetes", "LoomArray",
-                "LoomCommands",
+                "LoomCore", "LoomLocal", "LoomRuntime", "LoomDistributed", "LoomDashboard", "LoomSSH", "LoomJobQueue", "LoomKubernetes",
+                "LoomArray", "LoomCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -139,6 +144,7 @@ let package = Package(
             name: "LoomKubernetesTests",
             dependencies: ["LoomKubernetes", "LoomTestSupport", "KubernetesStandIn", "loom-test-worker", "kube-standin", "loom"]),
         .testTarget(name: "LoomArrayTests", dependencies: ["LoomArray", "LoomTestSupport", "loom-test-worker"]),
+        .testTarget(name: "LoomSSHTests", dependencies: ["LoomSSH", "LoomTestSupport", "loom-test-worker"]),
         .testTarget(name: "LoomJobQueueTests", dependencies: ["LoomJobQueue", "LoomTestSupport", "loom-test-worker"]),
     ]
 )

@@ -7,6 +7,7 @@
 @_exported import LoomKubernetes
 @_exported import LoomLocal
 @_exported import LoomRuntime
+@_exported import LoomSSH
 import ArgumentParser
 import Foundation
 import NIOCore

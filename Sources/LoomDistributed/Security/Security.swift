@@ -171,7 +171,7 @@ extension Security {
 
     /// The flags naming `role`'s files, when its CA, certificate and key all are files (nil
     /// when some are in memory and need copies, or the role has none).
-    func fileFlags(for role: Role) -> [String]? {
+    package func fileFlags(for role: Role) -> [String]? {
         guard case .file(let ca) = authority, let credential = credentials[role],
               case .file(let certificate) = credential.certificate, case .file(let key) = credential.key
         else { return nil }

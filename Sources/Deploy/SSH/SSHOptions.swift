@@ -1,4 +1,5 @@
 import Foundation
+import LoomDistributed
 
 /// How SSHCluster reaches its hosts: the system's OpenSSH client, so `~/.ssh/config`, agents,
 /// `ProxyJump` and known hosts work as for any `ssh` (Dask's `connect_options`).

@@ -1,4 +1,5 @@
 import Foundation
+import LoomDistributed
 import Synchronization
 
 /// Starts each launch's workers on the next worker host in turn, as `EXECUTABLE worker …` through

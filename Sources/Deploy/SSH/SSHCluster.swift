@@ -1,4 +1,5 @@
 import Foundation
+import LoomDistributed
 import LoomCore
 
 /// A scheduler on the first host and workers on the others, started through OpenSSH (Dask's

@@ -1,5 +1,6 @@
 import CLoomSystem
 import Foundation
+import LoomDistributed
 import LoomCore
 import Synchronization
 
