@@ -96,7 +96,7 @@ func runLoom(_ arguments: [String], environment: [String: String] = [:]) async t
         let scheduler = try start(loom, ["scheduler", "--port", "0", "--dashboard-address", "none", "--scheduler-file", file])
         defer { if scheduler.isRunning { kill(scheduler.processIdentifier, SIGKILL) } }
         try await eventually("the scheduler to write its file \(file)") { FileManager.default.fileExists(atPath: file) }
-        let client = try await Client(address: try Address(parsing: try SchedulerFile.read(file).address))
+        let client = try await Client(address: try Address(parsing: try SchedulerFile.read(file).address), setAsDefault: false)
         try await client.waitForWorkers(1, timeout: .seconds(60))
         #expect(try await client.schedulerInfo().map(\.name) == ["early"])
         #expect(try await client.submit(TestTasks.inc, 41).result() == 42)

@@ -25,8 +25,8 @@ import Testing
         let scheduler = try await RunningScheduler(SchedulerOptions(port: 0, clientTimeout: .seconds(2)))
         let address = scheduler.address
         let worker = Task { try await WorkerServer(options: WorkerOptions(scheduler: address, name: "w", threads: 1)).run() }
-        let observer = try await Client(address: address)
-        let leaver = try await Client(address: address, reconnectTimeout: .zero)
+        let observer = try await Client(address: address, setAsDefault: false)
+        let leaver = try await Client(address: address, reconnectTimeout: .zero, setAsDefault: false)
         let future = try await leaver.submit(TestTasks.inc, 1)
         #expect(try await future.result() == 2)
         await leaver.connection.dropConnection()
@@ -46,7 +46,7 @@ import Testing
         let scheduler = try await RunningScheduler(SchedulerOptions(port: 0, clientTimeout: .zero))
         let address = scheduler.address
         let worker = Task { try await WorkerServer(options: WorkerOptions(scheduler: address, name: "w", threads: 2)).run() }
-        let client = try await Client(address: address)
+        let client = try await Client(address: address, setAsDefault: false)
         defer {
             worker.cancel()
             Task { await scheduler.stop() }
@@ -71,8 +71,8 @@ import Testing
             worker.cancel()
             Task { await scheduler.stop() }
         }
-        let observer = try await Client(address: address)
-        let leaver = try await Client(address: address)
+        let observer = try await Client(address: address, setAsDefault: false)
+        let leaver = try await Client(address: address, setAsDefault: false)
         let future = try await leaver.submit(TestTasks.inc, 1)
         #expect(try await future.result() == 2)
         await leaver.close()

@@ -102,7 +102,7 @@ final class ProbePlugin: SchedulerPlugin {
 
 @Suite(.serialized) struct DefaultClientTests {
     @Test func theNewestClientRunsComputeAndCloseHandsItBack() async throws {
-        try await withCluster { cluster, client in
+        try await withCluster(setAsDefault: true) { cluster, client in
             let here = getpid()
             let pid = try await TestTasks.processID.delayed(1).compute()
             #expect(pid != here, "compute() ran on a worker of the newest client's cluster")

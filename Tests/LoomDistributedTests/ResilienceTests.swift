@@ -107,7 +107,7 @@ extension ResilienceTests {
     @Test func restartWorksWithWorkersInThisProcess() async throws {
         try TaskRegistry.shared.register([TestTasks.inc])
         let cluster = try await LocalCluster(workers: 1, threadsPerWorker: 1, memoryLimit: "none", processes: false, dashboardAddress: nil)
-        let client = try await Client(cluster)
+        let client = try await Client(cluster, setAsDefault: false)
         let held = try await client.submit(TestTasks.inc, 1)
         _ = try await held.result()
         try await client.restart()

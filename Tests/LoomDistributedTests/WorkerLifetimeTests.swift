@@ -24,7 +24,7 @@ import Testing
         let scheduler = try await RunningScheduler()
         let worker = Task { try await runProcess(TestTasks.workerExecutable, ["worker", scheduler.address.description, "--nthreads", "1"]) }
         // Up and running: its first heartbeat came.
-        try await eventually("the worker's first heartbeat") { await !scheduler.server.workerMetrics.isEmpty }
+        try await eventually("the worker's first heartbeat") { await scheduler.server.workerStatuses().contains { $0.metrics != WorkerMetrics() } }
         #expect(await scheduler.server.workerCount == 1)
         await scheduler.stop()
         // runProcess returns once the nanny and its worker have both exited (their pipes close).

@@ -25,7 +25,7 @@ import Testing
         let cluster = try await PBSCluster(options: options, setup: setup())
         do {
             try await cluster.scale(jobs: 1)
-            let client = try await Client(cluster)
+            let client = try await Client(cluster, setAsDefault: false)
             try await client.waitForWorkers(1, timeout: .seconds(60))
             try await eventually("a poll of the stand-in to report the job running") { cluster.jobs.first?.state == .running }
             let (dom, error) = try await jobsPage(cluster)

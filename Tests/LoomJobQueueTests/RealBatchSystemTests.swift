@@ -49,7 +49,7 @@ import Testing
             let ids = cluster.jobs.map(\.id)
             #expect(ids.count == 2)
             #expect(try Self.listed(system, ids).count == 2, "both jobs are queued in \(system)")
-            let client = try await Client(cluster)
+            let client = try await Client(cluster, setAsDefault: false)
             try await client.waitForWorkers(2, timeout: .seconds(60))
             #expect(await cluster.base.scheduler.workerCount == 2, "two workers joined from two jobs")
             let futures = try await client.map(TestTasks.inc, Array(0..<100))
@@ -80,7 +80,7 @@ import Testing
         do {
             try await cluster.scale(workers: 2)
             #expect(cluster.jobs.count == 1, "two workers are one job of two")
-            let client = try await Client(cluster)
+            let client = try await Client(cluster, setAsDefault: false)
             try await client.waitForWorkers(2, timeout: .seconds(60))
             #expect(Set(try await client.schedulerInfo().map(\.name)) == Set(cluster.jobs[0].workers))
             #expect(try await client.gather(try await client.map(TestTasks.inc, Array(0..<100))).reduce(0, +) == 5_050)

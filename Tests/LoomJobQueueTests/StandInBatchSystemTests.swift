@@ -30,7 +30,7 @@ import Testing
         do {
             #expect(cluster.schedulerAddress.scheme == .tls)
             try await cluster.scale(jobs: 1)
-            let client = try await Client(cluster)
+            let client = try await Client(cluster, setAsDefault: false)
             try await client.waitForWorkers(1, timeout: .seconds(60))
             #expect(try await client.schedulerInfo().allSatisfy { $0.address.hasPrefix("tls://") })
             #expect(try await client.submit(TestTasks.inc, 41).result() == 42)
@@ -55,7 +55,7 @@ import Testing
             try await cluster.scale(jobs: 1)
             try await eventually("the job's worker to join") { await cluster.base.scheduler.workerCount > 0 }
             #expect(await cluster.base.scheduler.workerCount == 1, "the job's worker joined")
-            let client = try await Client(cluster)
+            let client = try await Client(cluster, setAsDefault: false)
             #expect(try await client.submit(TestTasks.inc, 41).result() == 42)
             try await eventually("a poll to see the job running") { cluster.jobs.first?.state == .running }
             #expect(cluster.jobs.map(\.state) == [.running])
@@ -125,7 +125,7 @@ import Testing
             #expect(cluster.base.schedulerAddress.host == "127.0.0.1", "listening on the loopback interface's address")
             #expect(try cluster.jobScript().contains("127.0.0.1:\(cluster.base.schedulerAddress.port)"))
             cluster.adapt(minimumJobs: 0, maximumJobs: 2, interval: .milliseconds(200))
-            let client = try await Client(cluster)
+            let client = try await Client(cluster, setAsDefault: false)
             // 40 tasks of 0.3 s: 12 s of work calls for the maximum, two jobs of two workers.
             // The futures go with the task: once gathered, nothing keeps the workers.
             let results = Task { try await client.gather(try await client.persist((0..<40).map { TestTasks.sleepThenEcho.delayed($0, 0.3) })) }

@@ -25,7 +25,7 @@ import Testing
         var cluster = SimulatedCluster()
         let w = cluster.join()
         cluster.submit(alice, [task("shared")])
-        cluster.submit(bob, [TaskSubmission(key: "shared", function: "other", payload: "ignored")])
+        cluster.submit(bob, [task("shared", function: "other")])
         #expect(cluster.computeLog.count == 1, "the known key is reused, not recomputed")
         cluster.finish("shared")
         #expect(cluster.outcome(alice, "shared") == .memory)

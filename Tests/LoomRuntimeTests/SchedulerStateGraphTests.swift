@@ -56,7 +56,7 @@ import Testing
         var cluster = SimulatedCluster()
         let w1 = cluster.join(), w2 = cluster.join()
         cluster.workers[w2]?.held["data"] = 1_000_000
-        cluster.send(.scatter(client: alice, keys: [ScatteredKey(key: "data", nbytes: 1_000_000, holders: [w2])]))
+        cluster.send(.scatter(client: alice, values: [ScatteredValue(key: "data", nbytes: 1_000_000, holders: [SimulatedCluster.address(of: w2)])]))
         #expect(cluster.state.state(of: "data") == .memory)
         cluster.submit(alice, [task("use", ["data"]), task("other")])
         #expect(cluster.worker(running: "use") == w2)
@@ -80,12 +80,12 @@ import Testing
         cluster.submit(alice, [task("x"), task("y", ["x"])], wants: ["y"])
         #expect(cluster.worker(running: "x") == w1)
         cluster.workers[w2]?.held["x"] = 64
-        let effects = cluster.send(.scatter(client: bob, keys: [ScatteredKey(key: "x", nbytes: 64, holders: [w2])]))
+        let effects = cluster.send(.scatter(client: bob, values: [ScatteredValue(key: "x", nbytes: 64, holders: [SimulatedCluster.address(of: w2)])]))
         #expect(freed(effects).flatMap(\.1) == ["x"], "the computation of x is cancelled")
         #expect(cluster.worker(running: "y") == w2, "y runs where the scattered x is")
         // Scattering it again onto w1 adds a copy.
         cluster.workers[w1]?.held["x"] = 64
-        cluster.send(.scatter(client: bob, keys: [ScatteredKey(key: "x", nbytes: 64, holders: [w1])]))
+        cluster.send(.scatter(client: bob, values: [ScatteredValue(key: "x", nbytes: 64, holders: [SimulatedCluster.address(of: w1)])]))
         #expect(Set(cluster.state.holders(of: "x")) == [w1, w2])
         #expect(cluster.state.wantCount(of: "x", by: bob) == 2)
         // A copy lost from the second holder leaves the first.
@@ -100,7 +100,7 @@ import Testing
         cluster.join()
         cluster.leave(w1)
         // The client's `scattered` arrives after the only holder's departure.
-        cluster.send(.scatter(client: alice, keys: [ScatteredKey(key: "x", nbytes: 8, holders: [w1])]))
+        cluster.send(.scatter(client: alice, values: [ScatteredValue(key: "x", nbytes: 8, holders: [SimulatedCluster.address(of: w1)])]))
         guard case .erred(let failure) = cluster.outcome(alice, "x") else {
             Issue.record("the client heard nothing about x: \(String(describing: cluster.outcome(alice, "x")))")
             return

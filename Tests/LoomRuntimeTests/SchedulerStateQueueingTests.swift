@@ -50,7 +50,7 @@ import Testing
     @Test func dependentsOfFinishedTasksGoBeforeNewRootTasks() {
         var cluster = SimulatedCluster()
         cluster.join()
-        var submissions: [TaskSubmission<String>] = []
+        var submissions: [WireTask] = []
         for index in 0..<4 {
             submissions.append(task("load-\(index)", order: index * 2))
             submissions.append(task("process-\(index)", ["load-\(index)"], order: index * 2 + 1))

@@ -27,7 +27,7 @@ import Testing
         // Graphs: each task depends on up to three earlier ones; some are restricted, need the
         // resource, have retries or a priority; several updates from two clients, sharing keys.
         let count = Int.random(in: 20...80, using: &random)
-        var all: [TaskSubmission<String>] = []
+        var all: [WireTask] = []
         for index in 0..<count {
             var dependencies: [Key] = []
             if index > 0 {

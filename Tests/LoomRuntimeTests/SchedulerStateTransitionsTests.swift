@@ -20,7 +20,7 @@ import Testing
         let b = try #require(computes(effects).first)
         #expect(b.0 == w && b.1.key == "b")
         #expect(b.1.dependencies == [DependencyLocation(key: "a", nbytes: 100, holders: [w])])
-        #expect(b.1.payload == "payload-b")
+        #expect(b.1.task.key == "b" && b.1.task.dependencies == ["a"], "the worker gets the task as the client sent it")
         #expect(freed(effects).isEmpty, "a is still needed by b")
 
         effects = cluster.finish("b")
@@ -42,7 +42,7 @@ import Testing
     @Test func treeSumCompletesOnSeveralWorkers() {
         var cluster = SimulatedCluster()
         for _ in 0..<3 { cluster.join(nthreads: 2) }
-        var submissions: [TaskSubmission<String>] = (0..<32).map { task("leaf-\($0)", function: "load") }
+        var submissions: [WireTask] = (0..<32).map { task("leaf-\($0)", function: "load") }
         var level: [Key] = (0..<32).map { "leaf-\($0)" }
         var depth = 0
         while level.count > 1 {
@@ -130,7 +130,7 @@ import Testing
         var cluster = SimulatedCluster()
         cluster.checkInvariants = false
         let w1 = cluster.join(nthreads: 4)
-        var submissions: [TaskSubmission<String>] = []
+        var submissions: [WireTask] = []
         submissions.reserveCapacity(20_000)
         for index in 0..<10_000 { submissions.append(task("x\(index)")) }
         for index in 0..<10_000 { submissions.append(task("y\(index)", ["x\(index)"])) }

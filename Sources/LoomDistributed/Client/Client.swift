@@ -82,7 +82,16 @@ public final class Client: Sendable {
             var welcomed = false
             do {
                 try await current.executeThenClose { inbound, outbound in
-                    try await outbound.send([.hello(Hello(role: .client, name: name, functions: TaskRegistry.shared.signatures))])
+                    do {
+                        try await outbound.send([.hello(Hello(role: .client, name: name, functions: TaskRegistry.shared.signatures))])
+                    } catch {
+                        // Under TLS 1.3 the scheduler may reject this side's certificate just
+                        // after the handshake and close: its worded alert waits inbound, and
+                        // says more than the failed write.
+                        var frames = inbound.makeAsyncIterator()
+                        _ = try await frames.next()
+                        throw error
+                    }
                     var batches = MessageBatches(frames: inbound).makeAsyncIterator()
                     let first = try await batches.next() ?? []
                     switch first.first {

@@ -5,53 +5,53 @@ import Foundation
 // it reconnects (under the same name) in time, and is released after.
 
 extension SchedulerServer {
-    func clientJoined(_ connection: Int, name: String) {
-        if let id = clientIDs[name], let old = clientConnections[id], old != connection {
+    func clientJoined(_ connection: Int, name: String, outbox: Outbox) {
+        if let id = clientIDs[name], let old = clients[id]?.connection, old != connection {
             // Back before its old connection's end reached us: the new connection takes over
             // (without a client timeout the work went with the old connection).
-            connectionClients[old] = nil
+            try? connections[old]?.supersede()
+            clients[id]?.connection = nil
             if options.clientTimeout <= .zero {
-                clientConnections[id] = nil
                 forgetClient(id)
             } else {
-                departedClients[id] = .now
+                clients[id]?.departed = .now
             }
         }
-        if let id = clientIDs[name], departedClients.removeValue(forKey: id) != nil {
-            clientConnections[id] = connection
-            connectionClients[connection] = id
+        if let id = clientIDs[name], clients[id]?.departed != nil {
+            clients[id] = ClientRecord(name: name, connection: connection)
+            connections[connection] = SchedulerConnection(outbox: outbox, phase: .client(id, closing: false))
             logger.info("client reconnected", metadata: ["client.name": "\(name)"])
             apply(core.handle(.clientResumed(id)))
             return
         }
         let id = ClientID(connection)
         clientIDs[name] = id
-        clientConnections[id] = connection
-        connectionClients[connection] = id
+        clients[id] = ClientRecord(name: name, connection: connection)
+        connections[connection] = SchedulerConnection(outbox: outbox, phase: .client(id, closing: false))
         apply(core.handle(.clientJoined(id)))
     }
 
     func clientLeft(_ connection: Int) {
-        guard let id = connectionClients.removeValue(forKey: connection) else { return }
-        clientConnections[id] = nil
-        if closingClients.remove(connection) != nil || options.clientTimeout <= .zero {
+        guard let state = connections[connection], let id = state.client else { return }
+        try? connections[connection]?.supersede()  // left: nothing it says from now on counts
+        clients[id]?.connection = nil
+        if state.isClosingClient || options.clientTimeout <= .zero {
             forgetClient(id)
         } else {
-            departedClients[id] = .now
+            clients[id]?.departed = .now
         }
     }
 
     func releaseDepartedClients(now: ContinuousClock.Instant) {
-        for (id, departed) in departedClients where now - departed >= options.clientTimeout {
-            logger.info("a disconnected client did not come back; releasing its work",
-                        metadata: ["client.name": "\(clientIDs.first { $0.value == id }?.key ?? "?")"])
-            departedClients[id] = nil
+        for (id, client) in clients {
+            guard let departed = client.departed, now - departed >= options.clientTimeout else { continue }
+            logger.info("a disconnected client did not come back; releasing its work", metadata: ["client.name": "\(client.name)"])
             forgetClient(id)
         }
     }
 
     private func forgetClient(_ id: ClientID) {
-        clientIDs = clientIDs.filter { $0.value != id }
+        if let name = clients.removeValue(forKey: id)?.name, clientIDs[name] == id { clientIDs[name] = nil }
         apply(core.handle(.clientLeft(id)))
     }
 }

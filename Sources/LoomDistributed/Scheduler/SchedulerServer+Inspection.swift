@@ -31,8 +31,9 @@ extension SchedulerServer {
                 WorkerStatus(
                     name: info.spec.name, address: info.spec.address, threads: info.spec.nthreads,
                     memoryLimit: UInt64(max(0, info.spec.memoryLimit)), processing: info.processing, occupancy: info.occupancy,
-                    inMemory: info.keys, paused: info.paused, lastSeen: lastHeard[id].map { (now - $0) / .seconds(1) } ?? 0,
-                    metrics: workerMetrics[id] ?? WorkerMetrics())
+                    inMemory: info.keys, paused: info.paused,
+                    lastSeen: connections[id.rawValue]?.worker.map { (now - $0.lastHeard) / .seconds(1) } ?? 0,
+                    metrics: connections[id.rawValue]?.worker?.metrics ?? WorkerMetrics())
             }
         }
     }
@@ -55,7 +56,7 @@ extension SchedulerServer {
 
     /// A worker's recent log records, asked of the worker.
     public func workerLogs(_ name: String, count: Int) async throws -> [LogRecord] {
-        guard let id = workerNames.first(where: { $0.value == name })?.key, let address = workerAddresses[WorkerID(id)] else {
+        guard let id = workerConnection(named: name), let address = connections[id]?.worker?.hello.address else {
             throw LoomError(.configuration, "no worker is named '\(name)'")
         }
         guard case .logs(_, let records) = try await peers.request({ .logsRequest(request: $0, count: UInt64(max(0, count))) }, to: address) else {

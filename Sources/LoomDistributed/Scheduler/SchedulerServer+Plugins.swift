@@ -48,7 +48,7 @@ extension SchedulerServer {
         guard !recorded.isEmpty else { return }
         for change in recorded {
             var transition = TaskTransition(key: change.key, start: change.start, finish: change.finish)
-            transition.worker = change.worker.flatMap { workerNames[$0.rawValue] }
+            transition.worker = change.worker.flatMap(workerName)
             if change.start == .processing, let finished, finished.key == change.key {
                 transition.worker = finished.worker
                 if change.finish == .memory { transition.run = finished.run }

@@ -7,18 +7,18 @@ extension SchedulerServer {
     /// Dask's `adaptive_target`: the workers the current work calls for (fewer only by whole
     /// `groups`, see `workersToClose`).
     public func adaptiveTarget(targetDuration: Duration, groups: [String: String] = [:]) -> Int {
-        core.adaptiveTarget(targetDuration: targetDuration / .seconds(1)) { id in workerNames[id.rawValue].flatMap { groups[$0] } }
+        core.adaptiveTarget(targetDuration: targetDuration / .seconds(1)) { id in workerName(id).flatMap { groups[$0] } }
     }
 
     /// Names of the workers that could go first (see `SchedulerState.workersToClose`); workers
     /// `groups` maps to the same name (a batch job's) go together or not at all.
     public func workersToClose(target: Int? = nil, groups: [String: String] = [:]) -> [String] {
-        core.workersToClose(target: target) { id in workerNames[id.rawValue].flatMap { groups[$0] } }
-            .compactMap { workerNames[$0.rawValue] }
+        core.workersToClose(target: target) { id in workerName(id).flatMap { groups[$0] } }
+            .compactMap(workerName)
     }
 
     /// Names of the workers connected now.
-    public var connectedWorkerNames: [String] { Array(workerNames.values) }
+    public var connectedWorkerNames: [String] { core.workerIDs.compactMap(workerName) }
 
     /// Retires workers gracefully: they take no new work, the values only they hold are copied
     /// to staying workers, then the scheduler forgets them (their processing tasks go elsewhere,
@@ -32,7 +32,7 @@ extension SchedulerServer {
     /// Retires groups of workers (the workers of one batch job) each as a whole: if one of a
     /// group's workers has to stay, its whole group stays.
     public func retire(groups: [[String]], timeout: Duration = .seconds(30)) async -> [String] {
-        let idsByName = Dictionary(workerNames.map { ($0.value, WorkerID($0.key)) }) { first, _ in first }
+        let idsByName = Dictionary(core.workerIDs.compactMap { id in workerName(id).map { ($0, id) } }) { first, _ in first }
         let groupIDs = groups.map { $0.compactMap { idsByName[$0] } }.filter { !$0.isEmpty }
         let ids = groupIDs.flatMap { $0 }
         guard !ids.isEmpty else { return [] }
@@ -47,22 +47,22 @@ extension SchedulerServer {
                 lastAsked = .now
                 apply(core.handle(.retireWorkers(pending)))
             }
-            pending = pending.filter { core.onlyCopies(heldBy: $0) > 0 && workerNames[$0.rawValue] != nil }
+            pending = pending.filter { core.onlyCopies(heldBy: $0) > 0 && workerName($0) != nil }
         }
         var retired: [String] = []
         for group in groupIDs {
             // A task that finished meanwhile may have left a value only here: such a group stays too.
             let stays = group.filter { pending.contains($0) || core.onlyCopies(heldBy: $0) > 0 }
             guard stays.isEmpty else {
-                let kept = group.compactMap { workerNames[$0.rawValue] }.sorted()
+                let kept = group.compactMap(workerName).sorted()
                 logger.warning("workers stay: their data has nowhere to go", metadata: ["workers": "\(kept)"])
                 apply(core.handle(.keepWorkers(group)))
                 continue
             }
             for id in group {
-                guard let name = workerNames[id.rawValue] else { continue }
-                left(id.rawValue, Hello(role: .worker, name: name), retired: true)
-                outboxes[id.rawValue]?.post(.closeWorker)
+                guard let name = workerName(id) else { continue }
+                left(id.rawValue, retired: true)
+                connections[id.rawValue]?.outbox.post(.closeWorker)
                 retired.append(name)
             }
         }

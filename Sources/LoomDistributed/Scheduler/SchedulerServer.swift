@@ -56,23 +56,13 @@ public actor SchedulerServer {
     var logger = Logger.loom("loom.scheduler")
     var address: Address?
     var core: SchedulerCore
-    /// Outboxes of live connections.
-    var outboxes: [Int: Outbox] = [:]
-    var workerFunctions: [Int: [String: String]] = [:]
-    var workerNames: [Int: String] = [:]
-    /// Clients by the name they connect with, and the connection each uses now (none while
-    /// it is away); a dropped client's work waits `clientTimeout` for it to reconnect.
+    /// Every open connection that said hello, by the number it was given on arrival (a
+    /// worker's `WorkerID` is its connection's).
+    var connections: [Int: SchedulerConnection] = [:]
+    /// Clients by the name they connect with; a dropped client's work waits `clientTimeout`
+    /// for it to reconnect under that name.
     var clientIDs: [String: ClientID] = [:]
-    var clientConnections: [ClientID: Int] = [:]
-    var connectionClients: [Int: ClientID] = [:]
-    var departedClients: [ClientID: ContinuousClock.Instant] = [:]
-    /// Client connections that said goodbye: their work goes at once.
-    var closingClients: Set<Int> = []
-    /// Connections of workers that a nanny or cluster starts again after a restart.
-    var supervisedWorkers: Set<Int> = []
-    var workerAddresses: [WorkerID: String] = [:]
-    var workerMetrics: [WorkerID: WorkerMetrics] = [:]
-    var lastHeard: [WorkerID: ContinuousClock.Instant] = [:]
+    var clients: [ClientID: ClientRecord] = [:]
     /// Given to `init`; with the process's defaults (`DefaultSchedulerPlugins`) in `plugins` once running.
     let ownPlugins: [any SchedulerPlugin]
     var plugins: [any SchedulerPlugin] = []
@@ -97,7 +87,7 @@ public actor SchedulerServer {
     }
 
     /// Workers connected now.
-    public var workerCount: Int { workerNames.count }
+    public var workerCount: Int { core.workerIDs.count }
 
     /// Listens and serves until cancelled; `onBound` receives the address others contact it
     /// at once listening (with port 0, the port the system picked; on 0.0.0.0, this host's
@@ -152,15 +142,14 @@ public actor SchedulerServer {
                     return
                 }
                 let outbox = Outbox(interval: options.batchInterval)
-                outboxes[id] = outbox
                 outbox.post(.welcome(Welcome(scheduler: address?.description ?? "", dashboard: dashboardLink ?? "")))
-                joined(id, hello)
-                defer { left(id, hello) }
+                joined(id, hello, outbox: outbox)
+                defer { left(id) }
                 let remaining = Handoff(batches)
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await outbox.drain(into: outbound) }
                     var batches = remaining.value
-                    while let batch = try await batches.next() { received(batch, from: id, role: hello.role) }
+                    while let batch = try await batches.next() { try received(batch, from: id) }
                     outbox.close()
                     try await group.waitForAll()
                 }
@@ -171,8 +160,7 @@ public actor SchedulerServer {
         } catch {
             logger.info("closed a connection", metadata: ["peer": "\(peer)", "reason": "\(error)"])
         }
-        outboxes[id]?.close()
-        outboxes[id] = nil
+        connections.removeValue(forKey: id)?.outbox.close()
     }
 
     /// Why a newcomer is refused: another protocol version, a peer role, or task functions whose
@@ -185,10 +173,9 @@ public actor SchedulerServer {
         case .peer: return "peers talk to workers, not to the scheduler"
         case .client: return nil
         case .worker:
-            guard let (existing, functions) = workerFunctions.first.map({ ($0.key, $0.value) }) else { return nil }
-            let theirs = "worker \(hello.name)"
-            return TaskRegistry.mismatch(needed: functions, available: hello.functions, where: theirs)
-                .map { "worker \(hello.name) has other task functions than worker \(workerNames[existing] ?? "?"): \($0)" }
+            guard let existing = anyWorker else { return nil }
+            return TaskRegistry.mismatch(needed: existing.functions, available: hello.functions, where: "worker \(hello.name)")
+                .map { "worker \(hello.name) has other task functions than worker \(existing.name): \($0)" }
         }
     }
 
@@ -206,12 +193,26 @@ public actor SchedulerServer {
 
     /// Says whether the workers can run these functions; the reason names each one they cannot.
     func unsupported(_ functions: [String: String]) -> String? {
-        guard let available = workerFunctions.first?.value else { return nil }  // checked when a worker joins
+        guard let available = anyWorker?.functions else { return nil }  // checked when a worker joins
         return TaskRegistry.mismatch(needed: functions, available: available, where: "the workers")
     }
 
     /// Forgets workers a cluster stopped on purpose, without waiting for their connections to drop.
     public func forget(workers names: [String]) {
-        for (id, name) in workerNames where names.contains(name) { left(id, Hello(role: .worker, name: name), retired: true) }
+        for (id, connection) in connections where connection.worker.map({ names.contains($0.hello.name) }) == true {
+            left(id, retired: true)
+        }
     }
+
+    /// The hello of one worker taking part (they all have the same task functions).
+    private var anyWorker: Hello? {
+        core.workerIDs.first.flatMap { connections[$0.rawValue]?.worker?.hello }
+    }
+
+    /// The connection of the worker taking part under this name.
+    func workerConnection(named name: String) -> Int? {
+        connections.first { $0.value.worker?.hello.name == name }?.key
+    }
+
+    func workerName(_ id: WorkerID) -> String? { connections[id.rawValue]?.worker?.hello.name }
 }

@@ -4,9 +4,9 @@ import LoomCore
 // worker or one client; the server batches them per connection, in the order given (the order
 // matters for a worker: a `freeKeys` may precede a new `compute` of the same key).
 
-public enum SchedulerEffect<Payload: Sendable>: Sendable {
+public enum SchedulerEffect: Sendable, Equatable {
     /// Run a task. The worker fetches each dependency from one of its holders, peer to peer.
-    case compute(worker: WorkerID, TaskAssignment<Payload>)
+    case compute(worker: WorkerID, TaskAssignment)
     /// Forget these keys: drop the value if held, cancel the task if assigned and not finished.
     /// (A worker forgets a task by itself after reporting it erred or giving it up to a steal.)
     case freeKeys(worker: WorkerID, keys: [Key])
@@ -50,13 +50,13 @@ public enum SchedulerEffect<Payload: Sendable>: Sendable {
     }
 }
 
-extension SchedulerEffect: Equatable where Payload: Equatable {}
 
 /// Everything a worker needs to run one task.
-public struct TaskAssignment<Payload: Sendable>: Sendable {
+public struct TaskAssignment: Sendable, Equatable {
     public var key: Key
     public var function: String
-    public var payload: Payload
+    /// The task as its client sent it: what the worker runs.
+    public var task: WireTask
     /// Echo it in `taskFinished`, `taskErred` and `stealResponse`.
     public var runID: Int
     /// The worker runs its ready tasks in this order (smaller first).
@@ -68,7 +68,6 @@ public struct TaskAssignment<Payload: Sendable>: Sendable {
     public var expectedDuration: Double
 }
 
-extension TaskAssignment: Equatable where Payload: Equatable {}
 
 /// Where a dependency's value can be fetched from.
 public struct DependencyLocation: Sendable, Hashable {

@@ -5,7 +5,7 @@ import LoomCore
 // keys, or sit on a dependency cycle, are refused and reported; the rest of the update stands.
 
 extension SchedulerState {
-    mutating func updateGraph(client: ClientID, submissions: [TaskSubmission<Payload>], wants: [Key]) {
+    mutating func updateGraph(client: ClientID, submissions: [WireTask], wants: [Key]) {
         ensureClient(client)
         generation += 1
 
@@ -24,10 +24,10 @@ extension SchedulerState {
                 function = (submission.function, internFunction(submission.function))
             }
             guard let slot = createTask(
-                key: submission.key, function: function.slot, payload: submission.payload,
-                priority: TaskPriority(user: submission.priority, generation: generation, order: submission.order ?? position),
-                retries: submission.retries,
-                constraint: internConstraint(submission.allowedWorkers, submission.resources))
+                key: submission.key, function: function.slot, recipe: submission,
+                priority: TaskPriority(user: Int(clamping: submission.priority), generation: generation, order: Int(clamping: submission.order)),
+                retries: Int(clamping: submission.retries),
+                constraint: internConstraint(submission.workers, submission.resources))
             else { continue }  // known already: reused
             tasks[Int(slot)].waitingOn = Int32(truncatingIfNeeded: position)
             slotAt[position] = slot
@@ -44,8 +44,9 @@ extension SchedulerState {
             let slot = slotAt[position]
             guard slot >= 0 else { continue }
             dependencies.removeAll(keepingCapacity: true)
-            var seen: Set<TaskSlot>? = submission.dependencies.count > 16 ? [] : nil
-            for key in submission.dependencies {
+            let keys = submission.dependencies
+            var seen: Set<TaskSlot>? = keys.count > 16 ? [] : nil
+            for key in keys {
                 guard let dependency = taskSlots[key] else {
                     missingKeys.append(key)
                     rejectedRoots.append(slot)
@@ -151,14 +152,16 @@ extension SchedulerState {
         return keys
     }
 
-    mutating func scatter(client: ClientID, keys: [ScatteredKey]) {
+    /// Values a client placed on workers itself; `holders` are the workers' addresses, and
+    /// those of workers no longer here are left out.
+    mutating func scatter(client: ClientID, values: [ScatteredValue]) {
         ensureClient(client)
         generation += 1
         let function = internFunction("scatter")
-        for (position, item) in keys.enumerated() {
-            let holders = item.holders.compactMap { workerSlots[$0] }
+        for (position, item) in values.enumerated() {
+            let holders = item.holders.compactMap { workerSlotsByAddress[$0] }
             let slot = taskSlots[item.key] ?? createTask(
-                key: item.key, function: function, payload: nil,
+                key: item.key, function: function, recipe: nil,
                 priority: TaskPriority(user: 0, generation: generation, order: position), retries: 0, constraint: -1)!
             addWant(client, slot)
             let index = Int(slot)
@@ -183,7 +186,7 @@ extension SchedulerState {
             case .waiting, .released, .forgotten:
                 break
             }
-            becameMemory(slot, holders: holders, nbytes: item.nbytes)
+            becameMemory(slot, holders: holders, nbytes: Int(clamping: item.nbytes))
         }
     }
 
@@ -192,7 +195,7 @@ extension SchedulerState {
     /// A released record for a new key, or `nil` if the key is known (one hash lookup either way
     /// in the common case).
     mutating func createTask(
-        key: Key, function: Int32, payload: Payload?, priority: TaskPriority, retries: Int, constraint: Int32
+        key: Key, function: Int32, recipe: WireTask?, priority: TaskPriority, retries: Int, constraint: Int32
     ) -> TaskSlot? {
         let slot = freeTaskSlots.last ?? TaskSlot(tasks.count)
         if let existing = taskSlots.updateValue(slot, forKey: key) {
@@ -206,15 +209,15 @@ extension SchedulerState {
             freeTaskSlots.removeLast()
         }
         tasks[Int(slot)] = TaskRecord(
-            key: key, payload: payload, function: function, priority: priority, state: .released,
+            key: key, recipe: recipe, function: function, priority: priority, state: .released,
             retries: Int32(clamping: max(retries, 0)), constraint: constraint)
         stateCounts[Int(TaskState.released.rawValue)] += 1
         return slot
     }
 
-    mutating func internConstraint(_ allowedWorkers: Set<String>, _ resources: [String: Double]) -> Int32 {
+    mutating func internConstraint(_ allowedWorkers: [String], _ resources: [String: Double]) -> Int32 {
         guard !allowedWorkers.isEmpty || !resources.isEmpty else { return -1 }
-        let constraint = TaskConstraints(allowedWorkers: allowedWorkers, resources: resources.filter { $0.value > 0 })
+        let constraint = TaskConstraints(allowedWorkers: Set(allowedWorkers), resources: resources.filter { $0.value > 0 })
         if let slot = constraintSlots[constraint] { return slot }
         let slot = Int32(constraints.count)
         constraints.append(constraint)

@@ -150,9 +150,9 @@ extension SchedulerState {
                 key: tasks[Int(dependency)].key, nbytes: tasks[Int(dependency)].nbytes,
                 holders: holderIDs(dependency))
         }
-        guard let payload = tasks[index].payload else { preconditionFailure("a task without a recipe was scheduled") }
+        guard let recipe = tasks[index].recipe else { preconditionFailure("a task without a recipe was scheduled") }
         emit(.compute(worker: workers[workerIndex].id, TaskAssignment(
-            key: tasks[index].key, function: functionName(task), payload: payload, runID: lastRunID,
+            key: tasks[index].key, function: functionName(task), task: recipe, runID: lastRunID,
             priority: tasks[index].priority, dependencies: dependencies, resources: resources,
             expectedDuration: cost)), to: worker)
     }

@@ -57,7 +57,7 @@ extension SchedulerState {
         while let task = stack.popLast() {
             let index = Int(task)
             guard tasks[index].state == .released else { continue }
-            if tasks[index].payload == nil {
+            if tasks[index].recipe == nil {
                 let key = tasks[index].key
                 markErred(task, TaskFailure(
                     key: key, function: functionName(task), failedKey: key,

@@ -19,6 +19,7 @@ extension SchedulerState {
             workers.append(record)
         }
         workerSlots[spec.id] = slot
+        workerSlotsByAddress[spec.address] = slot
         activeWorkers.append(slot)
         if openFrees.count < workers.count { openFrees.append(-1) }
         openFrees[Int(slot)] = -1
@@ -36,6 +37,7 @@ extension SchedulerState {
     mutating func workerLeft(_ id: WorkerID, _ departure: WorkerDeparture) {
         guard let slot = workerSlots.removeValue(forKey: id) else { return }
         let index = Int(slot)
+        if workerSlotsByAddress[workers[index].spec.address] == slot { workerSlotsByAddress[workers[index].spec.address] = nil }
         workers[index].live = false
         activeWorkers.removeAll { $0 == slot }
         for (task, steal) in steals where steal.thief == slot { steals[task]?.thief = -1 }

@@ -16,9 +16,9 @@ import LoomCore
 /// Every transition costs O(1) in the size of the graph (plus the task's own dependencies and
 /// dependents, and a scan of the workers when placing it), so a million-task graph is fine.
 ///
-/// `Payload` is whatever the server forwards to workers untouched (encoded arguments, a byte
-/// buffer slice); the scheduler never looks inside it. It is kept until the task is forgotten,
-/// to recompute the value if every copy is lost.
+/// A task arrives as the client sent it (`WireTask`): the scheduler reads its key, function,
+/// dependencies and restrictions, forwards it untouched to the worker that runs it, and keeps
+/// it until the task is forgotten, to compute the value again if every copy is lost.
 ///
 /// What it expects of workers (the worker state machine's side of the contract):
 /// - echo the `runID` of a `compute` or `stealRequest` in `taskFinished`, `taskErred` and
@@ -30,14 +30,14 @@ import LoomCore
 /// - on `freeKeys`, drop the value or cancel the task, whichever it has.
 /// Of the server: one `WorkerID`/`ClientID` per connection, events of a connection in the order
 /// they arrived, and a `workerLeft` when a worker's connection drops.
-public struct SchedulerState<Payload: Sendable>: Sendable {
-    public typealias Event = SchedulerEvent<Payload>
-    public typealias Effect = SchedulerEffect<Payload>
+public struct SchedulerState: Sendable {
+    public typealias Event = SchedulerEvent
+    public typealias Effect = SchedulerEffect
 
     public let configuration: SchedulerConfiguration
 
     // MARK: Tasks
-    var tasks: ContiguousArray<TaskRecord<Payload>> = []
+    var tasks: ContiguousArray<TaskRecord> = []
     var freeTaskSlots: [TaskSlot] = []
     var taskSlots: [Key: TaskSlot] = [:]
     /// Each task's index in the heap it is queued in, or -1 (parallel to `tasks`).
@@ -61,6 +61,8 @@ public struct SchedulerState<Payload: Sendable>: Sendable {
     var workers: [WorkerRecord] = []
     var freeWorkerSlots: [WorkerSlot] = []
     var workerSlots: [WorkerID: WorkerSlot] = [:]
+    /// Live workers by the address they serve data on (scattered values name their holders so).
+    var workerSlotsByAddress: [String: WorkerSlot] = [:]
     /// Live workers, in the order they joined.
     var activeWorkers: [WorkerSlot] = []
     var steals: [TaskSlot: InFlightSteal] = [:]
@@ -107,7 +109,7 @@ public struct SchedulerState<Payload: Sendable>: Sendable {
         defer { swap(&effects, &output) }
         for worker in activeWorkers { openFrees[Int(worker)] = -1 }
         switch event {
-        case .workerJoined(let spec): workerJoined(spec)
+        case .workerJoined(let id, let hello): workerJoined(WorkerSpec(id: id, hello))
         case .workerLeft(let id, let departure): workerLeft(id, departure)
         case .workerPaused(let id, let paused): workerPaused(id, paused)
         case .retireWorkers(let ids): retireWorkers(ids)
@@ -118,7 +120,7 @@ public struct SchedulerState<Payload: Sendable>: Sendable {
         case .clientStillWaiting(let client, let keys): clientStillWaiting(client, keys: keys)
         case .updateGraph(let client, let submissions, let wants):
             updateGraph(client: client, submissions: submissions, wants: wants)
-        case .scatter(let client, let keys): scatter(client: client, keys: keys)
+        case .scatter(let client, let values): scatter(client: client, values: values)
         case .releaseKeys(let client, let keys): releaseKeys(client: client, keys: keys)
         case .cancelKeys(let client, let keys): cancelKeys(client: client, keys: keys)
         case .cancelAllWork:

@@ -89,43 +89,6 @@ public struct TaskPriority: Comparable, Hashable, Sendable, CustomStringConverti
     public var description: String { "(\(-user), \(generation), \(order))" }
 }
 
-/// One task of a graph update, as a client sends it.
-public struct TaskSubmission<Payload: Sendable>: Sendable {
-    public var key: Key
-    /// The registered function's name: groups tasks for duration statistics and dashboards.
-    public var function: String
-    /// Keys this task reads; each must be in the same update or already known to the scheduler.
-    public var dependencies: [Key]
-    /// Forwarded untouched to the worker that runs the task (the encoded arguments, say).
-    public var payload: Payload
-    /// Higher runs first.
-    public var priority: Int
-    /// Position in the client's graph order; `nil` means the task's index in the update.
-    public var order: Int?
-    /// How many times to run the task again after it throws.
-    public var retries: Int
-    /// Names or addresses of the workers allowed to run it; empty means any.
-    public var allowedWorkers: Set<String>
-    /// Abstract resources the task holds while it runs, e.g. `["GPU": 1]`.
-    public var resources: [String: Double]
-
-    public init(
-        key: Key, function: String, dependencies: [Key] = [], payload: Payload,
-        priority: Int = 0, order: Int? = nil, retries: Int = 0,
-        allowedWorkers: Set<String> = [], resources: [String: Double] = [:]
-    ) {
-        self.key = key
-        self.function = function
-        self.dependencies = dependencies
-        self.payload = payload
-        self.priority = priority
-        self.order = order
-        self.retries = retries
-        self.allowedWorkers = allowedWorkers
-        self.resources = resources
-    }
-}
-
 /// A worker as it introduces itself.
 public struct WorkerSpec: Sendable, Hashable {
     public var id: WorkerID
@@ -148,16 +111,11 @@ public struct WorkerSpec: Sendable, Hashable {
     }
 }
 
-/// A value a client placed on workers itself (`scatter`): it has no recipe to recompute it.
-public struct ScatteredKey: Sendable, Hashable {
-    public var key: Key
-    public var nbytes: Int
-    public var holders: [WorkerID]
-
-    public init(key: Key, nbytes: Int, holders: [WorkerID]) {
-        self.key = key
-        self.nbytes = nbytes
-        self.holders = holders
+extension WorkerSpec {
+    /// The worker a `hello` introduces, on connection `id`.
+    public init(id: WorkerID, _ hello: Hello) {
+        self.init(id: id, name: hello.name, address: hello.address, nthreads: hello.threads,
+                  memoryLimit: Int(clamping: hello.memoryLimit), resources: hello.resources)
     }
 }
 
@@ -171,8 +129,9 @@ public enum WorkerDeparture: Sendable, Hashable {
 
 /// Everything that can happen to the scheduler. `runID` values come from the `TaskAssignment`
 /// (and `stealRequest`) the worker received, so stale reports from an earlier run are ignored.
-public enum SchedulerEvent<Payload: Sendable>: Sendable {
-    case workerJoined(WorkerSpec)
+public enum SchedulerEvent: Sendable {
+    /// A worker's `hello`, on the connection the server numbered `id`.
+    case workerJoined(WorkerID, Hello)
     case workerLeft(WorkerID, WorkerDeparture)
     /// The worker stopped (`paused: true`, e.g. memory above the pause fraction) or resumed
     /// accepting new tasks. A paused worker keeps its tasks and data and may be stolen from.
@@ -194,10 +153,11 @@ public enum SchedulerEvent<Payload: Sendable>: Sendable {
     /// A reconnected client still waits for these keys: those it no longer wants here (work
     /// cancelled or released while it was away) are reported cancelled to it.
     case clientStillWaiting(client: ClientID, keys: [Key])
-    /// New tasks plus the keys the client wants (each want counts once; see `releaseKeys`).
-    case updateGraph(client: ClientID, tasks: [TaskSubmission<Payload>], wants: [Key])
-    /// Values the client put on workers itself; the client wants each of them once.
-    case scatter(client: ClientID, keys: [ScatteredKey])
+    /// New tasks, as the client sent them, plus the keys it wants (each want counts once; see
+    /// `releaseKeys`). A task's position in the update is its graph `order`.
+    case updateGraph(client: ClientID, tasks: [WireTask], wants: [Key])
+    /// Values the client put on workers itself (holders by address); the client wants each once.
+    case scatter(client: ClientID, values: [ScatteredValue])
     /// Drops one want of each key by this client (a key a client wanted twice needs two).
     case releaseKeys(client: ClientID, keys: [Key])
     /// Drops every want of these keys by this client, and of their dependents it wants, and

@@ -6,11 +6,12 @@ import LoomCore
 typealias TaskSlot = Int32
 typealias WorkerSlot = Int32
 
-struct TaskRecord<Payload: Sendable>: Sendable {
+struct TaskRecord: Sendable {
     // Eight-byte fields first, then four-byte ones, so the record packs tightly.
     var key: Key
-    /// `nil` for scattered data (no recipe) and for free slots.
-    var payload: Payload?
+    /// The task as its client sent it, forwarded to the worker that runs it and kept to
+    /// compute the value again; `nil` for scattered data (no recipe) and for free slots.
+    var recipe: WireTask?
     /// Fixed at submission, deduplicated.
     var dependencies: DependencyList
     var dependents: SlotList
@@ -35,10 +36,10 @@ struct TaskRecord<Payload: Sendable>: Sendable {
     var constraint: Int32
     var state: TaskState
 
-    init(key: Key, payload: Payload?, function: Int32, priority: TaskPriority, state: TaskState,
+    init(key: Key, recipe: WireTask?, function: Int32, priority: TaskPriority, state: TaskState,
          retries: Int32, constraint: Int32) {
         self.key = key
-        self.payload = payload
+        self.recipe = recipe
         self.dependencies = DependencyList()
         self.dependents = SlotList()
         self.priority = priority
@@ -49,7 +50,7 @@ struct TaskRecord<Payload: Sendable>: Sendable {
     }
 
     static func free() -> TaskRecord {
-        TaskRecord(key: "", payload: nil, function: 0, priority: TaskPriority(user: 0, generation: 0, order: 0),
+        TaskRecord(key: "", recipe: nil, function: 0, priority: TaskPriority(user: 0, generation: 0, order: 0),
                    state: .forgotten, retries: 0, constraint: -1)
     }
 

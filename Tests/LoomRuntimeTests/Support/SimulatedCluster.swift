@@ -8,15 +8,19 @@ import Testing
 // and checks every effect is sound, and the state's invariants hold after every event. The
 // SchedulerState*Tests suites share it and the helpers here.
 
-/// A submission with the defaults the tests share; the payload names the key.
+/// A task as a client sends it, with the defaults the tests share; each dependency is one key
+/// argument. Without an `order`, `submit` numbers the tasks by position, as the client does.
 func task(
     _ key: Key, _ dependencies: [Key] = [], function: String = "f", priority: Int = 0, order: Int? = nil,
-    retries: Int = 0, allowed: Set<String> = [], resources: [String: Double] = [:]
-) -> TaskSubmission<String> {
-    TaskSubmission(
-        key: key, function: function, dependencies: dependencies, payload: "payload-\(key)", priority: priority,
-        order: order, retries: retries, allowedWorkers: allowed, resources: resources)
+    retries: Int = 0, allowed: [String] = [], resources: [String: Double] = [:]
+) -> WireTask {
+    WireTask(
+        key: key, function: function, arguments: dependencies.map { .key($0) }, order: order.map(Int64.init) ?? unnumbered,
+        priority: Int64(priority), retries: Int64(retries), workers: allowed, resources: resources)
 }
+
+/// The order `task` gives when none is named; `submit` replaces it by the task's position.
+private let unnumbered: Int64 = -1
 
 let alice = ClientID(1)
 let bob = ClientID(2)
@@ -31,12 +35,12 @@ enum Outcome: Equatable {
 
 /// The scheduler plus simulated workers that do what it says.
 struct SimulatedCluster {
-    typealias State = SchedulerState<String>
-    typealias Effect = SchedulerEffect<String>
+    typealias State = SchedulerState
+    typealias Effect = SchedulerEffect
 
     struct Worker {
         var spec: WorkerSpec
-        var assigned: [Key: TaskAssignment<String>] = [:]
+        var assigned: [Key: TaskAssignment] = [:]
         /// Keys in the order they were assigned (for "run the oldest first").
         var arrival: [Key] = []
         var held: [Key: Int] = [:]
@@ -127,10 +131,11 @@ struct SimulatedCluster {
         let id = WorkerID(nextWorker)
         nextWorker += 1
         let name = name ?? "w\(id.rawValue)"
-        let spec = WorkerSpec(id: id, name: name, address: "tcp://10.0.0.\(id.rawValue):9000", nthreads: nthreads,
-                              memoryLimit: 1 << 30, resources: resources)
-        workers[id] = Worker(spec: spec)
-        send(.workerJoined(spec))
+        // Only a name: nothing connects to a simulated worker.
+        let hello = Hello(role: .worker, name: name, address: Self.address(of: id), threads: nthreads,
+                          memoryLimit: 1 << 30, resources: resources)
+        workers[id] = Worker(spec: WorkerSpec(id: id, hello))
+        send(.workerJoined(id, hello))
         return id
     }
 
@@ -140,9 +145,14 @@ struct SimulatedCluster {
     }
 
     @discardableResult
-    mutating func submit(_ client: ClientID, _ tasks: [TaskSubmission<String>], wants: [Key]? = nil) -> [Effect] {
-        send(.updateGraph(client: client, tasks: tasks, wants: wants ?? tasks.map(\.key)))
+    mutating func submit(_ client: ClientID, _ tasks: [WireTask], wants: [Key]? = nil) -> [Effect] {
+        var numbered = tasks
+        for index in numbered.indices where numbered[index].order == unnumbered { numbered[index].order = Int64(index) }
+        return send(.updateGraph(client: client, tasks: numbered, wants: wants ?? tasks.map(\.key)))
     }
+
+    /// The address a simulated worker advertises (scattered values name their holders by it).
+    static func address(of id: WorkerID) -> String { "tcp://10.0.0.\(id.rawValue):9000" }
 
     func worker(running key: Key) -> WorkerID? {
         workers.first { $0.value.assigned[key] != nil }?.key
@@ -225,7 +235,7 @@ struct SimulatedCluster {
     var heldAnywhere: Int { workers.values.reduce(0) { $0 + $1.held.count } }
 }
 
-func computes(_ effects: [SimulatedCluster.Effect]) -> [(WorkerID, TaskAssignment<String>)] {
+func computes(_ effects: [SimulatedCluster.Effect]) -> [(WorkerID, TaskAssignment)] {
     effects.compactMap { if case .compute(let worker, let assignment) = $0 { (worker, assignment) } else { nil } }
 }
 
