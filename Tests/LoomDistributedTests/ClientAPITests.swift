@@ -27,6 +27,22 @@ import Testing
         }
     }
 
+    @Test func withClientClosesItsClientAndItsWorkGoes() async throws {
+        try await withCluster { cluster, observer in
+            let (scoped, sum) = try await withClient(cluster) { client in
+                let ten = try await client.scatter(10)
+                return (client, try await client.submit(TestTasks.add, ten, 1).result())
+            }
+            #expect(sum == 11)
+            // Closed: the scheduler released what it held for it, and it can submit no more.
+            try await eventually("the scoped client's values released") {
+                (try? await observer.schedulerInfo().map(\.inMemory).reduce(0, +)) == 0
+            }
+            let error = await #expect(throws: LoomError.self) { try await scoped.submit(TestTasks.inc, 1).result() }
+            #expect(error?.message.contains("disconnected") == true, "\(String(describing: error))")
+        }
+    }
+
     @Test func broadcastPutsAValueOnEveryWorker() async throws {
         try await withCluster { cluster, client in
             let ten = try await client.scatter(10, broadcast: true)

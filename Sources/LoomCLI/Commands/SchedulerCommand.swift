@@ -35,11 +35,6 @@ public struct SchedulerCommand: AsyncParsableCommand {
         LogBuffer.installForThisProcess()
         LoomLogging.printInfoUnlessConfigured()
         let host = try interface.map(NetworkInterface.ipv4Address(of:)) ?? self.host
-        let server = try SchedulerServer(options: SchedulerOptions(
-            host: host, port: port, scheduling: .configured(try Configuration.current),
-            dashboardAddress: dashboardAddress == "none" ? nil : dashboardAddress, security: try tls.security(for: .scheduler)),
-            // A cluster elsewhere (SSHCluster) scales through it.
-            plugins: [ClusterControlPlugin()])
         lifeline.arm()
         let schedulerFile = self.schedulerFile
         if let schedulerFile {
@@ -53,10 +48,10 @@ public struct SchedulerCommand: AsyncParsableCommand {
             // the scheduler stops on a signal, below).
             _ = CleanupAtExit.shared.add(onSignals: false) { try? FileManager.default.removeItem(atPath: schedulerFile) }
         }
-        let onBound: @Sendable (Address) -> Void = { address in
+        let onListening: @Sendable (Address, String?) -> Void = { address, dashboard in
             if let schedulerFile {
                 do {
-                    try SchedulerFile(address: address.description, dashboard: server.dashboardLink).write(to: schedulerFile)
+                    try SchedulerFile(address: address.description, dashboard: dashboard).write(to: schedulerFile)
                 } catch {
                     // Workers would wait for the file in vain: say so and stop.
                     FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
@@ -65,28 +60,19 @@ public struct SchedulerCommand: AsyncParsableCommand {
             }
             // Unbuffered, so a script reading the pipe sees it at once.
             FileHandle.standardOutput.write(Data("Scheduler at: \(address)\n".utf8))
-            if let link = server.dashboardLink { FileHandle.standardOutput.write(Data("Dashboard at: \(link)\n".utf8)) }
+            if let dashboard { FileHandle.standardOutput.write(Data("Dashboard at: \(dashboard)\n".utf8)) }
         }
+        let server = try SchedulerServer(options: SchedulerOptions(
+            host: host, port: port, scheduling: .configured(try Configuration.current),
+            dashboardAddress: dashboardAddress == "none" ? nil : dashboardAddress, security: try tls.security(for: .scheduler)),
+            // A cluster elsewhere (SSHCluster) scales through it.
+            plugins: [ClusterControlPlugin()], onListening: onListening)
         // TERM, Ctrl-C or HUP stop it gracefully (ServiceLifecycle): plugins close, the
         // dashboard ends its pages' streams, nothing logs an error.
         try await ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: GracefulScheduler(server: server, onBound: onBound), successTerminationBehavior: .gracefullyShutdownGroup)],
+            services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup)],
             gracefulShutdownSignals: [.sigterm, .sigint, .sighup], logger: Logger(label: "loom.scheduler"))
         ).run()
         if let schedulerFile { try? FileManager.default.removeItem(atPath: schedulerFile) }
-    }
-}
-
-/// A scheduler server as a ServiceLifecycle service: a graceful shutdown stops it.
-struct GracefulScheduler: Service {
-    let server: SchedulerServer
-    let onBound: @Sendable (Address) -> Void
-
-    func run() async throws {
-        do {
-            try await cancelWhenGracefulShutdown { try await server.run(onBound: onBound) }
-        } catch where Task.isShuttingDownGracefully {
-            return
-        }
     }
 }

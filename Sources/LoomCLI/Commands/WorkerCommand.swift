@@ -128,9 +128,9 @@ public struct WorkerCommand: AsyncParsableCommand {
             // TERM or Ctrl-C stops the workers gracefully (ServiceLifecycle): they leave their
             // scheduler, tear their plugins down and remove their directories.
             // The workers ending by themselves (their scheduler went, or retired them) ends the
-            // group as well, not as a failure.
+            // group once all have, not as a failure.
             try await ServiceGroup(configuration: ServiceGroupConfiguration(
-                services: [.init(service: GracefulWorkers(workers: workers), successTerminationBehavior: .gracefullyShutdownGroup)],
+                services: try workers.map { .init(service: try WorkerServer(options: $0), successTerminationBehavior: .ignore) },
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "loom.worker"))
             ).run()
         } catch is WorkerServer.RestartRequested {
@@ -164,44 +164,9 @@ public struct WorkerCommand: AsyncParsableCommand {
         // TERM or Ctrl-C (or the stdin lifeline) stops each nanny, which stops its worker
         // gracefully (TERM, then KILL after 3 s), instead of ending this process at once.
         try await ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: GracefulNannies(nannies: nannies), successTerminationBehavior: .gracefullyShutdownGroup)],
+            services: nannies.map { .init(service: $0, successTerminationBehavior: .ignore) },
             gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "loom.nanny"))
         ).run()
         if let failure = nannies.compactMap(\.failure).first { throw LoomError(.workerDied, failure) }
-    }
-}
-
-/// The worker servers of one process as a ServiceLifecycle service: a graceful shutdown ends
-/// them as their scheduler going away would.
-struct GracefulWorkers: Service {
-    let workers: [WorkerOptions]
-
-    func run() async throws {
-        do {
-            try await cancelWhenGracefulShutdown {
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    for options in workers { group.addTask { try await WorkerServer(options: options).run() } }
-                    try await group.waitForAll()
-                }
-            }
-        } catch where Task.isShuttingDownGracefully {
-            return
-        }
-    }
-}
-
-/// The nannies of one `worker` process as a ServiceLifecycle service: a graceful shutdown stops
-/// them, and so their workers.
-struct GracefulNannies: Service {
-    let nannies: [Nanny]
-
-    func run() async {
-        await withGracefulShutdownHandler {
-            await withDiscardingTaskGroup { group in
-                for nanny in nannies { group.addTask { await nanny.run() } }
-            }
-        } onGracefulShutdown: {
-            for nanny in nannies { nanny.stop() }
-        }
     }
 }

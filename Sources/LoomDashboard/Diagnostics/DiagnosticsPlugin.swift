@@ -11,32 +11,29 @@ public final class DiagnosticsPlugin: SchedulerPlugin {
     /// How often the cluster's memory is sampled for the memory-over-time chart.
     static let memoryInterval: Duration = .milliseconds(500)
     let recorded = Mutex(ClusterDiagnostics())
-    private let session = Mutex<(scheduler: SchedulerServer?, sampling: Task<Void, Never>?)>((nil, nil))
+    private let session = Mutex<SchedulerServer?>(nil)
 
     public init() {}
 
-    var scheduler: SchedulerServer? { session.withLock { $0.scheduler } }
+    var scheduler: SchedulerServer? { session.withLock { $0 } }
 
     public func start(_ scheduler: SchedulerServer) async throws {
-        let sampling = Task {
-            while !Task.isCancelled {
-                let workers = await scheduler.workerStatuses().map(\.metrics)
-                self.recorded.withLock { $0.sampleMemory(MemorySample(
-                    time: Date().timeIntervalSince1970, managed: workers.reduce(0) { $0 + $1.managedBytes },
-                    unmanaged: workers.reduce(0) { $0 + $1.unmanagedBytes }, spilled: workers.reduce(0) { $0 + $1.spilledBytes })) }
-                try? await Task.sleep(for: Self.memoryInterval)
-            }
+        session.withLock { $0 = scheduler }
+    }
+
+    /// Samples the cluster's memory for the dashboard's memory-over-time plot.
+    public func run(_ scheduler: SchedulerServer) async {
+        while !Task.isCancelled {
+            let workers = await scheduler.workerStatuses().map(\.metrics)
+            recorded.withLock { $0.sampleMemory(MemorySample(
+                time: Date().timeIntervalSince1970, managed: workers.reduce(0) { $0 + $1.managedBytes },
+                unmanaged: workers.reduce(0) { $0 + $1.unmanagedBytes }, spilled: workers.reduce(0) { $0 + $1.spilledBytes })) }
+            try? await Task.sleep(for: Self.memoryInterval)
         }
-        session.withLock { $0 = (scheduler, sampling) }
     }
 
     public func close() async {
-        let sampling = session.withLock { current in
-            defer { current = (nil, nil) }
-            return current.sampling
-        }
-        sampling?.cancel()
-        await sampling?.value
+        session.withLock { $0 = nil }
     }
 
     public func transition(_ transition: TaskTransition) {

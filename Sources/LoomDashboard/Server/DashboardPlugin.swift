@@ -52,6 +52,8 @@ public final class DashboardPlugin: SchedulerPlugin {
         }
         sources.withLock { current in current = (running.0 ?? current.diagnostics, running.1 ?? current.metrics) }
         let (bound, announce) = AsyncStream.makeStream(of: String?.self)
+        // Unstructured: the dashboard must listen before `start` returns (its link goes into
+        // the first welcome), and Hummingbird binds only inside its own `run`.
         let serving = Task { [host, port, logger] in
             do {
                 do {

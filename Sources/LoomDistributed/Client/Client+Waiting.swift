@@ -58,6 +58,7 @@ extension Client {
     public func asCompleted<Value>(_ futures: [Future<Value>]) -> AsyncStream<Future<Value>> {
         let connection = connection
         return AsyncStream { continuation in
+            // Unstructured: the stream outlives this call; dropping it cancels the producer.
             let producer = Task {
                 await withTaskGroup(of: Future<Value>?.self) { group in
                     for future in futures {

@@ -17,8 +17,12 @@ import NIOCore
 public final class Client: Sendable {
     public let schedulerAddress: Address
     let connection: ClientConnection
-    /// Owns the scheduler connection for the client's lifetime; `close()` ends it.
-    private let session: Task<Void, Never>
+    /// Talks to the scheduler (and reconnects) until `close()`.
+    private let runSession: @Sendable () async -> Void
+    /// Runs `runSession` for a client made by `init` (not by `withClient`); `close()` ends it.
+    private let session: Task<Void, Never>?
+    /// The outcome of the handshake, once.
+    private let ready: AsyncStream<Result<Void, any Error>>
     /// Keys whose last future went away, released in batches.
     private let releases = BatchQueue<Key>()
     /// Connections to the workers results are fetched from.
@@ -34,7 +38,15 @@ public final class Client: Sendable {
     ///     scheduler keeps this client's work meanwhile (its `clientTimeout`).
     ///   - setAsDefault: whether `compute()` without a scheduler runs on this client's cluster
     ///     from now on (Dask's `set_as_default`): the newest client is the default.
-    public init(address: Address, security: Security? = nil, reconnectTimeout: Duration = .seconds(10), setAsDefault: Bool = true) async throws {
+    public convenience init(address: Address, security: Security? = nil, reconnectTimeout: Duration = .seconds(10), setAsDefault: Bool = true) async throws {
+        try await self.init(connectingTo: address, security: security, reconnectTimeout: reconnectTimeout, ownsSession: true)
+        try await handshake()
+        if setAsDefault { DefaultGraphRunner.set(self) }
+    }
+
+    /// Connects; with `ownsSession` the session runs in a task of the client's own (the
+    /// init/`close()` lifetime has no scope to run it in), else `withClient` runs `runSession`.
+    private init(connectingTo address: Address, security: Security?, reconnectTimeout: Duration, ownsSession: Bool) async throws {
         schedulerAddress = address
         let name = "client-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
         self.name = name
@@ -48,7 +60,8 @@ public final class Client: Sendable {
         let connection = ClientConnection()
         self.connection = connection
         let (ready, announce) = AsyncStream.makeStream(of: Result<Void, any Error>.self)
-        session = Task {
+        self.ready = ready
+        let runSession: @Sendable () async -> Void = {
             await withDiscardingTaskGroup { group in
                 group.addTask { await peers.run() }
                 group.addTask {
@@ -63,10 +76,37 @@ public final class Client: Sendable {
                 group.cancelAll()
             }
         }
+        self.runSession = runSession
+        session = ownsSession ? Task { await runSession() } : nil
+    }
+
+    /// Waits for the scheduler's welcome (or its refusal, thrown).
+    private func handshake() async throws {
         var iterator = ready.makeAsyncIterator()
-        guard let outcome = await iterator.next() else { throw TransportError("the connection to \(address) ended during the handshake") }
+        guard let outcome = await iterator.next() else {
+            throw TransportError("the connection to \(schedulerAddress) ended during the handshake")
+        }
         try outcome.get()
-        if setAsDefault { DefaultGraphRunner.set(self) }
+    }
+
+    /// `withClient`'s: a client whose session runs in the caller's task group.
+    static func scoped<T>(
+        address: Address, security: Security?, reconnectTimeout: Duration, setAsDefault: Bool, _ body: (Client) async throws -> T
+    ) async throws -> T {
+        let client = try await Client(connectingTo: address, security: security, reconnectTimeout: reconnectTimeout, ownsSession: false)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.runSession() }
+            do {
+                try await client.handshake()
+                if setAsDefault { DefaultGraphRunner.set(client) }
+                let result = try await body(client)
+                await client.close()
+                return result
+            } catch {
+                await client.close()
+                throw error
+            }
+        }
     }
 
     /// Talks to the scheduler until the client closes; when the connection drops, connects
@@ -157,12 +197,13 @@ public final class Client: Sendable {
     public func close() async {
         DefaultGraphRunner.resign(self)
         await connection.sayGoodbye()
+        // Ends the session: with no releases left to send it closes its connections.
         releases.finish()
-        session.cancel()
-        await session.value
+        session?.cancel()
+        await session?.value
     }
 
-    deinit { session.cancel() }
+    deinit { session?.cancel() }
 
     func releaseLater(_ key: Key) { releases.post(key) }
 
@@ -292,4 +333,21 @@ public final class Client: Sendable {
             .filter { workers.isEmpty || workers.contains($0.name) || workers.contains($0.address) }
             .map(\.address)
     }
+}
+
+/// Runs `body` with a client of the scheduler at `address`, then closes it, also when `body`
+/// throws. The client's session runs in this call's task group, not in a task of its own, so
+/// nothing of it outlives the call. `setAsDefault` makes `compute()` run on its cluster
+/// meanwhile.
+public func withClient<T>(
+    address: Address, security: Security? = nil, reconnectTimeout: Duration = .seconds(10), setAsDefault: Bool = false,
+    _ body: (Client) async throws -> T
+) async throws -> T {
+    try await Client.scoped(address: address, security: security, reconnectTimeout: reconnectTimeout, setAsDefault: setAsDefault, body)
+}
+
+/// Runs `body` with a client of the cluster's scheduler (with the cluster's TLS settings),
+/// then closes the client; the cluster stays up.
+public func withClient<T>(_ cluster: some Cluster, setAsDefault: Bool = false, _ body: (Client) async throws -> T) async throws -> T {
+    try await withClient(address: cluster.schedulerAddress, security: cluster.base.scheduler.security, setAsDefault: setAsDefault, body)
 }

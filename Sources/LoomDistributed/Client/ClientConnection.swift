@@ -144,6 +144,7 @@ actor ClientConnection {
                     for key in pending { groupsByKey[key, default: []].append(id) }
                 }
             } onCancel: {
+                // A cancellation handler is synchronous: it can reach the actor only so.
                 Task { await self.stopWaiting(group: id) }
             }
         }

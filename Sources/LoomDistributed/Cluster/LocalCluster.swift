@@ -126,6 +126,7 @@ struct LocalWorkerLauncher: WorkerLauncher {
                     "--memory-limit", "\(memoryLimit)", "--name", name,
                 ] + tlsArguments,
                 memoryLimit: memoryLimit, memory: memory)
+            // Unstructured, as below: workers last as long as the cluster object (init … close()).
             return SupervisedWorker(nanny: nanny, supervision: Task { await nanny.run() })
         }
         let options = WorkerOptions(

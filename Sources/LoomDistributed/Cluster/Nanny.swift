@@ -1,5 +1,6 @@
 import CLoomSystem
 import Foundation
+import ServiceLifecycle
 import LoomCore
 import Logging
 import Synchronization
@@ -12,7 +13,7 @@ import Synchronization
 /// too. A worker that keeps exiting with an error within seconds of starting (a bad command
 /// line, a missing `Loom.bootstrap`) is given up after three tries, with the reason, rather than
 /// restarted forever; deaths by signal (a crash, the memory killer, `SIGKILL`) always restart.
-public final class Nanny: Sendable {
+public final class Nanny: Service, Sendable {
     public let name: String
     let executable: String
     let arguments: [String]
@@ -67,9 +68,17 @@ public final class Nanny: Sendable {
         return environment
     }
 
-    /// Starts the worker and keeps it running until `stop()`, it leaves on purpose, or it keeps
-    /// failing at start-up.
+    /// Starts the worker and keeps it running until `stop()` or a graceful shutdown
+    /// (ServiceLifecycle), it leaves on purpose, or it keeps failing at start-up.
     public func run() async {
+        await withGracefulShutdownHandler {
+            await keepWorkerRunning()
+        } onGracefulShutdown: {
+            self.stop()
+        }
+    }
+
+    private func keepWorkerRunning() async {
         var quickFailures = 0
         supervision: while !state.withLock({ $0.stopping }) {
             let started = ContinuousClock.now

@@ -46,6 +46,8 @@ public final class SpecCluster: Sendable {
         let server = try SchedulerServer(options: options, plugins: plugins)
         scheduler = server
         let (bound, announce) = AsyncStream.makeStream(of: Result<Address, any Error>.self)
+        // Unstructured: the scheduler serves as long as the cluster object (init … close()),
+        // which has no scope to run it in; close() cancels and awaits it.
         schedulerSession = Task {
             do {
                 try await server.run { announce.yield(.success($0)) }
@@ -217,6 +219,7 @@ public final class SpecCluster: Sendable {
             minimum: (options.minimum + perLaunch - 1) / perLaunch, maximum: options.maximum / perLaunch,
             targetDuration: options.targetDuration, interval: options.interval, waitCount: options.waitCount,
             maximumShrink: options.maximumShrink, coolDown: options.coolDown)
+        // Unstructured: adapting lasts until close() or the next adapt(), which cancel it.
         let task = Task { [weak self] in
             var policy = AdaptivePolicy(options: inLaunches)
             while !Task.isCancelled {

@@ -26,6 +26,10 @@ public protocol SchedulerPlugin: AnyObject, Sendable {
     /// publishes with `SchedulerServer.publishDashboard(link:)` reaches every client). A plugin
     /// that throws here stops the scheduler from starting.
     func start(_ scheduler: SchedulerServer) async throws
+    /// What the plugin does while the scheduler serves (sampling, polling): run in the
+    /// scheduler's task group once every plugin started, and cancelled when it stops, before
+    /// `close()`. Returns at once by default.
+    func run(_ scheduler: SchedulerServer) async
     /// Called once when the scheduler stops.
     func close() async
     /// Whether `transition` is called: the state machine records transitions only while some
@@ -49,6 +53,7 @@ public protocol SchedulerPlugin: AnyObject, Sendable {
 
 extension SchedulerPlugin {
     public func start(_ scheduler: SchedulerServer) async throws {}
+    public func run(_ scheduler: SchedulerServer) async {}
     public func close() async {}
     public var observesTransitions: Bool { true }
     public func transition(_ transition: TaskTransition) {}

@@ -83,7 +83,7 @@ extension SchedulerServer {
             outbox?.post(.pluginReply(request: request, payload: [], error: "this scheduler has no plugin named '\(name)' (it has: \(known))"))
             return
         }
-        Task {
+        inBackground {
             let reply: Message
             do {
                 reply = .pluginReply(request: request, payload: try await plugin.handle(request: payload), error: nil)

@@ -83,7 +83,7 @@ extension SchedulerServer {
                 }
             case .retireRequest:
                 logger.info("worker reached its lifetime; retiring it", metadata: ["worker.name": "\(name)"])
-                Task { _ = await self.retire(workers: [name]) }
+                inBackground { _ = await self.retire(workers: [name]) }
             case .keysAdded(let keys):
                 core.handle(.keysAdded(worker: worker, keys: keys.mapValues { Int(clamping: $0) }), into: &effects)
             case .stealResponse(let key, let run, let accepted):
@@ -124,7 +124,7 @@ extension SchedulerServer {
                 try connections[connection]?.closeClient()
             case .restart(let request, let timeout):
                 let seconds = timeout.isFinite ? min(max(timeout, 0), 3_600) : 60
-                Task { await self.restart(request: request, for: connection, timeout: .seconds(seconds)) }
+                inBackground { await self.restart(request: request, for: connection, timeout: .seconds(seconds)) }
             case .whoHas(let request, let keys):
                 let holders = Dictionary(uniqueKeysWithValues: keys.map { ($0, addresses(of: core.holders(of: $0))) })
                 outbox.post(.whoHasReply(request: request, holders: holders))

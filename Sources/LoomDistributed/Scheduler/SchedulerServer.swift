@@ -2,6 +2,7 @@ import Foundation
 import LoomCore
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 public struct SchedulerOptions: Sendable {
@@ -75,11 +76,23 @@ public actor SchedulerServer {
     public nonisolated var dashboardLink: String? { publishedDashboard.withLock { $0 } }
     let publishedDashboard = Mutex<String?>(nil)
     var nextConnection = 1
+    /// Work a message starts that outlives its handling (a retirement, a restart, a plugin's
+    /// answer): `run()` runs each in its task group, so none outlives the server.
+    private let background: AsyncStream<@Sendable () async -> Void>
+    private let startBackground: AsyncStream<@Sendable () async -> Void>.Continuation
+    /// Told where the scheduler listens, and its dashboard link, once it does.
+    private let onListening: @Sendable (Address, _ dashboard: String?) -> Void
 
-    /// - Parameter plugins: run inside the scheduler besides those every scheduler of this
-    ///   process starts with (`DefaultSchedulerPlugins`: the dashboard, once `Loom.bootstrap` ran).
-    public init(options: SchedulerOptions = SchedulerOptions(), plugins: [any SchedulerPlugin] = []) throws {
+    /// - Parameters:
+    ///   - plugins: run inside the scheduler besides those every scheduler of this process
+    ///     starts with (`DefaultSchedulerPlugins`: the dashboard, once `Loom.bootstrap` ran).
+    ///   - onListening: told the address others contact it at, and its dashboard's link if it
+    ///     serves one, once `run()` listens.
+    public init(options: SchedulerOptions = SchedulerOptions(), plugins: [any SchedulerPlugin] = [],
+                onListening: @escaping @Sendable (Address, _ dashboard: String?) -> Void = { _, _ in }) throws {
         self.options = options
+        self.onListening = onListening
+        (background, startBackground) = AsyncStream.makeStream()
         ownPlugins = plugins
         transportSecurity = try options.security.map { try TransportSecurity($0, role: .scheduler) }
         peers = PeerPool(name: "scheduler", security: transportSecurity)
@@ -89,10 +102,24 @@ public actor SchedulerServer {
     /// Workers connected now.
     public var workerCount: Int { core.workerIDs.count }
 
-    /// Listens and serves until cancelled; `onBound` receives the address others contact it
-    /// at once listening (with port 0, the port the system picked; on 0.0.0.0, this host's
-    /// outward address).
-    public func run(onBound: @Sendable (Address) -> Void = { _ in }) async throws {
+    /// Listens and serves until cancelled, or until a graceful shutdown (ServiceLifecycle)
+    /// ends it: then its plugins close and it returns. `onBound` receives the address others
+    /// contact it at once listening (with port 0, the port the system picked; on 0.0.0.0,
+    /// this host's outward address).
+    public func run(onBound: @escaping @Sendable (Address) -> Void) async throws {
+        do {
+            try await cancelWhenGracefulShutdown { try await self.serve(onBound: onBound) }
+        } catch where Task.isShuttingDownGracefully {
+            return
+        }
+    }
+
+    /// Starts work that outlives the message that asked for it, inside `run()`.
+    func inBackground(_ work: @escaping @Sendable () async -> Void) {
+        startBackground.yield(work)
+    }
+
+    private func serve(onBound: @Sendable (Address) -> Void) async throws {
         let listener = try await Transport.listen(
             host: options.host, port: options.port, security: transportSecurity, maximumFrame: options.maximumFrame)
         let bound = Address(
@@ -106,6 +133,12 @@ public actor SchedulerServer {
             do {
                 try await withThrowingDiscardingTaskGroup { group in
                     group.addTask { await self.peers.run() }
+                    for plugin in plugins { group.addTask { await plugin.run(self) } }
+                    group.addTask {
+                        await withDiscardingTaskGroup { work in
+                            for await job in self.background { work.addTask { await job() } }
+                        }
+                    }
                     onBound(bound)
                     group.addTask {
                         while !Task.isCancelled {
@@ -215,4 +248,11 @@ public actor SchedulerServer {
     }
 
     func workerName(_ id: WorkerID) -> String? { connections[id.rawValue]?.worker?.hello.name }
+}
+
+extension SchedulerServer: Service {
+    /// Serves as `run(onBound:)` does, telling the `onListening` given to `init`.
+    public nonisolated func run() async throws {
+        try await run { address in self.onListening(address, self.dashboardLink) }
+    }
 }

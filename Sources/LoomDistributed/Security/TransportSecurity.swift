@@ -122,6 +122,8 @@ struct PeerVerifier: Sendable {
             return
         }
         let roots = roots
+        // Unstructured: NIO asks on its event loop and waits on the promise, while
+        // swift-certificates verifies asynchronously.
         Task {
             var verifier = Verifier(rootCertificates: CertificateStore(roots)) { RFC5280Policy() }
             switch await verifier.validate(leaf: leaf, intermediates: CertificateStore(Array(parsed.dropFirst()))) {

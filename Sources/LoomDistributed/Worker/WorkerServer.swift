@@ -2,6 +2,7 @@ import Foundation
 import LoomCore
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// How a worker runs: `loom worker tcp://HOST:PORT --nthreads N --memory-limit M --name NAME`.
 public struct WorkerOptions: Sendable {
@@ -78,7 +79,7 @@ public struct WorkerOptions: Sendable {
 /// straight from the workers holding them, and serves its own results to peers and clients.
 ///
 /// `WorkerState` makes every decision; this actor only owns the sockets and the threads.
-public actor WorkerServer {
+public actor WorkerServer: Service {
     public let options: WorkerOptions
     private var state: WorkerState
     private let runner: TaskRunner
@@ -118,8 +119,17 @@ public actor WorkerServer {
         (fetches, fetchQueue) = AsyncStream.makeStream()
     }
 
-    /// Serves until the scheduler goes away; throws if it refuses this worker.
+    /// Serves until the scheduler goes away, or a graceful shutdown (ServiceLifecycle) ends it
+    /// as its scheduler going away would; throws if the scheduler refuses this worker.
     public func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown { try await self.serveWithDirectory() }
+        } catch where Task.isShuttingDownGracefully {
+            return
+        }
+    }
+
+    private func serveWithDirectory() async throws {
         do {
             try FileManager.default.createDirectory(atPath: spillDirectory, withIntermediateDirectories: true)
         } catch {

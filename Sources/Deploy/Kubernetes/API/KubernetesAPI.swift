@@ -113,6 +113,8 @@ public final class KubernetesAPI: Sendable {
             + (labelSelector.map { [("labelSelector", $0)] } ?? [])
         let path = collection(resource, namespace)
         return AsyncThrowingStream { continuation in
+            // Unstructured: the stream is returned to a caller that iterates it later; the
+            // task ends when the stream is dropped (onTermination).
             let task = Task {
                 do {
                     let response = try await self.open(.GET, path, query: query, body: nil, verb: "watch", resource: resource.rawValue, namespace: namespace, name: nil)

@@ -118,6 +118,8 @@ public final class KubeCluster: Cluster {
     /// Replaces pods deleted behind the cluster's back (a lost node, a spot eviction,
     /// `kubectl delete pod`) while it is scaled to a number; adapting replaces what the work needs.
     private func startMaintenance() {
+        // Unstructured: maintenance lasts as long as the cluster object (init … close()),
+        // which cancels it.
         let task = Task { [weak self] in
             var failedInARow = 0
             while !Task.isCancelled {

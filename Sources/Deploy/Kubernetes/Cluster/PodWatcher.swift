@@ -38,6 +38,8 @@ final class PodWatcher: Sendable {
     }
 
     func start() {
+        // Unstructured: it watches for the life of its cluster, which has no scope of its
+        // own (init … close()); close() cancels it.
         let task = Task { [weak self] in
             guard let self else { return }
             await self.run()
