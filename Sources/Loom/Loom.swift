@@ -18,6 +18,12 @@ public enum Loom {
     /// The version of Loom this binary was built from.
     public static let version = "0.1.0"
 
+    /// Every section of loom.yaml the layers declare (the core's own `local`, `scheduler` and
+    /// `progress` besides): what `bootstrap` checks the configuration against.
+    public static var configurationSections: [any ConfigurationSection.Type] {
+        [WorkerMemoryFractions.self, CommSettings.self, ArraySettings.self, JobQueueSettings.self]
+    }
+
     /// Registers the task functions this executable offers, makes the schedulers this process
     /// starts serve the dashboard (`Dashboard.installAsDefault()`), and, when the process was
     /// started as a Loom worker, serves tasks and exits instead of returning.
@@ -27,7 +33,8 @@ public enum Loom {
     /// find the functions by name. Started as `myapp worker tcp://HOST:PORT --nthreads 2 …`,
     /// the executable is a distributed worker with the options of `loom worker`, running
     /// `workerPlugins` (set up before it joins, torn down when it stops); started as
-    /// `myapp scheduler …`, it is a scheduler with the options of `loom scheduler`.
+    /// `myapp scheduler …`, it is a scheduler with the options of `loom scheduler`. Throws if
+    /// the configuration (loom.yaml, `LOOM_…` variables) has an entry no layer knows or takes.
     public static func bootstrap(registering functions: any TaskFunctionRepresentable..., workerPlugins: [any WorkerPlugin] = []) async throws {
         try await bootstrap(registering: functions, workerPlugins: workerPlugins)
     }
@@ -37,6 +44,8 @@ public enum Loom {
         try TaskRegistry.shared.register(ArrayKernels.all)
         try TaskRegistry.shared.register(functions)
         WorkerPlugins.register(workerPlugins)
+        // A misspelled section or a bad value stops the program here, naming file and line.
+        try Configuration.current.validate(sections: configurationSections)
         Dashboard.installAsDefault()
         ProcessWorker.runIfRequested(registry: .shared)
         let arguments = Array(CommandLine.arguments.dropFirst())

@@ -50,13 +50,9 @@ import LoomCore
         #expect(error?.message == "environment variable LOOM_LOCAL__SCHEDULER: 'local.scheduler' is 'gpu', expected synchronous, threads or processes")
     }
 
-    @Test func workerMemoryAndSchedulerSettings() throws {
-        try withFile("worker:\n  memory:\n    target: 0.5\n    spill: false\nscheduler:\n  allowed-failures: 5\n") { path in
-            let configuration = try Configuration.load(environment: ["LOOM_CONFIG": path, "LOOM_WORKER__MEMORY__PAUSE": "0.9"])
-            #expect(configuration.workerMemory.target == 0.5)
-            #expect(configuration.workerMemory.spill == nil, "false turns it off")
-            #expect(configuration.workerMemory.pause == 0.9)
-            #expect(configuration.workerMemory.terminate == 0.95)
+    @Test func schedulerSettings() throws {
+        try withFile("scheduler:\n  allowed-failures: 5\n") { path in
+            let configuration = try Configuration.load(environment: ["LOOM_CONFIG": path])
             #expect(configuration.allowedFailures == 5)
         }
         let error = #expect(throws: LoomError.self) {
@@ -65,27 +61,49 @@ import LoomCore
         #expect(error?.message.contains("'scheduler.allowed-failures' is '0', expected a positive whole number") == true)
     }
 
-    @Test func jobQueueSectionsAreKeptPerBatchSystemWithLists() throws {
-        try withFile("jobqueue:\n  slurm:\n    queue: normal\n    job-extra-directives:\n      - --exclusive\n      - --constraint=haswell\n") { path in
-            let configuration = try Configuration.load(environment: [
-                "LOOM_CONFIG": path, "LOOM_JOBQUEUE__SGE__JOB_SCRIPT_PROLOGUE": "[\"module load gcc\", \"ulimit -c 0\"]",
-            ])
-            #expect(configuration.jobQueue[.slurm]?["queue"] == JobQueueSetting(values: ["normal"], isList: false, origin: "\(path):3"))
-            #expect(configuration.jobQueue[.slurm]?["job-extra-directives"]?.values == ["--exclusive", "--constraint=haswell"])
-            #expect(configuration.jobQueue[.sge]?["job-script-prologue"]?.values == ["module load gcc", "ulimit -c 0"])
+    /// A layer's section, as another target declares one.
+    struct Greeting: ConfigurationSection, Equatable {
+        static let name = "greeting.style"
+        var words: [String] = ["hello"]
+        var loud = false
+        mutating func set(_ setting: String, to value: ConfigurationValue) throws {
+            switch setting {
+            case "words": words = value.values
+            case "loud":
+                guard let flag = Bool(try value.single()) else { throw value.invalid(expected: "true or false") }
+                loud = flag
+            default: throw Self.unknown(value, known: ["loud", "words"])
+            }
         }
-        try withFile("jobqueue:\n  slrum:\n    queue: normal\n") { path in
-            let error = #expect(throws: LoomError.self) { try Configuration.load(environment: ["LOOM_CONFIG": path]) }
-            #expect(error?.message.hasPrefix("\(path):3: unknown batch system 'slrum'") == true, "\(String(describing: error))")
+    }
+
+    @Test func otherLayersSectionsAreKeptAsWrittenAndCheckedByTheirSection() throws {
+        try withFile("greeting:\n  style:\n    words:\n      - hi\n      - there\n    loud: yes\n") { path in
+            let configuration = try Configuration.load(environment: ["LOOM_CONFIG": path, "LOOM_GREETING__STYLE__LOUD": "true"])
+            #expect(configuration.entries["greeting.style.words"] == ConfigurationValue(
+                key: "greeting.style.words", values: ["hi", "there"], isList: true, origin: "\(path):4"))
+            #expect(try configuration.section(Greeting.self) == Greeting(words: ["hi", "there"], loud: true), "the variable overrides the file")
+            #expect(try Configuration.load(environment: ["HOME": "/nonexistent"]).section(Greeting.self) == Greeting(), "defaults")
+
+            let bad = try Configuration.load(environment: ["LOOM_CONFIG": path])
+            let error = #expect(throws: LoomError.self) { try bad.section(Greeting.self) }
+            #expect(error?.message == "\(path):6: 'greeting.style.loud' is 'yes', expected true or false")
         }
-        try withFile("local:\n  workers: null\njobqueue:\n  pbs:\n    queue: ~\n    account:\n") { path in
+        try withFile("greeting:\n  style:\n    lowd: true\ngreetings:\n  words: hi\n") { path in
             let configuration = try Configuration.load(environment: ["LOOM_CONFIG": path])
-            #expect(configuration.localWorkers == nil && configuration.jobQueue[.pbs] == nil, "null, ~ and nothing leave a setting unset")
+            let unknown = #expect(throws: LoomError.self) { try configuration.section(Greeting.self) }
+            #expect(unknown?.message == "\(path):3: unknown setting 'greeting.style.lowd' (known: greeting.style.loud, greeting.style.words)")
+            let stray = #expect(throws: LoomError.self) { try configuration.validate(sections: []) }
+            #expect(stray?.message.hasPrefix("\(path):3: 'greeting.style.lowd' is in no section Loom knows") == true, "\(String(describing: stray))")
+        }
+        try withFile("local:\n  workers: null\ngreeting:\n  style:\n    loud: ~\n    words:\n") { path in
+            let configuration = try Configuration.load(environment: ["LOOM_CONFIG": path])
+            #expect(configuration.localWorkers == nil && configuration.entries.isEmpty, "null, ~ and nothing leave a setting unset")
         }
         let badList = #expect(throws: LoomError.self) {
-            try Configuration.load(environment: ["HOME": "/nonexistent", "LOOM_JOBQUEUE__SLURM__JOB_EXTRA_DIRECTIVES": "[\"--a\""])
+            try Configuration.load(environment: ["HOME": "/nonexistent", "LOOM_GREETING__STYLE__WORDS": "[\"--a\""])
         }
-        #expect(badList?.message.contains("LOOM_JOBQUEUE__SLURM__JOB_EXTRA_DIRECTIVES") == true && badList?.message.contains("not a YAML list") == true)
+        #expect(badList?.message.contains("LOOM_GREETING__STYLE__WORDS") == true && badList?.message.contains("not a YAML list") == true)
         try withFile("local:\n  workers: [1, 2]\n") { path in
             let error = #expect(throws: LoomError.self) { try Configuration.load(environment: ["LOOM_CONFIG": path]) }
             #expect(error?.message == "\(path):2: 'local.workers' must be a single value")

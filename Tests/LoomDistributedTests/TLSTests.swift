@@ -111,9 +111,10 @@ import X509
             "LOOM_COMM__TLS__CLIENT__CERT": "/etc/loom/client.pem",
             "LOOM_COMM__TLS__CLIENT__KEY": "/etc/loom/client.key",
         ])
-        #expect(configuration.comm.requireEncryption)
-        #expect(configuration.comm.tlsCAFile == "/etc/loom/ca.pem")
-        #expect(configuration.comm.tls["client"] == TLSFiles(certificate: "/etc/loom/client.pem", key: "/etc/loom/client.key"))
+        let comm = try configuration.section(CommSettings.self)
+        #expect(comm.requireEncryption)
+        #expect(comm.tlsCAFile == "/etc/loom/ca.pem")
+        #expect(comm.tls["client"] == TLSFiles(certificate: "/etc/loom/client.pem", key: "/etc/loom/client.key"))
         // The files are read when a Security is made from them, and named if they are not there.
         let error = #expect(throws: LoomError.self) { try Security.configured(configuration) }
         #expect(error?.message.contains("/etc/loom/ca.pem") == true)

@@ -65,7 +65,7 @@ public struct ChunkBudget: Sendable, Equatable {
 
     /// The configured budget (`array.chunk-size`).
     public static var configured: ChunkBudget {
-        ChunkBudget(bytes: Int(clamping: (try? Configuration.current.arrayChunkSize) ?? 128 * 1_048_576))
+        ChunkBudget(bytes: Int(clamping: ((try? Configuration.current.section(ArraySettings.self)) ?? ArraySettings()).chunkSize))
     }
 
     /// The configured budget, lowered to fit the smallest worker's memory per thread; workers

@@ -109,7 +109,7 @@ public struct WorkerCommand: AsyncParsableCommand {
         let resources = try parsedResources()
         let threads = nthreads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / nworkers)
         let limit = try MemoryLimit.bytes(memoryLimit, threads: threads, workers: nworkers) ?? 0
-        let memory = try Configuration.current.workerMemory
+        let memory = try Configuration.current.section(WorkerMemoryFractions.self)
         if let localDirectory { try FileManager.default.createDirectory(atPath: localDirectory, withIntermediateDirectories: true) }
         func workerName(_ index: Int) -> String? { name.map { nworkers == 1 ? $0 : "\($0)-\(index)" } }
         if nanny {

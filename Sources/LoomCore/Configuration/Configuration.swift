@@ -8,6 +8,11 @@
 ///   workers: 4
 /// ```
 /// `LOOM_LOCAL__WORKERS=8` overrides the file: sections and keys are joined by two underscores.
+///
+/// The core parses and checks its own sections here (`local`, `scheduler`, `progress`); every
+/// other layer declares its section as a `ConfigurationSection` in its own target (the worker's
+/// `worker.memory`, `comm`, `array`, `jobqueue`) and reads it with `section(_:)`, which checks
+/// the section's entries then.
 public struct Configuration: Sendable, Equatable {
     public enum LocalScheduler: String, Sendable, CaseIterable {
         case synchronous, threads, processes
@@ -19,18 +24,11 @@ public struct Configuration: Sendable, Equatable {
     public var localWorkers: Int? = nil
     /// Seconds a computation runs before a progress bar appears.
     public var progressBarMinimum: Double = 0.5
-    /// What a distributed worker does as its memory fills (fractions of its memory limit).
-    public var workerMemory = WorkerMemoryFractions()
     /// A task errs with `KilledWorker` once this many workers died while running it.
     public var allowedFailures = 3
-    /// Each batch system's section (`jobqueue.slurm.queue: normal`), as written: job-queue
-    /// clusters read them as their defaults (`JobQueueOptions.configured(for:)`).
-    public var jobQueue: [BatchSystem: [String: JobQueueSetting]] = [:]
-    /// How connections are secured (`comm.require-encryption`, `comm.tls.*`).
-    public var comm = CommSettings()
-    /// The bytes a chunk of an array aims at when its chunks are `.auto` (`array.chunk-size`,
-    /// Dask's default 128 MiB); a cluster's workers may ask for less (docs/array.md).
-    public var arrayChunkSize: UInt64 = 128 * 1_048_576
+    /// The entries of the other layers' sections as written, by key (`comm.tls.ca-file`), the
+    /// last layer's where several set one.
+    public private(set) var entries: [String: ConfigurationValue] = [:]
 
     public init() {}
 
@@ -51,55 +49,12 @@ public struct Configuration: Sendable, Equatable {
             configuration.allowedFailures = value
             return true
         },
-        "worker.memory.target": fraction(\.target),
-        "worker.memory.spill": fraction(\.spill),
-        "worker.memory.pause": fraction(\.pause),
-        "worker.memory.terminate": fraction(\.terminate),
-        "comm.require-encryption": Setting("true or false") { configuration, text in
-            guard let value = Bool(text.lowercased()) else { return false }
-            configuration.comm.requireEncryption = value
-            return true
-        },
-        "comm.tls.ca-file": Setting("a file path") { configuration, text in
-            configuration.comm.tlsCAFile = text
-            return !text.isEmpty
-        },
-        "comm.tls.scheduler.cert": tlsFile("scheduler", \.certificate),
-        "comm.tls.scheduler.key": tlsFile("scheduler", \.key),
-        "comm.tls.worker.cert": tlsFile("worker", \.certificate),
-        "comm.tls.worker.key": tlsFile("worker", \.key),
-        "comm.tls.client.cert": tlsFile("client", \.certificate),
-        "comm.tls.client.key": tlsFile("client", \.key),
-        "array.chunk-size": Setting("a memory size above zero, e.g. 128MiB") { configuration, text in
-            guard let value = try? MemorySize.bytes(text), value > 0 else { return false }
-            configuration.arrayChunkSize = value
-            return true
-        },
         "progress.minimum": Setting("a number of seconds, zero or more") { configuration, text in
             guard let value = Double(text), value >= 0, value.isFinite else { return false }
             configuration.progressBarMinimum = value
             return true
         },
     ]
-
-    private static func tlsFile(_ role: String, _ field: WritableKeyPath<TLSFiles, String?> & Sendable) -> Setting {
-        Setting("a file path") { configuration, text in
-            configuration.comm.tls[role, default: TLSFiles()][keyPath: field] = text
-            return !text.isEmpty
-        }
-    }
-
-    private static func fraction(_ field: WritableKeyPath<WorkerMemoryFractions, Double?> & Sendable) -> Setting {
-        Setting("a fraction between 0 and 1, or false to turn it off") { configuration, text in
-            if text.lowercased() == "false" {
-                configuration.workerMemory[keyPath: field] = nil
-                return true
-            }
-            guard let value = Double(text), value > 0, value <= 1 else { return false }
-            configuration.workerMemory[keyPath: field] = value
-            return true
-        }
-    }
 
     struct Setting: Sendable {
         let expected: String
@@ -119,10 +74,13 @@ public struct Configuration: Sendable, Equatable {
         let origin: String
     }
 
+    /// The sections the core parses itself; any other section's entries are kept for its layer.
+    static let ownSections: Set<String> = ["local", "scheduler", "progress"]
+
     mutating func apply(_ entries: [Entry]) throws {
         for entry in entries {
-            if entry.key.hasPrefix("jobqueue.") {
-                try applyJobQueue(entry)
+            guard let section = entry.key.split(separator: ".").first, Self.ownSections.contains(String(section)) else {
+                self.entries[entry.key] = ConfigurationValue(key: entry.key, values: entry.list ?? [entry.value], isList: entry.list != nil, origin: entry.origin)
                 continue
             }
             guard entry.list == nil else { throw LoomError(.configuration, "\(entry.origin): '\(entry.key)' must be a single value") }
@@ -138,77 +96,30 @@ public struct Configuration: Sendable, Equatable {
     }
 }
 
-extension Configuration {
-    /// `jobqueue.<system>.<setting>`: kept as written for the job-queue clusters, which know
-    /// the settings and check them when they read them.
-    mutating func applyJobQueue(_ entry: Entry) throws {
-        let parts = entry.key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 3, !parts[2].isEmpty else {
-            throw LoomError(.configuration, "\(entry.origin): '\(entry.key)' is not jobqueue.<batch system>.<setting>")
-        }
-        guard let system = BatchSystem(rawValue: parts[1]) else {
-            throw LoomError(.configuration, """
-                \(entry.origin): unknown batch system '\(parts[1])' in '\(entry.key)' \
-                (known: \(BatchSystem.allCases.map(\.rawValue).joined(separator: ", ")))
-                """)
-        }
-        jobQueue[system, default: [:]][parts[2]] = JobQueueSetting(values: entry.list ?? [entry.value], isList: entry.list != nil, origin: entry.origin)
-    }
-}
-
-/// The batch systems Loom submits workers to.
-public enum BatchSystem: String, Sendable, CaseIterable {
-    case slurm, pbs, lsf, sge, htcondor, oar
-}
-
-/// One setting of a `jobqueue` section as written: one value or a list, and where it came from.
-public struct JobQueueSetting: Sendable, Equatable {
+/// One entry of a section as written: one value or a list, and where it came from.
+public struct ConfigurationValue: Sendable, Equatable {
+    /// The whole key, `comm.tls.ca-file`.
+    public var key: String
     public var values: [String]
     public var isList: Bool
     /// The file and line, or the environment variable.
     public var origin: String
 
-    public init(values: [String], isList: Bool, origin: String) {
+    public init(key: String, values: [String], isList: Bool, origin: String) {
+        self.key = key
         self.values = values
         self.isList = isList
         self.origin = origin
     }
-}
 
-/// Dask's four memory thresholds, as fractions of a worker's memory limit; `nil` turns one off.
-public struct WorkerMemoryFractions: Sendable, Equatable {
-    /// Held values above this spill, least recently used first.
-    public var target: Double? = 0.6
-    /// Process memory above this spills values until it is back under `target`.
-    public var spill: Double? = 0.7
-    /// Process memory above this pauses the worker: it starts nothing new.
-    public var pause: Double? = 0.8
-    /// Process memory above this makes the nanny restart the worker.
-    public var terminate: Double? = 0.95
-
-    public init(target: Double? = 0.6, spill: Double? = 0.7, pause: Double? = 0.8, terminate: Double? = 0.95) {
-        self.target = target
-        self.spill = spill
-        self.pause = pause
-        self.terminate = terminate
+    /// The single value; a list is refused, naming where it was written.
+    public func single() throws -> String {
+        guard !isList, let value = values.first else { throw LoomError(.configuration, "\(origin): '\(key)' must be a single value") }
+        return value
     }
-}
 
-/// `comm:` in loom.yaml: whether plain TCP is refused, and the TLS files of each role.
-public struct CommSettings: Sendable, Equatable {
-    public var requireEncryption = false
-    public var tlsCAFile: String?
-    /// By role: `scheduler`, `worker`, `client`.
-    public var tls: [String: TLSFiles] = [:]
-    public init() {}
-}
-
-/// A role's certificate and key files (`comm.tls.worker.cert`, `comm.tls.worker.key`).
-public struct TLSFiles: Sendable, Equatable {
-    public var certificate: String?
-    public var key: String?
-    public init(certificate: String? = nil, key: String? = nil) {
-        self.certificate = certificate
-        self.key = key
+    /// The error for a value its section cannot use: where, which key, what it is and what was expected.
+    public func invalid(expected: String) -> LoomError {
+        LoomError(.configuration, "\(origin): '\(key)' is '\(values.joined(separator: ", "))', expected \(expected)")
     }
 }

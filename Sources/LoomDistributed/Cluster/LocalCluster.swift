@@ -48,7 +48,7 @@ public final class LocalCluster: Cluster {
         self.threadsPerWorker = threadsPerWorker ?? (workers.map { max(1, cores / $0) } ?? defaultThreads)
         self.memoryLimit = try MemoryLimit.bytes(memoryLimit ?? "auto", threads: self.threadsPerWorker, workers: count) ?? 0
         usesProcesses = processes
-        memoryFractions = try Configuration.current.workerMemory
+        memoryFractions = try Configuration.current.section(WorkerMemoryFractions.self)
         self.executable = executable ?? CurrentExecutable.path
         // As Dask's: without one in code, the configuration's (`comm.tls.*`), as clients and workers read it too.
         let security = try security ?? Security.configured(try Configuration.current)

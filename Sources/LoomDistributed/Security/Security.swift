@@ -126,7 +126,7 @@ extension Security {
     /// The settings of `comm.require-encryption` and `comm.tls.*` (loom.yaml, `LOOM_COMM__…`),
     /// or `nil` when they name no CA and do not require encryption.
     public static func configured(_ configuration: Configuration) throws -> Security? {
-        let comm = configuration.comm
+        let comm = try configuration.section(CommSettings.self)
         guard let ca = comm.tlsCAFile else {
             if comm.requireEncryption {
                 throw LoomError(.configuration, "comm.require-encryption is true, but comm.tls.ca-file names no certificate authority")

@@ -53,7 +53,7 @@ extension JobQueueSetup {
 /// the wrong kind is an error naming its file and line.
 struct JobQueueSection {
     let system: BatchSystem
-    let settings: [String: JobQueueSetting]
+    let settings: [String: ConfigurationValue]
 
     /// Reads one setting into its field, if the section has it.
     typealias Setting<Target> = @Sendable (JobQueueSection, String, inout Target) throws -> Void
@@ -85,7 +85,7 @@ struct JobQueueSection {
 
     init(system: BatchSystem, configuration: Configuration?) throws {
         self.system = system
-        settings = try (configuration ?? Configuration.current).jobQueue[system] ?? [:]
+        settings = try (configuration ?? Configuration.current).section(JobQueueSettings.self).systems[system] ?? [:]
         let known = Set(Self.jobSettings.keys).union(Self.clusterSettings.keys)
         if let unknown = settings.keys.sorted().first(where: { !known.contains($0) }) {
             throw LoomError(.configuration, """
@@ -122,7 +122,7 @@ struct JobQueueSection {
 /// How one kind of setting is read: what it should be, and the reading (nil if it is not).
 struct SettingKind<Value>: Sendable {
     let expected: String
-    let read: @Sendable (JobQueueSetting) -> Value?
+    let read: @Sendable (ConfigurationValue) -> Value?
 
     /// One value (not a list) read by `parse`.
     static func single(_ expected: String, _ parse: @escaping @Sendable (String) -> Value?) -> SettingKind {
