@@ -106,6 +106,8 @@ let package = Package(
             dependencies: ["Loom", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/LoomCLI/Tool"),
         .executableTarget(name: "QuickStart", dependencies: ["Loom"], path: "Examples/QuickStart"),
+        // Every Swift block of the README, compiled (ReadmeExamplesTests checks they match).
+        .executableTarget(name: "ReadmeExamples", dependencies: ["Loom"], path: "Examples/ReadmeExamples"),
         .executableTarget(
             name: "loom-bench", dependencies: ["Loom"], path: "bench/Sources/loom-bench"),
 

@@ -1,0 +1,82 @@
+import Loom
+
+// The README's examples after the first, each in a function of its own (they reuse names), with
+// what they take from the text around them as parameters. Compiled, never run.
+
+/// The README's "a plugin of your own".
+final class MyPlugin: SchedulerPlugin {
+    let name = "my-plugin"
+}
+
+func clients(c: Delayed<Int>, bigArray: [Double]) async throws {
+    let cluster = try await LocalCluster(workers: 2, threadsPerWorker: 1, memoryLimit: "2GB")
+    let client = try await Client(cluster)                 // or Client(address: "tcp://host:8786")
+    let futures = try await client.map(Tasks.inc, Array(0..<1000))
+    let total = try await client.gather(futures).reduce(0, +)
+    let five = try await client.compute(c)                 // a Delayed graph
+    let later = try await client.submit(Tasks.add, futures[0], 10)   // futures as arguments
+    let table = try await client.scatter(bigArray, broadcast: true)    // a large input sent once
+    try await client.wait(futures, timeout: .seconds(30))             // or returnWhen: .firstCompleted
+    for await done in client.asCompleted(futures) { print(try await done.result()) }
+    try await client.cancel([later])
+    let pids = try await client.run(Tasks.processID)                   // on every worker, now: address → pid
+    let first = cluster.workerNames[0]                                 // "local-<hex>-0"; names or addresses
+    let sums = try await client.map(Tasks.add, [1, 2, 3], [10, 20, 30], workers: [first])  // as submit takes
+    print(try await c.compute())              // after Client(cluster), compute() runs on the cluster
+}
+
+func jobQueuePlugins() async throws {
+    var setup = try JobQueueSetup.configured(for: .slurm)   // from loom.yaml's jobqueue.slurm
+    setup.plugins = [MyPlugin()]
+    let cluster = try await SLURMCluster(cores: 24, memory: "128GB", setup: setup)
+}
+
+func scaling(cluster: LocalCluster, client: Client) async throws {
+    cluster.adapt(minimum: 0, maximum: 8)     // grow with queued work, retire idle workers
+    try await cluster.scale(2)                // retiring workers hand their data over first
+    let retried = try await client.submit(Tasks.inc, 1, retries: 3)   // runs again if it fails
+    try await client.restart()                // fresh worker processes; all work cancelled
+}
+
+func diagnostics(client: Client, c: Delayed<Int>, futures: [Future<Int>]) async throws {
+    print(client.dashboardLink ?? "")                  // http://127.0.0.1:8787/status
+    try await client.performanceReport(to: "report.html") { try await client.compute(c) }
+    await client.progress(futures)                     // a terminal progress bar
+    let logs = try await client.workerLogs(n: 100)     // and client.schedulerLogs(n:)
+}
+
+func arrays(client: Client) async throws {
+    let x = ChunkedArray<Double>.random(shape: [20_000, 20_000], chunks: .shape([2_000, 2_000]), seed: 1)
+    let y = (x + x.transposed()).mean(axis: 0).sum()         // lazy: nothing runs yet
+    print(try await y.compute().scalar)                       // threads; NDArray<Double> back
+    let part = try await x[100..<400, 50..<60].compute()      // shape [300, 10], row-major scalars
+    let a = ChunkedArray<Double>.random(shape: [4_000, 4_000], chunks: .shape([1_000, 1_000]), seed: 2)
+    let c = try await a.matmul(a).compute(on: client)         // on a cluster, through BLAS
+}
+
+func security() async throws {
+    let cluster = try await LocalCluster(workers: 2, security: try Security.temporary())  // in memory
+    let client = try await Client(cluster)                                                // takes the cluster's
+    let remote = try await Client(address: "tls://10.0.0.1:8786", security: try Security(
+        ca: .file("ca.pem"), client: .init(certificate: .file("client.pem"), key: .file("client.key"))))
+}
+
+func ssh() async throws {
+    let cluster = try await SSHCluster(hosts: ["node1", "node2", "node3"], connect: SSHConnectOptions(user: "me"),
+                                       workers: SSHWorkerOptions(threads: 8, memoryLimit: "16GB"))
+}
+
+func batchSystems() async throws {
+    let cluster = try await SLURMCluster(queue: "normal", cores: 24, memory: "128GB", walltime: "02:00:00",
+                                         jobExtraDirectives: ["--constraint=haswell"])  // over loom.yaml's jobqueue.slurm
+    try await cluster.scale(jobs: 10)                  // cluster.jobs: each job's id and state
+    try await Client(cluster).waitForWorkers(10 * cluster.options.workerProcesses)  // once the jobs started
+    cluster.adapt(minimumJobs: 0, maximumJobs: 20)     // whole jobs, replaced when their walltime ends
+}
+
+func kubernetes() async throws {
+    let cluster = try await KubeCluster.fromYAML("worker-spec.yaml")   // credentials as kubectl finds them
+    try await cluster.scale(20)                                        // 20 worker pods, each named as its worker
+    let client = try await Client(cluster)
+    cluster.adapt(minimum: 0, maximum: 50)                             // at most a quarter fewer per step, 15 s apart
+}
