@@ -115,6 +115,27 @@ import Testing
         }
     }
 
+    @Test func aCancelledConsumerOfAsCompletedStopsWaiting() async throws {
+        try await withCluster { _, client in
+            let fast = try await client.submit(TestTasks.sleepThenEcho, 1, 0.0)
+            let slow = try await client.submit(TestTasks.sleepThenEcho, 2, 30.0)
+            let (seen, announce) = AsyncStream.makeStream(of: Key.self)
+            let consumer = Task {
+                var keys: [Key] = []
+                for await future in client.asCompleted([fast, slow]) {
+                    keys.append(future.key)
+                    announce.yield(future.key)
+                }
+                return keys
+            }
+            for await key in seen { if key == fast.key { break } }
+            // Waiting for the slow one: cancelling the consumer ends its loop, not the task.
+            consumer.cancel()
+            #expect(await consumer.value == [fast.key])
+            try await client.cancel([slow])
+        }
+    }
+
     @Test func runCallsAFunctionOnEveryWorkerBesideBusyTasks() async throws {
         try await withCluster { _, client in
             let markers = (0..<2).map { FileManager.default.temporaryDirectory.appendingPathComponent("loom-busy-\($0)-\(UUID().uuidString)").path }

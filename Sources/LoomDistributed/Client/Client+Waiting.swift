@@ -1,5 +1,6 @@
 import LoomCore
 import LoomLocal
+import Synchronization
 
 /// When `Client.wait` returns: once every future is done, or once any one is.
 public enum WaitCondition: Sendable {
@@ -57,21 +58,20 @@ extension Client {
     /// `as_completed`: `for await future in client.asCompleted(futures) { … }`.
     public func asCompleted<Value>(_ futures: [Future<Value>]) -> AsyncStream<Future<Value>> {
         let connection = connection
-        return AsyncStream { continuation in
-            // Unstructured: the stream outlives this call; dropping it cancels the producer.
-            let producer = Task {
-                await withTaskGroup(of: Future<Value>?.self) { group in
-                    for future in futures {
-                        group.addTask { (await connection.status(of: future.key)).isPending ? nil : future }
-                    }
-                    for await future in group {
-                        if let future { continuation.yield(future) }
-                    }
-                }
-                continuation.finish()
-            }
-            continuation.onTermination = { _ in producer.cancel() }
-        }
+        var byKey: [Key: [Future<Value>]] = [:]
+        for future in futures { byKey[future.key, default: []].append(future) }
+        var seen: Set<Key> = []
+        let watch = CompletionWatch(keys: futures.map(\.key).filter { seen.insert($0).inserted })
+        let ready = Mutex<[Future<Value>]>([])
+        // Runs in the consumer's task: nothing is computed ahead of it, nothing outlives it.
+        return AsyncStream(unfolding: {
+            if let future = ready.withLock({ $0.popLast() }) { return future }
+            if watch.claimRegistration() { await connection.register(watch) }
+            guard let key = await watch.next(), var same = byKey[key] else { return nil }
+            let first = same.removeFirst()
+            ready.withLock { $0 = same.reversed() }
+            return first
+        })
     }
 
     /// Stops computing the futures' keys and what this client wants that depends on them; their

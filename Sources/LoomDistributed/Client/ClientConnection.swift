@@ -25,8 +25,10 @@ actor ClientConnection {
     private var statuses: [Key: Status] = [:]
     /// Callers waiting for keys to settle, each with how many of its keys are still pending.
     private var nextWaiter = 0
-    private var groups: [Int: (remaining: Int, continuation: CheckedContinuation<Void, Never>)] = [:]
+    private var groups: [Int: (remaining: Int, wakeup: Wakeup)] = [:]
     private var groupsByKey: [Key: [Int]] = [:]
+    /// `asCompleted` streams still consumed, by the pending keys they wait for.
+    private var watchesByKey: [Key: [WeakWatch]] = [:]
     /// How many live futures refer to each key; at zero the scheduler is told to release it.
     private var references: [Key: Int] = [:]
     private var requests: [UInt64: CheckedContinuation<Message, any Error>] = [:]
@@ -137,22 +139,24 @@ actor ClientConnection {
         if !pending.isEmpty, closedReason == nil {
             let id = nextWaiter
             nextWaiter += 1
-            await withTaskCancellationHandler {
-                await withCheckedContinuation { continuation in
-                    if Task.isCancelled { return continuation.resume() }
-                    groups[id] = (pending.count, continuation)
-                    for key in pending { groupsByKey[key, default: []].append(id) }
-                }
-            } onCancel: {
-                // A cancellation handler is synchronous: it can reach the actor only so.
-                Task { await self.stopWaiting(group: id) }
-            }
+            let wakeup = Wakeup()
+            groups[id] = (pending.count, wakeup)
+            for key in pending { groupsByKey[key, default: []].append(id) }
+            await wakeup.wait()
+            groups[id] = nil  // settled, or cancelled (its keys' entries are skipped then)
         }
         return keys.map { key in statuses[key] ?? closedReason.map { .lost($0) } ?? .pending }
     }
 
-    private func stopWaiting(group id: Int) {
-        groups.removeValue(forKey: id)?.continuation.resume()
+    /// Starts delivering the watch's keys as they settle (those settled already at once).
+    func register(_ watch: CompletionWatch) {
+        for key in watch.keys {
+            if let status = statuses[key], status.isPending, closedReason == nil {
+                watchesByKey[key, default: []].append(WeakWatch(watch: watch))
+            } else {
+                watch.deliver(key)
+            }
+        }
     }
 
     func currentStatus(of key: Key) -> Status? { statuses[key] }
@@ -255,14 +259,20 @@ actor ClientConnection {
             group.remaining -= 1
             if group.remaining == 0 {
                 groups[id] = nil
-                group.continuation.resume()
+                group.wakeup.wake()
             } else {
                 groups[id] = group
             }
         }
+        for watch in watchesByKey.removeValue(forKey: key) ?? [] { watch.watch?.deliver(key) }
     }
 }
 
 extension ClientConnection.Status {
     var isPending: Bool { if case .pending = self { true } else { false } }
+}
+
+/// A consumer's `asCompleted` stream, for as long as it keeps it.
+private struct WeakWatch {
+    weak var watch: CompletionWatch?
 }
