@@ -141,6 +141,7 @@ let package = Package(
                 "LoomDistributed", "LoomTestSupport", "loom-test-worker",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .testTarget(name: "LoomDashboardTests", dependencies: ["LoomDashboard", "LoomTestSupport", "loom-test-worker"]),
         .testTarget(

@@ -1,6 +1,8 @@
 import Foundation
+import Logging
 import Loom
 import LoomTestSupport
+import ServiceLifecycle
 import Testing
 
 @Suite(.serialized) struct ClusterTests {
@@ -15,6 +17,19 @@ import Testing
             let info = try await client.schedulerInfo()
             #expect(info.count == 2 && info.allSatisfy { $0.threads == 1 && $0.memoryLimit == 1_000_000_000 })
         }
+    }
+
+    @Test func aClusterInAServiceGroupClosesOnGracefulShutdown() async throws {
+        let cluster = try await LocalCluster(workers: 2, threadsPerWorker: 1, executable: TestTasks.workerExecutable, dashboardAddress: nil)
+        let pids = try await withClient(cluster) { client in try await client.run(TestTasks.workerProcessID) }
+        #expect(pids.count == 2)
+        let group = ServiceGroup(services: [cluster], logger: Logger(label: "test"))
+        async let running: Void = group.run()
+        await group.triggerGracefulShutdown()
+        try await running
+        // Closed: its worker processes are gone and its scheduler takes no one.
+        try await eventually("the workers to exit") { pids.values.allSatisfy { kill($0, 0) != 0 } }
+        await #expect(throws: (any Error).self) { _ = try await Client(cluster, setAsDefault: false) }
     }
 
     @Test func delayedGraphsAndFuturesAsArguments() async throws {

@@ -1,8 +1,10 @@
 import Foundation
+import ServiceLifecycle
 
 /// What every cluster offers (local, batch jobs, Kubernetes): its scheduler's address,
-/// `scale`, `adapt` and `close`, all carried by its `SpecCluster` base.
-public protocol Cluster: Sendable {
+/// `scale`, `adapt` and `close`, all carried by its `SpecCluster` base. Every cluster is also a
+/// ServiceLifecycle `Service`, to run in a `ServiceGroup` beside a program's other services.
+public protocol Cluster: Service {
     var base: SpecCluster { get }
     /// Asks for `workers` workers (Dask's `cluster.scale(n)`).
     func scale(_ workers: Int) async throws
@@ -11,6 +13,13 @@ public protocol Cluster: Sendable {
 }
 
 extension Cluster {
+    /// Keeps the cluster up until a graceful shutdown (ServiceLifecycle: TERM, say) or the
+    /// task's cancellation, then closes it: its workers stop, then its scheduler.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await close()
+    }
+
     public var schedulerAddress: Address { base.schedulerAddress }
 
     /// The dashboard's link, `http://127.0.0.1:8787/status` (nil without a dashboard).
