@@ -144,7 +144,7 @@ public final class Client: Sendable {
                             """)
                     default: throw TransportError("the scheduler at \(address) did not answer the handshake")
                     }
-                    await connection.connected(outbound, channel: current.channel)
+                    try await connection.connected(outbound, channel: current.channel)
                     welcomed = true
                     if !handshaken {
                         handshaken = true

@@ -13,11 +13,19 @@ actor ClientConnection {
         case lost(String)
     }
 
-    /// The scheduler connection now; none while reconnecting.
-    private var scheduler: NIOAsyncChannelOutboundWriter<[UInt8]>?
-    private var channel: (any Channel)?
-    /// Why the connection dropped, while the client tries to reconnect.
-    private var disconnectedReason: String?
+    /// Where the scheduler connection stands: one value, so the client cannot be both
+    /// connected and closed.
+    enum Phase {
+        /// Before the first welcome.
+        case connecting
+        case connected(NIOAsyncChannelOutboundWriter<[UInt8]>, channel: any Channel)
+        /// The connection dropped, for this reason; the client tries to connect again.
+        case reconnecting(String)
+        /// Ended for good, for this reason (closed, or reconnecting gave up).
+        case closed(String)
+    }
+
+    private var phase = Phase.connecting
     /// Releases made while disconnected, sent once reconnected.
     private var unsentReleases: [Key] = []
     /// Counts connections, so a request sent on one that then dropped is not left waiting.
@@ -34,7 +42,6 @@ actor ClientConnection {
     private var requests: [UInt64: CheckedContinuation<Message, any Error>] = [:]
     private var earlyReplies: [UInt64: Message] = [:]
     private var nextRequest: UInt64 = 1
-    private var closedReason: String?
     private let logger = Logger.loom("loom.client")
 
     init() {}
@@ -54,11 +61,10 @@ actor ClientConnection {
     /// Connected (again): what was released meanwhile goes out, and the scheduler re-reports
     /// the keys this client wants that settled while it was away, and says which of those it
     /// still waits for were cancelled meanwhile.
-    func connected(_ writer: NIOAsyncChannelOutboundWriter<[UInt8]>, channel: any Channel) async {
-        scheduler = writer
+    func connected(_ writer: NIOAsyncChannelOutboundWriter<[UInt8]>, channel: any Channel) async throws {
+        if case .closed = phase { throw ConnectionMisuse("a closed client cannot connect again") }
+        phase = .connected(writer, channel: channel)
         generation += 1
-        self.channel = channel
-        disconnectedReason = nil
         if !unsentReleases.isEmpty {
             let released = unsentReleases
             unsentReleases = []
@@ -77,9 +83,8 @@ actor ClientConnection {
     /// The connection dropped; the client tries to reconnect. Pending keys stay pending (the
     /// scheduler keeps the work for a while); requests in flight fail, as their replies are lost.
     func disconnected(_ reason: String) {
-        scheduler = nil
-        channel = nil
-        disconnectedReason = reason
+        if case .closed = phase { return }
+        phase = .reconnecting(reason)
         for (_, continuation) in requests { continuation.resume(throwing: LoomError(.workerDied, "the scheduler connection dropped: \(reason)")) }
         requests = [:]
     }
@@ -91,13 +96,24 @@ actor ClientConnection {
 
     /// Closes the connection as a network failure would (for tests of reconnection).
     func dropConnection() {
-        channel?.close(promise: nil)
+        if case .connected(_, let channel) = phase { channel.close(promise: nil) }
+    }
+
+    /// The writer to the scheduler while connected.
+    private var scheduler: NIOAsyncChannelOutboundWriter<[UInt8]>? {
+        if case .connected(let writer, _) = phase { writer } else { nil }
+    }
+
+    /// Why the client ended for good, once it has.
+    private var closedReason: String? {
+        if case .closed(let reason) = phase { reason } else { nil }
     }
 
     private func connectedWriter() throws -> NIOAsyncChannelOutboundWriter<[UInt8]> {
         if let closedReason { throw LoomError(.workerDied, "the client is disconnected: \(closedReason)") }
         guard let scheduler else {
-            throw LoomError(.workerDied, "the client is reconnecting to the scheduler (\(disconnectedReason ?? "connection dropped")); try again")
+            let reason = if case .reconnecting(let why) = phase { why } else { "not connected yet" }
+            throw LoomError(.workerDied, "the client is reconnecting to the scheduler (\(reason)); try again")
         }
         return scheduler
     }
@@ -246,7 +262,7 @@ actor ClientConnection {
     /// The scheduler connection ended: everything still waiting fails with the reason.
     func closed(_ reason: String) {
         closedForGood.withLock { $0 = true }
-        closedReason = reason
+        phase = .closed(reason)
         for (key, status) in statuses where status.isPending { settle(key, .lost(reason)) }
         for (_, continuation) in requests { continuation.resume(throwing: LoomError(.workerDied, "the scheduler went away: \(reason)")) }
         requests = [:]
