@@ -126,7 +126,8 @@ struct LocalWorkerLauncher: WorkerLauncher {
                     "--memory-limit", "\(memoryLimit)", "--name", name,
                 ] + tlsArguments,
                 memoryLimit: memoryLimit, memory: memory)
-            // Unstructured, as below: workers last as long as the cluster object (init … close()).
+            // Unstructured, here and for the in-process worker below: a worker lasts as long as
+            // the cluster object (init … close()), which has no scope to run it in.
             return SupervisedWorker(nanny: nanny, supervision: Task { await nanny.run() })
         }
         let options = WorkerOptions(

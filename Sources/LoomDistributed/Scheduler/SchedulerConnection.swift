@@ -19,11 +19,17 @@ struct SchedulerConnection {
         case supersededClient
     }
 
-    /// What the scheduler knows of a worker while it takes part.
-    struct WorkerLink {
+    /// What the scheduler knows of a worker while it takes part: a reference, so reaching a
+    /// connection on the hot path copies two pointers, not a hello.
+    final class WorkerLink {
         let hello: Hello
         var metrics = WorkerMetrics()
         var lastHeard: ContinuousClock.Instant
+
+        init(hello: Hello, lastHeard: ContinuousClock.Instant) {
+            self.hello = hello
+            self.lastHeard = lastHeard
+        }
     }
 
     let outbox: Outbox
@@ -47,12 +53,11 @@ struct SchedulerConnection {
     }
 
     /// A worker was heard from; returns its metrics before `metrics`, if it sent some.
-    mutating func heard(at now: ContinuousClock.Instant, metrics: WorkerMetrics? = nil) throws -> WorkerMetrics {
-        guard case .worker(var link) = phase else { throw misuse("report as a worker") }
+    func heard(at now: ContinuousClock.Instant, metrics: WorkerMetrics? = nil) throws -> WorkerMetrics {
+        guard case .worker(let link) = phase else { throw misuse("report as a worker") }
         let before = link.metrics
         link.lastHeard = now
         if let metrics { link.metrics = metrics }
-        phase = .worker(link)
         return before
     }
 

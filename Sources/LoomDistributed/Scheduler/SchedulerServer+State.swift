@@ -75,7 +75,7 @@ extension SchedulerServer {
                 core.handle(.taskErred(worker: worker, key: key, runID: Int(run), message: message), into: &effects)
                 if core.recordsTransitions { deliverTransitions(finished: (key, name, nil)) }
             case .fetchFailed(let key, let holders):
-                let known = holders.compactMap(workerID(at:))
+                let known = holders.compactMap(core.worker(at:))
                 for holder in known { core.handle(.fetchFailed(worker: worker, key: key, holder: holder), into: &effects) }
                 // Holders already gone were handled when they left; if a copy remains, say where.
                 if known.isEmpty, core.state(of: key) == .memory {
@@ -198,12 +198,7 @@ extension SchedulerServer {
     }
 
     private func addresses(of workers: [WorkerID]) -> [String] {
-        workers.compactMap { connections[$0.rawValue]?.worker?.hello.address }
-    }
-
-    /// The worker taking part that serves data at this address.
-    private func workerID(at address: String) -> WorkerID? {
-        connections.first { $0.value.worker?.hello.address == address }.map { WorkerID($0.key) }
+        workers.compactMap(core.address(of:))
     }
 
     func workerSummaries() -> [WorkerSummary] {

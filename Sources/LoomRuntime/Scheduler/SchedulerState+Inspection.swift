@@ -58,6 +58,16 @@ extension SchedulerState {
 
     public var workerIDs: [WorkerID] { activeWorkers.map { workers[Int($0)].id } }
 
+    /// The address a live worker serves data at (one lookup: effects name workers by id).
+    public func address(of id: WorkerID) -> String? {
+        workerSlots[id].map { workers[Int($0)].spec.address }
+    }
+
+    /// The live worker that serves data at `address`.
+    public func worker(at address: String) -> WorkerID? {
+        workerSlotsByAddress[address].map { workers[Int($0)].id }
+    }
+
     public func workerInfo(_ id: WorkerID) -> WorkerInfo? {
         guard let slot = workerSlots[id] else { return nil }
         let record = workers[Int(slot)]

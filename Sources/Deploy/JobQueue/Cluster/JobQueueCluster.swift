@@ -72,8 +72,8 @@ public final class JobQueueCluster<Dialect: BatchDialect>: Cluster, Sendable {
             launcher.cancelAllNow()
             if let schedulerFile { try? FileManager.default.removeItem(atPath: schedulerFile) }
         }
-        // Unstructured, as below: the loops last as long as the cluster object (init …
-        // close()), which has no scope to run them in; close() cancels them.
+        // Unstructured, this loop and the next: they last as long as the cluster object (init
+        // … close()), which has no scope to run them in; close() cancels them.
         polling = Task {
             while !Task.isCancelled {
                 await launcher.poll()
