@@ -58,19 +58,13 @@ extension Client {
     /// `as_completed`: `for await future in client.asCompleted(futures) { … }`.
     public func asCompleted<Value>(_ futures: [Future<Value>]) -> AsyncStream<Future<Value>> {
         let connection = connection
-        var byKey: [Key: [Future<Value>]] = [:]
-        for future in futures { byKey[future.key, default: []].append(future) }
-        var seen: Set<Key> = []
-        let watch = CompletionWatch(keys: futures.map(\.key).filter { seen.insert($0).inserted })
-        let ready = Mutex<[Future<Value>]>([])
+        let waiting = Mutex(Dictionary(grouping: futures, by: \.key))
+        let watch = CompletionWatch(keys: futures.map(\.key))
         // Runs in the consumer's task: nothing is computed ahead of it, nothing outlives it.
         return AsyncStream(unfolding: {
-            if let future = ready.withLock({ $0.popLast() }) { return future }
             if watch.claimRegistration() { await connection.register(watch) }
-            guard let key = await watch.next(), var same = byKey[key] else { return nil }
-            let first = same.removeFirst()
-            ready.withLock { $0 = same.reversed() }
-            return first
+            guard let key = await watch.next() else { return nil }
+            return waiting.withLock { $0[key]?.popLast() }
         })
     }
 

@@ -16,7 +16,7 @@ final class CompletionWatch: Sendable {
     let keys: [Key]
     private let state: Mutex<State>
 
-    /// `keys` each once.
+    /// A key given twice (two futures of one key) is delivered twice.
     init(keys: [Key]) {
         self.keys = keys
         state = Mutex(State(remaining: keys.count))

@@ -52,15 +52,6 @@ struct SchedulerConnection {
         if case .client(_, closing: true) = phase { true } else { false }
     }
 
-    /// A worker was heard from; returns its metrics before `metrics`, if it sent some.
-    func heard(at now: ContinuousClock.Instant, metrics: WorkerMetrics? = nil) throws -> WorkerMetrics {
-        guard case .worker(let link) = phase else { throw misuse("report as a worker") }
-        let before = link.metrics
-        link.lastHeard = now
-        if let metrics { link.metrics = metrics }
-        return before
-    }
-
     /// The worker leaves the cluster (its connection may stay open a while); `nil` if it had
     /// left already, so leaving is idempotent.
     mutating func releaseWorker() -> Hello? {

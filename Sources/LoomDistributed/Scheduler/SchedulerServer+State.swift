@@ -43,7 +43,7 @@ extension SchedulerServer {
     func received(_ batch: [Message], from connection: Int) throws {
         switch connections[connection]?.phase {
         case .worker:
-            try receivedFromWorker(batch, connection: connection)
+            receivedFromWorker(batch, connection: connection)
         case .client(let client, _):
             try receivedFromClient(batch, client: client, connection: connection)
         case .releasedWorker, .supersededClient, nil:
@@ -53,17 +53,19 @@ extension SchedulerServer {
         }
     }
 
-    private func receivedFromWorker(_ batch: [Message], connection: Int) throws {
+    private func receivedFromWorker(_ batch: [Message], connection: Int) {
+        guard let link = connections[connection]?.worker else { return }
         var effects: [SchedulerCore.Effect] = []
         let worker = WorkerID(connection)
-        let name = workerName(worker) ?? "?"
-        _ = try connections[connection]?.heard(at: .now)
+        let name = link.hello.name
+        link.lastHeard = .now
         for message in batch {
             switch message {
             case .heartbeat(let metrics):
-                let before = try connections[connection]?.heard(at: .now, metrics: metrics)
+                let before = link.metrics
+                link.metrics = metrics
                 for plugin in plugins { plugin.heartbeat(name, metrics: metrics) }
-                if metrics.paused != before?.paused { core.handle(.workerPaused(worker, paused: metrics.paused), into: &effects) }
+                if metrics.paused != before.paused { core.handle(.workerPaused(worker, paused: metrics.paused), into: &effects) }
             case .taskFinished(let key, let run, let nbytes, let seconds, let timing):
                 core.handle(.taskFinished(
                     worker: worker, key: key, runID: Int(run), nbytes: Int(clamping: nbytes), duration: seconds, function: nil),

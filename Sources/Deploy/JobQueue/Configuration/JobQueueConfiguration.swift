@@ -109,12 +109,7 @@ struct JobQueueSection {
 
     func value<Value>(_ key: String, _ kind: SettingKind<Value>) throws -> Value? {
         guard let setting = settings[key] else { return nil }
-        guard let value = kind.read(setting) else {
-            throw LoomError(.configuration, """
-                \(setting.origin): 'jobqueue.\(system.rawValue).\(key)' is '\(setting.values.joined(separator: ", "))', \
-                expected \(kind.expected)
-                """)
-        }
+        guard let value = kind.read(setting) else { throw setting.invalid(expected: kind.expected) }
         return value
     }
 }
