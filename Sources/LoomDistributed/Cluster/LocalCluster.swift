@@ -54,16 +54,17 @@ public final class LocalCluster: Cluster {
         let security = try security ?? Security.configured(try Configuration.current)
         let credentials = try processes ? security.map { try CredentialFiles($0, role: .worker) } : nil
         workerCredentials = credentials
+        let tasks = ClusterTasks()
         let launcher = LocalWorkerLauncher(
             threads: self.threadsPerWorker, memoryLimit: self.memoryLimit, memory: memoryFractions,
-            processes: processes, executable: self.executable, security: security, tlsArguments: credentials?.arguments ?? [])
+            processes: processes, executable: self.executable, security: security, tlsArguments: credentials?.arguments ?? [], tasks: tasks)
         do {
             base = try await SpecCluster(
                 name: "local-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))", launcher: launcher,
                 scheduler: SchedulerOptions(
                     host: host, port: schedulerPort, scheduling: .configured(try Configuration.current), dashboardAddress: dashboardAddress,
                     security: security),
-                plugins: plugins)
+                plugins: plugins, tasks: tasks)
         } catch {
             credentials?.remove()
             throw error
@@ -114,6 +115,8 @@ struct LocalWorkerLauncher: WorkerLauncher {
     let security: Security?
     /// `--tls-*` for worker processes.
     let tlsArguments: [String]
+    /// The cluster's: nannies and in-process workers run there.
+    let tasks: ClusterTasks
     var workersPerLaunch: Int { 1 }
 
     func launch(name: String, workerNames: [String], scheduler: Address) async throws -> any LaunchedWorkers {
@@ -126,13 +129,11 @@ struct LocalWorkerLauncher: WorkerLauncher {
                     "--memory-limit", "\(memoryLimit)", "--name", name,
                 ] + tlsArguments,
                 memoryLimit: memoryLimit, memory: memory)
-            // Unstructured, here and for the in-process worker below: a worker lasts as long as
-            // the cluster object (init … close()), which has no scope to run it in.
-            return SupervisedWorker(nanny: nanny, supervision: Task { await nanny.run() })
+            return SupervisedWorker(nanny: nanny, supervision: tasks.start { await nanny.run() })
         }
         let options = WorkerOptions(
             scheduler: scheduler, name: name, threads: threads, memoryLimit: memoryLimit, security: security, memory: memory, supervised: true)
-        return InProcessWorker(session: Task {
+        return InProcessWorker(session: tasks.start {
             // A restart is a fresh worker in the same place.
             while !Task.isCancelled {
                 do {
@@ -151,22 +152,19 @@ struct LocalWorkerLauncher: WorkerLauncher {
 /// A worker process under a nanny.
 struct SupervisedWorker: LaunchedWorkers {
     let nanny: Nanny
-    let supervision: Task<Void, Never>
+    let supervision: ClusterTask
     var failure: String? { nanny.failure }
 
     func stop() async {
         nanny.stop()
-        await supervision.value
+        await supervision.value()
     }
 }
 
 /// A worker in this process.
 struct InProcessWorker: LaunchedWorkers {
-    let session: Task<Void, Never>
+    let session: ClusterTask
     var failure: String? { nil }
 
-    func stop() async {
-        session.cancel()
-        await session.value
-    }
+    func stop() async { await session.stop() }
 }

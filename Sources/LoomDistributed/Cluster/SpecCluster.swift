@@ -16,15 +16,19 @@ public final class SpecCluster: Sendable {
     public let launcher: any WorkerLauncher
     /// Prefix of launch and worker names.
     public let name: String
-    /// Runs the scheduler when it is this process's (nil for a remote one).
-    private let schedulerSession: Task<Void, Never>?
+    /// What runs as long as the cluster: the scheduler (when it is this process's), adaptive
+    /// scaling, and whatever its launcher and its owner start there (workers in this process,
+    /// a batch system's polling).
+    package let tasks: ClusterTasks
+    /// The scheduler's run, when it is this process's (nil for a remote one).
+    private let schedulerSession: ClusterTask?
     /// How long `scale` waits for the workers it started to join.
     public let startTimeout: Duration
     private let launches = Mutex<[Launch]>([])
     /// The workers the last `scale` asked for, which `restore` returns to.
     private let requested = Mutex<Int?>(nil)
     private let nextLaunch = Atomic<Int>(0)
-    private let adaptive = Mutex<(task: Task<Void, Never>, options: AdaptiveOptions)?>(nil)
+    private let adaptive = Mutex<(task: ClusterTask, options: AdaptiveOptions)?>(nil)
     /// One scaling operation at a time: they await the scheduler and the launcher midway.
     private let scaling = OneAtATime()
     private let logger = Logger.loom("loom.cluster")
@@ -38,17 +42,22 @@ public final class SpecCluster: Sendable {
 
     /// Starts the scheduler (no workers yet; call `scale` or `adapt`) with `plugins` besides
     /// the process's defaults (`DefaultSchedulerPlugins`).
-    public init(name: String, launcher: any WorkerLauncher, scheduler options: SchedulerOptions,
-                plugins: [any SchedulerPlugin] = [], startTimeout: Duration = .seconds(60)) async throws {
+    public convenience init(name: String, launcher: any WorkerLauncher, scheduler options: SchedulerOptions,
+                            plugins: [any SchedulerPlugin] = [], startTimeout: Duration = .seconds(60)) async throws {
+        try await self.init(name: name, launcher: launcher, scheduler: options, plugins: plugins, startTimeout: startTimeout, tasks: ClusterTasks())
+    }
+
+    /// With `tasks` its launcher shares (one that runs workers in this process); `close()` closes them.
+    package init(name: String, launcher: any WorkerLauncher, scheduler options: SchedulerOptions,
+                 plugins: [any SchedulerPlugin] = [], startTimeout: Duration = .seconds(60), tasks: ClusterTasks) async throws {
         self.name = name
         self.launcher = launcher
         self.startTimeout = startTimeout
+        self.tasks = tasks
         let server = try SchedulerServer(options: options, plugins: plugins)
         scheduler = server
         let (bound, announce) = AsyncStream.makeStream(of: Result<Address, any Error>.self)
-        // Unstructured: the scheduler serves as long as the cluster object (init … close()),
-        // which has no scope to run it in; close() cancels and awaits it.
-        schedulerSession = Task {
+        schedulerSession = tasks.start {
             do {
                 try await server.run { announce.yield(.success($0)) }
             } catch {
@@ -57,8 +66,13 @@ public final class SpecCluster: Sendable {
             announce.finish()
         }
         var iterator = bound.makeAsyncIterator()
-        guard let address = try await iterator.next()?.get() else { throw TransportError("the scheduler stopped while starting") }
-        schedulerAddress = address
+        do {
+            guard let address = try await iterator.next()?.get() else { throw TransportError("the scheduler stopped while starting") }
+            schedulerAddress = address
+        } catch {
+            await tasks.close()
+            throw error
+        }
     }
 
     /// For a scheduler that runs elsewhere, at `address` (its process is the caller's to stop
@@ -70,6 +84,7 @@ public final class SpecCluster: Sendable {
         self.startTimeout = startTimeout
         self.scheduler = scheduler
         schedulerAddress = address
+        tasks = ClusterTasks()
         schedulerSession = nil
     }
 
@@ -219,8 +234,7 @@ public final class SpecCluster: Sendable {
             minimum: (options.minimum + perLaunch - 1) / perLaunch, maximum: options.maximum / perLaunch,
             targetDuration: options.targetDuration, interval: options.interval, waitCount: options.waitCount,
             maximumShrink: options.maximumShrink, coolDown: options.coolDown)
-        // Unstructured: adapting lasts until close() or the next adapt(), which cancel it.
-        let task = Task { [weak self] in
+        let task = tasks.start { [weak self] in
             var policy = AdaptivePolicy(options: inLaunches)
             while !Task.isCancelled {
                 try? await Task.sleep(for: options.interval)
@@ -298,8 +312,7 @@ public final class SpecCluster: Sendable {
             defer { current = nil }
             return current?.task
         }
-        adapting?.cancel()
-        await adapting?.value
+        await adapting?.stop()
         // After any scaling under way, so no launch it holds escapes.
         let all = await scaling.run {
             launches.withLock { list in
@@ -308,44 +321,8 @@ public final class SpecCluster: Sendable {
             }
         }
         for launch in all { await launch.started?.stop() }
-        schedulerSession?.cancel()
-        await schedulerSession?.value
+        await schedulerSession?.stop()
+        await tasks.close()
     }
-
-    deinit {
-        adaptive.withLock { $0?.task.cancel() }
-        schedulerSession?.cancel()
-    }
-}
-
-/// Runs one operation at a time, in the order they asked (an async mutex).
-package final class OneAtATime: Sendable {
-    private let state = Mutex<(busy: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
-
-    package init() {}
-
-    package func run<Result>(_ body: () async throws -> Result) async rethrows -> Result {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let proceed = state.withLock { state in
-                if state.busy {
-                    state.waiting.append(continuation)
-                    return false
-                }
-                state.busy = true
-                return true
-            }
-            if proceed { continuation.resume() }
-        }
-        defer {
-            let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                if state.waiting.isEmpty {
-                    state.busy = false
-                    return nil
-                }
-                return state.waiting.removeFirst()
-            }
-            next?.resume()
-        }
-        return try await body()
-    }
+    // Dropped without close(): its tasks' deinit cancels them all.
 }

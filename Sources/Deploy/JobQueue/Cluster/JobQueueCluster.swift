@@ -21,8 +21,8 @@ public final class JobQueueCluster<Dialect: BatchDialect>: Cluster, Sendable {
     public var system: BatchSystem { Dialect.system }
     public let options: JobQueueOptions
     let launcher: BatchJobLauncher
-    private let polling: Task<Void, Never>
-    private let submitting: Task<Void, Never>
+    private let polling: ClusterTask
+    private let submitting: ClusterTask
     /// Cancels the jobs (and removes the scheduler file) if the program ends without `close()`.
     private let cleanup: Int
     private let schedulerFile: String?
@@ -72,16 +72,14 @@ public final class JobQueueCluster<Dialect: BatchDialect>: Cluster, Sendable {
             launcher.cancelAllNow()
             if let schedulerFile { try? FileManager.default.removeItem(atPath: schedulerFile) }
         }
-        // Unstructured, this loop and the next: they last as long as the cluster object (init
-        // … close()), which has no scope to run them in; close() cancels them.
-        polling = Task {
+        polling = base.tasks.start {
             while !Task.isCancelled {
                 await launcher.poll()
                 try? await Task.sleep(for: interval)
             }
         }
         // Jobs held back by the limits go as soon as they allow.
-        submitting = Task {
+        submitting = base.tasks.start {
             while !Task.isCancelled {
                 await launcher.submitWaiting()
                 try? await Task.sleep(for: .milliseconds(100))

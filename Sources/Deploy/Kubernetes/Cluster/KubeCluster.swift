@@ -30,7 +30,10 @@ public final class KubeCluster: Cluster {
     public let schedulerPod: String?
     private let schedulerClient: Client?
     private let watcher: PodWatcher
-    private let maintenance = Mutex<Task<Void, Never>?>(nil)
+    /// The pod watch and the replacing of ended pods: they outlast `base` while `close()`
+    /// deletes what the cluster made.
+    private let tasks = ClusterTasks()
+    private let maintenance = Mutex<ClusterTask?>(nil)
     private let logger = Logger.loom("loom.kubernetes")
 
     /// Reads the pod template from a YAML file (a Pod, or a pod spec).
@@ -68,7 +71,7 @@ public final class KubeCluster: Cluster {
         deploy = options.deploy
         let watcher = PodWatcher(api: api, selector: ClusterLabels.selector(cluster: name), namespace: namespace)
         self.watcher = watcher
-        watcher.start()
+        watcher.start(in: tasks)
         let resources = ClusterResources(api: api, cluster: name, namespace: namespace, user: user)
         do {
             if let security {
@@ -99,7 +102,7 @@ public final class KubeCluster: Cluster {
             }
         } catch {
             await resources.deleteAll()
-            await watcher.stop()
+            await tasks.close()
             await api.shutdown()
             throw error
         }
@@ -118,9 +121,7 @@ public final class KubeCluster: Cluster {
     /// Replaces pods deleted behind the cluster's back (a lost node, a spot eviction,
     /// `kubectl delete pod`) while it is scaled to a number; adapting replaces what the work needs.
     private func startMaintenance() {
-        // Unstructured: maintenance lasts as long as the cluster object (init … close()),
-        // which cancels it.
-        let task = Task { [weak self] in
+        let task = tasks.start { [weak self] in
             var failedInARow = 0
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
@@ -152,8 +153,7 @@ public final class KubeCluster: Cluster {
             defer { current = nil }
             return current
         }
-        task?.cancel()
-        await task?.value
+        await task?.stop()
         await base.close()
         await schedulerClient?.close()
         let resources = ClusterResources(api: api, cluster: name, namespace: namespace, user: "")
@@ -163,7 +163,7 @@ public final class KubeCluster: Cluster {
         } catch {
             logger.warning("\(error)")
         }
-        await watcher.stop()
+        await tasks.close()
         await api.shutdown()
     }
 
@@ -176,9 +176,8 @@ public final class KubeCluster: Cluster {
     }
 
     deinit {
-        // Dropped without close(): stop watching; the pods stay until their death timeout.
-        maintenance.withLock { $0?.cancel() }
-        watcher.cancel()
+        // Dropped without close(): its tasks' deinit ends the watch; the pods stay until their
+        // death timeout.
         api.shutdownDetached()
     }
 }

@@ -28,7 +28,6 @@ final class PodWatcher: Sendable {
     private let selector: String
     private let namespace: String
     private let snapshot = Mutex(Snapshot())
-    private let session = Mutex<Task<Void, Never>?>(nil)
     private let logger = Logger.loom("loom.kubernetes")
 
     init(api: KubernetesAPI, selector: String, namespace: String) {
@@ -37,26 +36,9 @@ final class PodWatcher: Sendable {
         self.namespace = namespace
     }
 
-    func start() {
-        // Unstructured: it watches for the life of its cluster, which has no scope of its
-        // own (init … close()); close() cancels it.
-        let task = Task { [weak self] in
-            guard let self else { return }
-            await self.run()
-        }
-        session.withLock { $0 = task }
-    }
-
-    /// Stops watching without waiting (a cluster dropped without `close`).
-    func cancel() { session.withLock { $0?.cancel() } }
-
-    func stop() async {
-        let task = session.withLock { current in
-            defer { current = nil }
-            return current
-        }
-        task?.cancel()
-        await task?.value
+    /// Watches in `tasks` (its cluster's) until they close.
+    func start(in tasks: ClusterTasks) {
+        tasks.start { [weak self] in await self?.run() }
     }
 
     var current: Snapshot { snapshot.withLock { $0 } }
