@@ -81,6 +81,9 @@ let package = Package(
         // Chunked n-dimensional arrays, built as the core's task graphs (docs/array.md); they reach
         // clusters through LoomLocal's GraphRunner, which a Client implements.
         .target(name: "LoomArray", dependencies: ["LoomCore", "LoomLocal"]),
+        // Partitioned columnar dataframes (docs/dataframe.md): tables in Arrow's layout and column
+        // expressions as data; they reach clusters through the same GraphRunner seam.
+        .target(name: "LoomFrame", dependencies: ["LoomCore", "LoomLocal"]),
         // Every command of the command line (worker, scheduler, job-script, kubernetes): the `loom`
         // tool offers them all, and `Loom.bootstrap` the worker and scheduler to a user's own
         // executable.
@@ -97,7 +100,7 @@ let package = Package(
             name: "Loom",
             dependencies: [
                 "LoomCore", "LoomLocal", "LoomRuntime", "LoomDistributed", "LoomDashboard", "LoomSSH", "LoomJobQueue", "LoomKubernetes",
-                "LoomArray", "LoomCommands",
+                "LoomArray", "LoomFrame", "LoomCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -148,6 +151,7 @@ let package = Package(
             name: "LoomKubernetesTests",
             dependencies: ["LoomKubernetes", "LoomTestSupport", "KubernetesStandIn", "loom-test-worker", "kube-standin", "loom"]),
         .testTarget(name: "LoomArrayTests", dependencies: ["LoomArray", "LoomTestSupport", "loom-test-worker"]),
+        .testTarget(name: "LoomFrameTests", dependencies: ["LoomFrame"]),
         .testTarget(name: "LoomSSHTests", dependencies: ["LoomSSH", "LoomTestSupport", "loom-test-worker"]),
         .testTarget(name: "LoomJobQueueTests", dependencies: ["LoomJobQueue", "LoomTestSupport", "loom-test-worker"]),
     ]

@@ -3,6 +3,7 @@
 @_exported import LoomCore
 @_exported import LoomDashboard
 @_exported import LoomDistributed
+@_exported import LoomFrame
 @_exported import LoomJobQueue
 @_exported import LoomKubernetes
 @_exported import LoomLocal

@@ -1,0 +1,86 @@
+import LoomCore
+
+/// Strings as Arrow lays them out: every string's UTF-8 bytes back to back, and where each
+/// starts (`offsets[i] ..< offsets[i + 1]`). A million short strings are two allocations.
+public struct StringStorage: Sendable, Hashable {
+    public private(set) var offsets: [Int32]
+    public private(set) var bytes: [UInt8]
+
+    public init() {
+        offsets = [0]
+        bytes = []
+    }
+
+    public init<S: Sequence>(_ strings: S) where S.Element == String {
+        self.init()
+        for string in strings { append(string) }
+    }
+
+    init(offsets: [Int32], bytes: [UInt8]) {
+        self.offsets = offsets
+        self.bytes = bytes
+    }
+
+    public var count: Int { offsets.count - 1 }
+
+    public mutating func append(_ string: String) {
+        var string = string
+        string.withUTF8 { append(bytes: $0) }
+    }
+
+    mutating func append(bytes new: UnsafeBufferPointer<UInt8>) {
+        bytes.append(contentsOf: new)
+        offsets.append(Int32(truncatingIfNeeded: bytes.count))
+    }
+
+    mutating func append(_ other: StringStorage, _ index: Int) {
+        let range = other.range(index)
+        bytes.append(contentsOf: other.bytes[range])
+        offsets.append(Int32(truncatingIfNeeded: bytes.count))
+    }
+
+    /// The byte range of string `index`.
+    @inline(__always)
+    func range(_ index: Int) -> Range<Int> { Int(offsets[index])..<Int(offsets[index + 1]) }
+
+    public subscript(index: Int) -> String {
+        String(decoding: bytes[range(index)], as: UTF8.self)
+    }
+
+    /// Whether the whole storage fits the 32-bit offsets (2 GiB of text per column).
+    static func checkSize(_ byteCount: Int, _ what: @autoclosure () -> String) throws {
+        guard byteCount <= Int(Int32.max) else {
+            throw LoomError(.invalidArgument, "\(what()) holds \(byteCount) bytes of text, more than a column's 2 GiB: use more partitions")
+        }
+    }
+
+    /// Compares string `index` with `other`'s bytes: negative, zero or positive (byte order is
+    /// code point order, as Python's and Arrow's string comparisons are).
+    @inline(__always)
+    func compare(_ index: Int, with other: UnsafeBufferPointer<UInt8>) -> Int {
+        let range = range(index)
+        return bytes.withUnsafeBufferPointer { all in
+            let count = min(range.count, other.count)
+            if count > 0 {
+                let order = memcmp(all.baseAddress! + range.lowerBound, other.baseAddress!, count)
+                if order != 0 { return Int(order) }
+            }
+            return range.count - other.count
+        }
+    }
+
+    func compare(_ index: Int, with other: StringStorage, _ otherIndex: Int) -> Int {
+        other.bytes.withUnsafeBufferPointer { all in
+            let range = other.range(otherIndex)
+            return compare(index, with: UnsafeBufferPointer(rebasing: all[range]))
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
