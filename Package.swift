@@ -151,7 +151,7 @@ let package = Package(
             name: "LoomKubernetesTests",
             dependencies: ["LoomKubernetes", "LoomTestSupport", "KubernetesStandIn", "loom-test-worker", "kube-standin", "loom"]),
         .testTarget(name: "LoomArrayTests", dependencies: ["LoomArray", "LoomTestSupport", "loom-test-worker"]),
-        .testTarget(name: "LoomFrameTests", dependencies: ["LoomFrame"]),
+        .testTarget(name: "LoomFrameTests", dependencies: ["LoomFrame", "LoomTestSupport", "loom-test-worker"]),
         .testTarget(name: "LoomSSHTests", dependencies: ["LoomSSH", "LoomTestSupport", "loom-test-worker"]),
         .testTarget(name: "LoomJobQueueTests", dependencies: ["LoomJobQueue", "LoomTestSupport", "loom-test-worker"]),
     ]

@@ -41,8 +41,9 @@ public enum Loom {
     }
 
     public static func bootstrap(registering functions: [any TaskFunctionRepresentable], workerPlugins: [any WorkerPlugin] = []) async throws {
-        // Array kernels first: a worker of any executable runs them without being told to.
+        // Array and frame kernels first: a worker of any executable runs them without being told to.
         try TaskRegistry.shared.register(ArrayKernels.all)
+        try TaskRegistry.shared.register(FrameKernels.all)
         try TaskRegistry.shared.register(functions)
         WorkerPlugins.register(workerPlugins)
         // A misspelled section or a bad value stops the program here, naming file and line.

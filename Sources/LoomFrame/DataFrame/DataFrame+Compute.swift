@@ -1,0 +1,86 @@
+import LoomCore
+import LoomLocal
+
+/// Running a plan: its partitions become tasks, a scheduler or a cluster runs them, and the
+/// results come back as one table.
+extension DataFrame {
+    /// The whole frame as one table.
+    ///
+    /// - Parameter scheduler: a local scheduler; nil uses the default graph runner (the newest
+    ///   distributed `Client`) if there is one, else the configured default (threads).
+    public func compute(scheduler: Scheduler? = nil) async throws -> Table {
+        if scheduler == nil, let runner = DefaultGraphRunner.runner { return try await compute(on: runner) }
+        return try await assemble { graph in try await graph.execute(on: scheduler).outputs }
+    }
+
+    /// The whole frame as one table, computed on a cluster (`compute(on: client)`).
+    public func compute(on runner: any GraphRunner) async throws -> Table {
+        try await assemble { graph in try await runner.run(graph) }
+    }
+
+    /// The number of rows, counted where the partitions are (only counts travel).
+    public func count(scheduler: Scheduler? = nil) async throws -> Int {
+        _ = try plan.schema()
+        let (source, program) = plan.splitSteps()
+        let counts = try source.partitions().map { NodeInput.node(TaskNode(key: Key.unique(prefix: "count"), function: FrameKernels.count.erased, inputs: [.literal(program), $0])) }
+        let values = try await run(counts, scheduler: scheduler)
+        return try values.reduce(0) { total, value in
+            guard let count = value as? Int else { throw LoomError(.typeMismatch, "a partition's count came back as \(type(of: value))") }
+            return total + count
+        }
+    }
+
+    /// The first `count` rows, computing partitions in order only until there are enough.
+    public func head(_ count: Int = 5, scheduler: Scheduler? = nil) async throws -> Table {
+        let schema = try plan.schema()
+        var tables: [Table] = [], rows = 0
+        for partition in try plan.partitions() where rows < count {
+            let table = try Self.table(try await run([partition], scheduler: scheduler)[0], schema: schema, index: tables.count)
+            tables.append(table)
+            rows += table.rowCount
+        }
+        return tables.isEmpty ? .empty(schema) : try Table.concatenate(tables).head(count)
+    }
+
+    private func run(_ partitions: [NodeInput], scheduler: Scheduler?) async throws -> [any Sendable] {
+        let nodes = partitions.compactMap { if case .node(let node) = $0 { node } else { nil } }
+        var computed: [any Sendable] = []
+        if !nodes.isEmpty {
+            let graph = TaskGraph(outputs: nodes)
+            if scheduler == nil, let runner = DefaultGraphRunner.runner {
+                computed = try await runner.run(graph)
+            } else {
+                computed = try await graph.execute(on: scheduler).outputs
+            }
+        }
+        var results = computed.makeIterator()
+        return partitions.map { partition in
+            if case .literal(let value) = partition { return value }
+            return results.next()!
+        }
+    }
+
+    private func assemble(_ execute: (TaskGraph) async throws -> [any Sendable]) async throws -> Table {
+        let schema = try plan.schema()
+        let partitions = try plan.partitions()
+        let nodes = partitions.compactMap { if case .node(let node) = $0 { node } else { nil } }
+        let computed = nodes.isEmpty ? [] : try await execute(TaskGraph(outputs: nodes))
+        var results = computed.makeIterator()
+        var tables: [Table] = []
+        for (index, partition) in partitions.enumerated() {
+            let value: any Sendable = if case .literal(let literal) = partition { literal } else { results.next()! }
+            tables.append(try Self.table(value, schema: schema, index: index))
+        }
+        return tables.isEmpty ? .empty(schema) : try Table.concatenate(tables)
+    }
+
+    private static func table(_ value: any Sendable, schema: Schema, index: Int) throws -> Table {
+        guard let table = value as? Table else {
+            throw LoomError(.typeMismatch, "partition \(index) came back as \(type(of: value)), not a Table")
+        }
+        guard table.schema == schema else {
+            throw LoomError(.typeMismatch, "partition \(index) has columns \(table.schema), but the plan says \(schema)")
+        }
+        return table
+    }
+}

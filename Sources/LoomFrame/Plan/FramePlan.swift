@@ -1,0 +1,50 @@
+import LoomCore
+
+/// What a dataframe is, as data: where its partitions come from and what happens to them. It
+/// becomes tasks only when computed (`FrameLowering`), so the whole plan is checked first.
+indirect enum FramePlan: Sendable {
+    /// Partitions already in memory.
+    case tables([Table])
+    /// Steps each partition goes through alone, fused into one task per partition.
+    case map(FramePlan, [PartitionStep])
+    /// A group-by aggregation: a tree reduction with `splitEvery` partials per combining task.
+    case groupBy(FramePlan, GroupByPlan, splitEvery: Int)
+
+    /// The columns it has; throws what is wrong with the plan (an unknown column, a type clash).
+    func schema() throws -> Schema {
+        switch self {
+        case .tables(let tables): return tables.first?.schema ?? Schema([])
+        case .map(let input, let steps): return try steps.reduce(try input.schema()) { try $1.schema(after: $0) }
+        case .groupBy(let input, let plan, _): return try plan.schema(of: try input.schema())
+        }
+    }
+
+    var partitionCount: Int {
+        switch self {
+        case .tables(let tables): tables.count
+        case .map(let input, _): input.partitionCount
+        case .groupBy: 1
+        }
+    }
+
+    /// The plan with `step` after it, fused into the steps already there.
+    func adding(_ step: PartitionStep) -> FramePlan {
+        if case .map(let input, let steps) = self { return .map(input, steps + [step]) }
+        return .map(self, [step])
+    }
+
+    /// One line per node, innermost last, as `explain()` prints it.
+    func explained(indent: String = "") -> [String] {
+        switch self {
+        case .tables(let tables):
+            return ["\(indent)Tables: \(tables.count) partitions in memory, \(tables.reduce(0) { $0 + $1.rowCount }) rows"]
+        case .map(let input, let steps):
+            return ["\(indent)Partitionwise (one task per partition): \(steps.map(\.description).joined(separator: "; "))"]
+                + input.explained(indent: indent + "  ")
+        case .groupBy(let input, let plan, let splitEvery):
+            let aggregations = plan.aggregations.map { "\($0.name) = \($0.kind.rawValue)(\($0.column ?? "*"))" }.joined(separator: ", ")
+            return ["\(indent)GroupBy [\(plan.keys.joined(separator: ", "))]: \(aggregations); tree reduction, splitEvery \(splitEvery)"]
+                + input.explained(indent: indent + "  ")
+        }
+    }
+}
