@@ -80,6 +80,27 @@ import Testing
         #expect(throws: (any Error).self) { try ValueCodec.decode(Column.self, from: bytes) }
     }
 
+    /// A table as another program might send it: names and columns, unchecked.
+    struct UncheckedTable: Encodable {
+        var names: [String]
+        var columns: [Column]
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.unkeyedContainer()
+            try container.encode(names)
+            try container.encode(columns)
+        }
+    }
+
+    @Test func aDecodedTableIsCheckedAsAMadeOneIs() throws {
+        let uneven = try ValueCodec.encode(UncheckedTable(names: ["a", "b"], columns: [Column([1, 2]), Column([1])]))
+        #expect(throws: (any Error).self) { try ValueCodec.decode(Table.self, from: uneven) }
+        let missingName = try ValueCodec.encode(UncheckedTable(names: ["a"], columns: [Column([1]), Column([2])]))
+        #expect(throws: (any Error).self) { try ValueCodec.decode(Table.self, from: missingName) }
+        let fine = try ValueCodec.encode(UncheckedTable(names: ["a"], columns: [Column([1, nil] as [Int64?])]))
+        #expect(try ValueCodec.decode(Table.self, from: fine)["a"].nullCount == 1)
+    }
+
     @Test func aTablePrintsAsPandasDoes() throws {
         let text = try Self.sample().head(2).description
         #expect(text == """

@@ -7,7 +7,12 @@ extension Column: Codable {
         var container = try decoder.unkeyedContainer()
         let type = try container.decode(DataType.self)
         let count = try container.decode(Int.self)
-        let words = try container.decode([UInt64].self)
+        var words = try container.decode([UInt64].self)
+        guard count >= 0, words.isEmpty || words.count == (count + 63) / 64 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "a validity bitmap of \(words.count) words for \(count) rows"))
+        }
+        // Bits past the last row would count as valid rows that do not exist.
+        if count % 64 != 0, !words.isEmpty { words[words.count - 1] &= (1 << UInt64(count % 64)) - 1 }
         let validity = words.isEmpty ? nil : Validity(words: words, count: count)
         let storage: Storage
         switch type {
@@ -28,7 +33,7 @@ extension Column: Codable {
             storage = .categorical(codes: codes, categories: categories)
         }
         let column = Column(storage: storage, validity: validity)
-        guard column.count == count, words.isEmpty || words.count == (count + 63) / 64 else {
+        guard column.count == count else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "\(type.withArticle) column of \(count) rows came with \(column.count) values"))
         }
         self = column

@@ -1,7 +1,7 @@
 import LoomCore
 
 /// Columns of equal length, in memory: one partition of a dataframe, or a computed result.
-public struct Table: Sendable, Codable {
+public struct Table: Sendable {
     public let schema: Schema
     public let columns: [Column]
     public let rowCount: Int
@@ -108,5 +108,26 @@ public struct Table: Sendable, Codable {
         }
         let columns = try first.schema.fields.indices.map { index in try Column.concatenate(tables.map { $0.columns[index] }) }
         return try Table(names: first.schema.names, columns: columns)
+    }
+}
+
+/// A table travels as its column names and columns; decoding checks them as `init` does, so a
+/// malformed message is an error, never a table whose columns disagree.
+extension Table: Codable {
+    public init(from decoder: any Decoder) throws {
+        var container = try decoder.unkeyedContainer()
+        let names = try container.decode([String].self)
+        let columns = try container.decode([Column].self)
+        do {
+            try self.init(names: names, columns: columns)
+        } catch let error as LoomError {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.message))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.unkeyedContainer()
+        try container.encode(schema.names)
+        try container.encode(columns)
     }
 }
