@@ -21,9 +21,7 @@ extension DataFrame {
     /// The number of rows, counted where the partitions are (only counts travel).
     public func count(scheduler: Scheduler? = nil) async throws -> Int {
         _ = try plan.schema()
-        let (source, program) = plan.splitSteps()
-        let counts = try source.partitions().map { NodeInput.node(TaskNode(key: Key.unique(prefix: "count"), function: FrameKernels.count.erased, inputs: [.literal(program), $0])) }
-        let values = try await run(counts, scheduler: scheduler)
+        let values = try await run(try plan.counts(), scheduler: scheduler)
         return try values.reduce(0) { total, value in
             guard let count = value as? Int else { throw LoomError(.typeMismatch, "a partition's count came back as \(type(of: value))") }
             return total + count
@@ -42,7 +40,7 @@ extension DataFrame {
         return tables.isEmpty ? .empty(schema) : try Table.concatenate(tables).head(count)
     }
 
-    private func run(_ partitions: [NodeInput], scheduler: Scheduler?) async throws -> [any Sendable] {
+    func run(_ partitions: [NodeInput], scheduler: Scheduler?) async throws -> [any Sendable] {
         let nodes = partitions.compactMap { if case .node(let node) = $0 { node } else { nil } }
         var computed: [any Sendable] = []
         if !nodes.isEmpty {

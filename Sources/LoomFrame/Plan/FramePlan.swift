@@ -5,6 +5,8 @@ import LoomCore
 indirect enum FramePlan: Sendable {
     /// Partitions already in memory.
     case tables([Table])
+    /// Partitions read from files, a block each.
+    case files([PartitionSource])
     /// Steps each partition goes through alone, fused into one task per partition.
     case map(FramePlan, [PartitionStep])
     /// A group-by aggregation: a tree reduction with `splitEvery` partials per combining task.
@@ -14,6 +16,7 @@ indirect enum FramePlan: Sendable {
     func schema() throws -> Schema {
         switch self {
         case .tables(let tables): return tables.first?.schema ?? Schema([])
+        case .files(let sources): return sources.first?.schema ?? Schema([])
         case .map(let input, let steps): return try steps.reduce(try input.schema()) { try $1.schema(after: $0) }
         case .groupBy(let input, let plan, _): return try plan.schema(of: try input.schema())
         }
@@ -22,6 +25,7 @@ indirect enum FramePlan: Sendable {
     var partitionCount: Int {
         switch self {
         case .tables(let tables): tables.count
+        case .files(let sources): sources.count
         case .map(let input, _): input.partitionCount
         case .groupBy: 1
         }
@@ -38,6 +42,10 @@ indirect enum FramePlan: Sendable {
         switch self {
         case .tables(let tables):
             return ["\(indent)Tables: \(tables.count) partitions in memory, \(tables.reduce(0) { $0 + $1.rowCount }) rows"]
+        case .files(let sources):
+            let files = Set(sources.map { source in switch source { case .csv(let block): block.path } })
+            let columns = sources.first.map { " [\($0.schema.names.joined(separator: ", "))]" } ?? ""
+            return ["\(indent)ReadCSV: \(files.count) files in \(sources.count) blocks\(columns)"]
         case .map(let input, let steps):
             return ["\(indent)Partitionwise (one task per partition): \(steps.map(\.description).joined(separator: "; "))"]
                 + input.explained(indent: indent + "  ")

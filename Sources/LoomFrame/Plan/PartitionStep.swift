@@ -53,11 +53,42 @@ enum PartitionStep: Sendable, Codable, CustomStringConvertible {
     }
 }
 
-/// The fused steps of one partition task.
+/// Where a partition's rows come from when no task made them: a block of a file.
+enum PartitionSource: Sendable, Codable {
+    case csv(CSVBlock)
+
+    func read() throws -> Table {
+        switch self {
+        case .csv(let block): try block.read()
+        }
+    }
+
+    var schema: Schema {
+        switch self {
+        case .csv(let block): block.outputSchema
+        }
+    }
+}
+
+/// What one partition task does: read its source (or take its one input table), then the
+/// fused steps.
 struct PartitionProgram: Sendable, Codable {
+    var source: PartitionSource?
     var steps: [PartitionStep]
 
-    func apply(_ table: Table) throws -> Table {
-        try steps.reduce(table) { try $1.apply($0) }
+    init(source: PartitionSource? = nil, steps: [PartitionStep]) {
+        self.source = source
+        self.steps = steps
+    }
+
+    func run(_ inputs: [Table]) throws -> Table {
+        let table: Table
+        if let source {
+            table = try source.read()
+        } else {
+            guard let input = inputs.first else { throw LoomError(.invalidArgument, "a partition task got no input") }
+            table = input
+        }
+        return try steps.reduce(table) { try $1.apply($0) }
     }
 }

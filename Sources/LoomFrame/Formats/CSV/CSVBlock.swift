@@ -1,0 +1,118 @@
+import Foundation
+import LoomCore
+
+/// One partition of a CSV dataset: a byte range of one file. A record belongs to the block its
+/// first byte is in, so blocks cut anywhere read every record once — as Dask's `read_csv`
+/// does, a newline inside a quoted field must not fall on a block's boundary.
+struct CSVBlock: Sendable, Codable, Hashable {
+    var path: String
+    var start: Int
+    var end: Int
+    /// The file's columns, in the file's order.
+    var schema: Schema
+    /// The columns to keep (projection), in schema order; nil for all.
+    var columns: [String]?
+    var options: CSVOptions
+
+    /// The columns this block's table has.
+    var outputSchema: Schema {
+        guard let columns else { return schema }
+        return Schema(schema.fields.filter { columns.contains($0.name) })
+    }
+
+    func read() throws -> Table {
+        let bytes = try Self.bytes(of: path, from: start, to: end)
+        return try bytes.withUnsafeBufferPointer { buffer in try parse(buffer) }
+    }
+
+    /// The bytes from just before `start` (to see whether a record begins there) to the end of
+    /// the record holding byte `end - 1`.
+    private static func bytes(of path: String, from start: Int, to end: Int) throws -> [UInt8] {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw LoomError(.invalidArgument, "cannot open \(path) to read")
+        }
+        defer { try? handle.close() }
+        let from = max(0, start - 1)
+        try handle.seek(toOffset: UInt64(from))
+        var bytes = [UInt8](try handle.read(upToCount: end - from) ?? Data())
+        // Read on to the end of the last record that starts in the block.
+        if !bytes.isEmpty, bytes.last != UInt8(ascii: "\n") {
+            while let more = try handle.read(upToCount: 64 * 1024), !more.isEmpty {
+                if let newline = more.firstIndex(of: UInt8(ascii: "\n")) {
+                    bytes += more[more.startIndex...newline]
+                    break
+                }
+                bytes += more
+            }
+        }
+        return bytes
+    }
+
+    private func parse(_ buffer: UnsafeBufferPointer<UInt8>) throws -> Table {
+        // Where the block's first record begins, in the buffer (which starts at start - 1).
+        var first = 0
+        if start > 0 {
+            guard let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) else { return Table.empty(outputSchema) }
+            first = newline + 1
+        }
+        var records = CSVRecords(buffer, options: options, from: first)
+        var fields: [CSVRecords.Field] = []
+        if start == 0, options.header, !records.atEnd { try records.next(into: &fields) }
+        let wanted = schema.fields.enumerated().filter { columns?.contains($0.element.name) ?? true }
+        var builders = wanted.map { CSVColumnBuilder(type: $0.element.type) }
+        let nulls = NullTokens(options.nullValues)
+        while !records.atEnd {
+            let line = records.newlinesSeen
+            do throws(CSVError) {
+                try records.next(into: &fields)
+            } catch {
+                throw failure(error.message, linesBefore: first, lineInBlock: line)
+            }
+            if fields.count == 1, fields[0].range.isEmpty, !fields[0].quoted, schema.fields.count > 1 { continue }  // a blank line
+            guard fields.count <= schema.fields.count else {
+                throw failure("\(fields.count) fields, but the header names \(schema.fields.count) columns", linesBefore: first, lineInBlock: line)
+            }
+            for (builder, (index, field)) in wanted.enumerated() {
+                // Missing trailing fields are null, as pandas reads them.
+                guard index < fields.count else { _ = builders[builder].append(UnsafeBufferPointer(start: nil, count: 0), isNull: true); continue }
+                let ok = records.withBytes(fields[index]) { bytes in builders[builder].append(bytes, isNull: nulls.contains(bytes)) }
+                if !ok {
+                    let text = records.withBytes(fields[index]) { String(decoding: $0, as: UTF8.self) }
+                    throw failure("column \(field.name) holds \"\(text)\", which is not \(field.type.withArticle) (give `schema:` to read it as another type)",
+                                  linesBefore: first, lineInBlock: line)
+                }
+            }
+        }
+        return try Table(names: wanted.map(\.element.name), columns: builders.map { $0.finish() })
+    }
+
+    /// An error naming the file and the line (counted from the file's start only now).
+    private func failure(_ message: String, linesBefore first: Int, lineInBlock: Int) -> LoomError {
+        let offset = max(0, start - 1) + first
+        var lines = 0
+        if offset > 0, let handle = FileHandle(forReadingAtPath: path) {
+            if let prefix = try? handle.read(upToCount: offset) { lines = prefix.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) } }
+            try? handle.close()
+        }
+        return LoomError(.invalidArgument, "\(path), line \(lines + lineInBlock + 1): \(message)")
+    }
+}
+
+/// The texts read as null, checked without making a string per field.
+struct NullTokens {
+    private let tokens: Set<[UInt8]>
+    private let longest: Int
+    private let empty: Bool
+
+    init(_ values: Set<String>) {
+        tokens = Set(values.map { Array($0.utf8) })
+        longest = values.map(\.utf8.count).max() ?? 0
+        empty = values.contains("")
+    }
+
+    func contains(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        if bytes.isEmpty { return empty }
+        guard bytes.count <= longest else { return false }
+        return tokens.contains(Array(bytes))
+    }
+}

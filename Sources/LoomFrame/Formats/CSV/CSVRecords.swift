@@ -1,0 +1,121 @@
+/// The records of CSV bytes, field by field, without copying: a field is a byte range, and
+/// only a quoted field with doubled quotes or escapes is unescaped (into `scratch`).
+struct CSVRecords {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let options: CSVOptions
+    private(set) var position: Int
+    /// Records read so far (the line number of the next, from the first record here, is this
+    /// plus the newlines inside quoted fields before it).
+    private(set) var newlinesSeen = 0
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>, options: CSVOptions, from start: Int = 0) {
+        self.bytes = bytes
+        self.options = options
+        position = start
+    }
+
+    var atEnd: Bool { position >= bytes.count }
+
+    /// One field: its bytes, and whether it was quoted (a quoted empty field is a string, not a null).
+    struct Field {
+        var range: Range<Int>
+        var quoted: Bool
+        /// The unescaped text when quoting changed it.
+        var unescaped: [UInt8]?
+    }
+
+    /// Reads the next record's fields into `fields` (cleared first). A record ends at `\n` (or
+    /// `\r\n`) outside quotes, or at the end of the bytes.
+    mutating func next(into fields: inout [Field]) throws(CSVError) {
+        fields.removeAll(keepingCapacity: true)
+        let (delimiter, quote, escape) = (options.delimiter, options.quote, options.escape)
+        while true {
+            var start = position
+            var quoted = false
+            var unescaped: [UInt8]?
+            var end: Int
+            if position < bytes.count, bytes[position] == quote {
+                quoted = true
+                position += 1
+                start = position
+                var text: [UInt8]?
+                while true {
+                    guard position < bytes.count else { throw CSVError.unterminatedQuote }
+                    let byte = bytes[position]
+                    if byte == quote {
+                        if position + 1 < bytes.count, bytes[position + 1] == quote {
+                            if text == nil { text = Array(bytes[start..<position]) }
+                            text!.append(quote)
+                            position += 2
+                            continue
+                        }
+                        break
+                    }
+                    if let escape, byte == escape, position + 1 < bytes.count {
+                        if text == nil { text = Array(bytes[start..<position]) }
+                        text!.append(bytes[position + 1])
+                        position += 2
+                        continue
+                    }
+                    if byte == UInt8(ascii: "\n") { newlinesSeen += 1 }
+                    text?.append(byte)
+                    position += 1
+                }
+                end = position
+                unescaped = text
+                position += 1  // the closing quote
+                // Only a delimiter or the record's end may follow.
+                if position < bytes.count, bytes[position] != delimiter, bytes[position] != UInt8(ascii: "\n"),
+                   !(bytes[position] == UInt8(ascii: "\r") && (position + 1 == bytes.count || bytes[position + 1] == UInt8(ascii: "\n"))) {
+                    throw CSVError.textAfterQuote
+                }
+            } else {
+                while position < bytes.count {
+                    let byte = bytes[position]
+                    if byte == delimiter || byte == UInt8(ascii: "\n") { break }
+                    if let escape, byte == escape, position + 1 < bytes.count {
+                        if unescaped == nil { unescaped = Array(bytes[start..<position]) }
+                        unescaped!.append(bytes[position + 1])
+                        position += 2
+                        continue
+                    }
+                    unescaped?.append(byte)
+                    position += 1
+                }
+                end = position
+                if end > start, bytes[end - 1] == UInt8(ascii: "\r"), position >= bytes.count || bytes[position] == UInt8(ascii: "\n") {
+                    end -= 1
+                    if unescaped != nil { unescaped!.removeLast() }
+                }
+            }
+            fields.append(Field(range: start..<end, quoted: quoted, unescaped: unescaped))
+            if position < bytes.count, bytes[position] == delimiter {
+                position += 1
+                continue
+            }
+            if position < bytes.count, bytes[position] == UInt8(ascii: "\r") { position += 1 }
+            if position < bytes.count, bytes[position] == UInt8(ascii: "\n") { position += 1 }
+            newlinesSeen += 1
+            return
+        }
+    }
+
+    /// The field's bytes, unescaped.
+    func withBytes<R>(_ field: Field, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        if let unescaped = field.unescaped { return try unescaped.withUnsafeBufferPointer(body) }
+        return try body(UnsafeBufferPointer(rebasing: bytes[field.range]))
+    }
+}
+
+/// What is wrong with a record (the reader adds the file and line).
+enum CSVError: Error {
+    case unterminatedQuote
+    case textAfterQuote
+
+    var message: String {
+        switch self {
+        case .unterminatedQuote: "a quoted field is not closed before the end of the data"
+        case .textAfterQuote: "text follows a quoted field's closing quote"
+        }
+    }
+}
