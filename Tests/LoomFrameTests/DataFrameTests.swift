@@ -133,6 +133,9 @@ import Testing
         let wanted = rows.v1.indices.filter { rows.v1[$0] >= 4 }.prefix(3)
         #expect(head.columnNames == ["id1", "w"])
         #expect(try head["w"].int64s == wanted.map { rows.v1[$0] * 2 + Int64(rows.id4[$0]) })
+        #expect(try await frame.partition(7).compute().rowCount == 125)
+        #expect(try await big.partition(0).count() == rows.v1.prefix(125).filter { $0 >= 4 }.count)
+        #expect(throws: LoomError.self) { try frame.partition(8) }
         let whole = try await big.compute()
         #expect(try whole["id1"].strings == rows.v1.indices.filter { rows.v1[$0] >= 4 }.map { rows.id1[$0] })
     }

@@ -40,6 +40,14 @@ public struct DataFrame: Sendable {
 
     public var partitionCount: Int { plan.partitionCount }
 
+    /// Partition `index` as a frame of its own (Dask's `get_partition`).
+    public func partition(_ index: Int) throws -> DataFrame {
+        guard (0..<partitionCount).contains(index) else {
+            throw LoomError(.invalidArgument, "no partition \(index): the frame has \(partitionCount)")
+        }
+        return DataFrame(plan: plan.partition(index))
+    }
+
     /// The rows where `predicate` holds (rows where it is null go).
     public func filter(_ predicate: ColumnExpression) -> DataFrame { DataFrame(plan: plan.adding(.filter(predicate))) }
 

@@ -31,6 +31,16 @@ indirect enum FramePlan: Sendable {
         }
     }
 
+    /// Partition `index` alone (its index is checked by the caller).
+    func partition(_ index: Int) -> FramePlan {
+        switch self {
+        case .tables(let tables): .tables([tables[index]])
+        case .files(let sources): .files([sources[index]])
+        case .map(let input, let steps): .map(input.partition(index), steps)
+        case .groupBy: self
+        }
+    }
+
     /// The plan with `step` after it, fused into the steps already there.
     func adding(_ step: PartitionStep) -> FramePlan {
         if case .map(let input, let steps) = self { return .map(input, steps + [step]) }

@@ -49,7 +49,7 @@ let workloads = [
     "latency-distributed", "cluster-start", "scheduler-memory", "spill-throughput", "worker-recovery",
     "dashboard-overhead", "map-distributed-no-dashboard", "slurm-scale-up", "sge-scale-up",
     "map-distributed-tls", "latency-distributed-tls",
-] + ArrayWorkloads.names
+] + ArrayWorkloads.names + FrameWorkloads.names
 guard let workload = arguments.first(where: { !$0.hasPrefix("--") }) else {
     FileHandle.standardError.write(Data("usage: loom-bench <\(workloads.joined(separator: "|"))> [--quick]\n".utf8))
     exit(2)
@@ -179,6 +179,9 @@ case "kube-scale-20":
     await cluster.close()
     check(total, leaves: 100)
     print("RESULT seconds=\(seconds) tasks=20")
+case let name where FrameWorkloads.names.contains(name):
+    // Dataframes against Dask's, pandas', Polars' and DuckDB's (FrameWorkloads.swift).
+    try await FrameWorkloads.run(name)
 case let name where ArrayWorkloads.names.contains(name):
     // Chunked arrays against Dask's and numpy's (ArrayWorkloads.swift).
     try await ArrayWorkloads.run(name, quick: quick)

@@ -1,0 +1,48 @@
+import Foundation
+import Loom
+
+/// Loom's side of the dataframe workloads (bench/README.md, "Dataframes"), on the h2o data
+/// bench/run generates and names in LOOM_BENCH_H2O_CSV.
+enum FrameWorkloads {
+    static let names = ["frame-groupby", "frame-csv"]
+
+    /// The h2o groupby questions 1-5 (bench/peers/frame_bench.py has the same for the peers).
+    static let questions: [(keys: [String], aggregations: [Aggregation])] = [
+        (["id1"], [.sum("v1")]),
+        (["id1", "id2"], [.sum("v1")]),
+        (["id3"], [.sum("v1"), .mean("v3")]),
+        (["id4"], [.mean("v1"), .mean("v2"), .mean("v3")]),
+        (["id6"], [.sum("v1"), .sum("v2"), .sum("v3")]),
+    ]
+
+    static func run(_ workload: String) async throws {
+        guard let path = ProcessInfo.processInfo.environment["LOOM_BENCH_H2O_CSV"] else {
+            throw LoomError(.configuration, "LOOM_BENCH_H2O_CSV is not set: bench/run generates the data and sets it")
+        }
+        let scheduler = Scheduler.threads(2)
+        switch workload {
+        case "frame-csv":
+            let started = ContinuousClock.now
+            let table = try await DataFrame.readCSV(path).compute(scheduler: scheduler)
+            let seconds = (ContinuousClock.now - started) / .seconds(1)
+            print("RESULT seconds=\(seconds) tasks=\(table.rowCount) value=\(table.rowCount)")
+        case "frame-groupby":
+            // Loaded once, not timed (as the peers load theirs), one partition per CSV block.
+            let blocks = try DataFrame.readCSV(path)
+            var partitions: [Table] = []
+            for index in 0..<blocks.partitionCount { partitions.append(try await blocks.partition(index).compute(scheduler: scheduler)) }
+            let frame = try DataFrame(partitions: partitions)
+            let started = ContinuousClock.now
+            var groups = 0, checksum = 0.0
+            for (keys, aggregations) in questions {
+                let answer = try await frame.groupBy(keys).agg(aggregations).compute(scheduler: scheduler)
+                groups += answer.rowCount
+                checksum += try answer.columns[keys.count].asDoubles.reduce(0, +)
+            }
+            let seconds = (ContinuousClock.now - started) / .seconds(1)
+            print("RESULT seconds=\(seconds) tasks=\(groups) value=\(String(format: "%.6g", checksum))")
+        default:
+            throw LoomError(.invalidArgument, "no frame workload \(workload)")
+        }
+    }
+}

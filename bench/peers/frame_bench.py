@@ -1,0 +1,94 @@
+"""The table peers of Loom's dataframe benchmarks: pandas, Dask (threads), Polars and DuckDB,
+chosen by LOOM_FRAME_ENGINE, on the h2o groupby data at LOOM_BENCH_H2O_CSV (bench/run makes it).
+
+    python frame_bench.py <workload> [--quick]
+
+  frame-groupby  load the CSV into memory (not timed), then h2o questions 1-5 one after the
+                 other: q1 sum v1 by id1; q2 sum v1 by id1, id2; q3 sum v1, mean v3 by id3;
+                 q4 mean v1, v2, v3 by id4; q5 sum v1, v2, v3 by id6. Two threads where the
+                 engine has threads (pandas has one).
+  frame-csv      read the whole CSV into memory.
+
+Prints `RESULT seconds=<s> tasks=<groups or rows> value=<checksum>`.
+"""
+import os
+import sys
+import time
+
+ENGINE = os.environ.get("LOOM_FRAME_ENGINE", "pandas")
+PATH = os.environ["LOOM_BENCH_H2O_CSV"]
+THREADS = 2
+
+
+def load():
+    if ENGINE == "pandas":
+        import pandas as pd
+        return pd.read_csv(PATH)
+    if ENGINE == "dask":
+        import dask
+        import dask.dataframe as dd
+        dask.config.set(scheduler="threads", num_workers=THREADS)
+        return dd.read_csv(PATH, blocksize="64MB").persist()
+    if ENGINE == "polars":
+        import polars as pl
+        return pl.read_csv(PATH)
+    if ENGINE == "duckdb":
+        import duckdb
+        con = duckdb.connect()
+        con.execute(f"SET threads={THREADS}")
+        con.execute(f"CREATE TABLE x AS SELECT * FROM read_csv_auto('{PATH}')")
+        return con
+    raise SystemExit(f"unknown engine {ENGINE}")
+
+
+QUESTIONS = [
+    (["id1"], [("v1", "sum")]),
+    (["id1", "id2"], [("v1", "sum")]),
+    (["id3"], [("v1", "sum"), ("v3", "mean")]),
+    (["id4"], [("v1", "mean"), ("v2", "mean"), ("v3", "mean")]),
+    (["id6"], [("v1", "sum"), ("v2", "sum"), ("v3", "sum")]),
+]
+
+
+def question(x, keys, aggs):
+    """One answer's row count and the sum of its first aggregate (a checksum)."""
+    if ENGINE == "pandas":
+        r = x.groupby(keys, sort=True).agg(**{f"{c}_{f}": (c, f) for c, f in aggs}).reset_index()
+        return len(r), float(r.iloc[:, len(keys)].sum())
+    if ENGINE == "dask":
+        r = x.groupby(keys).agg({c: f for c, f in aggs}).compute()
+        return len(r), float(r.iloc[:, 0].sum())
+    if ENGINE == "polars":
+        import polars as pl
+        exprs = [getattr(pl.col(c), f)().alias(f"{c}_{f}") for c, f in aggs]
+        r = x.group_by(keys).agg(exprs).sort(keys)
+        return r.height, float(r[f"{aggs[0][0]}_{aggs[0][1]}"].sum())
+    if ENGINE == "duckdb":
+        select = ", ".join(f"{'avg' if f == 'mean' else f}({c}) AS {c}_{f}" for c, f in aggs)
+        r = x.execute(f"SELECT {', '.join(keys)}, {select} FROM x GROUP BY {', '.join(keys)} ORDER BY {', '.join(keys)}").fetchall()
+        return len(r), float(sum(row[len(keys)] for row in r))
+
+
+def main(argv):
+    workload = next(a for a in argv if not a.startswith("--"))
+    if ENGINE == "polars":
+        os.environ.setdefault("POLARS_MAX_THREADS", str(THREADS))
+    if workload == "frame-csv":
+        started = time.perf_counter()
+        x = load()
+        rows = x.execute("SELECT count(*) FROM x").fetchone()[0] if ENGINE == "duckdb" else len(x)
+        print(f"RESULT seconds={time.perf_counter() - started} tasks={rows} value={rows}")
+        return 0
+    x = load()
+    started = time.perf_counter()
+    groups, checksum = 0, 0.0
+    for keys, aggs in QUESTIONS:
+        n, s = question(x, keys, aggs)
+        groups += n
+        checksum += s
+    print(f"RESULT seconds={time.perf_counter() - started} tasks={groups} value={checksum:.6g}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
