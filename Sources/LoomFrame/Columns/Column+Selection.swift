@@ -44,7 +44,16 @@ extension Column {
             throw LoomError(.typeMismatch, "cannot put \(column.type.withArticle) column after \(first.type.withArticle) column")
         }
         let anyNull = columns.contains { $0.validity != nil }
-        let validity = anyNull ? Validity(columns.flatMap { column in (0..<column.count).map { !column.isNull($0) } }) : nil
+        var validity: Validity?
+        if anyNull {
+            var joined = Validity(allValid: columns.reduce(0) { $0 + $1.count })
+            var row = 0
+            for column in columns {
+                if let part = column.validity { for index in 0..<column.count where !part.isValid(index) { joined.set(row + index, false) } }
+                row += column.count
+            }
+            validity = joined
+        }
         func joined<T>(_ extract: (Column) -> [T]) -> [T] { columns.flatMap(extract) }
         switch first.storage {
         case .int32: return Column(storage: .int32(joined { try! $0.int32s }), validity: validity)
@@ -61,7 +70,7 @@ extension Column {
                 guard case .string(let strings) = column.storage else { continue }
                 total += strings.bytes.count
                 try StringStorage.checkSize(total, "the concatenated column")
-                for index in 0..<strings.count { joinedStrings.append(strings, index) }
+                joinedStrings.append(contentsOf: strings)
             }
             return Column(storage: .string(joinedStrings), validity: validity)
         case .categorical:

@@ -39,6 +39,19 @@ public struct StringStorage: Sendable, Hashable {
         offsets.append(Int32(truncatingIfNeeded: bytes.count))
     }
 
+    mutating func reserve(_ strings: Int, bytes count: Int) {
+        offsets.reserveCapacity(strings + 1)
+        bytes.reserveCapacity(count)
+    }
+
+    /// Every string of `other` after these, in one copy of bytes and one of offsets.
+    mutating func append(contentsOf other: StringStorage) {
+        let shift = Int32(truncatingIfNeeded: bytes.count)
+        bytes += other.bytes
+        offsets.reserveCapacity(offsets.count + other.count)
+        for offset in other.offsets.dropFirst() { offsets.append(offset &+ shift) }
+    }
+
     /// The byte range of string `index`.
     @inline(__always)
     func range(_ index: Int) -> Range<Int> { Int(offsets[index])..<Int(offsets[index + 1]) }

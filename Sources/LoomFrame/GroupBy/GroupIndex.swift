@@ -21,13 +21,10 @@ struct GroupIndex {
         var combined = try Self.denseIDs(try table[keys[0]])
         for key in keys.dropFirst() {
             let next = try Self.denseIDs(try table[key])
-            var pairs: [Int64: Int32] = [:]
-            combined = zip(combined, next).map { a, b in
-                let pair = Int64(a) << 32 | Int64(UInt32(bitPattern: b))
-                if let id = pairs[pair] { return id }
-                let id = Int32(pairs.count)
-                pairs[pair] = id
-                return id
+            var ids = DenseIDTable(expected: 1024)
+            for row in combined.indices {
+                let pair = Int(combined[row]) << 32 | Int(UInt32(bitPattern: next[row]))
+                combined[row] = ids.id(hash: KeyHash.mix(UInt64(bitPattern: Int64(pair))), representative: pair) { $0 == pair }
             }
         }
         // Ids from the last step are already in order of first appearance.
@@ -43,32 +40,86 @@ struct GroupIndex {
 
     /// Ids 0, 1, … per distinct value in order of first appearance; null is a value of its own.
     private static func denseIDs(_ column: Column) throws -> [Int32] {
-        func dense<T: Hashable>(_ value: (Int) -> T) -> [Int32] {
-            var ids: [T: Int32] = [:]
-            var nullID: Int32?
-            var next: Int32 = 0
-            return (0..<column.count).map { row in
-                if column.isNull(row) {
-                    if let nullID { return nullID }
-                    nullID = next
-                    next += 1
-                    return nullID!
+        var dense = Densifier(rows: column.count)
+        let validity = column.validity
+        @inline(__always) func isNull(_ row: Int) -> Bool { validity.map { !$0.isValid(row) } ?? false }
+        func numbers<T: BinaryInteger>(_ values: [T]) {
+            values.withUnsafeBufferPointer { values in
+                for row in 0..<values.count where !isNull(row) {
+                    let value = values[row]
+                    dense.assign(row, KeyHash.mix(UInt64(truncatingIfNeeded: value))) { values[$0] == value }
                 }
-                let key = value(row)
-                if let id = ids[key] { return id }
-                ids[key] = next
-                next += 1
-                return next - 1
+            }
+        }
+        func floats<T: BinaryFloatingPoint>(_ values: [T], bits: (T) -> UInt64) {
+            for row in 0..<values.count where !isNull(row) {
+                let value = values[row] == 0 ? 0 : values[row]  // -0.0 groups with 0.0
+                dense.assign(row, KeyHash.mix(bits(value))) { values[$0] == value || (values[$0].isNaN && value.isNaN) }
             }
         }
         switch column.storage {
-        case .int32(let values), .date(let values): return dense { values[$0] }
-        case .int64(let values), .timestamp(let values): return dense { values[$0] }
-        case .float(let values): return dense { values[$0] }
-        case .double(let values): return dense { values[$0] }
-        case .bool(let values): return dense { values[$0] }
-        case .categorical(let codes, _): return dense { codes[$0] }
-        case .string(let strings): return dense { strings.bytes[strings.range($0)] }
+        case .int32(let values), .date(let values): numbers(values)
+        case .int64(let values), .timestamp(let values): numbers(values)
+        case .float(let values): floats(values) { UInt64($0.bitPattern) }
+        case .double(let values): floats(values) { $0.bitPattern }
+        case .bool(let values): numbers(values.map { $0 ? UInt8(1) : 0 })
+        case .categorical(let codes, _): numbers(codes)
+        case .string(let strings):
+            strings.offsets.withUnsafeBufferPointer { offsets in
+                strings.bytes.withUnsafeBufferPointer { bytes in
+                    let base = UnsafeRawPointer(bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!)
+                    for row in 0..<strings.count where !isNull(row) {
+                        let start = Int(offsets[row]), count = Int(offsets[row + 1]) - start
+                        dense.assign(row, KeyHash.bytes(base + start, count)) { other in
+                            let otherStart = Int(offsets[other])
+                            return Int(offsets[other + 1]) - otherStart == count && KeyHash.equal(base + start, base + otherStart, count)
+                        }
+                    }
+                }
+            }
         }
+        let (ids, result) = (dense.ids, dense.result)
+        var nullID: Int32?
+        // Nulls form one group, numbered where the first null appears.
+        if column.nullCount > 0 {
+            var renumbered = [Int32](repeating: 0, count: column.count)
+            var next: Int32 = 0
+            var seen = [Int32](repeating: -1, count: ids.count)
+            for row in 0..<column.count {
+                if column.isNull(row) {
+                    if nullID == nil { nullID = next; next += 1 }
+                    renumbered[row] = nullID!
+                } else {
+                    let id = Int(result[row])
+                    if seen[id] < 0 { seen[id] = next; next += 1 }
+                    renumbered[row] = seen[id]
+                }
+            }
+            return renumbered
+        }
+        return result
     }
 }
+
+/// Ids for one column's rows: the table (each id's first row stands for its key) and each
+/// row's id. A struct's own fields, so the loops touch no captured variables (whose every
+/// access Swift checks for exclusivity at run time).
+private struct Densifier {
+    var ids = DenseIDTable(expected: 1024)
+    var result: [Int32]
+
+    init(rows: Int) { result = [Int32](repeating: 0, count: rows) }
+
+    @inline(__always)
+    mutating func assign(_ row: Int, _ hash: UInt64, _ equal: (Int) -> Bool) {
+        result[row] = ids.id(hash: hash, representative: row, equal: equal)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif

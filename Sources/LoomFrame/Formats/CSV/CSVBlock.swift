@@ -33,8 +33,18 @@ struct CSVBlock: Sendable, Codable, Hashable {
         }
         defer { try? handle.close() }
         let from = max(0, start - 1)
-        try handle.seek(toOffset: UInt64(from))
-        var bytes = [UInt8](try handle.read(upToCount: end - from) ?? Data())
+        // Read straight into the array (no Data to copy out of).
+        var bytes = try [UInt8](unsafeUninitializedCapacity: end - from) { buffer, initialized in
+            initialized = 0
+            while initialized < buffer.count {
+                let got = pread(handle.fileDescriptor, buffer.baseAddress! + initialized, buffer.count - initialized, off_t(from + initialized))
+                if got < 0, errno == EINTR { continue }
+                guard got >= 0 else { throw LoomError(.invalidArgument, "cannot read \(path): \(String(cString: strerror(errno)))") }
+                if got == 0 { break }
+                initialized += got
+            }
+        }
+        try handle.seek(toOffset: UInt64(from + bytes.count))
         // Read on to the end of the last record that starts in the block.
         if !bytes.isEmpty, bytes.last != UInt8(ascii: "\n") {
             while let more = try handle.read(upToCount: 64 * 1024), !more.isEmpty {
@@ -60,7 +70,9 @@ struct CSVBlock: Sendable, Codable, Hashable {
         if start == 0, options.header, !records.atEnd { try records.next(into: &fields) }
         let wanted = schema.fields.enumerated().filter { columns?.contains($0.element.name) ?? true }
         var builders = wanted.map { CSVColumnBuilder(type: $0.element.type) }
+        var reserved = false
         let nulls = NullTokens(options.nullValues)
+        try builders.withUnsafeMutableBufferPointer { builders in
         while !records.atEnd {
             let line = records.newlinesSeen
             do throws(CSVError) {
@@ -69,6 +81,12 @@ struct CSVBlock: Sendable, Codable, Hashable {
                 throw failure(error.message, linesBefore: first, lineInBlock: line)
             }
             if fields.count == 1, fields[0].range.isEmpty, !fields[0].quoted, schema.fields.count > 1 { continue }  // a blank line
+            if !reserved, records.newlinesSeen == 64 {
+                // From the first records, about how many there are: no buffer grows by copying.
+                reserved = true
+                let estimate = Int(Double(buffer.count) / Double(max(1, records.position - first)) * 64 * 1.05)
+                for index in builders.indices { builders[index].reserve(estimate, bytesPerRow: fields.indices.contains(wanted[index].offset) ? fields[wanted[index].offset].range.count : 8) }
+            }
             guard fields.count <= schema.fields.count else {
                 throw failure("\(fields.count) fields, but the header names \(schema.fields.count) columns", linesBefore: first, lineInBlock: line)
             }
@@ -82,6 +100,7 @@ struct CSVBlock: Sendable, Codable, Hashable {
                                   linesBefore: first, lineInBlock: line)
                 }
             }
+        }
         }
         return try Table(names: wanted.map(\.element.name), columns: builders.map { $0.finish() })
     }
@@ -98,21 +117,24 @@ struct CSVBlock: Sendable, Codable, Hashable {
     }
 }
 
-/// The texts read as null, checked without making a string per field.
+/// The texts read as null, checked without making a string per field: by length, then bytes.
 struct NullTokens {
-    private let tokens: Set<[UInt8]>
-    private let longest: Int
+    private let byLength: [[[UInt8]]]
     private let empty: Bool
 
     init(_ values: Set<String>) {
-        tokens = Set(values.map { Array($0.utf8) })
-        longest = values.map(\.utf8.count).max() ?? 0
+        let tokens = values.map { Array($0.utf8) }
+        var byLength = [[[UInt8]]](repeating: [], count: (tokens.map(\.count).max() ?? 0) + 1)
+        for token in tokens where !token.isEmpty { byLength[token.count].append(token) }
+        self.byLength = byLength
         empty = values.contains("")
     }
 
+    @inline(__always)
     func contains(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         if bytes.isEmpty { return empty }
-        guard bytes.count <= longest else { return false }
-        return tokens.contains(Array(bytes))
+        guard bytes.count < byLength.count else { return false }
+        for token in byLength[bytes.count] where token.elementsEqual(bytes) { return true }
+        return false
     }
 }

@@ -5,15 +5,27 @@ struct CSVColumnBuilder {
     let type: DataType
     private var int32s: [Int32] = [], int64s: [Int64] = [], floats: [Float] = [], doubles: [Double] = [], bools: [Bool] = []
     private var strings = StringStorage()
-    private var valid: [Bool] = []
-    private var anyNull = false
+    private var rows = 0
+    /// Rows that are null: few, so no flag per row is kept.
+    private var nullRows: [Int] = []
 
     init(type: DataType) { self.type = type }
 
+    mutating func reserve(_ rows: Int, bytesPerRow: Int) {
+        switch type {
+        case .int32, .date: int32s.reserveCapacity(rows)
+        case .int64, .timestamp: int64s.reserveCapacity(rows)
+        case .float: floats.reserveCapacity(rows)
+        case .double: doubles.reserveCapacity(rows)
+        case .bool: bools.reserveCapacity(rows)
+        case .string, .categorical: strings.reserve(rows, bytes: rows * (bytesPerRow + 1))
+        }
+    }
+
     /// Appends a field; returns false if its text is not a value of the column's type.
     mutating func append(_ bytes: UnsafeBufferPointer<UInt8>, isNull: Bool) -> Bool {
-        valid.append(!isNull)
-        anyNull = anyNull || isNull
+        if isNull { nullRows.append(rows) }
+        rows += 1
         switch type {
         case .int32:
             guard let value = isNull ? 0 : CSVFieldParsing.int64(bytes), let narrow = Int32(exactly: value) else { return false }
@@ -43,7 +55,12 @@ struct CSVColumnBuilder {
     }
 
     func finish() -> Column {
-        let validity = anyNull ? Validity(valid) : nil
+        var validity: Validity?
+        if !nullRows.isEmpty {
+            var bits = Validity(allValid: rows)
+            for row in nullRows { bits.set(row, false) }
+            validity = bits
+        }
         switch type {
         case .int32: return Column(storage: .int32(int32s), validity: validity)
         case .int64: return Column(storage: .int64(int64s), validity: validity)

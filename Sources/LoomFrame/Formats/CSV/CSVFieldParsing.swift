@@ -28,7 +28,44 @@ enum CSVFieldParsing {
     }
 
     /// A floating-point number as C's `strtod` reads it (also `inf`, `nan`), the whole field.
+    /// Plain decimals of up to 15 digits (`-43.123456`) take Clinger's fast path — the digits
+    /// as an exact integer divided by an exact power of ten, one correctly rounded division —
+    /// and everything else goes to `strtod`.
     static func double(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        if let fast = simpleDecimal(bytes) { return fast }
+        return parsedByC(bytes)
+    }
+
+    private static let powersOfTen: [Double] = (0...22).map { pow(10, Double($0)) }
+
+    @inline(__always)
+    private static func simpleDecimal(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        var index = 0
+        let count = bytes.count
+        guard count > 0, count <= 17 else { return nil }
+        var negative = false
+        if bytes[0] == UInt8(ascii: "-") { negative = true; index = 1 }
+        var mantissa: UInt64 = 0, digits = 0, fraction = 0, seenPoint = false
+        while index < count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: ".") {
+                guard !seenPoint else { return nil }
+                seenPoint = true
+            } else {
+                let digit = byte &- UInt8(ascii: "0")
+                guard digit < 10 else { return nil }
+                mantissa = mantissa * 10 + UInt64(digit)
+                digits += 1
+                if seenPoint { fraction += 1 }
+            }
+            index += 1
+        }
+        guard digits > 0, digits <= 15 else { return nil }
+        let value = Double(mantissa) / powersOfTen[fraction]
+        return negative ? -value : value
+    }
+
+    private static func parsedByC(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
         guard !bytes.isEmpty, bytes.count < 128 else { return bytes.isEmpty ? nil : Double(String(decoding: bytes, as: UTF8.self)) }
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: bytes.count + 1) { buffer -> Double? in
             for index in 0..<bytes.count { buffer[index] = CChar(bitPattern: bytes[index]) }

@@ -1,5 +1,6 @@
 /// The records of CSV bytes, field by field, without copying: a field is a byte range, and
-/// only a quoted field with doubled quotes or escapes is unescaped (into `scratch`).
+/// only a quoted field with doubled quotes or escapes is unescaped, into `scratch` (reused from
+/// record to record, so fields stay plain values and a record allocates nothing).
 struct CSVRecords {
     let bytes: UnsafeBufferPointer<UInt8>
     let options: CSVOptions
@@ -7,6 +8,8 @@ struct CSVRecords {
     /// Records read so far (the line number of the next, from the first record here, is this
     /// plus the newlines inside quoted fields before it).
     private(set) var newlinesSeen = 0
+    /// The unescaped texts of the current record's fields.
+    private var scratch: [UInt8] = []
 
     init(_ bytes: UnsafeBufferPointer<UInt8>, options: CSVOptions, from start: Int = 0) {
         self.bytes = bytes
@@ -20,49 +23,50 @@ struct CSVRecords {
     struct Field {
         var range: Range<Int>
         var quoted: Bool
-        /// The unescaped text when quoting changed it.
-        var unescaped: [UInt8]?
+        /// Where in `scratch` the unescaped text is, when quoting or escapes changed it.
+        var unescaped: Range<Int>?
     }
 
     /// Reads the next record's fields into `fields` (cleared first). A record ends at `\n` (or
     /// `\r\n`) outside quotes, or at the end of the bytes.
     mutating func next(into fields: inout [Field]) throws(CSVError) {
         fields.removeAll(keepingCapacity: true)
+        scratch.removeAll(keepingCapacity: true)
         let (delimiter, quote, escape) = (options.delimiter, options.quote, options.escape)
         while true {
             var start = position
             var quoted = false
-            var unescaped: [UInt8]?
+            var unescaped: Range<Int>?
             var end: Int
             if position < bytes.count, bytes[position] == quote {
                 quoted = true
                 position += 1
                 start = position
-                var text: [UInt8]?
+                var text: Int?  // where this field's unescaped text starts in scratch
                 while true {
                     guard position < bytes.count else { throw CSVError.unterminatedQuote }
                     let byte = bytes[position]
                     if byte == quote {
                         if position + 1 < bytes.count, bytes[position + 1] == quote {
-                            if text == nil { text = Array(bytes[start..<position]) }
-                            text!.append(quote)
+                            if text == nil { text = scratch.count; scratch += bytes[start..<position] }
+                            scratch.append(quote)
                             position += 2
                             continue
                         }
                         break
                     }
                     if let escape, byte == escape, position + 1 < bytes.count {
-                        if text == nil { text = Array(bytes[start..<position]) }
-                        text!.append(bytes[position + 1])
+                        if text == nil { text = scratch.count; scratch += bytes[start..<position] }
+                        scratch.append(bytes[position + 1])
                         position += 2
                         continue
                     }
                     if byte == UInt8(ascii: "\n") { newlinesSeen += 1 }
-                    text?.append(byte)
+                    if text != nil { scratch.append(byte) }
                     position += 1
                 }
                 end = position
-                unescaped = text
+                unescaped = text.map { $0..<scratch.count }
                 position += 1  // the closing quote
                 // Only a delimiter or the record's end may follow.
                 if position < bytes.count, bytes[position] != delimiter, bytes[position] != UInt8(ascii: "\n"),
@@ -70,23 +74,25 @@ struct CSVRecords {
                     throw CSVError.textAfterQuote
                 }
             } else {
+                var text: Int?
                 while position < bytes.count {
                     let byte = bytes[position]
                     if byte == delimiter || byte == UInt8(ascii: "\n") { break }
                     if let escape, byte == escape, position + 1 < bytes.count {
-                        if unescaped == nil { unescaped = Array(bytes[start..<position]) }
-                        unescaped!.append(bytes[position + 1])
+                        if text == nil { text = scratch.count; scratch += bytes[start..<position] }
+                        scratch.append(bytes[position + 1])
                         position += 2
                         continue
                     }
-                    unescaped?.append(byte)
+                    if text != nil { scratch.append(byte) }
                     position += 1
                 }
                 end = position
                 if end > start, bytes[end - 1] == UInt8(ascii: "\r"), position >= bytes.count || bytes[position] == UInt8(ascii: "\n") {
                     end -= 1
-                    if unescaped != nil { unescaped!.removeLast() }
+                    if text != nil { scratch.removeLast() }
                 }
+                unescaped = text.map { $0..<scratch.count }
             }
             fields.append(Field(range: start..<end, quoted: quoted, unescaped: unescaped))
             if position < bytes.count, bytes[position] == delimiter {
@@ -101,8 +107,9 @@ struct CSVRecords {
     }
 
     /// The field's bytes, unescaped.
+    @inline(__always)
     func withBytes<R>(_ field: Field, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        if let unescaped = field.unescaped { return try unescaped.withUnsafeBufferPointer(body) }
+        if let unescaped = field.unescaped { return try scratch.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[unescaped])) } }
         return try body(UnsafeBufferPointer(rebasing: bytes[field.range]))
     }
 }
