@@ -71,6 +71,18 @@ public struct DataFrame: Sendable {
 }
 
 extension DataFrame {
+    /// The rows of this frame and `other` with equal `on` keys, as pandas' `merge`: the keys,
+    /// then this frame's other columns, then `other`'s (a name on both sides gets `_x` and `_y`).
+    /// A side of one partition (or few beside many, Dask's rule) is broadcast to every partition
+    /// of the other; otherwise both sides are hash-shuffled by their keys.
+    public func merge(_ other: DataFrame, on keys: [String], how: MergeHow = .inner, suffixes: (String, String) = ("_x", "_y")) -> DataFrame {
+        DataFrame(plan: .merge(plan, other.plan, MergeSpec(on: keys, how: how, suffixes: [suffixes.0, suffixes.1])))
+    }
+
+    public func merge(_ other: DataFrame, on key: String, how: MergeHow = .inner) -> DataFrame {
+        merge(other, on: [key], how: how)
+    }
+
     /// Groups by `keys`, for `agg`.
     public func groupBy(_ keys: String...) -> GroupedFrame { GroupedFrame(frame: self, keys: keys) }
     public func groupBy(_ keys: [String]) -> GroupedFrame { GroupedFrame(frame: self, keys: keys) }

@@ -22,8 +22,20 @@ public enum FrameKernels {
         return table.rowCount
     }
 
+    /// A partition cut into `count` pieces by the hash of its keys (one side of a hash join).
+    static let hashSplit = TaskFunction("frame.hash-split") { (program: PartitionProgram, keys: [String], types: [DataType], count: Int, inputs: [Table]) in
+        try program.run(inputs).split(byHashOf: keys, as: types, into: count)
+    }
+    /// Piece `index` of a split.
+    static let pick = TaskFunction("frame.pick") { (index: Int, pieces: [Table]) in pieces[index] }
+    /// One output partition of a merge: each side's pieces together, then the join.
+    static let merge = TaskFunction("frame.merge") { (spec: MergeSpec, left: [Table], right: [Table]) in
+        try Table.concatenate(left).merge(try Table.concatenate(right), spec)
+    }
+
     /// What `Loom.bootstrap` registers.
     public static var all: [AnyTaskFunction] {
-        [partition.erased, count.erased, groupChunk.erased, groupCombine.erased, groupFinalize.erased, writeCSV.erased]
+        [partition.erased, count.erased, groupChunk.erased, groupCombine.erased, groupFinalize.erased, writeCSV.erased,
+         hashSplit.erased, pick.erased, merge.erased]
     }
 }

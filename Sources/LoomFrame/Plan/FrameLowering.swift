@@ -35,6 +35,33 @@ extension FramePlan {
                 }
             }
             return [PendingPartition(source: nil, inputs: [Self.task(FrameKernels.groupFinalize.erased, "groupby-agg", [.literal(plan), .list(level)])], steps: [])]
+        case .merge(let left, let right, let spec):
+            func merged(_ leftInputs: [NodeInput], _ rightInputs: [NodeInput]) -> PendingPartition {
+                PendingPartition(source: nil, inputs: [Self.task(FrameKernels.merge.erased, "merge", [.literal(spec), .list(leftInputs), .list(rightInputs)])], steps: [])
+            }
+            switch MergeStrategy(left: left.partitionCount, right: right.partitionCount, how: spec.how) {
+            case .broadcastRight:
+                let whole = try right.partitions()
+                return try left.partitions().map { merged([$0], whole) }
+            case .broadcastLeft:
+                let whole = try left.partitions()
+                return try right.partitions().map { merged(whole, [$0]) }
+            case .shuffle(let buckets):
+                let types = try spec.schema(left: try left.schema(), right: try right.schema()).fields.prefix(spec.on.count).map(\.type)
+                func splits(_ side: FramePlan) throws -> [NodeInput] {
+                    try side.pending().map { partition in
+                        Self.task(FrameKernels.hashSplit.erased, "hash-split",
+                                  [.literal(partition.program), .literal(spec.on), .literal(types), .literal(buckets), .list(partition.inputs)])
+                    }
+                }
+                let (leftSplits, rightSplits) = (try splits(left), try splits(right))
+                func pieces(_ splits: [NodeInput], _ bucket: Int) -> [NodeInput] {
+                    splits.map { Self.task(FrameKernels.pick.erased, "pick", [.literal(bucket), $0]) }
+                }
+                return (0..<buckets).map { merged(pieces(leftSplits, $0), pieces(rightSplits, $0)) }
+            }
+        case .picked(let input, let index):
+            return [try input.pending()[index]]
         }
     }
 

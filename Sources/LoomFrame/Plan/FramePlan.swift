@@ -11,6 +11,11 @@ indirect enum FramePlan: Sendable {
     case map(FramePlan, [PartitionStep])
     /// A group-by aggregation: a tree reduction with `splitEvery` partials per combining task.
     case groupBy(FramePlan, GroupByPlan, splitEvery: Int)
+    /// One partition of another plan (a merge's, which cannot be cut before it is lowered).
+    case picked(FramePlan, Int)
+    /// A join of two plans: broadcast (each partition of the larger side against all of the
+    /// smaller) or hash-shuffled (both sides cut by key hash, bucket by bucket).
+    case merge(FramePlan, FramePlan, MergeSpec)
 
     /// The columns it has; throws what is wrong with the plan (an unknown column, a type clash).
     func schema() throws -> Schema {
@@ -19,6 +24,8 @@ indirect enum FramePlan: Sendable {
         case .files(let sources): return sources.first?.schema ?? Schema([])
         case .map(let input, let steps): return try steps.reduce(try input.schema()) { try $1.schema(after: $0) }
         case .groupBy(let input, let plan, _): return try plan.schema(of: try input.schema())
+        case .merge(let left, let right, let spec): return try spec.schema(left: try left.schema(), right: try right.schema())
+        case .picked(let input, _): return try input.schema()
         }
     }
 
@@ -28,6 +35,13 @@ indirect enum FramePlan: Sendable {
         case .files(let sources): sources.count
         case .map(let input, _): input.partitionCount
         case .groupBy: 1
+        case .merge(let left, let right, let spec):
+            switch MergeStrategy(left: left.partitionCount, right: right.partitionCount, how: spec.how) {
+            case .broadcastRight: left.partitionCount
+            case .broadcastLeft: right.partitionCount
+            case .shuffle(let buckets): buckets
+            }
+        case .picked: 1
         }
     }
 
@@ -38,6 +52,9 @@ indirect enum FramePlan: Sendable {
         case .files(let sources): .files([sources[index]])
         case .map(let input, let steps): .map(input.partition(index), steps)
         case .groupBy: self
+        // A partition of a merge needs every partition of its inputs: lowered whole, then picked.
+        case .merge: .picked(self, index)
+        case .picked: self
         }
     }
 
@@ -63,6 +80,12 @@ indirect enum FramePlan: Sendable {
             let aggregations = plan.aggregations.map { "\($0.name) = \($0.kind.rawValue)(\($0.column ?? "*"))" }.joined(separator: ", ")
             return ["\(indent)GroupBy [\(plan.keys.joined(separator: ", "))]: \(aggregations); tree reduction, splitEvery \(splitEvery)"]
                 + input.explained(indent: indent + "  ")
+        case .merge(let left, let right, let spec):
+            let strategy = MergeStrategy(left: left.partitionCount, right: right.partitionCount, how: spec.how)
+            return ["\(indent)Merge \(spec.how.rawValue) on [\(spec.on.joined(separator: ", "))]: \(strategy)"]
+                + left.explained(indent: indent + "  ") + right.explained(indent: indent + "  ")
+        case .picked(let input, let index):
+            return ["\(indent)Partition \(index) of:"] + input.explained(indent: indent + "  ")
         }
     }
 }
