@@ -8,6 +8,8 @@ chosen by LOOM_FRAME_ENGINE, on the h2o groupby data at LOOM_BENCH_H2O_CSV (benc
                  q4 mean v1, v2, v3 by id4; q5 sum v1, v2, v3 by id6. Two threads where the
                  engine has threads (pandas has one).
   frame-csv      read the whole CSV into memory.
+  frame-join     (data at LOOM_BENCH_H2O_JOIN) load x, small and medium (not timed), then h2o
+                 join questions 1-2: x inner join small on id1, x inner join medium on id2.
 
 Prints `RESULT seconds=<s> tasks=<groups or rows> value=<checksum>`.
 """
@@ -16,7 +18,8 @@ import sys
 import time
 
 ENGINE = os.environ.get("LOOM_FRAME_ENGINE", "pandas")
-PATH = os.environ["LOOM_BENCH_H2O_CSV"]
+PATH = os.environ.get("LOOM_BENCH_H2O_CSV")
+JOIN = os.environ.get("LOOM_BENCH_H2O_JOIN")
 THREADS = 2
 
 
@@ -69,8 +72,60 @@ def question(x, keys, aggs):
         return len(r), float(sum(row[len(keys)] for row in r))
 
 
+def maxrss_bytes():
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def join():
+    """Loads the three tables, times both questions; rows of both answers and the sum of v2."""
+    tables = {}
+    for name in ("x", "small", "medium"):
+        path = os.path.join(JOIN, f"{name}.csv")
+        if ENGINE == "pandas":
+            import pandas as pd
+            tables[name] = pd.read_csv(path)
+        elif ENGINE == "dask":
+            import dask
+            import dask.dataframe as dd
+            dask.config.set(scheduler="threads", num_workers=THREADS)
+            tables[name] = dd.read_csv(path, blocksize="64MB").persist()
+        elif ENGINE == "polars":
+            import polars as pl
+            tables[name] = pl.read_csv(path)
+        else:
+            import duckdb
+            con = tables.setdefault("con", duckdb.connect())
+            con.execute(f"SET threads={THREADS}")
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_csv_auto('{path}')")
+    started = time.perf_counter()
+    rows, checksum = 0, 0.0
+    for right, key in (("small", "id1"), ("medium", "id2")):
+        if ENGINE == "pandas":
+            r = tables["x"].merge(tables[right], on=key, how="inner")
+            rows, checksum = rows + len(r), checksum + float(r["v2"].sum())
+        elif ENGINE == "dask":
+            r = tables["x"].merge(tables[right], on=key, how="inner").compute()
+            rows, checksum = rows + len(r), checksum + float(r["v2"].sum())
+        elif ENGINE == "polars":
+            r = tables["x"].join(tables[right], on=key, how="inner")
+            rows, checksum = rows + r.height, checksum + float(r["v2"].sum())
+        else:
+            con = tables["con"]
+            con.execute(f"CREATE OR REPLACE TABLE answer AS SELECT * FROM x JOIN {right} USING ({key})")
+            n, s = con.execute("SELECT count(*), sum(v2) FROM answer").fetchone()
+            rows, checksum = rows + n, checksum + float(s)
+    seconds = time.perf_counter() - started
+    print(f"RESULT seconds={seconds} tasks={rows} value={checksum:.6g} peak_rss_bytes={maxrss_bytes()}")
+    return 0
+
+
 def main(argv):
     workload = next(a for a in argv if not a.startswith("--"))
+    if workload == "frame-join":
+        if ENGINE == "polars":
+            os.environ.setdefault("POLARS_MAX_THREADS", str(THREADS))
+        return join()
     if ENGINE == "polars":
         os.environ.setdefault("POLARS_MAX_THREADS", str(THREADS))
     if workload == "frame-csv":

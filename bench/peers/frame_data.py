@@ -1,8 +1,13 @@
-"""The h2o db-benchmark's groupby data, seeded (the original generator is R): id1, id2, id3
-strings ("id001" ...), id4, id5, id6 ints, v1, v2 ints (1..5, 1..15), v3 double (0..100), K = 100
-groups per id as in G1_1e7_1e2. Written once as CSV under .build/bench-data and reused.
+"""The h2o db-benchmark's data, seeded (the original generator is R), written once as CSV under
+.build/bench-data and reused.
 
-    python frame_data.py ROWS PATH
+groupby (G1_1e7_1e2): id1, id2, id3 strings ("id001" ...), id4, id5, id6 ints, v1, v2 ints
+(1..5, 1..15), v3 double (0..100), K = 100 groups per id.
+join (J1 in the h2o shape): x with id1 (1..ROWS/1e6), id2 (1..ROWS/1e3), id4 strings and v1;
+small with every id1 once and v2; medium with every id2 once, id4 and v2.
+
+    python frame_data.py ROWS PATH           # groupby data, one CSV
+    python frame_data.py ROWS DIR --join     # DIR/x.csv, DIR/small.csv, DIR/medium.csv
 """
 import os
 import sys
@@ -26,12 +31,33 @@ def generate(rows, path, k=100):
         "v3": np.round(rng.uniform(0, 100, rows), 6),
     })
     os.makedirs(os.path.dirname(path), exist_ok=True)
+    write(frame, path)
+
+
+def write(frame, path):
     partial = path + ".partial"
     frame.to_csv(partial, index=False)
     os.replace(partial, path)
 
 
+def generate_join(rows, directory):
+    rng = np.random.default_rng(7)
+    n_small, n_medium = max(1, rows // 1_000_000), max(1, rows // 1_000)
+    os.makedirs(directory, exist_ok=True)
+    ids = lambda n: np.char.add("id", rng.integers(1, n + 1, rows).astype(str))
+    write(pd.DataFrame({"id1": np.arange(1, n_small + 1), "v2": np.round(rng.uniform(0, 100, n_small), 6)}),
+          os.path.join(directory, "small.csv"))
+    write(pd.DataFrame({"id2": np.arange(1, n_medium + 1), "id4": np.char.add("m", np.arange(1, n_medium + 1).astype(str)),
+                        "v2": np.round(rng.uniform(0, 100, n_medium), 6)}), os.path.join(directory, "medium.csv"))
+    # x last: its presence says the data is complete.
+    write(pd.DataFrame({"id1": rng.integers(1, n_small + 1, rows), "id2": rng.integers(1, n_medium + 1, rows),
+                        "id4": ids(100), "v1": np.round(rng.uniform(0, 100, rows), 6)}), os.path.join(directory, "x.csv"))
+
+
 if __name__ == "__main__":
     rows, path = int(sys.argv[1]), sys.argv[2]
-    if not os.path.exists(path):
+    if "--join" in sys.argv:
+        if not os.path.exists(os.path.join(path, "x.csv")):
+            generate_join(rows, path)
+    elif not os.path.exists(path):
         generate(rows, path)

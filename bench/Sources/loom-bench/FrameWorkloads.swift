@@ -4,7 +4,7 @@ import Loom
 /// Loom's side of the dataframe workloads (bench/README.md, "Dataframes"), on the h2o data
 /// bench/run generates and names in LOOM_BENCH_H2O_CSV.
 enum FrameWorkloads {
-    static let names = ["frame-groupby", "frame-csv"]
+    static let names = ["frame-groupby", "frame-csv", "frame-join"]
 
     /// The h2o groupby questions 1-5 (bench/peers/frame_bench.py has the same for the peers).
     static let questions: [(keys: [String], aggregations: [Aggregation])] = [
@@ -16,6 +16,7 @@ enum FrameWorkloads {
     ]
 
     static func run(_ workload: String) async throws {
+        if workload == "frame-join" { return try await join() }
         guard let path = ProcessInfo.processInfo.environment["LOOM_BENCH_H2O_CSV"] else {
             throw LoomError(.configuration, "LOOM_BENCH_H2O_CSV is not set: bench/run generates the data and sets it")
         }
@@ -44,5 +45,33 @@ enum FrameWorkloads {
         default:
             throw LoomError(.invalidArgument, "no frame workload \(workload)")
         }
+    }
+
+    /// Blocks of a CSV as tables in memory, one partition each.
+    static func load(_ path: String, scheduler: Scheduler) async throws -> DataFrame {
+        let blocks = try DataFrame.readCSV(path)
+        var partitions: [Table] = []
+        for index in 0..<blocks.partitionCount { partitions.append(try await blocks.partition(index).compute(scheduler: scheduler)) }
+        return try DataFrame(partitions: partitions)
+    }
+
+    /// h2o join questions 1-2 on tables loaded first (bench/peers/frame_bench.py has the peers').
+    static func join() async throws {
+        guard let directory = ProcessInfo.processInfo.environment["LOOM_BENCH_H2O_JOIN"] else {
+            throw LoomError(.configuration, "LOOM_BENCH_H2O_JOIN is not set: bench/run generates the data and sets it")
+        }
+        let scheduler = Scheduler.threads(2)
+        let x = try await load(directory + "/x.csv", scheduler: scheduler)
+        let small = try await load(directory + "/small.csv", scheduler: scheduler)
+        let medium = try await load(directory + "/medium.csv", scheduler: scheduler)
+        let started = ContinuousClock.now
+        var rows = 0, checksum = 0.0
+        for (right, key) in [(small, "id1"), (medium, "id2")] {
+            let answer = try await x.merge(right, on: key, how: .inner).compute(scheduler: scheduler)
+            rows += answer.rowCount
+            checksum += try answer["v2"].asDoubles.reduce(0, +)
+        }
+        let seconds = (ContinuousClock.now - started) / .seconds(1)
+        print("RESULT seconds=\(seconds) tasks=\(rows) value=\(String(format: "%.6g", checksum)) peak_rss_bytes=\(peakResidentBytes())")
     }
 }
