@@ -15,10 +15,7 @@ extension Column {
         case .timestamp(let values): return Column(storage: .timestamp(pick(values)), validity: validity)
         case .date(let values): return Column(storage: .date(pick(values)), validity: validity)
         case .categorical(let codes, let categories): return Column(storage: .categorical(codes: pick(codes), categories: categories), validity: validity)
-        case .string(let strings):
-            var picked = StringStorage()
-            for index in indices { picked.append(strings, index) }
-            return Column(storage: .string(picked), validity: validity)
+        case .string(let strings): return Column(storage: .string(strings.take(indices)), validity: validity)
         }
     }
 
@@ -54,7 +51,12 @@ extension Column {
             }
             validity = joined
         }
-        func joined<T>(_ extract: (Column) -> [T]) -> [T] { columns.flatMap(extract) }
+        func joined<T>(_ extract: (Column) -> [T]) -> [T] {
+            var values: [T] = []
+            values.reserveCapacity(columns.reduce(0) { $0 + $1.count })
+            for column in columns { values.append(contentsOf: extract(column)) }  // a copy of each buffer
+            return values
+        }
         switch first.storage {
         case .int32: return Column(storage: .int32(joined { try! $0.int32s }), validity: validity)
         case .int64: return Column(storage: .int64(joined { try! $0.int64s }), validity: validity)
@@ -66,6 +68,9 @@ extension Column {
         case .string:
             var total = 0
             var joinedStrings = StringStorage()
+            joinedStrings.reserve(columns.reduce(0) { $0 + $1.count }, bytes: columns.reduce(0) { total, column in
+                if case .string(let strings) = column.storage { total + strings.bytes.count } else { total }
+            })
             for column in columns {
                 guard case .string(let strings) = column.storage else { continue }
                 total += strings.bytes.count

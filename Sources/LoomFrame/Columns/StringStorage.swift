@@ -44,6 +44,27 @@ public struct StringStorage: Sendable, Hashable {
         bytes.reserveCapacity(count)
     }
 
+    /// The strings at `indices`: their sizes first, then one pass of copies into bytes
+    /// allocated once.
+    func take(_ indices: [Int]) -> StringStorage {
+        var offsets = [Int32](repeating: 0, count: indices.count + 1)
+        var total = 0
+        for (position, index) in indices.enumerated() {
+            total += Int(self.offsets[index + 1] - self.offsets[index])
+            offsets[position + 1] = Int32(truncatingIfNeeded: total)
+        }
+        let bytes = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
+            self.bytes.withUnsafeBufferPointer { source in
+                for (position, index) in indices.enumerated() {
+                    let from = Int(self.offsets[index]), count = Int(self.offsets[index + 1]) - from
+                    if count > 0 { (buffer.baseAddress! + Int(offsets[position])).initialize(from: source.baseAddress! + from, count: count) }
+                }
+            }
+            initialized = total
+        }
+        return StringStorage(offsets: offsets, bytes: bytes)
+    }
+
     /// Every string of `other` after these, in one copy of bytes and one of offsets.
     mutating func append(contentsOf other: StringStorage) {
         let shift = Int32(truncatingIfNeeded: bytes.count)
