@@ -21,10 +21,15 @@ extension Column {
 
     /// The rows where `mask` is true (false and null rows go).
     public func filter(_ mask: [Bool]) -> Column {
+        take(Self.rows(where: mask))
+    }
+
+    /// The positions where `mask` is true.
+    static func rows(where mask: [Bool]) -> [Int] {
         var indices: [Int] = []
         indices.reserveCapacity(mask.count)
         for (row, keep) in mask.enumerated() where keep { indices.append(row) }
-        return take(indices)
+        return indices
     }
 
     /// Rows `range`.

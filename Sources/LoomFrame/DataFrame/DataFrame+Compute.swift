@@ -40,18 +40,19 @@ extension DataFrame {
         return tables.isEmpty ? .empty(schema) : try Table.concatenate(tables).head(count)
     }
 
+    /// The value of each partition input, running those that are tasks on `scheduler` (nil: the
+    /// default graph runner if there is one, else the configured local scheduler).
     func run(_ partitions: [NodeInput], scheduler: Scheduler?) async throws -> [any Sendable] {
-        let nodes = partitions.compactMap { if case .node(let node) = $0 { node } else { nil } }
-        var computed: [any Sendable] = []
-        if !nodes.isEmpty {
-            let graph = TaskGraph(outputs: nodes)
-            if scheduler == nil, let runner = DefaultGraphRunner.runner {
-                computed = try await runner.run(graph)
-            } else {
-                computed = try await graph.execute(on: scheduler).outputs
-            }
+        try await Self.values(of: partitions) { graph in
+            if scheduler == nil, let runner = DefaultGraphRunner.runner { return try await runner.run(graph) }
+            return try await graph.execute(on: scheduler).outputs
         }
-        var results = computed.makeIterator()
+    }
+
+    /// Each input's value: a literal as it is, the tasks' outputs from one graph `execute` runs.
+    private static func values(of partitions: [NodeInput], _ execute: (TaskGraph) async throws -> [any Sendable]) async throws -> [any Sendable] {
+        let nodes = partitions.compactMap { if case .node(let node) = $0 { node } else { nil } }
+        var results = (nodes.isEmpty ? [] : try await execute(TaskGraph(outputs: nodes))).makeIterator()
         return partitions.map { partition in
             if case .literal(let value) = partition { return value }
             return results.next()!
@@ -60,15 +61,8 @@ extension DataFrame {
 
     private func assemble(_ execute: (TaskGraph) async throws -> [any Sendable]) async throws -> Table {
         let schema = try plan.schema()
-        let partitions = try plan.partitions()
-        let nodes = partitions.compactMap { if case .node(let node) = $0 { node } else { nil } }
-        let computed = nodes.isEmpty ? [] : try await execute(TaskGraph(outputs: nodes))
-        var results = computed.makeIterator()
-        var tables: [Table] = []
-        for (index, partition) in partitions.enumerated() {
-            let value: any Sendable = if case .literal(let literal) = partition { literal } else { results.next()! }
-            tables.append(try Self.table(value, schema: schema, index: index))
-        }
+        let values = try await Self.values(of: try plan.partitions(), execute)
+        let tables = try values.enumerated().map { index, value in try Self.table(value, schema: schema, index: index) }
         return tables.isEmpty ? .empty(schema) : try Table.concatenate(tables)
     }
 

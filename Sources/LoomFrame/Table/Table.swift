@@ -93,10 +93,7 @@ public struct Table: Sendable {
         guard mask.count == rowCount else {
             throw LoomError(.invalidArgument, "a mask of \(mask.count) rows for a table of \(rowCount)")
         }
-        var indices: [Int] = []
-        indices.reserveCapacity(rowCount)
-        for (row, keep) in mask.enumerated() where keep { indices.append(row) }
-        return take(indices)
+        return take(Column.rows(where: mask))
     }
 
     /// Tables of one schema, end to end.

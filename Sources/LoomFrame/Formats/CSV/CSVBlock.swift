@@ -73,34 +73,34 @@ struct CSVBlock: Sendable, Codable, Hashable {
         var reserved = false
         let nulls = NullTokens(options.nullValues)
         try builders.withUnsafeMutableBufferPointer { builders in
-        while !records.atEnd {
-            let line = records.newlinesSeen
-            do throws(CSVError) {
-                try records.next(into: &fields)
-            } catch {
-                throw failure(error.message, linesBefore: first, lineInBlock: line)
-            }
-            if fields.count == 1, fields[0].range.isEmpty, !fields[0].quoted, schema.fields.count > 1 { continue }  // a blank line
-            if !reserved, records.newlinesSeen == 64 {
-                // From the first records, about how many there are: no buffer grows by copying.
-                reserved = true
-                let estimate = Int(Double(buffer.count) / Double(max(1, records.position - first)) * 64 * 1.05)
-                for index in builders.indices { builders[index].reserve(estimate, bytesPerRow: fields.indices.contains(wanted[index].offset) ? fields[wanted[index].offset].range.count : 8) }
-            }
-            guard fields.count <= schema.fields.count else {
-                throw failure("\(fields.count) fields, but the header names \(schema.fields.count) columns", linesBefore: first, lineInBlock: line)
-            }
-            for (builder, (index, field)) in wanted.enumerated() {
-                // Missing trailing fields are null, as pandas reads them.
-                guard index < fields.count else { _ = builders[builder].append(UnsafeBufferPointer(start: nil, count: 0), isNull: true); continue }
-                let ok = records.withBytes(fields[index]) { bytes in builders[builder].append(bytes, isNull: nulls.contains(bytes)) }
-                if !ok {
-                    let text = records.withBytes(fields[index]) { String(decoding: $0, as: UTF8.self) }
-                    throw failure("column \(field.name) holds \"\(text)\", which is not \(field.type.withArticle) (give `schema:` to read it as another type)",
-                                  linesBefore: first, lineInBlock: line)
+            while !records.atEnd {
+                let line = records.newlinesSeen
+                do throws(CSVError) {
+                    try records.next(into: &fields)
+                } catch {
+                    throw failure(error.message, linesBefore: first, lineInBlock: line)
+                }
+                if fields.count == 1, fields[0].range.isEmpty, !fields[0].quoted, schema.fields.count > 1 { continue }  // a blank line
+                if !reserved, records.newlinesSeen == 64 {
+                    // From the first records, about how many there are: no buffer grows by copying.
+                    reserved = true
+                    let estimate = Int(Double(buffer.count) / Double(max(1, records.position - first)) * 64 * 1.05)
+                    for index in builders.indices { builders[index].reserve(estimate, bytesPerRow: fields.indices.contains(wanted[index].offset) ? fields[wanted[index].offset].range.count : 8) }
+                }
+                guard fields.count <= schema.fields.count else {
+                    throw failure("\(fields.count) fields, but the header names \(schema.fields.count) columns", linesBefore: first, lineInBlock: line)
+                }
+                for (builder, (index, field)) in wanted.enumerated() {
+                    // Missing trailing fields are null, as pandas reads them.
+                    guard index < fields.count else { _ = builders[builder].append(UnsafeBufferPointer(start: nil, count: 0), isNull: true); continue }
+                    let ok = records.withBytes(fields[index]) { bytes in builders[builder].append(bytes, isNull: nulls.contains(bytes)) }
+                    if !ok {
+                        let text = records.withBytes(fields[index]) { String(decoding: $0, as: UTF8.self) }
+                        throw failure("column \(field.name) holds \"\(text)\", which is not \(field.type.withArticle) (give `schema:` to read it as another type)",
+                                      linesBefore: first, lineInBlock: line)
+                    }
                 }
             }
-        }
         }
         return try Table(names: wanted.map(\.element.name), columns: builders.map { $0.finish() })
     }
