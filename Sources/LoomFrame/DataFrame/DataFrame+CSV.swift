@@ -1,4 +1,3 @@
-import Foundation
 import LoomCore
 import LoomLocal
 
@@ -13,23 +12,15 @@ extension DataFrame {
                                options: CSVOptions = CSVOptions()) throws -> DataFrame {
         let bytes = try blockSize.map { Int(try MemorySize.bytes($0)) }
         let blocks = try CSVDataset.blocks(pattern, blockSize: bytes, schema: schema, options: options)
-        return DataFrame(plan: .files(blocks.map { .csv($0) }))
+        return DataFrame(plan: .files(FileScan(blocks.map { .csv($0) })))
     }
 
     /// Writes one file per partition into `directory` (made if missing): `part-00000.csv`, …,
     /// in partition order, each with a header. Returns their paths.
     @discardableResult
     public func toCSV(_ directory: String, options: CSVOptions = CSVOptions(), scheduler: Scheduler? = nil) async throws -> [String] {
-        _ = try plan.schema()
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let base = URL(fileURLWithPath: directory)
-        var paths: [String] = []
-        let writes = try plan.pending().enumerated().map { index, partition -> NodeInput in
-            let path = base.appendingPathComponent(String(format: "part-%05d.csv", index)).path
-            paths.append(path)
-            return FramePlan.task(FrameKernels.writeCSV.erased, "to-csv", [.literal(partition.program), .literal(path), .literal(options), .list(partition.inputs)])
+        try await write(to: directory, extension: "csv", scheduler: scheduler) { program, path, inputs in
+            FramePlan.task(FrameKernels.writeCSV.erased, "to-csv", [.literal(program), .literal(path), .literal(options), .list(inputs)])
         }
-        _ = try await run(writes, scheduler: scheduler)
-        return paths
     }
 }

@@ -20,8 +20,7 @@ extension DataFrame {
 
     /// The number of rows, counted where the partitions are (only counts travel).
     public func count(scheduler: Scheduler? = nil) async throws -> Int {
-        _ = try plan.schema()
-        let values = try await run(try plan.counts(), scheduler: scheduler)
+        let values = try await run(try plan.optimized(needing: []).counts(), scheduler: scheduler)
         return try values.reduce(0) { total, value in
             guard let count = value as? Int else { throw LoomError(.typeMismatch, "a partition's count came back as \(type(of: value))") }
             return total + count
@@ -30,6 +29,7 @@ extension DataFrame {
 
     /// The first `count` rows, computing partitions in order only until there are enough.
     public func head(_ count: Int = 5, scheduler: Scheduler? = nil) async throws -> Table {
+        let plan = try plan.optimized()
         let schema = try plan.schema()
         var tables: [Table] = [], rows = 0
         for partition in try plan.partitions() where rows < count {
@@ -60,6 +60,7 @@ extension DataFrame {
     }
 
     private func assemble(_ execute: (TaskGraph) async throws -> [any Sendable]) async throws -> Table {
+        let plan = try plan.optimized()
         let schema = try plan.schema()
         let values = try await Self.values(of: try plan.partitions(), execute)
         let tables = try values.enumerated().map { index, value in try Self.table(value, schema: schema, index: index) }

@@ -63,10 +63,10 @@ public struct DataFrame: Sendable {
     /// Columns renamed (`["v1": "value"]`).
     public func rename(_ names: [String: String]) -> DataFrame { DataFrame(plan: plan.adding(.rename(names))) }
 
-    /// The plan as it will run, one node a line (the steps fused into each task on one line).
+    /// The plan as it will run, after the optimizer, one node a line (the steps fused into each
+    /// task on one line; what was pushed into the readers on theirs).
     public func explain() throws -> String {
-        _ = try plan.schema()
-        return plan.explained().joined(separator: "\n")
+        try plan.optimized().explained().joined(separator: "\n")
     }
 }
 

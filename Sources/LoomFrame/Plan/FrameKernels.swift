@@ -22,6 +22,12 @@ public enum FrameKernels {
         return table.rowCount
     }
 
+    static let writeParquet = TaskFunction("frame.write-parquet") { (program: PartitionProgram, path: String, options: ParquetWriteOptions, inputs: [Table]) in
+        let table = try program.run(inputs)
+        try ParquetWriter.write(table, to: path, options: options)
+        return table.rowCount
+    }
+
     /// A partition cut into `count` pieces by the hash of its keys (one side of a hash join).
     static let hashSplit = TaskFunction("frame.hash-split") { (program: PartitionProgram, keys: [String], types: [DataType], count: Int, inputs: [Table]) in
         try program.run(inputs).split(byHashOf: keys, as: types, into: count)
@@ -35,7 +41,7 @@ public enum FrameKernels {
 
     /// What `Loom.bootstrap` registers.
     public static var all: [AnyTaskFunction] {
-        [partition.erased, count.erased, groupChunk.erased, groupCombine.erased, groupFinalize.erased, writeCSV.erased,
+        [partition.erased, count.erased, groupChunk.erased, groupCombine.erased, groupFinalize.erased, writeCSV.erased, writeParquet.erased,
          hashSplit.erased, pick.erased, merge.erased]
     }
 }

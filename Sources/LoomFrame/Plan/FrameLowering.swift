@@ -16,8 +16,8 @@ extension FramePlan {
         switch self {
         case .tables(let tables):
             return tables.map { PendingPartition(source: nil, inputs: [.literal($0)], steps: []) }
-        case .files(let sources):
-            return sources.map { PendingPartition(source: $0, inputs: [], steps: []) }
+        case .files(let scan):
+            return scan.sources.map { PendingPartition(source: $0, inputs: [], steps: []) }
         case .map(let input, let steps):
             return try input.pending().map { partition in
                 var fused = partition

@@ -5,8 +5,8 @@ import LoomCore
 indirect enum FramePlan: Sendable {
     /// Partitions already in memory.
     case tables([Table])
-    /// Partitions read from files, a block each.
-    case files([PartitionSource])
+    /// Partitions read from files, a block or row group each.
+    case files(FileScan)
     /// Steps each partition goes through alone, fused into one task per partition.
     case map(FramePlan, [PartitionStep])
     /// A group-by aggregation: a tree reduction with `splitEvery` partials per combining task.
@@ -21,7 +21,7 @@ indirect enum FramePlan: Sendable {
     func schema() throws -> Schema {
         switch self {
         case .tables(let tables): return tables.first?.schema ?? Schema([])
-        case .files(let sources): return sources.first?.schema ?? Schema([])
+        case .files(let scan): return scan.schema
         case .map(let input, let steps): return try steps.reduce(try input.schema()) { try $1.schema(after: $0) }
         case .groupBy(let input, let plan, _): return try plan.schema(of: try input.schema())
         case .merge(let left, let right, let spec): return try spec.schema(left: try left.schema(), right: try right.schema())
@@ -32,7 +32,7 @@ indirect enum FramePlan: Sendable {
     var partitionCount: Int {
         switch self {
         case .tables(let tables): tables.count
-        case .files(let sources): sources.count
+        case .files(let scan): scan.sources.count
         case .map(let input, _): input.partitionCount
         case .groupBy: 1
         case .merge(let left, let right, let spec):
@@ -49,7 +49,7 @@ indirect enum FramePlan: Sendable {
     func partition(_ index: Int) -> FramePlan {
         switch self {
         case .tables(let tables): .tables([tables[index]])
-        case .files(let sources): .files([sources[index]])
+        case .files(let scan): .files(scan.picking(index))
         case .map(let input, let steps): .map(input.partition(index), steps)
         case .groupBy: self
         // A partition of a merge needs every partition of its inputs: lowered whole, then picked.
@@ -69,10 +69,8 @@ indirect enum FramePlan: Sendable {
         switch self {
         case .tables(let tables):
             return ["\(indent)Tables: \(tables.count) partitions in memory, \(tables.reduce(0) { $0 + $1.rowCount }) rows"]
-        case .files(let sources):
-            let files = Set(sources.map { source in switch source { case .csv(let block): block.path } })
-            let columns = sources.first.map { " [\($0.schema.names.joined(separator: ", "))]" } ?? ""
-            return ["\(indent)ReadCSV: \(files.count) files in \(sources.count) blocks\(columns)"]
+        case .files(let scan):
+            return ["\(indent)\(scan)"]
         case .map(let input, let steps):
             return ["\(indent)Partitionwise (one task per partition): \(steps.map(\.description).joined(separator: "; "))"]
                 + input.explained(indent: indent + "  ")

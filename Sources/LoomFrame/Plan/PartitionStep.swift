@@ -56,16 +56,27 @@ enum PartitionStep: Sendable, Codable, CustomStringConvertible {
 /// Where a partition's rows come from when no task made them: a block of a file.
 enum PartitionSource: Sendable, Codable {
     case csv(CSVBlock)
+    /// A row group of a Parquet file.
+    case parquet(ParquetPiece)
 
     func read() throws -> Table {
         switch self {
         case .csv(let block): try block.read()
+        case .parquet(let piece): try piece.read()
         }
     }
 
     var schema: Schema {
         switch self {
         case .csv(let block): block.outputSchema
+        case .parquet(let piece): piece.schema
+        }
+    }
+
+    var path: String {
+        switch self {
+        case .csv(let block): block.path
+        case .parquet(let piece): piece.path
         }
     }
 }

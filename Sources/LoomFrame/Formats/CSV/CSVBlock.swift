@@ -28,22 +28,10 @@ struct CSVBlock: Sendable, Codable, Hashable {
     /// The bytes from just before `start` (to see whether a record begins there) to the end of
     /// the record holding byte `end - 1`.
     private static func bytes(of path: String, from start: Int, to end: Int) throws -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw LoomError(.invalidArgument, "cannot open \(path) to read")
-        }
+        let handle = try FileBytes.open(path)
         defer { try? handle.close() }
         let from = max(0, start - 1)
-        // Read straight into the array (no Data to copy out of).
-        var bytes = try [UInt8](unsafeUninitializedCapacity: end - from) { buffer, initialized in
-            initialized = 0
-            while initialized < buffer.count {
-                let got = pread(handle.fileDescriptor, buffer.baseAddress! + initialized, buffer.count - initialized, off_t(from + initialized))
-                if got < 0, errno == EINTR { continue }
-                guard got >= 0 else { throw LoomError(.invalidArgument, "cannot read \(path): \(String(cString: strerror(errno)))") }
-                if got == 0 { break }
-                initialized += got
-            }
-        }
+        var bytes = try FileBytes.read(handle, path: path, offset: from, count: end - from)
         try handle.seek(toOffset: UInt64(from + bytes.count))
         // Read on to the end of the last record that starts in the block.
         if !bytes.isEmpty, bytes.last != UInt8(ascii: "\n") {

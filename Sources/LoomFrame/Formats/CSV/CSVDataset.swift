@@ -5,7 +5,7 @@ import LoomCore
 /// typed from a sample of the first file unless given.
 struct CSVDataset {
     static func blocks(_ pattern: String, blockSize: Int?, schema given: Schema?, options: CSVOptions) throws -> [CSVBlock] {
-        let files = try FileMatch.paths(pattern)
+        let files = try FileMatch.paths(pattern, extension: "csv")
         let names = try header(of: files[0], options: options)
         for file in files.dropFirst() {
             let other = try header(of: file, options: options)
@@ -92,24 +92,5 @@ struct CSVDataset {
             return Schema.Field(names[index], sawValue ? candidates.first ?? .string : .double)
         }
         return Schema(fields)
-    }
-}
-
-/// The files a path or glob pattern (`data/*.csv`) names, sorted; none is an error.
-enum FileMatch {
-    static func paths(_ pattern: String) throws -> [String] {
-        var matches = glob_t()
-        defer { globfree(&matches) }
-        guard glob(pattern, 0, nil, &matches) == 0 else {
-            throw LoomError(.invalidArgument, "no file matches \(pattern)")
-        }
-        var paths: [String] = []
-        for index in 0..<Int(matches.gl_pathc) {
-            if let path = matches.gl_pathv[index] { paths.append(String(cString: path)) }
-        }
-        var isDirectory: ObjCBool = false
-        let files = paths.filter { FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && !isDirectory.boolValue }
-        guard !files.isEmpty else { throw LoomError(.invalidArgument, "no file matches \(pattern)") }
-        return files.sorted()
     }
 }
