@@ -109,6 +109,8 @@ def parse_result(stdout):
                 res[k] = int(fields[k])
         if "value" in fields:  # the computed value, only logged
             res["value"] = float(fields["value"])
+        if "parts" in fields:  # the times of a workload's steps, only logged
+            res["parts"] = fields["parts"]
     except (KeyError, ValueError) as e:
         return None, f"bad RESULT line ({type(e).__name__}: {e}): {lines[0].group(0)}"
     if res["seconds"] <= 0 or res["tasks"] <= 0:

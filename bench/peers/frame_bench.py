@@ -10,6 +10,9 @@ chosen by LOOM_FRAME_ENGINE, on the h2o groupby data at LOOM_BENCH_H2O_CSV (benc
   frame-csv      read the whole CSV into memory.
   frame-join     (data at LOOM_BENCH_H2O_JOIN) load x, small and medium (not timed), then h2o
                  join questions 1-2: x inner join small on id1, x inner join medium on id2.
+  frame-parquet  (data at LOOM_BENCH_H2O_PARQUET) read the Parquet file whole, read id1 and v3
+                 where v3 > 99, write the whole table as Parquet (Snappy): the sum is timed
+                 (pyarrow, Dask and Polars).
 
 Prints `RESULT seconds=<s> tasks=<groups or rows> value=<checksum>`.
 """
@@ -19,6 +22,7 @@ import time
 
 ENGINE = os.environ.get("LOOM_FRAME_ENGINE", "pandas")
 PATH = os.environ.get("LOOM_BENCH_H2O_CSV")
+PARQUET = os.environ.get("LOOM_BENCH_H2O_PARQUET")
 JOIN = os.environ.get("LOOM_BENCH_H2O_JOIN")
 THREADS = 2
 
@@ -120,8 +124,59 @@ def join():
     return 0
 
 
+def parquet():
+    """Read whole, read two columns with a filter, write; seconds of each in parts=."""
+    import shutil
+    import tempfile
+    out = tempfile.mkdtemp(prefix="frame-parquet-")
+    try:
+        started = time.perf_counter()
+        if ENGINE == "pyarrow":
+            import pyarrow.parquet as pq
+            whole = pq.read_table(PARQUET)
+            read = time.perf_counter()
+            selected = pq.read_table(PARQUET, columns=["id1", "v3"], filters=[("v3", ">", 99.0)]).num_rows
+            filtered = time.perf_counter()
+            pq.write_table(whole, os.path.join(out, "part.0.parquet"), compression="snappy")
+            rows = whole.num_rows
+        elif ENGINE == "dask":
+            import dask
+            import dask.dataframe as dd
+            dask.config.set(scheduler="threads", num_workers=THREADS)
+            whole = dd.read_parquet(PARQUET).compute()
+            read = time.perf_counter()
+            selected = len(dd.read_parquet(PARQUET, columns=["id1", "v3"], filters=[("v3", ">", 99.0)]).compute())
+            filtered = time.perf_counter()
+            dd.from_pandas(whole, npartitions=10).to_parquet(out, compression="snappy", write_index=False)
+            rows = len(whole)
+        elif ENGINE == "polars":
+            import polars as pl
+            whole = pl.read_parquet(PARQUET)
+            read = time.perf_counter()
+            selected = pl.scan_parquet(PARQUET).filter(pl.col("v3") > 99.0).select(["id1", "v3"]).collect().height
+            filtered = time.perf_counter()
+            whole.write_parquet(os.path.join(out, "part.0.parquet"), compression="snappy")
+            rows = whole.height
+        else:
+            raise SystemExit(f"frame-parquet has no engine {ENGINE}")
+        written = time.perf_counter()
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    parts = f"read:{read - started:.3f},select:{filtered - read:.3f},write:{written - filtered:.3f}"
+    print(f"RESULT seconds={written - started} tasks={rows} value={selected} parts={parts}")
+    return 0
+
+
 def main(argv):
     workload = next(a for a in argv if not a.startswith("--"))
+    if workload == "frame-parquet":
+        if ENGINE == "polars":
+            os.environ.setdefault("POLARS_MAX_THREADS", str(THREADS))
+        if ENGINE == "pyarrow":
+            import pyarrow
+            pyarrow.set_cpu_count(THREADS)
+            pyarrow.set_io_thread_count(THREADS)
+        return parquet()
     if workload == "frame-join":
         if ENGINE == "polars":
             os.environ.setdefault("POLARS_MAX_THREADS", str(THREADS))

@@ -8,6 +8,8 @@ small with every id1 once and v2; medium with every id2 once, id4 and v2.
 
     python frame_data.py ROWS PATH           # groupby data, one CSV
     python frame_data.py ROWS DIR --join     # DIR/x.csv, DIR/small.csv, DIR/medium.csv
+    python frame_data.py ROWS PATH --parquet  # the groupby data as Parquet (pyarrow's defaults:
+                                              # Snappy, row groups of 1 Mi rows), from its CSV
 """
 import os
 import sys
@@ -54,9 +56,23 @@ def generate_join(rows, directory):
                         "id4": ids(100), "v1": np.round(rng.uniform(0, 100, rows), 6)}), os.path.join(directory, "x.csv"))
 
 
+def parquet_from_csv(csv_path, path):
+    import pyarrow.csv
+    import pyarrow.parquet
+    partial = path + ".partial"
+    pyarrow.parquet.write_table(pyarrow.csv.read_csv(csv_path), partial, compression="snappy")
+    os.replace(partial, path)
+
+
 if __name__ == "__main__":
     rows, path = int(sys.argv[1]), sys.argv[2]
-    if "--join" in sys.argv:
+    if "--parquet" in sys.argv:
+        csv_path = path[: -len(".parquet")] + ".csv"
+        if not os.path.exists(csv_path):
+            generate(rows, csv_path)
+        if not os.path.exists(path):
+            parquet_from_csv(csv_path, path)
+    elif "--join" in sys.argv:
         if not os.path.exists(os.path.join(path, "x.csv")):
             generate_join(rows, path)
     elif not os.path.exists(path):

@@ -34,7 +34,19 @@ extension Column {
 
     /// Rows `range`.
     public func slice(_ range: Range<Int>) -> Column {
-        take(Array(range))
+        if range == 0..<count { return self }
+        let validity = self.validity.map { validity in Validity(range.map { validity.isValid($0) }) }
+        switch storage {
+        case .int32(let values): return Column(storage: .int32(Array(values[range])), validity: validity)
+        case .int64(let values): return Column(storage: .int64(Array(values[range])), validity: validity)
+        case .float(let values): return Column(storage: .float(Array(values[range])), validity: validity)
+        case .double(let values): return Column(storage: .double(Array(values[range])), validity: validity)
+        case .bool(let values): return Column(storage: .bool(Array(values[range])), validity: validity)
+        case .timestamp(let values): return Column(storage: .timestamp(Array(values[range])), validity: validity)
+        case .date(let values): return Column(storage: .date(Array(values[range])), validity: validity)
+        case .categorical(let codes, let categories): return Column(storage: .categorical(codes: Array(codes[range]), categories: categories), validity: validity)
+        case .string(let strings): return Column(storage: .string(strings.slice(range)), validity: validity)
+        }
     }
 
     /// Columns of one type end to end; categoricals with different dictionaries get one that

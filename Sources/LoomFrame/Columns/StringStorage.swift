@@ -65,6 +65,36 @@ public struct StringStorage: Sendable, Hashable {
         return StringStorage(offsets: offsets, bytes: bytes)
     }
 
+    /// Strings `range`, in one copy of their bytes.
+    func slice(_ range: Range<Int>) -> StringStorage {
+        let start = offsets[range.lowerBound]
+        return StringStorage(offsets: offsets[range.lowerBound...range.upperBound].map { $0 - start },
+                             bytes: Array(bytes[Int(start)..<Int(offsets[range.upperBound])]))
+    }
+
+    /// The strings of `dictionary` at `indices` after these (dictionary-coded values decoded):
+    /// their sizes first, then one pass of copies.
+    mutating func append(_ dictionary: StringStorage, at indices: UnsafeBufferPointer<UInt32>) {
+        var total = bytes.count
+        offsets.reserveCapacity(offsets.count + indices.count)
+        for index in indices {
+            total += Int(dictionary.offsets[Int(index) + 1] - dictionary.offsets[Int(index)])
+            offsets.append(Int32(truncatingIfNeeded: total))
+        }
+        let first = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: total - first))
+        bytes.withUnsafeMutableBufferPointer { output in
+            dictionary.bytes.withUnsafeBufferPointer { source in
+                var at = first
+                for index in indices {
+                    let from = Int(dictionary.offsets[Int(index)]), count = Int(dictionary.offsets[Int(index) + 1]) - from
+                    if count > 0 { (output.baseAddress! + at).update(from: source.baseAddress! + from, count: count) }
+                    at += count
+                }
+            }
+        }
+    }
+
     /// Every string of `other` after these, in one copy of bytes and one of offsets.
     mutating func append(contentsOf other: StringStorage) {
         let shift = Int32(truncatingIfNeeded: bytes.count)

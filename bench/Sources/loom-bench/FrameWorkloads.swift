@@ -4,7 +4,7 @@ import Loom
 /// Loom's side of the dataframe workloads (bench/README.md, "Dataframes"), on the h2o data
 /// bench/run generates and names in LOOM_BENCH_H2O_CSV.
 enum FrameWorkloads {
-    static let names = ["frame-groupby", "frame-csv", "frame-join"]
+    static let names = ["frame-groupby", "frame-csv", "frame-join", "frame-parquet"]
 
     /// The h2o groupby questions 1-5 (bench/peers/frame_bench.py has the same for the peers).
     static let questions: [(keys: [String], aggregations: [Aggregation])] = [
@@ -17,6 +17,7 @@ enum FrameWorkloads {
 
     static func run(_ workload: String) async throws {
         if workload == "frame-join" { return try await join() }
+        if workload == "frame-parquet" { return try await parquet() }
         guard let path = ProcessInfo.processInfo.environment["LOOM_BENCH_H2O_CSV"] else {
             throw LoomError(.configuration, "LOOM_BENCH_H2O_CSV is not set: bench/run generates the data and sets it")
         }
@@ -73,5 +74,26 @@ enum FrameWorkloads {
         }
         let seconds = (ContinuousClock.now - started) / .seconds(1)
         print("RESULT seconds=\(seconds) tasks=\(rows) value=\(String(format: "%.6g", checksum)) peak_rss_bytes=\(peakResidentBytes())")
+    }
+
+    /// The h2o data as Parquet: read whole, read two columns with a filter, write (Snappy) —
+    /// the sum of the three (bench/peers/frame_bench.py has the peers').
+    static func parquet() async throws {
+        guard let path = ProcessInfo.processInfo.environment["LOOM_BENCH_H2O_PARQUET"] else {
+            throw LoomError(.configuration, "LOOM_BENCH_H2O_PARQUET is not set: bench/run generates the data and sets it")
+        }
+        let scheduler = Scheduler.threads(2)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("loom-bench-parquet-\(ProcessInfo.processInfo.processIdentifier)").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let started = ContinuousClock.now
+        let all = try await DataFrame.readParquet(path).compute(scheduler: scheduler)
+        let read = ContinuousClock.now
+        let selected = try await DataFrame.readParquet(path).filter(col("v3") > 99).select("id1", "v3").compute(scheduler: scheduler)
+        let filtered = ContinuousClock.now
+        try await DataFrame(all, partitions: 10).toParquet(out, scheduler: scheduler)
+        let written = ContinuousClock.now
+        func seconds(_ duration: Duration) -> String { String(format: "%.3f", duration / .seconds(1)) }
+        print("RESULT seconds=\((written - started) / .seconds(1)) tasks=\(all.rowCount) value=\(selected.rowCount) "
+              + "parts=read:\(seconds(read - started)),select:\(seconds(filtered - read)),write:\(seconds(written - filtered))")
     }
 }

@@ -73,10 +73,10 @@ struct ParquetColumnDecoder {
     private var where_: String { "\(context), column '\(descriptor.name)'" }
 
     func decode(_ chunk: [UInt8], rows: Int) throws -> Column {
-        var values = ParquetValues.empty(descriptor.physical)
+        var values = ParquetValueBuilder(descriptor.physical, rows: rows)
         var dictionary: ParquetValues?
-        var validity: [Bool] = []
-        var sawNull = false
+        // Made at the first null: before it, every row had a value.
+        var validity: [Bool]?
         var rowsRead = 0
         var position = 0
         while rowsRead < rows {
@@ -95,26 +95,23 @@ struct ParquetColumnDecoder {
             case .data, .dataV2:
                 let page = try dataPage(header, chunk, start..<end)
                 let count = Int(header.valueCount)
-                let defined = try page.definitions
-                let nonNull = defined.map { $0.count { $0 } } ?? count
-                if let defined {
-                    if defined.contains(false) { sawNull = true }
-                    validity += defined
-                } else {
-                    validity += repeatElement(true, count: count)
+                var nonNull = count
+                if let defined = page.definitions {
+                    nonNull = defined.count { $0 }
+                    if nonNull < count, validity == nil { validity = [Bool](repeating: true, count: rowsRead) }
                 }
-                let pageValues = try page.values.withUnsafeBufferPointer { data in
-                    try decodeValues(data, count: nonNull, encoding: header.encoding, dictionary: dictionary)
+                if validity != nil { validity! += page.definitions ?? [Bool](repeating: true, count: count) }
+                try page.values.withUnsafeBufferPointer { data in
+                    try appendValues(data, count: nonNull, encoding: header.encoding, dictionary: dictionary, to: &values)
                 }
-                values.append(pageValues)
                 rowsRead += count
             default:
                 continue
             }
         }
-        guard sawNull else { return descriptor.column(values, validity: nil) }
+        guard let validity else { return descriptor.column(values.values, validity: nil) }
         let bitmap = Validity(validity)
-        return descriptor.column(values.spread(over: bitmap), validity: bitmap)
+        return descriptor.column(values.values.spread(over: bitmap), validity: bitmap)
     }
 
     /// A data page's definition levels (nil when the column cannot be null) and its values' bytes.
@@ -158,28 +155,29 @@ struct ParquetColumnDecoder {
         return levels.map { $0 == 1 }
     }
 
-    private func decodeValues(_ data: UnsafeBufferPointer<UInt8>, count: Int, encoding: Int32, dictionary: ParquetValues?) throws -> ParquetValues {
+    private func appendValues(_ data: UnsafeBufferPointer<UInt8>, count: Int, encoding: Int32, dictionary: ParquetValues?,
+                              to values: inout ParquetValueBuilder) throws {
         switch ParquetEncoding(rawValue: encoding) {
         case .plain:
-            return try ParquetValues.plain(data, count: count, type: descriptor.physical, context: where_)
+            try values.appendPlain(data, count: count, context: where_)
         case .plainDictionary, .rleDictionary:
             guard let dictionary else { throw LoomError(.invalidArgument, "\(where_): a dictionary-coded page without a dictionary page") }
-            guard count > 0 else { return ParquetValues.empty(descriptor.physical) }
+            guard count > 0 else { return }
             guard let width = data.first, width <= 32 else { throw LoomError(.invalidArgument, "\(where_): a bad dictionary index width") }
             var indices = [UInt32](repeating: 0, count: count)
             var decoder = RLEHybridDecoder(UnsafeBufferPointer(rebasing: data[1...]), bitWidth: Int(width), context: where_)
             try indices.withUnsafeMutableBufferPointer { try decoder.decode(count, into: $0.baseAddress!) }
-            return try indices.withUnsafeBufferPointer { try dictionary.gather($0, context: where_) }
+            try indices.withUnsafeBufferPointer { try values.appendGathered($0, from: dictionary, context: where_) }
         case .deltaBinaryPacked where descriptor.physical == .int32 || descriptor.physical == .int64:
             let decoded = try DeltaBinaryPacked.decode(data, count: count, context: where_).values
-            return descriptor.physical == .int32 ? .int32s(decoded.map { Int32(truncatingIfNeeded: $0) }) : .int64s(decoded)
+            values.append(descriptor.physical == .int32 ? .int32s(decoded.map { Int32(truncatingIfNeeded: $0) }) : .int64s(decoded))
         case .rle where descriptor.physical == .boolean:
             // Booleans as RLE: a 4-byte length, then the hybrid at one bit.
             var bits = [UInt32](repeating: 0, count: count)
             guard data.count >= 4 else { throw LoomError(.invalidArgument, "\(where_): a short RLE page") }
             var decoder = RLEHybridDecoder(UnsafeBufferPointer(rebasing: data[4...]), bitWidth: 1, context: where_)
             try bits.withUnsafeMutableBufferPointer { try decoder.decode(count, into: $0.baseAddress!) }
-            return .bools(bits.map { $0 != 0 })
+            values.append(.bools(bits.map { $0 != 0 }))
         default:
             throw LoomError(.unsupported, "\(where_): values in \(ParquetEncoding.named(encoding)) are not supported (Loom reads PLAIN, dictionary, RLE and DELTA_BINARY_PACKED integers)")
         }

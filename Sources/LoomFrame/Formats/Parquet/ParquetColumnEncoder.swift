@@ -39,6 +39,7 @@ struct ParquetColumnEncoder {
         var dictionaryOffset: Int64?
         var encoding = ParquetEncoding.plain
         var body: ParquetPageValues
+        var statistics: ParquetStatistics?
         switch try ParquetPageValues.of(column, dictionaryLimit: options.dictionaryPageSize) {
         case .dictionary(let dictionary, let indices):
             dictionaryOffset = Int64(offset)
@@ -47,6 +48,7 @@ struct ParquetColumnEncoder {
             page.append(0..<dictionary.count, to: &bytes)
             uncompressed += try appendPage(type: .dictionary, values: dictionary.count, encoding: .plain, body: bytes, to: &output)
             encoding = .rleDictionary
+            if case .string = column.storage { statistics = ParquetColumnStatistics.of(dictionary: dictionary, nullCount: column.nullCount) }
             body = .indices(indices, bitWidth: max(1, RLEHybridEncoder.bitWidth(for: dictionary.count - 1)))
         case .plain(let plain):
             body = plain
@@ -69,7 +71,7 @@ struct ParquetColumnEncoder {
         let chunk = ParquetColumnChunk(
             type: element.type!, encodings: encodings, path: [name], codec: options.compression.codec.rawValue, valueCount: Int64(rows),
             uncompressedSize: Int64(uncompressed), compressedSize: Int64(output.count),
-            dataPageOffset: dataOffset, dictionaryPageOffset: dictionaryOffset, statistics: ParquetColumnStatistics.of(column))
+            dataPageOffset: dataOffset, dictionaryPageOffset: dictionaryOffset, statistics: statistics ?? ParquetColumnStatistics.of(column))
         return (output, chunk)
     }
 

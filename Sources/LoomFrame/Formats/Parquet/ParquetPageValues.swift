@@ -1,9 +1,12 @@
 import LoomCore
 
-/// A column's non-null values ready to be cut into pages: fixed-width numbers as their bytes,
-/// booleans, strings, or dictionary indices.
+/// A column's non-null values ready to be cut into pages: fixed-width numbers (their bytes are
+/// the PLAIN encoding), booleans, strings, or dictionary indices.
 enum ParquetPageValues {
-    case fixed([UInt8], width: Int)
+    case int32s([Int32])
+    case int64s([Int64])
+    case floats([Float])
+    case doubles([Double])
     case bools([Bool])
     case strings(StringStorage)
     case indices([UInt32], bitWidth: Int)
@@ -17,15 +20,12 @@ enum ParquetPageValues {
 
     static func of(_ column: Column, dictionaryLimit: Int) throws -> Chosen {
         let validRows: [Int]? = column.validity.map { validity in (0..<column.count).filter { validity.isValid($0) } }
-        func fixed<T>(_ values: [T]) -> Chosen {
-            let kept = validRows.map { rows in rows.map { values[$0] } } ?? values
-            return .plain(.fixed(kept.withUnsafeBytes { Array($0) }, width: MemoryLayout<T>.size))
-        }
+        func kept<T>(_ values: [T]) -> [T] { validRows.map { rows in rows.map { values[$0] } } ?? values }
         switch column.storage {
-        case .int32(let values), .date(let values): return fixed(values)
-        case .int64(let values), .timestamp(let values): return fixed(values)
-        case .float(let values): return fixed(values)
-        case .double(let values): return fixed(values)
+        case .int32(let values), .date(let values): return .plain(.int32s(kept(values)))
+        case .int64(let values), .timestamp(let values): return .plain(.int64s(kept(values)))
+        case .float(let values): return .plain(.floats(kept(values)))
+        case .double(let values): return .plain(.doubles(kept(values)))
         case .bool(let values): return .plain(.bools(validRows.map { rows in rows.map { values[$0] } } ?? values))
         case .categorical(let codes, let categories):
             let kept = validRows.map { rows in rows.map { codes[$0] } } ?? codes
@@ -43,7 +43,10 @@ enum ParquetPageValues {
     /// About how many bytes the values take, to size pages.
     var estimatedBytes: Int {
         switch self {
-        case .fixed(let bytes, _): bytes.count
+        case .int32s(let values): values.count * 4
+        case .int64s(let values): values.count * 8
+        case .floats(let values): values.count * 4
+        case .doubles(let values): values.count * 8
         case .bools(let values): values.count / 8
         case .strings(let strings): strings.bytes.count + 4 * strings.count
         case .indices(let indices, let bitWidth): indices.count * bitWidth / 8
@@ -53,8 +56,10 @@ enum ParquetPageValues {
     /// Values `range` (counted among the non-null values), encoded after `page`.
     func append(_ range: Range<Int>, to page: inout [UInt8]) {
         switch self {
-        case .fixed(let bytes, let width):
-            page += bytes[range.lowerBound * width..<range.upperBound * width]
+        case .int32s(let values): values[range].withUnsafeBytes { page += $0 }
+        case .int64s(let values): values[range].withUnsafeBytes { page += $0 }
+        case .floats(let values): values[range].withUnsafeBytes { page += $0 }
+        case .doubles(let values): values[range].withUnsafeBytes { page += $0 }
         case .bools(let values):
             var byte: UInt8 = 0
             for (position, index) in range.enumerated() {
@@ -91,14 +96,7 @@ enum ParquetColumnStatistics {
             }
             if let low, let high { statistics.min = bytes(low); statistics.max = bytes(high) }
         }
-        func text(_ strings: StringStorage, _ rows: some Sequence<Int>) {
-            var low: Int?, high: Int?
-            for index in rows {
-                if low == nil || strings.compare(index, with: strings, low!) < 0 { low = index }
-                if high == nil || strings.compare(index, with: strings, high!) > 0 { high = index }
-            }
-            if let low, let high { statistics.min = Array(strings.bytes[strings.range(low)]); statistics.max = Array(strings.bytes[strings.range(high)]) }
-        }
+        func text(_ strings: StringStorage, _ rows: some Sequence<Int>) { bound(&statistics, strings, rows) }
         switch column.storage {
         case .int32(let values), .date(let values): bounds(values)
         case .int64(let values), .timestamp(let values): bounds(values)
@@ -112,5 +110,22 @@ enum ParquetColumnStatistics {
             text(categories, used.indices.lazy.filter { used[$0] })
         }
         return statistics
+    }
+
+    /// The statistics of text whose distinct values are `dictionary` (a dictionary-coded chunk's:
+    /// a handful of comparisons instead of two a row).
+    static func of(dictionary: StringStorage, nullCount: Int) -> ParquetStatistics {
+        var statistics = ParquetStatistics(nullCount: Int64(nullCount))
+        bound(&statistics, dictionary, 0..<dictionary.count)
+        return statistics
+    }
+
+    private static func bound(_ statistics: inout ParquetStatistics, _ strings: StringStorage, _ rows: some Sequence<Int>) {
+        var low: Int?, high: Int?
+        for index in rows {
+            if low == nil || strings.compare(index, with: strings, low!) < 0 { low = index }
+            if high == nil || strings.compare(index, with: strings, high!) > 0 { high = index }
+        }
+        if let low, let high { statistics.min = Array(strings.bytes[strings.range(low)]); statistics.max = Array(strings.bytes[strings.range(high)]) }
     }
 }

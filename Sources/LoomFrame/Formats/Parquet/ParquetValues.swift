@@ -78,34 +78,6 @@ enum ParquetValues {
         }
     }
 
-    /// The values at `indices` (a dictionary page's, by a data page's codes).
-    func gather(_ indices: UnsafeBufferPointer<UInt32>, context: @autoclosure () -> String) throws -> ParquetValues {
-        let size = count
-        for index in indices where Int(index) >= size {
-            throw LoomError(.invalidArgument, "\(context()): dictionary index \(index) past the dictionary's \(size) values")
-        }
-        switch self {
-        case .bools(let values): return .bools(indices.map { values[Int($0)] })
-        case .int32s(let values): return .int32s(indices.map { values[Int($0)] })
-        case .int64s(let values): return .int64s(indices.map { values[Int($0)] })
-        case .floats(let values): return .floats(indices.map { values[Int($0)] })
-        case .doubles(let values): return .doubles(indices.map { values[Int($0)] })
-        case .strings(let values): return .strings(values.take(indices.map { Int($0) }))
-        }
-    }
-
-    mutating func append(_ other: ParquetValues) {
-        switch (self, other) {
-        case (.bools(var values), .bools(let more)): values += more; self = .bools(values)
-        case (.int32s(var values), .int32s(let more)): values += more; self = .int32s(values)
-        case (.int64s(var values), .int64s(let more)): values += more; self = .int64s(values)
-        case (.floats(var values), .floats(let more)): values += more; self = .floats(values)
-        case (.doubles(var values), .doubles(let more)): values += more; self = .doubles(values)
-        case (.strings(var values), .strings(let more)): values.append(contentsOf: more); self = .strings(values)
-        default: preconditionFailure("pages of one column chunk decode to one type")
-        }
-    }
-
     /// One value per row: the values in the valid rows, a zero (or empty string) in the others.
     func spread(over validity: Validity) -> ParquetValues {
         func spread<T>(_ values: [T], _ zero: T) -> [T] {
@@ -130,6 +102,93 @@ enum ParquetValues {
                 offsets[row + 1] = values.offsets[next]
             }
             return .strings(StringStorage(offsets: offsets, bytes: values.bytes))
+        }
+    }
+}
+
+/// A column chunk's values as its pages decode, each page appended in place into arrays
+/// reserved for the whole chunk (no page's values are copied twice).
+struct ParquetValueBuilder {
+    let type: ParquetPhysicalType
+    private var bools: [Bool] = []
+    private var int32s: [Int32] = []
+    private var int64s: [Int64] = []
+    private var floats: [Float] = []
+    private var doubles: [Double] = []
+    private var strings = StringStorage()
+
+    init(_ type: ParquetPhysicalType, rows: Int) {
+        self.type = type
+        switch type {
+        case .boolean: bools.reserveCapacity(rows)
+        case .int32: int32s.reserveCapacity(rows)
+        case .int64, .int96: int64s.reserveCapacity(rows)
+        case .float: floats.reserveCapacity(rows)
+        case .double: doubles.reserveCapacity(rows)
+        case .byteArray, .fixedLenByteArray: strings.reserve(rows, bytes: 0)
+        }
+    }
+
+    var values: ParquetValues {
+        switch type {
+        case .boolean: .bools(bools)
+        case .int32: .int32s(int32s)
+        case .int64, .int96: .int64s(int64s)
+        case .float: .floats(floats)
+        case .double: .doubles(doubles)
+        case .byteArray, .fixedLenByteArray: .strings(strings)
+        }
+    }
+
+    /// `count` PLAIN values; fixed-width ones in one copy.
+    mutating func appendPlain(_ data: UnsafeBufferPointer<UInt8>, count: Int, context: @autoclosure () -> String) throws {
+        func copy<T>(_ array: inout [T], _ zero: T) throws {
+            let bytes = count * MemoryLayout<T>.size
+            guard bytes <= data.count else { throw LoomError(.invalidArgument, "\(context()): a page holds \(data.count) bytes, too few for \(count) values") }
+            let start = array.count
+            array.append(contentsOf: repeatElement(zero, count: count))
+            array.withUnsafeMutableBytes { raw in
+                if bytes > 0 { (raw.baseAddress! + start * MemoryLayout<T>.size).copyMemory(from: data.baseAddress!, byteCount: bytes) }
+            }
+        }
+        switch type {
+        case .int32: try copy(&int32s, 0)
+        case .int64: try copy(&int64s, 0)
+        case .float: try copy(&floats, 0)
+        case .double: try copy(&doubles, 0)
+        default: append(try ParquetValues.plain(data, count: count, type: type, context: context()))
+        }
+    }
+
+    /// The dictionary's values at `indices`, checked to be in it.
+    mutating func appendGathered(_ indices: UnsafeBufferPointer<UInt32>, from dictionary: ParquetValues, context: @autoclosure () -> String) throws {
+        let size = UInt32(truncatingIfNeeded: dictionary.count)
+        if let bad = indices.first(where: { $0 >= size }) {
+            throw LoomError(.invalidArgument, "\(context()): dictionary index \(bad) past the dictionary's \(size) values")
+        }
+        func gather<T>(_ array: inout [T], _ source: [T]) {
+            source.withUnsafeBufferPointer { source in
+                for index in indices { array.append(source[Int(index)]) }
+            }
+        }
+        switch dictionary {
+        case .bools(let source): gather(&bools, source)
+        case .int32s(let source): gather(&int32s, source)
+        case .int64s(let source): gather(&int64s, source)
+        case .floats(let source): gather(&floats, source)
+        case .doubles(let source): gather(&doubles, source)
+        case .strings(let source): strings.append(source, at: indices)
+        }
+    }
+
+    mutating func append(_ other: ParquetValues) {
+        switch other {
+        case .bools(let more): bools += more
+        case .int32s(let more): int32s += more
+        case .int64s(let more): int64s += more
+        case .floats(let more): floats += more
+        case .doubles(let more): doubles += more
+        case .strings(let more): strings.append(contentsOf: more)
         }
     }
 }

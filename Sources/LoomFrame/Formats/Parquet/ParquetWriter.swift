@@ -23,20 +23,36 @@ public struct ParquetWriteOptions: Sendable, Codable, Hashable {
     }
 }
 
-/// A table as one Parquet file.
+/// A table as one Parquet file, written column chunk by column chunk as each is encoded.
 enum ParquetWriter {
-    static func encode(_ table: Table, options: ParquetWriteOptions) throws -> [UInt8] {
-        var file = ParquetFile.magic
+    static func write(_ table: Table, to path: String, options: ParquetWriteOptions) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil), let file = FileHandle(forWritingAtPath: path) else {
+            throw LoomError(.invalidArgument, "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { try? file.close() }
+        var written = 0
+        func put(_ bytes: [UInt8]) throws {
+            try bytes.withUnsafeBytes { raw in
+                var done = 0
+                while done < raw.count {
+                    let count = Foundation.write(file.fileDescriptor, raw.baseAddress! + done, raw.count - done)
+                    if count < 0, errno == EINTR { continue }
+                    guard count > 0 else { throw LoomError(.invalidArgument, "cannot write \(path): \(String(cString: strerror(errno)))") }
+                    done += count
+                }
+            }
+            written += bytes.count
+        }
+        try put(ParquetFile.magic)
         let encoder = ParquetColumnEncoder(options: options)
         var groups: [ParquetRowGroup] = []
         for start in stride(from: 0, to: max(table.rowCount, 1), by: options.rowGroupSize) {
-            let rows = Array(start..<min(table.rowCount, start + options.rowGroupSize))
-            let whole = rows.count == table.rowCount
+            let rows = start..<min(table.rowCount, start + options.rowGroupSize)
             var chunks: [ParquetColumnChunk] = []
             var size: Int64 = 0
             for (name, column) in zip(table.columnNames, table.columns) {
-                let (bytes, chunk) = try encoder.encode(whole ? column : column.take(rows), name: name, offset: file.count)
-                file += bytes
+                let (bytes, chunk) = try encoder.encode(column.slice(rows), name: name, offset: written)
+                try put(bytes)
                 chunks.append(chunk)
                 size += chunk.uncompressedSize
             }
@@ -47,16 +63,6 @@ enum ParquetWriter {
             version: 1, schema: [root] + table.schema.fields.map(ParquetColumnEncoder.element), rowCount: Int64(table.rowCount),
             rowGroups: groups, createdBy: "Loom")
         let footer = metadata.encoded()
-        file += footer
-        withUnsafeBytes(of: UInt32(footer.count).littleEndian) { file += $0 }
-        file += ParquetFile.magic
-        return file
-    }
-
-    static func write(_ table: Table, to path: String, options: ParquetWriteOptions) throws {
-        let bytes = try encode(table, options: options)
-        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
-            throw LoomError(.invalidArgument, "cannot write \(path): \(String(cString: strerror(errno)))")
-        }
+        try put(footer + withUnsafeBytes(of: UInt32(footer.count).littleEndian) { Array($0) } + ParquetFile.magic)
     }
 }

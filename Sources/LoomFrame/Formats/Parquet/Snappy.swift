@@ -68,86 +68,107 @@ enum Snappy {
     }
 
     /// Greedy matching through a hash table of 4-byte sequences, in 64 KiB blocks as Snappy's
-    /// own compressor does (so every back-reference fits two offset bytes).
+    /// own compressor does (so every back-reference fits two offset bytes and the table holds
+    /// 16-bit positions), written through a pointer into output sized for the worst case.
     static func compress(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(32 + input.count + input.count / 6)
-        var length = input.count
-        while length >= 0x80 {
-            output.append(UInt8(length & 0x7f) | 0x80)
-            length >>= 7
+        let bound = 32 + input.count + input.count / 6
+        return [UInt8](unsafeUninitializedCapacity: bound) { output, written in
+            var out = Writer(base: output.baseAddress!)
+            var length = input.count
+            while length >= 0x80 {
+                out.byte(UInt8(length & 0x7f) | 0x80)
+                length >>= 7
+            }
+            out.byte(UInt8(length))
+            if let base = input.baseAddress {
+                var table = [UInt16](repeating: 0, count: 1 << 14)
+                table.withUnsafeMutableBufferPointer { table in
+                    var blockStart = 0
+                    while blockStart < input.count {
+                        let blockEnd = min(input.count, blockStart + 65536)
+                        compressBlock(base + blockStart, count: blockEnd - blockStart, table: table, into: &out)
+                        blockStart = blockEnd
+                    }
+                }
+            }
+            written = out.count
         }
-        output.append(UInt8(length))
-        guard let base = input.baseAddress else { return output }
-        var table = [Int32](repeating: -1, count: 1 << 14)
-        var blockStart = 0
-        while blockStart < input.count {
-            let blockEnd = min(input.count, blockStart + 65536)
-            compressBlock(base, from: blockStart, to: blockEnd, table: &table, into: &output)
-            blockStart = blockEnd
-        }
-        return output
     }
 
-    private static func compressBlock(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, table: inout [Int32], into output: inout [UInt8]) {
-        @inline(__always) func load(_ at: Int) -> UInt32 { UnsafeRawPointer(base + at).loadUnaligned(as: UInt32.self) }
+    private struct Writer {
+        let base: UnsafeMutablePointer<UInt8>
+        var count = 0
+
+        @inline(__always) mutating func byte(_ value: UInt8) {
+            base[count] = value
+            count += 1
+        }
+
+        @inline(__always) mutating func bytes(_ from: UnsafePointer<UInt8>, _ length: Int) {
+            (base + count).update(from: from, count: length)
+            count += length
+        }
+    }
+
+    private static func compressBlock(_ block: UnsafePointer<UInt8>, count: Int, table: UnsafeMutableBufferPointer<UInt16>, into out: inout Writer) {
+        @inline(__always) func load(_ at: Int) -> UInt32 { UnsafeRawPointer(block + at).loadUnaligned(as: UInt32.self) }
         @inline(__always) func hash(_ value: UInt32) -> Int { Int((value &* 0x1e35a7bd) >> 18) }
-        for index in table.indices { table[index] = -1 }
-        var literalStart = start
-        var position = start
-        let lastMatchStart = end - 4
+        table.update(repeating: 0)
+        var literalStart = 0
+        var position = 0
+        let lastMatchStart = count - 4
         while position <= lastMatchStart {
             let value = load(position)
             let slot = hash(value)
             let candidate = Int(table[slot])
-            table[slot] = Int32(position - start)
-            guard candidate >= 0, load(start + candidate) == value else {
+            table[slot] = UInt16(truncatingIfNeeded: position)
+            // Position 0 doubles as "empty": the bytes decide.
+            guard candidate < position, load(candidate) == value else {
                 position += 1 + (position - literalStart) >> 5
                 continue
             }
-            let from = start + candidate
-            emitLiteral(base, from: literalStart, to: position, into: &output)
+            emitLiteral(block + literalStart, position - literalStart, into: &out)
             var matched = 4
-            while position + matched < end, base[from + matched] == base[position + matched] { matched += 1 }
-            emitCopy(offset: position - from, count: matched, into: &output)
+            while position + matched < count, block[candidate + matched] == block[position + matched] { matched += 1 }
+            emitCopy(offset: position - candidate, count: matched, into: &out)
             position += matched
             literalStart = position
         }
-        emitLiteral(base, from: literalStart, to: end, into: &output)
+        emitLiteral(block + literalStart, count - literalStart, into: &out)
     }
 
-    private static func emitLiteral(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, into output: inout [UInt8]) {
-        let count = end - start
+    private static func emitLiteral(_ start: UnsafePointer<UInt8>, _ count: Int, into out: inout Writer) {
         guard count > 0 else { return }
         let stored = count - 1
         if stored < 60 {
-            output.append(UInt8(stored << 2))
+            out.byte(UInt8(stored << 2))
         } else {
             var bytes = 0
             var rest = stored
             while rest > 0 { bytes += 1; rest >>= 8 }
-            output.append(UInt8((59 + bytes) << 2))
-            for index in 0..<bytes { output.append(UInt8(truncatingIfNeeded: stored >> (8 * index))) }
+            out.byte(UInt8((59 + bytes) << 2))
+            for index in 0..<bytes { out.byte(UInt8(truncatingIfNeeded: stored >> (8 * index))) }
         }
-        output.append(contentsOf: UnsafeBufferPointer(start: base + start, count: count))
+        out.bytes(start, count)
     }
 
-    private static func emitCopy(offset: Int, count: Int, into output: inout [UInt8]) {
+    private static func emitCopy(offset: Int, count: Int, into out: inout Writer) {
         var count = count
         // Copies of up to 64 bytes each; keep at least 4 for the last.
-        while count >= 68 { appendCopy(offset: offset, count: 64, into: &output); count -= 64 }
-        if count > 64 { appendCopy(offset: offset, count: 60, into: &output); count -= 60 }
-        appendCopy(offset: offset, count: count, into: &output)
+        while count >= 68 { appendCopy(offset: offset, count: 64, into: &out); count -= 64 }
+        if count > 64 { appendCopy(offset: offset, count: 60, into: &out); count -= 60 }
+        appendCopy(offset: offset, count: count, into: &out)
     }
 
-    private static func appendCopy(offset: Int, count: Int, into output: inout [UInt8]) {
+    @inline(__always)
+    private static func appendCopy(offset: Int, count: Int, into out: inout Writer) {
         if count < 12, offset < 2048 {
-            output.append(UInt8(1 | ((count - 4) << 2) | ((offset >> 8) << 5)))
-            output.append(UInt8(offset & 0xff))
+            out.byte(UInt8(1 | ((count - 4) << 2) | ((offset >> 8) << 5)))
+            out.byte(UInt8(offset & 0xff))
         } else {
-            output.append(UInt8(2 | ((count - 1) << 2)))
-            output.append(UInt8(offset & 0xff))
-            output.append(UInt8(offset >> 8))
+            out.byte(UInt8(2 | ((count - 1) << 2)))
+            out.byte(UInt8(offset & 0xff))
+            out.byte(UInt8(offset >> 8))
         }
     }
 }
