@@ -79,8 +79,13 @@ public enum TestTasks {
         return try NDArray(shape: info.shape, scalars: scalars)
     }
 
+    /// A partition with a column `w` = `v` * 10 (for `mapPartitions` on every scheduler).
+    public static let timesTen = TaskFunction("times-ten") { (table: Table) in
+        try table.assign("w", col("v") * 10)
+    }
+
     public static let all: [any TaskFunctionRepresentable] = [
-        inc, add, sum, scale, fail, dieHard, allocate, processID, workerProcessID, sleepThenEcho, reportThenSleep, describePoint, pattern, byteAt, checksum,
+        timesTen, inc, add, sum, scale, fail, dieHard, allocate, processID, workerProcessID, sleepThenEcho, reportThenSleep, describePoint, pattern, byteAt, checksum,
         pluginReport, squarePlusOne, positions,
     ]
 

@@ -49,3 +49,19 @@ extension Column {
         LoomError(.typeMismatch, "the column holds \(type), not \(asked)")
     }
 }
+
+extension Column {
+    /// The bytes its buffers hold (values, offsets and text, the validity bitmap).
+    public var byteCount: Int {
+        let values = switch storage {
+        case .int32(let values), .date(let values): values.count * 4
+        case .int64(let values), .timestamp(let values): values.count * 8
+        case .float(let values): values.count * 4
+        case .double(let values): values.count * 8
+        case .bool(let values): values.count
+        case .string(let strings): strings.bytes.count + strings.offsets.count * 4
+        case .categorical(let codes, let categories): codes.count * 4 + categories.bytes.count + categories.offsets.count * 4
+        }
+        return values + (validity?.words.count ?? 0) * 8
+    }
+}

@@ -101,7 +101,22 @@ public struct GroupedFrame: Sendable {
     }
 
     public func agg(_ aggregations: [Aggregation], splitEvery: Int = 8) -> DataFrame {
-        DataFrame(plan: .groupBy(frame.plan, GroupByPlan(keys: keys, aggregations: aggregations), splitEvery: splitEvery))
+        let distinct = aggregations.filter { $0.kind == .nunique }
+        let others = aggregations.filter { $0.kind != .nunique }
+        guard !distinct.isEmpty else {
+            return DataFrame(plan: .groupBy(frame.plan, GroupByPlan(keys: keys, aggregations: aggregations), splitEvery: splitEvery))
+        }
+        // A distinct count is a group-by of the keys and the column (its nulls a group, so no
+        // group of keys is lost), then a count of the column's values in each group of keys.
+        var parts = distinct.map { aggregation in
+            let column = aggregation.column ?? ""
+            let pairs = FramePlan.groupBy(frame.plan, GroupByPlan(keys: keys + [column], aggregations: [.size(as: "__pairs")], keysKeepingNulls: [column]),
+                                          splitEvery: splitEvery)
+            return FramePlan.groupBy(pairs, GroupByPlan(keys: keys, aggregations: [.count(column, as: aggregation.name)]), splitEvery: splitEvery)
+        }
+        if !others.isEmpty { parts.insert(.groupBy(frame.plan, GroupByPlan(keys: keys, aggregations: others), splitEvery: splitEvery), at: 0) }
+        let joined = parts.dropFirst().reduce(parts[0]) { .merge($0, $1, MergeSpec(on: keys, how: .inner, suffixes: ["_x", "_y"])) }
+        return DataFrame(plan: joined).select(keys + aggregations.map(\.name))
     }
 
     public func sum(_ column: String) -> DataFrame { agg(.sum(column)) }

@@ -2,7 +2,7 @@
 /// `count` (rows per group).
 public struct Aggregation: Sendable, Hashable, Codable {
     public enum Kind: String, Sendable, Hashable, Codable {
-        case sum, mean, count, size, min, max, std, `var`, first, last
+        case sum, mean, count, size, min, max, std, `var`, first, last, nunique
     }
 
     public var kind: Kind
@@ -31,6 +31,9 @@ public struct Aggregation: Sendable, Hashable, Codable {
     public static func `var`(_ column: String, as name: String? = nil) -> Aggregation { Aggregation(.var, column, as: name) }
     /// The first value that is not null, in row order.
     public static func first(_ column: String, as name: String? = nil) -> Aggregation { Aggregation(.first, column, as: name) }
+    /// The number of distinct values that are not null (a group-by of the keys and the column,
+    /// then a count).
+    public static func nunique(_ column: String, as name: String? = nil) -> Aggregation { Aggregation(.nunique, column, as: name) }
     /// The last value that is not null, in row order.
     public static func last(_ column: String, as name: String? = nil) -> Aggregation { Aggregation(.last, column, as: name) }
 }

@@ -8,6 +8,14 @@ import LoomCore
 struct GroupByPlan: Sendable, Hashable, Codable {
     var keys: [String]
     var aggregations: [Aggregation]
+    /// Keys whose nulls form a group of their own (every other key's nulls are dropped).
+    var keysKeepingNulls: [String] = []
+
+    init(keys: [String], aggregations: [Aggregation], keysKeepingNulls: [String] = []) {
+        self.keys = keys
+        self.aggregations = aggregations
+        self.keysKeepingNulls = keysKeepingNulls
+    }
 
     /// The partial columns each aggregation needs, in order.
     private func partials(_ index: Int, _ aggregation: Aggregation) -> [GroupedReduction] {
@@ -24,6 +32,8 @@ struct GroupByPlan: Sendable, Hashable, Codable {
         case .first: return [partial(.first)]
         case .last: return [partial(.last)]
         case .std, .var: return [partial(.count), partial(.sum), partial(.sumOfSquares)]
+        // GroupedFrame.agg plans nunique as two group-bys; none reaches a reduction.
+        case .nunique: return []
         }
     }
 
@@ -52,7 +62,7 @@ struct GroupByPlan: Sendable, Hashable, Codable {
 
     private static func resultType(_ aggregation: Aggregation, _ type: DataType) throws -> DataType {
         switch aggregation.kind {
-        case .count, .size: return .int64
+        case .count, .size, .nunique: return .int64
         case .first, .last, .min, .max: return type
         case .sum:
             if type.isInteger || type == .bool { return .int64 }
@@ -81,6 +91,7 @@ struct GroupByPlan: Sendable, Hashable, Codable {
             case .sum: columns.append(try part(.sum))
             case .count: columns.append(try part(.count))
             case .size: columns.append(try part(.size))
+            case .nunique: throw LoomError(.unsupported, "nunique is planned as two group-bys, not as a reduction")
             case .min: columns.append(try part(.min))
             case .max: columns.append(try part(.max))
             case .first: columns.append(try part(.first))
@@ -99,7 +110,7 @@ struct GroupByPlan: Sendable, Hashable, Codable {
             }
         }
         let table = try Table(names: names, columns: columns)
-        let withKeys = try keys.isEmpty ? table : table.filter(keys.map { col($0).notNull() }.reduce(ColumnExpression.literal(.bool(true))) { $0 && $1 })
+        let withKeys = try keys.isEmpty ? table : table.filter(keys.filter { !keysKeepingNulls.contains($0) }.map { col($0).notNull() }.reduce(ColumnExpression.literal(.bool(true))) { $0 && $1 })
         return try withKeys.sorted(by: keys)
     }
 }

@@ -39,9 +39,39 @@ public enum FrameKernels {
         try Table.concatenate(left).merge(try Table.concatenate(right), spec)
     }
 
+    /// A distributed sort's steps (`SortSpec`).
+    static let sortSample = TaskFunction("frame.sort-sample") { (spec: SortSpec, table: Table) in try spec.sample(table) }
+    static let sortBoundaries = TaskFunction("frame.sort-boundaries") { (spec: SortSpec, parts: Int, samples: [Table]) in
+        try spec.boundaries(samples, parts: parts)
+    }
+    static let sortSplit = TaskFunction("frame.sort-split") { (spec: SortSpec, boundaries: Table, table: Table) in try spec.split(table, by: boundaries) }
+    static let sortPieces = TaskFunction("frame.sort-partition") { (spec: SortSpec, pieces: [Table]) in try spec.sortPieces(pieces) }
+    /// The first `count` rows in `spec`'s order of some tables (nlargest, nsmallest).
+    static let top = TaskFunction("frame.top") { (spec: SortSpec, count: Int, tables: [Table]) in
+        try Table.concatenate(tables).sorted(by: spec.keys, ascending: spec.ascending).head(count)
+    }
+    static let distinct = TaskFunction("frame.drop-duplicates") { (subset: [String]?, tables: [Table]) in
+        try Table.concatenate(tables).droppingDuplicates(subset)
+    }
+
+    static let describeChunk = TaskFunction("frame.describe-chunk") { (names: [String], table: Table) in
+        try names.map { try ColumnSummary(try table[$0]) }
+    }
+    static let describeCombine = TaskFunction("frame.describe") { (parts: [[ColumnSummary]]) in
+        (0..<(parts.first?.count ?? 0)).map { column in ColumnSummary.merged(parts.map { $0[column] }) }
+    }
+
+    static let concatenate = TaskFunction("frame.concatenate") { (tables: [Table]) in try Table.concatenate(tables) }
+    /// A table cut into `count` pieces of nearly equal rows.
+    static let cut = TaskFunction("frame.cut") { (count: Int, table: Table) in
+        (0..<count).map { table.slice(table.rowCount * $0 / count..<table.rowCount * ($0 + 1) / count) }
+    }
+
     /// What `Loom.bootstrap` registers.
     public static var all: [AnyTaskFunction] {
         [partition.erased, count.erased, groupChunk.erased, groupCombine.erased, groupFinalize.erased, writeCSV.erased, writeParquet.erased,
-         hashSplit.erased, pick.erased, merge.erased]
+         hashSplit.erased, pick.erased, merge.erased, sortSample.erased, sortBoundaries.erased, sortSplit.erased,
+         sortPieces.erased, top.erased, distinct.erased, describeChunk.erased, describeCombine.erased,
+         concatenate.erased, cut.erased]
     }
 }

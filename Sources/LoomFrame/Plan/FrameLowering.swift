@@ -62,13 +62,65 @@ extension FramePlan {
             }
         case .picked(let input, let index):
             return [try input.pending()[index]]
+        case .sort(let input, let spec):
+            let partitions = try input.partitions()
+            func sorted(_ pieces: [NodeInput]) -> PendingPartition {
+                PendingPartition(source: nil, inputs: [Self.task(FrameKernels.sortPieces.erased, "sort-partition", [.literal(spec), .list(pieces)])], steps: [])
+            }
+            guard partitions.count > 1 else { return [sorted(partitions)] }
+            let samples = partitions.map { Self.task(FrameKernels.sortSample.erased, "sort-sample", [.literal(spec), $0]) }
+            let boundaries = Self.task(FrameKernels.sortBoundaries.erased, "sort-boundaries", [.literal(spec), .literal(partitions.count), .list(samples)])
+            let splits = partitions.map { Self.task(FrameKernels.sortSplit.erased, "sort-split", [.literal(spec), boundaries, $0]) }
+            return partitions.indices.map { index in
+                sorted(splits.map { Self.task(FrameKernels.pick.erased, "pick", [.literal(index), $0]) })
+            }
+        case .top(let input, let spec, let count):
+            return [PendingPartition(source: nil, inputs: [try Self.tree(try input.partitions(), width: 8) { parts in
+                Self.task(FrameKernels.top.erased, "top", [.literal(spec), .literal(count), .list(parts)])
+            }], steps: [])]
+        case .distinct(let input, let subset, let splitEvery):
+            return [PendingPartition(source: nil, inputs: [try Self.tree(try input.partitions(), width: splitEvery) { parts in
+                Self.task(FrameKernels.distinct.erased, "drop-duplicates", [.literal(subset), .list(parts)])
+            }], steps: [])]
+        case .mapPartitions(let input, let function, _):
+            return try input.partitions().map { PendingPartition(source: nil, inputs: [Self.task(function, function.name, [$0])], steps: []) }
+        case .persisted(let stored):
+            return stored.keys.map { PendingPartition(source: nil, inputs: [.existing($0)], steps: []) }
+        case .repartition(let input, let count):
+            let partitions = try input.partitions()
+            func joined(_ parts: [NodeInput]) -> PendingPartition {
+                PendingPartition(source: nil, inputs: [Self.task(FrameKernels.concatenate.erased, "repartition", [.list(parts)])], steps: [])
+            }
+            if count <= partitions.count {
+                // Neighbours together, as evenly as whole partitions allow.
+                return (0..<count).map { group in joined(Array(partitions[group * partitions.count / count..<(group + 1) * partitions.count / count])) }
+            }
+            // Each partition cut into pieces, the extra pieces spread over the first partitions.
+            return try partitions.enumerated().flatMap { index, partition -> [PendingPartition] in
+                let pieces = count / partitions.count + (index < count % partitions.count ? 1 : 0)
+                let cut = Self.task(FrameKernels.cut.erased, "repartition-cut", [.literal(pieces), partition])
+                return (0..<pieces).map { joined([Self.task(FrameKernels.pick.erased, "pick", [.literal($0), cut])]) }
+            }
         }
+    }
+
+    /// A tree reduction: `leaf` over each partition (`combine` of it alone by default), then
+    /// `combine` over `width` results at a time until one is left.
+    static func tree(_ partitions: [NodeInput], width: Int, leaf: ((NodeInput) -> NodeInput)? = nil,
+                     combine: ([NodeInput]) -> NodeInput) throws -> NodeInput {
+        var level = partitions.map { leaf?($0) ?? combine([$0]) }
+        let width = Swift.max(2, width)
+        while level.count > 1 {
+            level = stride(from: 0, to: level.count, by: width).map { start in combine(Array(level[start..<Swift.min(start + width, level.count)])) }
+        }
+        guard let root = level.first else { throw LoomError(.invalidArgument, "a reduction over no partitions") }
+        return root
     }
 
     /// One input per partition: a table in memory, or the task computing it.
     func partitions() throws -> [NodeInput] {
         try pending().map { partition in
-            if partition.source == nil, partition.steps.isEmpty, let input = partition.inputs.first { return input }
+            if partition.source == nil, partition.steps.isEmpty, let input = partition.inputs.first, !input.isExisting { return input }
             return Self.task(FrameKernels.partition.erased, "partition", [.literal(partition.program), .list(partition.inputs)])
         }
     }
@@ -82,5 +134,13 @@ extension FramePlan {
 
     static func task(_ function: AnyTaskFunction, _ name: String, _ inputs: [NodeInput]) -> NodeInput {
         .node(TaskNode(key: Key.unique(prefix: name), function: function, inputs: inputs))
+    }
+}
+
+extension NodeInput {
+    /// A key a cluster holds: it becomes a value only as the input of a task.
+    var isExisting: Bool {
+        if case .existing = self { return true }
+        return false
     }
 }

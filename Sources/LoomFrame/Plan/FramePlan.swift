@@ -16,6 +16,19 @@ indirect enum FramePlan: Sendable {
     /// A join of two plans: broadcast (each partition of the larger side against all of the
     /// smaller) or hash-shuffled (both sides cut by key hash, bucket by bucket).
     case merge(FramePlan, FramePlan, MergeSpec)
+    /// The rows in key order across partitions: partition i's rows all sort before partition
+    /// i + 1's (sampled boundaries, a range shuffle, a sort per partition).
+    case sort(FramePlan, SortSpec)
+    /// The `count` rows that sort first, in one partition: each partition's first, then theirs.
+    case top(FramePlan, SortSpec, count: Int)
+    /// Rows unique in `subset` (nil: every column), in one partition: a tree of deduplications.
+    case distinct(FramePlan, subset: [String]?, splitEvery: Int)
+    /// A registered function applied to each partition, giving tables of `schema`.
+    case mapPartitions(FramePlan, AnyTaskFunction, Schema)
+    /// Partitions a cluster holds (`persist(on:)`).
+    case persisted(PersistedPartitions)
+    /// The same rows in `count` partitions: neighbours joined, or each cut into equal pieces.
+    case repartition(FramePlan, count: Int)
 
     /// The columns it has; throws what is wrong with the plan (an unknown column, a type clash).
     func schema() throws -> Schema {
@@ -26,6 +39,19 @@ indirect enum FramePlan: Sendable {
         case .groupBy(let input, let plan, _): return try plan.schema(of: try input.schema())
         case .merge(let left, let right, let spec): return try spec.schema(left: try left.schema(), right: try right.schema())
         case .picked(let input, _): return try input.schema()
+        case .sort(let input, let spec), .top(let input, let spec, _):
+            let schema = try input.schema()
+            for key in spec.keys { _ = try schema.field(key) }
+            return schema
+        case .distinct(let input, let subset, _):
+            let schema = try input.schema()
+            for key in subset ?? [] { _ = try schema.field(key) }
+            return schema
+        case .mapPartitions(let input, _, let schema):
+            _ = try input.schema()
+            return schema
+        case .persisted(let stored): return stored.schema
+        case .repartition(let input, _): return try input.schema()
         }
     }
 
@@ -42,6 +68,11 @@ indirect enum FramePlan: Sendable {
             case .shuffle(let buckets): buckets
             }
         case .picked: 1
+        case .sort(let input, _): input.partitionCount
+        case .top, .distinct: 1
+        case .mapPartitions(let input, _, _): input.partitionCount
+        case .persisted(let stored): stored.keys.count
+        case .repartition(_, let count): count
         }
     }
 
@@ -53,8 +84,10 @@ indirect enum FramePlan: Sendable {
         case .map(let input, let steps): .map(input.partition(index), steps)
         case .groupBy: self
         // A partition of a merge needs every partition of its inputs: lowered whole, then picked.
-        case .merge: .picked(self, index)
-        case .picked: self
+        case .merge, .sort, .repartition: .picked(self, index)
+        case .picked, .top, .distinct: self
+        case .mapPartitions(let input, let function, let schema): .mapPartitions(input.partition(index), function, schema)
+        case .persisted(let stored): .persisted(stored.picking(index))
         }
     }
 
@@ -84,6 +117,20 @@ indirect enum FramePlan: Sendable {
                 + left.explained(indent: indent + "  ") + right.explained(indent: indent + "  ")
         case .picked(let input, let index):
             return ["\(indent)Partition \(index) of:"] + input.explained(indent: indent + "  ")
+        case .sort(let input, let spec):
+            return ["\(indent)Sort by [\(spec.describedKeys)]: sampled boundaries, a range shuffle into \(input.partitionCount) partitions, each sorted"]
+                + input.explained(indent: indent + "  ")
+        case .top(let input, let spec, let count):
+            return ["\(indent)Top \(count) by [\(spec.describedKeys)]: each partition's, then theirs"] + input.explained(indent: indent + "  ")
+        case .mapPartitions(let input, let function, _):
+            return ["\(indent)MapPartitions \(function.name) (one task per partition)"] + input.explained(indent: indent + "  ")
+        case .persisted(let stored):
+            return ["\(indent)Persisted: \(stored.keys.count) partitions held by the cluster"]
+        case .repartition(let input, let count):
+            return ["\(indent)Repartition: \(input.partitionCount) partitions into \(count)"] + input.explained(indent: indent + "  ")
+        case .distinct(let input, let subset, let splitEvery):
+            return ["\(indent)DropDuplicates [\(subset?.joined(separator: ", ") ?? "all columns")]: tree reduction, splitEvery \(splitEvery)"]
+                + input.explained(indent: indent + "  ")
         }
     }
 }

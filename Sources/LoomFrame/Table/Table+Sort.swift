@@ -8,7 +8,7 @@ extension Table {
         guard ascending.count == keys.count else {
             throw LoomError(.invalidArgument, "\(ascending.count) sort directions for \(keys.count) keys")
         }
-        let comparators = try zip(keys, ascending).map { key, up in try Self.comparator(try self[key], ascending: up) }
+        let comparators = try self.comparators(keys, ascending: ascending)
         let order = (0..<rowCount).sorted { a, b in
             for compare in comparators {
                 let order = compare(a, b)
@@ -17,6 +17,11 @@ extension Table {
             return a < b
         }
         return take(order)
+    }
+
+    /// One row comparator per key, in order.
+    func comparators(_ keys: [String], ascending: [Bool]) throws -> [(Int, Int) -> Int] {
+        try zip(keys, ascending).map { key, up in try Self.comparator(try self[key], ascending: up) }
     }
 
     /// Negative when row `a` goes first; nulls last whatever the direction.
@@ -49,5 +54,13 @@ extension Table {
                 return ascending ? order : -order
             }
         }
+    }
+}
+
+extension Table {
+    /// The first row of each distinct combination of `subset` (nil: every column), in order;
+    /// nulls equal each other, as pandas' `drop_duplicates`.
+    public func droppingDuplicates(_ subset: [String]? = nil) throws -> Table {
+        try take(GroupIndex(self, keys: subset ?? columnNames).firstRows)
     }
 }

@@ -128,3 +128,8 @@ extension Table: Codable {
         try container.encode(columns)
     }
 }
+
+extension Table {
+    /// The bytes its columns hold (what `repartition(partitionSize:)` measures).
+    public var byteCount: Int { columns.reduce(0) { $0 + $1.byteCount } }
+}

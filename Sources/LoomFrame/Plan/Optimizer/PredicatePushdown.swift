@@ -25,11 +25,16 @@ extension FramePlan {
             scan.skippedBy = combined
             scan.sources = kept
             return .map(.files(scan), steps)
-        case .tables, .files: return self
+        case .tables, .files, .persisted: return self
+        case .mapPartitions(let input, let function, let schema): return .mapPartitions(try input.pushingPredicates(), function, schema)
+        case .repartition(let input, let count): return .repartition(try input.pushingPredicates(), count: count)
         case .map(let input, let steps): return .map(try input.pushingPredicates(), steps)
         case .groupBy(let input, let plan, let splitEvery): return .groupBy(try input.pushingPredicates(), plan, splitEvery: splitEvery)
         case .merge(let left, let right, let spec): return .merge(try left.pushingPredicates(), try right.pushingPredicates(), spec)
         case .picked(let input, let index): return .picked(try input.pushingPredicates(), index)
+        case .sort(let input, let spec): return .sort(try input.pushingPredicates(), spec)
+        case .top(let input, let spec, let count): return .top(try input.pushingPredicates(), spec, count: count)
+        case .distinct(let input, let subset, let splitEvery): return .distinct(try input.pushingPredicates(), subset: subset, splitEvery: splitEvery)
         }
     }
 }

@@ -5,7 +5,10 @@ extension FramePlan {
     /// steps above it use.
     func projected(_ needed: Set<String>?) throws -> FramePlan {
         switch self {
-        case .tables: return self
+        case .tables, .persisted: return self
+        // Arbitrary code may read any column.
+        case .mapPartitions(let input, let function, let schema): return .mapPartitions(try input.projected(nil), function, schema)
+        case .repartition(let input, let count): return .repartition(try input.projected(needed), count: count)
         case .files(let scan): return .files(scan.keeping(needed))
         case .map(let input, let steps):
             let before = steps.reversed().reduce(needed) { needed, step in step.columnsNeeded(after: needed) }
@@ -16,6 +19,12 @@ extension FramePlan {
             // Output names carry suffixes: both sides keep what they have.
             return .merge(try left.projected(nil), try right.projected(nil), spec)
         case .picked(let input, let index): return .picked(try input.projected(needed), index)
+        // The rows' order and identity depend on the keys (every column, for a distinct of all).
+        case .sort(let input, let spec): return .sort(try input.projected(needed?.union(spec.keys)), spec)
+        case .top(let input, let spec, let count): return .top(try input.projected(needed?.union(spec.keys)), spec, count: count)
+        case .distinct(let input, let subset, let splitEvery):
+            let kept = subset.flatMap { subset in needed?.union(subset) }
+            return .distinct(try input.projected(kept), subset: subset, splitEvery: splitEvery)
         }
     }
 }
