@@ -84,8 +84,16 @@ public enum TestTasks {
         try table.assign("w", col("v") * 10)
     }
 
+    /// Bag functions, for bags on processes and clusters.
+    public static let words = BagFlatMap("words") { (line: String) in line.split(separator: " ").map(String.init) }
+    public static let isLong = BagFilter("is-long") { (word: String) in word.count > 3 }
+    public static let length = BagMap("length") { (word: String) in word.count }
+    public static let total = BagFold("total", initial: 0) { (a: Int, b: Int) in a + b }
+    public static let firstLetter = BagKey("first-letter") { (word: String) in String(word.prefix(1)) }
+    public static let lengthByLetter = BagFoldBy("length-by-letter", key: { (word: String) in String(word.prefix(1)) }, value: { $0.count }, initial: 0, +)
+
     public static let all: [any TaskFunctionRepresentable] = [
-        timesTen, inc, add, sum, scale, fail, dieHard, allocate, processID, workerProcessID, sleepThenEcho, reportThenSleep, describePoint, pattern, byteAt, checksum,
+        timesTen, words, isLong, length, total, firstLetter, lengthByLetter, inc, add, sum, scale, fail, dieHard, allocate, processID, workerProcessID, sleepThenEcho, reportThenSleep, describePoint, pattern, byteAt, checksum,
         pluginReport, squarePlusOne, positions,
     ]
 

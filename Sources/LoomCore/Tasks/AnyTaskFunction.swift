@@ -56,6 +56,13 @@ public final class AnyTaskFunction: Sendable {
 /// Anything that can be handed to a registry or a scheduler as a task function.
 public protocol TaskFunctionRepresentable: Sendable {
     var erased: AnyTaskFunction { get }
+    /// Functions that come with it and are registered with it: the steps of a whole operation
+    /// (a key function's grouping step beside its splitting one). None by default.
+    var companions: [AnyTaskFunction] { get }
+}
+
+extension TaskFunctionRepresentable {
+    public var companions: [AnyTaskFunction] { [] }
 }
 
 extension AnyTaskFunction: TaskFunctionRepresentable {

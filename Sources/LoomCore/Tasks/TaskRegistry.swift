@@ -20,7 +20,7 @@ public final class TaskRegistry: Sendable {
     /// name is refused with an error naming it.
     public func register(_ newFunctions: [any TaskFunctionRepresentable]) throws {
         try functions.withLock { table in
-            for function in newFunctions.map(\.erased) {
+            for function in newFunctions.flatMap({ [$0.erased] + $0.companions }) {
                 if let existing = table[function.name], existing !== function {
                     throw LoomError(
                         .registry,

@@ -43,26 +43,13 @@ extension DataFrame {
     /// The value of each partition input, running those that are tasks on `scheduler` (nil: the
     /// default graph runner if there is one, else the configured local scheduler).
     func run(_ partitions: [NodeInput], scheduler: Scheduler?) async throws -> [any Sendable] {
-        try await Self.values(of: partitions) { graph in
-            if scheduler == nil, let runner = DefaultGraphRunner.runner { return try await runner.run(graph) }
-            return try await graph.execute(on: scheduler).outputs
-        }
-    }
-
-    /// Each input's value: a literal as it is, the tasks' outputs from one graph `execute` runs.
-    private static func values(of partitions: [NodeInput], _ execute: (TaskGraph) async throws -> [any Sendable]) async throws -> [any Sendable] {
-        let nodes = partitions.compactMap { if case .node(let node) = $0 { node } else { nil } }
-        var results = (nodes.isEmpty ? [] : try await execute(TaskGraph(outputs: nodes))).makeIterator()
-        return partitions.map { partition in
-            if case .literal(let value) = partition { return value }
-            return results.next()!
-        }
+        try await PartitionValues.of(partitions, scheduler: scheduler)
     }
 
     private func assemble(_ execute: (TaskGraph) async throws -> [any Sendable]) async throws -> Table {
         let plan = try plan.optimized()
         let schema = try plan.schema()
-        let values = try await Self.values(of: try plan.partitions(), execute)
+        let values = try await PartitionValues.of(try plan.partitions(), execute)
         let tables = try values.enumerated().map { index, value in try Self.table(value, schema: schema, index: index) }
         return tables.isEmpty ? .empty(schema) : try Table.concatenate(tables)
     }

@@ -67,11 +67,11 @@ public enum FrameKernels {
         (0..<count).map { table.slice(table.rowCount * $0 / count..<table.rowCount * ($0 + 1) / count) }
     }
 
-    /// What `Loom.bootstrap` registers.
-    public static var all: [AnyTaskFunction] {
-        [partition.erased, count.erased, groupChunk.erased, groupCombine.erased, groupFinalize.erased, writeCSV.erased, writeParquet.erased,
+    /// What `Loom.bootstrap` registers (bags' too).
+    public static var all: [any TaskFunctionRepresentable] {
+        BagSources.all + [partition.erased, count.erased, groupChunk.erased, groupCombine.erased, groupFinalize.erased, writeCSV.erased, writeParquet.erased,
          hashSplit.erased, pick.erased, merge.erased, sortSample.erased, sortBoundaries.erased, sortSplit.erased,
          sortPieces.erased, top.erased, distinct.erased, describeChunk.erased, describeCombine.erased,
-         concatenate.erased, cut.erased]
+         concatenate.erased, cut.erased] as [any TaskFunctionRepresentable]
     }
 }

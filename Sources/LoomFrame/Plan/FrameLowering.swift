@@ -84,6 +84,8 @@ extension FramePlan {
             }], steps: [])]
         case .mapPartitions(let input, let function, _):
             return try input.partitions().map { PendingPartition(source: nil, inputs: [Self.task(function, function.name, [$0])], steps: []) }
+        case .computed(let inputs, _):
+            return inputs.map { PendingPartition(source: nil, inputs: [$0], steps: []) }
         case .persisted(let stored):
             return stored.keys.map { PendingPartition(source: nil, inputs: [.existing($0)], steps: []) }
         case .repartition(let input, let count):

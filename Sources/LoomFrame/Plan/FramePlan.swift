@@ -25,6 +25,8 @@ indirect enum FramePlan: Sendable {
     case distinct(FramePlan, subset: [String]?, splitEvery: Int)
     /// A registered function applied to each partition, giving tables of `schema`.
     case mapPartitions(FramePlan, AnyTaskFunction, Schema)
+    /// Partitions other tasks compute (a bag's, as tables of `schema`).
+    case computed([NodeInput], Schema)
     /// Partitions a cluster holds (`persist(on:)`).
     case persisted(PersistedPartitions)
     /// The same rows in `count` partitions: neighbours joined, or each cut into equal pieces.
@@ -51,6 +53,7 @@ indirect enum FramePlan: Sendable {
             _ = try input.schema()
             return schema
         case .persisted(let stored): return stored.schema
+        case .computed(_, let schema): return schema
         case .repartition(let input, _): return try input.schema()
         }
     }
@@ -72,6 +75,7 @@ indirect enum FramePlan: Sendable {
         case .top, .distinct: 1
         case .mapPartitions(let input, _, _): input.partitionCount
         case .persisted(let stored): stored.keys.count
+        case .computed(let inputs, _): inputs.count
         case .repartition(_, let count): count
         }
     }
@@ -88,6 +92,7 @@ indirect enum FramePlan: Sendable {
         case .picked, .top, .distinct: self
         case .mapPartitions(let input, let function, let schema): .mapPartitions(input.partition(index), function, schema)
         case .persisted(let stored): .persisted(stored.picking(index))
+        case .computed(let inputs, let schema): .computed([inputs[index]], schema)
         }
     }
 
@@ -126,6 +131,8 @@ indirect enum FramePlan: Sendable {
             return ["\(indent)MapPartitions \(function.name) (one task per partition)"] + input.explained(indent: indent + "  ")
         case .persisted(let stored):
             return ["\(indent)Persisted: \(stored.keys.count) partitions held by the cluster"]
+        case .computed(let inputs, _):
+            return ["\(indent)Computed: \(inputs.count) partitions from other tasks"]
         case .repartition(let input, let count):
             return ["\(indent)Repartition: \(input.partitionCount) partitions into \(count)"] + input.explained(indent: indent + "  ")
         case .distinct(let input, let subset, let splitEvery):

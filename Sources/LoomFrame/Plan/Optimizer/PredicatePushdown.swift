@@ -25,7 +25,7 @@ extension FramePlan {
             scan.skippedBy = combined
             scan.sources = kept
             return .map(.files(scan), steps)
-        case .tables, .files, .persisted: return self
+        case .tables, .files, .persisted, .computed: return self
         case .mapPartitions(let input, let function, let schema): return .mapPartitions(try input.pushingPredicates(), function, schema)
         case .repartition(let input, let count): return .repartition(try input.pushingPredicates(), count: count)
         case .map(let input, let steps): return .map(try input.pushingPredicates(), steps)

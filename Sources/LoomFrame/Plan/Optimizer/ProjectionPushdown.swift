@@ -5,7 +5,7 @@ extension FramePlan {
     /// steps above it use.
     func projected(_ needed: Set<String>?) throws -> FramePlan {
         switch self {
-        case .tables, .persisted: return self
+        case .tables, .persisted, .computed: return self
         // Arbitrary code may read any column.
         case .mapPartitions(let input, let function, let schema): return .mapPartitions(try input.projected(nil), function, schema)
         case .repartition(let input, let count): return .repartition(try input.projected(needed), count: count)

@@ -1,0 +1,101 @@
+import Foundation
+import LoomCore
+import LoomLocal
+
+/// Text files in and out, a line an element (Dask's `read_text` and `to_textfiles`).
+extension Bag where Element == String {
+    /// The lines of the files `pattern` names (a path or a glob), without their line ends: one
+    /// partition per `blockSize` bytes of each file ("64MB"; nil for a file each), cut on line
+    /// boundaries.
+    public static func readText(_ pattern: String, blockSize: String? = "64MB") throws -> Bag<String> {
+        let size = try blockSize.map { Int(try MemorySize.bytes($0)) }
+        var blocks: [TextBlock] = []
+        for path in try FileMatch.paths(pattern, extension: "txt") {
+            let length = Int((try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0)
+            let step = Swift.max(1, size ?? length)
+            for start in stride(from: 0, to: Swift.max(length, 1), by: step) { blocks.append(TextBlock(path: path, start: start, end: Swift.min(length, start + step))) }
+        }
+        return Bag(partitions: blocks.map { Self.task(BagSources.readText.erased, "read-text", [.literal($0)]) })
+    }
+
+    /// One file per partition in `directory` (made if missing), `part-00000.txt`, …, a line per
+    /// element. Returns their paths.
+    @discardableResult
+    public func toTextFiles(_ directory: String, scheduler: Scheduler? = nil) async throws -> [String] {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let base = URL(fileURLWithPath: directory)
+        let paths = partitions.indices.map { base.appendingPathComponent(String(format: "part-%05d.txt", $0)).path }
+        let writes = zip(partitions, paths).map { partition, path in Self.task(BagSources.writeText.erased, "to-text", [.literal(path), partition]) }
+        _ = try await PartitionValues.of(writes, scheduler: scheduler)
+        return paths
+    }
+}
+
+/// The lines that start in a byte range of a file: as a CSV block, a line belongs to the
+/// block its first byte is in.
+struct TextBlock: Sendable, Codable, Hashable {
+    var path: String
+    var start: Int
+    var end: Int
+
+    func lines() throws -> [String] {
+        let handle = try FileBytes.open(path)
+        defer { try? handle.close() }
+        let from = Swift.max(0, start - 1)
+        var bytes = try FileBytes.read(handle, path: path, offset: from, count: end - from)
+        // Read on to the end of the last line that starts in the block.
+        var next = from + bytes.count
+        while let last = bytes.last, last != UInt8(ascii: "\n") {
+            let more = try FileBytes.read(handle, path: path, offset: next, count: 64 * 1024)
+            if more.isEmpty { break }
+            if let newline = more.firstIndex(of: UInt8(ascii: "\n")) {
+                bytes += more[...newline]
+                break
+            }
+            bytes += more
+            next += more.count
+        }
+        return bytes.withUnsafeBufferPointer { buffer in
+            // The block's first line begins after the line end before it (at 0, at once).
+            var position = 0
+            if start > 0 {
+                while position < buffer.count, buffer[position] != UInt8(ascii: "\n") { position += 1 }
+                position += 1
+            }
+            var lines: [String] = []
+            while position < buffer.count, from + position < end {
+                var stop = position
+                while stop < buffer.count, buffer[stop] != UInt8(ascii: "\n") { stop += 1 }
+                var last = stop
+                if last > position, buffer[last - 1] == UInt8(ascii: "\r") { last -= 1 }
+                lines.append(String(decoding: UnsafeBufferPointer(rebasing: buffer[position..<last]), as: UTF8.self))
+                position = stop + 1
+            }
+            return lines
+        }
+    }
+}
+
+/// A bag's reading and writing tasks, and the small sums they need.
+enum BagSources {
+    static let readText = TaskFunction("bag.read-text") { (block: TextBlock) in try block.lines() }
+    static let writeText = TaskFunction("bag.write-text") { (path: String, lines: [String]) -> Int in
+        var text = lines.joined(separator: "\n")
+        if !lines.isEmpty { text += "\n" }
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return lines.count
+    }
+    static let sum = TaskFunction("bag.sum") { (counts: [Int]) in counts.reduce(0, +) }
+    /// Rows (a value per column, in schema order) as a table of `schema`.
+    static let toTable = TaskFunction("bag.to-table") { (schema: Schema, rows: [[Scalar?]]) in try Table(rows: rows, schema: schema) }
+
+    static var all: [any TaskFunctionRepresentable] { [readText, writeText, sum, toTable] + BuiltInBagKernels.all }
+}
+
+extension Bag where Element == [Scalar?] {
+    /// A dataframe of these rows (a value per column of `schema`, in its order), a partition per
+    /// partition; a value of another type is an error naming its row and column.
+    public func toDataFrame(schema: Schema) -> DataFrame {
+        DataFrame(plan: .computed(partitions.map { Self.task(BagSources.toTable.erased, "to-table", [.literal(schema), $0]) }, schema))
+    }
+}

@@ -1,0 +1,154 @@
+import LoomCore
+
+/// Functions over a bag's elements, made from a closure per element and registered like any
+/// `TaskFunction` (`Loom.bootstrap(registering: words)`): one task applies one to a whole
+/// partition, so an element costs a call, not a task. The `local` forms take any closure and
+/// run on the synchronous and threads schedulers only.
+public struct BagMap<Element: Codable & Sendable, Result: Codable & Sendable>: TaskFunctionRepresentable {
+    public let erased: AnyTaskFunction
+
+    public init(_ name: String, _ body: @escaping @Sendable (Element) throws -> Result) {
+        erased = TaskFunction(name) { (elements: [Element]) in try elements.map(body) }.erased
+    }
+
+    init(local name: String, _ body: @escaping @Sendable (Element) throws -> Result) {
+        erased = LocalFunction(name) { (elements: [Element]) in try elements.map(body) }.erased
+    }
+}
+
+/// The elements for which a closure says true.
+public struct BagFilter<Element: Codable & Sendable>: TaskFunctionRepresentable {
+    public let erased: AnyTaskFunction
+
+    public init(_ name: String, _ body: @escaping @Sendable (Element) throws -> Bool) {
+        erased = TaskFunction(name) { (elements: [Element]) in try elements.filter(body) }.erased
+    }
+
+    init(local name: String, _ body: @escaping @Sendable (Element) throws -> Bool) {
+        erased = LocalFunction(name) { (elements: [Element]) in try elements.filter(body) }.erased
+    }
+}
+
+/// Each element to any number of elements, all of them in the result (`line → words`).
+public struct BagFlatMap<Element: Codable & Sendable, Result: Codable & Sendable>: TaskFunctionRepresentable {
+    public let erased: AnyTaskFunction
+
+    public init(_ name: String, _ body: @escaping @Sendable (Element) throws -> [Result]) {
+        erased = TaskFunction(name) { (elements: [Element]) in try elements.flatMap(body) }.erased
+    }
+
+    init(local name: String, _ body: @escaping @Sendable (Element) throws -> [Result]) {
+        erased = LocalFunction(name) { (elements: [Element]) in try elements.flatMap(body) }.erased
+    }
+}
+
+/// An associative combination with its identity (`+` and 0): folds each partition, then the
+/// partitions' results, in order.
+public struct BagFold<Element: Codable & Sendable>: TaskFunctionRepresentable {
+    public let erased: AnyTaskFunction
+
+    public init(_ name: String, initial: Element, _ combine: @escaping @Sendable (Element, Element) throws -> Element) {
+        erased = TaskFunction(name) { (elements: [Element]) in try elements.reduce(initial, combine) }.erased
+    }
+
+    init(local name: String, initial: Element, _ combine: @escaping @Sendable (Element, Element) throws -> Element) {
+        erased = LocalFunction(name) { (elements: [Element]) in try elements.reduce(initial, combine) }.erased
+    }
+}
+
+/// A key of each element, for `groupBy`: registered as the shuffle's split (each element to the
+/// bucket of a hash of its key that every process computes alike) with its grouping step as a
+/// companion (`Loom.bootstrap(registering: byFirstLetter)` registers both).
+public struct BagKey<Element: Codable & Sendable, Key: Codable & Sendable & Hashable>: TaskFunctionRepresentable {
+    public let erased: AnyTaskFunction
+    /// The elements of some pieces grouped by key, in order of first appearance.
+    let grouping: AnyTaskFunction
+
+    public var companions: [AnyTaskFunction] { [grouping] }
+
+    public init(_ name: String, _ key: @escaping @Sendable (Element) throws -> Key) {
+        erased = TaskFunction(name) { (elements: [Element], count: Int) in try Self.split(elements, count, key) }.erased
+        grouping = TaskFunction("\(name).group") { (pieces: [[Element]]) in try Self.group(pieces, key) }.erased
+    }
+
+    init(local name: String, _ key: @escaping @Sendable (Element) throws -> Key) {
+        erased = LocalFunction(name) { (elements: [Element], count: Int) in try Self.split(elements, count, key) }.erased
+        grouping = LocalFunction("\(name).group") { (pieces: [[Element]]) in try Self.group(pieces, key) }.erased
+    }
+
+    private static func split(_ elements: [Element], _ count: Int, _ key: (Element) throws -> Key) throws -> [[Element]] {
+        var pieces = [[Element]](repeating: [], count: count)
+        for element in elements { pieces[Int(try StableHash.of(try key(element)) % UInt64(count))].append(element) }
+        return pieces
+    }
+
+    private static func group(_ pieces: [[Element]], _ key: (Element) throws -> Key) throws -> [BagGroup<Key, Element>] {
+        var order: [Key] = [], groups: [Key: [Element]] = [:]
+        for element in pieces.joined() {
+            let key = try key(element)
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(element)
+        }
+        return order.map { BagGroup(key: $0, elements: groups[$0]!) }
+    }
+}
+
+/// The elements that share a key (`groupBy`'s elements).
+public struct BagGroup<Key: Codable & Sendable & Hashable, Element: Codable & Sendable>: Codable, Sendable {
+    public var key: Key
+    public var elements: [Element]
+}
+
+/// A key and a value (`foldBy`'s elements).
+public struct BagPair<Key: Codable & Sendable & Hashable, Value: Codable & Sendable>: Codable, Sendable {
+    public var key: Key
+    public var value: Value
+}
+
+/// Dask's `foldby`: each element's key and value, and an associative combination of values with
+/// its identity. Each partition folds its values by key (the function); the partitions' results
+/// then fold together, a tree of them (its companion).
+public struct BagFoldBy<Element: Codable & Sendable, Key: Codable & Sendable & Hashable, Value: Codable & Sendable>: TaskFunctionRepresentable {
+    public let erased: AnyTaskFunction
+    let combining: AnyTaskFunction
+
+    public var companions: [AnyTaskFunction] { [combining] }
+
+    public init(_ name: String, key: @escaping @Sendable (Element) throws -> Key, value: @escaping @Sendable (Element) throws -> Value,
+                initial: Value, _ combine: @escaping @Sendable (Value, Value) throws -> Value) {
+        erased = TaskFunction(name) { (elements: [Element]) in
+            try Self.fold(try elements.map { (try key($0), try value($0)) }, initial, combine)
+        }.erased
+        combining = TaskFunction("\(name).combine") { (parts: [[BagPair<Key, Value>]]) in
+            try Self.fold(parts.joined().map { ($0.key, $0.value) }, initial, combine)
+        }.erased
+    }
+
+    init(local name: String, key: @escaping @Sendable (Element) throws -> Key, value: @escaping @Sendable (Element) throws -> Value,
+         initial: Value, _ combine: @escaping @Sendable (Value, Value) throws -> Value) {
+        erased = LocalFunction(name) { (elements: [Element]) in
+            try Self.fold(try elements.map { (try key($0), try value($0)) }, initial, combine)
+        }.erased
+        combining = LocalFunction("\(name).combine") { (parts: [[BagPair<Key, Value>]]) in
+            try Self.fold(parts.joined().map { ($0.key, $0.value) }, initial, combine)
+        }.erased
+    }
+
+    private static func fold(_ pairs: some Sequence<(Key, Value)>, _ initial: Value, _ combine: (Value, Value) throws -> Value) throws -> [BagPair<Key, Value>] {
+        var order: [Key] = [], folded: [Key: Value] = [:]
+        for (key, value) in pairs {
+            if let current = folded[key] { folded[key] = try combine(current, value) } else { order.append(key); folded[key] = try combine(initial, value) }
+        }
+        return order.map { BagPair(key: $0, value: folded[$0]!) }
+    }
+}
+
+/// A hash of a value's encoded bytes (FNV-1a): the same in every process and run, unlike
+/// Swift's seeded `Hasher`, so every worker sends a key to the same bucket.
+enum StableHash {
+    static func of<T: Encodable>(_ value: T) throws -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in try ValueCodec.encode(value) { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return hash
+    }
+}
