@@ -10,6 +10,9 @@ chosen by LOOM_FRAME_ENGINE, on the h2o groupby data at LOOM_BENCH_H2O_CSV (benc
   frame-csv      read the whole CSV into memory.
   frame-join     (data at LOOM_BENCH_H2O_JOIN) load x, small and medium (not timed), then h2o
                  join questions 1-2: x inner join small on id1, x inner join medium on id2.
+  bag-wordcount  (text at LOOM_BENCH_TEXT) dask.bag: read_text (64 MB blocks), split, flatten,
+                 frequencies, topk(10) by count, on Dask's default scheduler for bags
+                 (processes), 2 workers.
   frame-parquet  (data at LOOM_BENCH_H2O_PARQUET) read the Parquet file whole, read id1 and v3
                  where v3 > 99, write the whole table as Parquet (Snappy): the sum is timed
                  (pyarrow, Dask and Polars).
@@ -23,6 +26,7 @@ import time
 ENGINE = os.environ.get("LOOM_FRAME_ENGINE", "pandas")
 PATH = os.environ.get("LOOM_BENCH_H2O_CSV")
 PARQUET = os.environ.get("LOOM_BENCH_H2O_PARQUET")
+TEXT = os.environ.get("LOOM_BENCH_TEXT")
 JOIN = os.environ.get("LOOM_BENCH_H2O_JOIN")
 THREADS = 2
 
@@ -167,8 +171,22 @@ def parquet():
     return 0
 
 
+def wordcount():
+    """The ten most frequent words; tasks = how many came back (10)."""
+    import dask
+    import dask.bag as db
+    started = time.perf_counter()
+    words = db.read_text(TEXT, blocksize="64MB").str.split().flatten()
+    top = words.frequencies().topk(10, key=1).compute(scheduler="processes", num_workers=THREADS)
+    seconds = time.perf_counter() - started
+    print(f"RESULT seconds={seconds} tasks={len(top)} value={top[0][1]}")
+    return 0
+
+
 def main(argv):
     workload = next(a for a in argv if not a.startswith("--"))
+    if workload == "bag-wordcount":
+        return wordcount()
     if workload == "frame-parquet":
         if ENGINE == "polars":
             os.environ.setdefault("POLARS_MAX_THREADS", str(THREADS))

@@ -10,6 +10,8 @@ small with every id1 once and v2; medium with every id2 once, id4 and v2.
     python frame_data.py ROWS DIR --join     # DIR/x.csv, DIR/small.csv, DIR/medium.csv
     python frame_data.py ROWS PATH --parquet  # the groupby data as Parquet (pyarrow's defaults:
                                               # Snappy, row groups of 1 Mi rows), from its CSV
+    python frame_data.py BYTES PATH --text    # about BYTES of text: lines of 1-19 words drawn
+                                              # Zipf-like from 50 000 ("w" + a number)
 """
 import os
 import sys
@@ -56,6 +58,24 @@ def generate_join(rows, directory):
                         "id4": ids(100), "v1": np.round(rng.uniform(0, 100, rows), 6)}), os.path.join(directory, "x.csv"))
 
 
+def generate_text(size, path):
+    rng = np.random.default_rng(11)
+    vocabulary = np.array([f"w{i}" for i in range(50_000)])
+    partial = path + ".partial"
+    written = 0
+    with open(partial, "w") as out:
+        while written < size:
+            words = vocabulary[np.minimum(rng.zipf(1.2, 1_000_000) - 1, len(vocabulary) - 1)]
+            lengths = rng.integers(1, 20, 200_000)
+            ends = np.cumsum(lengths)
+            ends = ends[ends <= len(words)]
+            starts = np.concatenate([[0], ends[:-1]])
+            text = "\n".join(" ".join(words[a:b]) for a, b in zip(starts, ends)) + "\n"
+            out.write(text)
+            written += len(text)
+    os.replace(partial, path)
+
+
 def parquet_from_csv(csv_path, path):
     import pyarrow.csv
     import pyarrow.parquet
@@ -66,7 +86,11 @@ def parquet_from_csv(csv_path, path):
 
 if __name__ == "__main__":
     rows, path = int(sys.argv[1]), sys.argv[2]
-    if "--parquet" in sys.argv:
+    if "--text" in sys.argv:
+        if not os.path.exists(path):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            generate_text(rows, path)
+    elif "--parquet" in sys.argv:
         csv_path = path[: -len(".parquet")] + ".csv"
         if not os.path.exists(csv_path):
             generate(rows, csv_path)

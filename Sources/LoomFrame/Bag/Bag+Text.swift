@@ -4,16 +4,18 @@ import LoomLocal
 
 /// Text files in and out, a line an element (Dask's `read_text` and `to_textfiles`).
 extension Bag where Element == String {
-    /// The lines of the files `pattern` names (a path or a glob), without their line ends: one
-    /// partition per `blockSize` bytes of each file ("64MB"; nil for a file each), cut on line
-    /// boundaries.
+    /// The lines of the files `pattern` names (a path or a glob), without their line ends: each
+    /// file cut into equal blocks of at most `blockSize` bytes ("64MB"; nil for a file each), a
+    /// partition each, on line boundaries.
     public static func readText(_ pattern: String, blockSize: String? = "64MB") throws -> Bag<String> {
         let size = try blockSize.map { Int(try MemorySize.bytes($0)) }
         var blocks: [TextBlock] = []
         for path in try FileMatch.paths(pattern, extension: "txt") {
             let length = Int((try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0)
-            let step = Swift.max(1, size ?? length)
-            for start in stride(from: 0, to: Swift.max(length, 1), by: step) { blocks.append(TextBlock(path: path, start: start, end: Swift.min(length, start + step))) }
+            // Blocks of equal size, no more than `blockSize` each: no short last block to leave
+            // a thread idle.
+            let count = Swift.max(1, (length + Swift.max(1, size ?? length) - 1) / Swift.max(1, size ?? length))
+            for index in 0..<count { blocks.append(TextBlock(path: path, start: length * index / count, end: length * (index + 1) / count)) }
         }
         return Bag(partitions: blocks.map { Self.task(BagSources.readText.erased, "read-text", [.literal($0)]) })
     }

@@ -34,11 +34,22 @@ public struct BagFlatMap<Element: Codable & Sendable, Result: Codable & Sendable
     public let erased: AnyTaskFunction
 
     public init(_ name: String, _ body: @escaping @Sendable (Element) throws -> [Result]) {
-        erased = TaskFunction(name) { (elements: [Element]) in try elements.flatMap(body) }.erased
+        erased = TaskFunction(name) { (elements: [Element]) in try Self.flatMap(elements, body) }.erased
     }
 
     init(local name: String, _ body: @escaping @Sendable (Element) throws -> [Result]) {
-        erased = LocalFunction(name) { (elements: [Element]) in try elements.flatMap(body) }.erased
+        erased = LocalFunction(name) { (elements: [Element]) in try Self.flatMap(elements, body) }.erased
+    }
+
+    /// The results end to end, their room reserved from the first thousand elements' (a
+    /// partition's result is large: growing it by doubling copies it and touches new pages).
+    private static func flatMap(_ elements: [Element], _ body: (Element) throws -> [Result]) throws -> [Result] {
+        var results: [Result] = []
+        let sample = Swift.min(elements.count, 1000)
+        for element in elements[..<sample] { results += try body(element) }
+        if sample < elements.count { results.reserveCapacity(results.count * elements.count / Swift.max(1, sample) * 9 / 8 + 16) }
+        for element in elements[sample...] { results += try body(element) }
+        return results
     }
 }
 

@@ -47,22 +47,10 @@ public final class HashableBagKernels<Element: Codable & Sendable & Hashable>: S
     private init() {
         let type = String(reflecting: Element.self)
         frequencies = TaskFunction("bag.frequencies<\(type)>") { (elements: [Element]) in
-            var counts: [Element: Int] = [:]
-            var order: [Element] = []
-            for element in elements {
-                if counts[element] == nil { order.append(element) }
-                counts[element, default: 0] += 1
-            }
-            return order.map { Frequency(value: $0, count: counts[$0]!) }
+            Counting.frequencies(elements.lazy.map { ($0, 1) })
         }
         mergeFrequencies = TaskFunction("bag.merge-frequencies<\(type)>") { (parts: [[Frequency<Element>]]) in
-            var counts: [Element: Int] = [:]
-            var order: [Element] = []
-            for frequency in parts.joined() {
-                if counts[frequency.value] == nil { order.append(frequency.value) }
-                counts[frequency.value, default: 0] += frequency.count
-            }
-            return order.map { Frequency(value: $0, count: counts[$0]!) }
+            Counting.frequencies(parts.joined().lazy.map { ($0.value, $0.count) })
         }
         distinct = TaskFunction("bag.distinct<\(type)>") { (parts: [[Element]]) in
             var seen = Set<Element>()
@@ -99,6 +87,63 @@ extension Frequency: Comparable where Value: Comparable {
     public static func < (a: Frequency, b: Frequency) -> Bool {
         a.count != b.count ? a.count < b.count : a.value > b.value
     }
+}
+
+/// Counts by value in order of first appearance, one hash lookup per element (a position
+/// into the counts, not a read and a write of the dictionary).
+enum Counting {
+    static func frequencies<Value: Hashable>(_ counted: some Sequence<(Value, Int)>) -> [Frequency<Value>] {
+        // Text, the common case, by its bytes: a multiply-and-shift hash instead of SipHash.
+        if Value.self == String.self {
+            var counter = TextCounter()
+            for (value, count) in counted { counter.add(value as! String, count) }
+            return counter.frequencies as! [Frequency<Value>]
+        }
+        var positions: [Value: Int] = [:]
+        var values: [Value] = [], counts: [Int] = []
+        for (value, count) in counted {
+            if let position = positions[value] {
+                counts[position] += count
+            } else {
+                positions[value] = values.count
+                values.append(value)
+                counts.append(count)
+            }
+        }
+        return zip(values, counts).map { Frequency(value: $0, count: $1) }
+    }
+}
+
+/// Counts of strings keyed by their UTF-8 bytes: the distinct strings back to back in one
+/// buffer, an open-addressing table of ids over them.
+struct TextCounter {
+    private var ids = DenseIDTable(expected: 1024)
+    private var distinct = StringStorage()
+    private var counts: [Int] = []
+
+    mutating func add(_ text: String, _ count: Int) {
+        var text = text
+        text.withUTF8 { bytes in
+            let start = UnsafeRawPointer(bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!)
+            let hash = KeyHash.bytes(start, bytes.count)
+            let id = distinct.bytes.withUnsafeBufferPointer { stored in
+                distinct.offsets.withUnsafeBufferPointer { offsets in
+                    ids.id(hash: hash, representative: counts.count) { other in
+                        let from = Int(offsets[other]), length = Int(offsets[other + 1]) - from
+                        return length == bytes.count && KeyHash.equal(UnsafeRawPointer(stored.baseAddress! + from), start, length)
+                    }
+                }
+            }
+            if Int(id) == counts.count {
+                distinct.append(bytes: bytes)
+                counts.append(count)
+            } else {
+                counts[Int(id)] += count
+            }
+        }
+    }
+
+    var frequencies: [Frequency<String>] { counts.indices.map { Frequency(value: distinct[$0], count: counts[$0]) } }
 }
 
 /// One kernel set per (set kind, element type), made on first use.

@@ -4,16 +4,18 @@
 struct DenseIDTable {
     /// For each id, what stands for its key: the first row that had it, say.
     private(set) var representatives: [Int] = []
-    private var slots: [Int32]
-    private var hashes: [UInt64]
+    /// A slot per table entry: the hash's upper half beside id + 1 (0: empty), so a probe reads
+    /// one word of one cache line.
+    private var slots: [UInt64]
+    /// Each id's whole hash, to place it again when the table grows.
+    private var hashes: [UInt64] = []
     private var mask: Int
     private(set) var count = 0
 
     init(expected: Int) {
         var capacity = 16
         while capacity < expected * 2 { capacity <<= 1 }
-        slots = [Int32](repeating: -1, count: capacity)
-        hashes = [UInt64](repeating: 0, count: capacity)
+        slots = [UInt64](repeating: 0, count: capacity)
         mask = capacity - 1
     }
 
@@ -21,32 +23,33 @@ struct DenseIDTable {
     /// `r` is this one; a key not seen before gets the next id, with `representative`.
     @inline(__always)
     mutating func id(hash: UInt64, representative: Int, equal: (Int) -> Bool) -> Int32 {
+        let tag = hash & 0xffff_ffff_0000_0000
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
-            let id = slots[slot]
-            if id < 0 { break }
-            if hashes[slot] == hash, equal(representatives[Int(id)]) { return id }
+            let entry = slots[slot]
+            if entry == 0 { break }
+            if entry & 0xffff_ffff_0000_0000 == tag {
+                let id = Int(entry & 0xffff_ffff) - 1
+                if equal(representatives[id]) { return Int32(id) }
+            }
             slot = (slot + 1) & mask
         }
         let id = Int32(count)
         representatives.append(representative)
-        slots[slot] = id
-        hashes[slot] = hash
+        hashes.append(hash)
+        slots[slot] = tag | UInt64(count + 1)
         count += 1
         if count * 2 > slots.count { grow() }
         return id
     }
 
     private mutating func grow() {
-        let old = (slots, hashes)
-        slots = [Int32](repeating: -1, count: old.0.count * 2)
-        hashes = [UInt64](repeating: 0, count: old.0.count * 2)
+        slots = [UInt64](repeating: 0, count: slots.count * 2)
         mask = slots.count - 1
-        for (id, hash) in zip(old.0, old.1) where id >= 0 {
+        for (id, hash) in hashes.enumerated() {
             var slot = Int(truncatingIfNeeded: hash) & mask
-            while slots[slot] >= 0 { slot = (slot + 1) & mask }
-            slots[slot] = id
-            hashes[slot] = hash
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            slots[slot] = hash & 0xffff_ffff_0000_0000 | UInt64(id + 1)
         }
     }
 }

@@ -4,7 +4,7 @@ import Loom
 /// Loom's side of the dataframe workloads (bench/README.md, "Dataframes"), on the h2o data
 /// bench/run generates and names in LOOM_BENCH_H2O_CSV.
 enum FrameWorkloads {
-    static let names = ["frame-groupby", "frame-csv", "frame-join", "frame-parquet"]
+    static let names = ["frame-groupby", "frame-csv", "frame-join", "frame-parquet", "bag-wordcount"]
 
     /// The h2o groupby questions 1-5 (bench/peers/frame_bench.py has the same for the peers).
     static let questions: [(keys: [String], aggregations: [Aggregation])] = [
@@ -18,6 +18,7 @@ enum FrameWorkloads {
     static func run(_ workload: String) async throws {
         if workload == "frame-join" { return try await join() }
         if workload == "frame-parquet" { return try await parquet() }
+        if workload == "bag-wordcount" { return try await wordcount() }
         guard let path = ProcessInfo.processInfo.environment["LOOM_BENCH_H2O_CSV"] else {
             throw LoomError(.configuration, "LOOM_BENCH_H2O_CSV is not set: bench/run generates the data and sets it")
         }
@@ -95,5 +96,33 @@ enum FrameWorkloads {
         func seconds(_ duration: Duration) -> String { String(format: "%.3f", duration / .seconds(1)) }
         print("RESULT seconds=\((written - started) / .seconds(1)) tasks=\(all.rowCount) value=\(selected.rowCount) "
               + "parts=read:\(seconds(read - started)),select:\(seconds(filtered - read)),write:\(seconds(written - filtered))")
+    }
+
+    /// Words split on spaces by their UTF-8 bytes (Swift's `split` on Characters does Unicode
+    /// segmentation a byte split of ASCII text does not need).
+    static let words = BagFlatMap("words") { (line: String) -> [String] in
+        var line = line, words: [String] = []
+        line.withUTF8 { bytes in
+            var start = 0
+            for index in 0...bytes.count where index == bytes.count || bytes[index] == UInt8(ascii: " ") {
+                if index > start { words.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)) }
+                start = index + 1
+            }
+        }
+        return words
+    }
+
+    /// The ten most frequent words of LOOM_BENCH_TEXT (bench/peers/frame_bench.py has Dask's);
+    /// tasks = how many came back (10).
+    static func wordcount() async throws {
+        guard let path = ProcessInfo.processInfo.environment["LOOM_BENCH_TEXT"] else {
+            throw LoomError(.configuration, "LOOM_BENCH_TEXT is not set: bench/run generates the text and sets it")
+        }
+        let scheduler = Scheduler.threads(2)
+        let started = ContinuousClock.now
+        let words = try Bag.readText(path).flatMap(words)
+        let top = try await words.frequencies().topK(10).compute(scheduler: scheduler)
+        let seconds = (ContinuousClock.now - started) / .seconds(1)
+        print("RESULT seconds=\(seconds) tasks=\(top.count) value=\(top.first?.count ?? 0)")
     }
 }
