@@ -54,6 +54,20 @@ func arrays(client: Client) async throws {
     let c = try await a.matmul(a).compute(on: client)         // on a cluster, through BLAS
 }
 
+func frames(client: Client) async throws {
+    let df = try DataFrame.readParquet("data/*.parquet")              // lazy; a partition per row group
+    let big = df.filter(col("v1") > 5 && col("id1") != "id016").assign("v4", col("v1") * 2 + col("v2"))
+    let g = big.groupBy("id1", "id2").agg(.sum("v1"), .mean("v3"), .count())
+    let table = try await g.compute()                                // a Table, on threads
+    let same = try await g.compute(on: client)                       // on a cluster
+    let top = try await df.sortValues("v3", ascending: false).head(10)
+    try await df.setIndex("id3").toParquet("sorted/")                // files in id3 order, pyarrow reads them
+    print(try df.explain())                                          // the optimised plan: pushdowns, fusion
+    let words = BagFlatMap("words") { (line: String) in line.split(separator: " ").map(String.init) }
+    let common = try await Bag.readText("logs/*.txt").flatMap(words).frequencies().topK(10).compute()
+    _ = (table, same, top, common)
+}
+
 func security() async throws {
     let cluster = try await LocalCluster(workers: 2, security: try Security.temporary())  // in memory
     let client = try await Client(cluster)                                                // takes the cluster's

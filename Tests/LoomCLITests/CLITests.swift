@@ -21,7 +21,7 @@ func runLoom(_ arguments: [String], environment: [String: String] = [:]) async t
     @Test func theDemoCountsPrimesOnEveryScheduler() async throws {
         let dot = FileManager.default.temporaryDirectory.appendingPathComponent("loom-demo-\(UUID().uuidString).dot").path
         defer { try? FileManager.default.removeItem(atPath: dot) }
-        let result = try await runLoom(["demo", "--limit", "1000000", "--segment", "100000", "--workers", "2", "--array", "600", "--dot", dot])
+        let result = try await runLoom(["demo", "--limit", "1000000", "--segment", "100000", "--workers", "2", "--array", "600", "--frame", "20000", "--dot", dot])
         #expect(result.status == 0, "\(result.error)")
         #expect(result.output.contains("synchronous"))
         #expect(result.output.contains("threads(2)"))
@@ -32,6 +32,9 @@ func runLoom(_ arguments: [String], environment: [String: String] = [:]) async t
         #expect(result.output.contains("Matches the known value"))
         // The demo itself fails if the cluster's array result differs from the thread pool's.
         #expect(result.output.contains("(x + xᵀ).mean(axis: 0).sum() = ") && result.output.contains("600 × 600 array"))
+        // And if its dataframe result differs.
+        #expect(result.output.contains("a dataframe of 20,000 rows filtered and grouped by id into 100 groups"))
+        #expect(result.output.contains("y_sum"))
         let graph = try String(contentsOfFile: dot, encoding: .utf8)
         #expect(graph.contains("sieve-segment"))
     }

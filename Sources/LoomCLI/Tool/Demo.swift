@@ -4,7 +4,7 @@ import Loom
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Count the primes below a limit on Loom's local schedulers and a local cluster, and compare them; reduce a chunked array on the cluster.")
+        abstract: "Count the primes below a limit on Loom's local schedulers and a local cluster, and compare them; reduce a chunked array and group a dataframe on the cluster.")
 
     @Option(help: "Count primes below this number.")
     var limit = 100_000_000
@@ -24,6 +24,9 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Side of the random array the cluster also reduces, (x + xᵀ).mean(axis: 0).sum(); 0 skips it.")
     var array = 8_000
 
+    @Option(help: "Rows of the random dataframe the cluster filters and groups; 0 skips it.")
+    var frame = 2_000_000
+
     @Option(help: "Keep the local cluster and its dashboard up this many seconds after computing.")
     var linger: Double = 0
 
@@ -31,6 +34,7 @@ struct Demo: AsyncParsableCommand {
         guard limit >= 2 else { throw ValidationError("--limit must be at least 2") }
         guard segment >= 1 else { throw ValidationError("--segment must be at least 1") }
         guard array >= 0 else { throw ValidationError("--array must be zero or more") }
+        guard frame >= 0 else { throw ValidationError("--frame must be zero or more") }
         for name in schedulers.split(separator: ",") where name != "cluster" && Scheduler.Kind(rawValue: String(name)) == nil {
             throw ValidationError("unknown scheduler '\(name)'; use synchronous, threads, processes or cluster")
         }
@@ -85,6 +89,7 @@ struct Demo: AsyncParsableCommand {
         let seconds = (ContinuousClock.now - clock) / .seconds(1)
         print("  \("cluster".padding(toLength: 14, withPad: " ", startingAt: 0)) \(String(format: "%7.3f", seconds)) s   \(stats.count.formatted()) primes")
         if array > 0 { try await reduceAnArray(on: client) }
+        if frame > 0 { try await groupAFrame(on: client) }
         if linger > 0 {
             print("  the dashboard stays up for \(linger.formatted()) s (--linger)")
             try await Task.sleep(for: .seconds(linger))
@@ -111,4 +116,32 @@ struct Demo: AsyncParsableCommand {
     }
 
     static let knownCounts = [1_000: 168, 1_000_000: 78_498, 10_000_000: 664_579, 50_000_000: 3_001_134, 100_000_000: 5_761_455]
+
+    /// A random dataframe in 8 partitions, filtered and grouped on the cluster, checked against
+    /// the thread pool: rows per key and the mean of v, for the keys with the largest sums.
+    func groupAFrame(on client: Client) async throws {
+        var state: UInt64 = 42
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let ids = (0..<frame).map { _ in "id\(String(format: "%03d", next(100) + 1))" }
+        let v = (0..<frame).map { _ in Int64(next(5) + 1) }
+        let x = (0..<frame).map { _ in Double(next(1_000_000)) / 10_000 }
+        let table = try Table(["id": Column(ids), "v": Column(v), "x": Column(x)])
+        let grouped = try DataFrame(table, partitions: 8)
+            .filter(col("v") > 1 && col("x") < 90)
+            .assign("y", col("x") * 2 + col("v"))
+            .groupBy("id").agg(.count(), .sum("y"), .mean("v"))
+            .sortValues("y_sum", ascending: false)
+        let clock = ContinuousClock.now
+        let onCluster = try await grouped.compute(on: client)
+        let seconds = (ContinuousClock.now - clock) / .seconds(1)
+        let onThreads = try await grouped.compute(scheduler: .threads(workers))
+        guard try onCluster["id"].strings == onThreads["id"].strings, try onCluster["count"].int64s == onThreads["count"].int64s else {
+            throw ValidationError("the cluster's dataframe result differs from the thread pool's")
+        }
+        print("  cluster        \(String(format: "%7.3f", seconds)) s   a dataframe of \(frame.formatted()) rows filtered and grouped by id into \(onCluster.rowCount) groups; the largest sums of y:")
+        print(onCluster.head(3).description.split(separator: "\n").map { "                 " + $0 }.joined(separator: "\n"))
+    }
 }
