@@ -84,6 +84,9 @@ let package = Package(
         // Partitioned columnar dataframes (docs/dataframe.md): tables in Arrow's layout and column
         // expressions as data; they reach clusters through the same GraphRunner seam.
         .target(name: "LoomFrame", dependencies: ["LoomCore", "LoomLocal"]),
+        // The dataframes' peer-to-peer shuffle on clusters (docs/dataframe.md): a worker plugin's
+        // service and the task functions that use it.
+        .target(name: "LoomShuffle", dependencies: ["LoomCore", "LoomFrame", "LoomDistributed"]),
         // Every command of the command line (worker, scheduler, job-script, kubernetes): the `loom`
         // tool offers them all, and `Loom.bootstrap` the worker and scheduler to a user's own
         // executable.
@@ -100,7 +103,7 @@ let package = Package(
             name: "Loom",
             dependencies: [
                 "LoomCore", "LoomLocal", "LoomRuntime", "LoomDistributed", "LoomDashboard", "LoomSSH", "LoomJobQueue", "LoomKubernetes",
-                "LoomArray", "LoomFrame", "LoomCommands",
+                "LoomArray", "LoomFrame", "LoomShuffle", "LoomCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

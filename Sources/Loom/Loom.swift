@@ -8,6 +8,7 @@
 @_exported import LoomKubernetes
 @_exported import LoomLocal
 @_exported import LoomRuntime
+@_exported import LoomShuffle
 @_exported import LoomSSH
 import ArgumentParser
 import Foundation
@@ -44,8 +45,11 @@ public enum Loom {
         // Array and frame kernels first: a worker of any executable runs them without being told to.
         try TaskRegistry.shared.register(ArrayKernels.all)
         try TaskRegistry.shared.register(FrameKernels.all)
+        // Frames shuffle peer to peer on clusters: every worker runs the service.
+        try TaskRegistry.shared.register(ShuffleKernels.all)
+        FrameShuffling.install(forClusters: P2PShuffler())
         try TaskRegistry.shared.register(functions)
-        WorkerPlugins.register(workerPlugins)
+        WorkerPlugins.register([ShuffleWorkerPlugin()] + workerPlugins)
         // A misspelled section or a bad value stops the program here, naming file and line.
         try Configuration.current.validate(sections: configurationSections)
         Dashboard.installAsDefault()

@@ -84,6 +84,16 @@ public enum TestTasks {
         try table.assign("w", col("v") * 10)
     }
 
+    /// A partition passed on unchanged, after writing this process's pid into the folder its
+    /// `marker` column names and a pause: a test sees which workers computed partitions, and
+    /// when, and has time to kill one mid-shuffle.
+    public static let markThenPass = TaskFunction("mark-then-pass") { (table: Table) in
+        let folder = try table["marker"].strings.first ?? "/tmp"
+        FileManager.default.createFile(atPath: "\(folder)/\(getpid())-\(UUID().uuidString)", contents: nil)
+        usleep(150_000)
+        return table
+    }
+
     /// Bag functions, for bags on processes and clusters.
     public static let words = BagFlatMap("words") { (line: String) in line.split(separator: " ").map(String.init) }
     public static let isLong = BagFilter("is-long") { (word: String) in word.count > 3 }
@@ -93,7 +103,7 @@ public enum TestTasks {
     public static let lengthByLetter = BagFoldBy("length-by-letter", key: { (word: String) in String(word.prefix(1)) }, value: { $0.count }, initial: 0, +)
 
     public static let all: [any TaskFunctionRepresentable] = [
-        timesTen, words, isLong, length, total, firstLetter, lengthByLetter, inc, add, sum, scale, fail, dieHard, allocate, processID, workerProcessID, sleepThenEcho, reportThenSleep, describePoint, pattern, byteAt, checksum,
+        timesTen, markThenPass, words, isLong, length, total, firstLetter, lengthByLetter, inc, add, sum, scale, fail, dieHard, allocate, processID, workerProcessID, sleepThenEcho, reportThenSleep, describePoint, pattern, byteAt, checksum,
         pluginReport, squarePlusOne, positions,
     ]
 

@@ -8,6 +8,7 @@ import Loom
 public func withCluster<T>(workers: Int = 2, threads: Int = 1, memoryLimit: String = "1GB", dashboard: String? = nil,
                     security: Security? = nil, setAsDefault: Bool = false, _ body: (LocalCluster, Client) async throws -> T) async throws -> T {
     Dashboard.installAsDefault()  // as Loom.bootstrap does in a program
+    FrameShuffling.install(forClusters: P2PShuffler())  // likewise
     let cluster = try await LocalCluster(
         workers: workers, threadsPerWorker: threads, memoryLimit: memoryLimit, executable: TestTasks.workerExecutable,
         dashboardAddress: dashboard, security: security)

@@ -28,8 +28,18 @@ extension DataFrame {
         }
     }
 
+    /// The same, the tasks on a cluster (`toParquet("out/", on: client)`), shuffles peer to peer.
+    @discardableResult
+    public func toParquet(_ directory: String, options: ParquetWriteOptions = ParquetWriteOptions(), on runner: any GraphRunner) async throws -> [String] {
+        try await FrameShuffling.onCluster {
+            try await write(to: directory, extension: "parquet", runner: runner) { program, path, inputs in
+                FramePlan.task(FrameKernels.writeParquet.erased, "to-parquet", [.literal(program), .literal(path), .literal(options), .list(inputs)])
+            }
+        }
+    }
+
     /// A task per partition writing `part-NNNNN.extension` into `directory`; the paths.
-    func write(to directory: String, extension: String, scheduler: Scheduler?,
+    func write(to directory: String, extension: String, scheduler: Scheduler? = nil, runner: (any GraphRunner)? = nil,
                _ task: (PartitionProgram, String, [NodeInput]) -> NodeInput) async throws -> [String] {
         let plan = try plan.optimized()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -40,7 +50,7 @@ extension DataFrame {
             paths.append(path)
             return task(partition.program, path, partition.inputs)
         }
-        _ = try await run(writes, scheduler: scheduler)
+        if let runner { _ = try await PartitionValues.of(writes, on: runner) } else { _ = try await run(writes, scheduler: scheduler) }
         return paths
     }
 }

@@ -28,9 +28,9 @@ public enum FrameKernels {
         return table.rowCount
     }
 
-    /// A partition cut into `count` pieces by the hash of its keys (one side of a hash join).
-    static let hashSplit = TaskFunction("frame.hash-split") { (program: PartitionProgram, keys: [String], types: [DataType], count: Int, inputs: [Table]) in
-        try program.run(inputs).split(byHashOf: keys, as: types, into: count)
+    /// A partition cut into one piece per output of a shuffle (`TaskShuffler`).
+    static let cutPieces = TaskFunction("frame.cut-pieces") { (cut: PieceCut, boundaries: [Table], count: Int, table: Table) in
+        try cut.cut(table, into: count, boundaries: boundaries)
     }
     /// Piece `index` of a split.
     static let pick = TaskFunction("frame.pick") { (index: Int, pieces: [Table]) in pieces[index] }
@@ -44,7 +44,6 @@ public enum FrameKernels {
     static let sortBoundaries = TaskFunction("frame.sort-boundaries") { (spec: SortSpec, parts: Int, samples: [Table]) in
         try spec.boundaries(samples, parts: parts)
     }
-    static let sortSplit = TaskFunction("frame.sort-split") { (spec: SortSpec, boundaries: Table, table: Table) in try spec.split(table, by: boundaries) }
     static let sortPieces = TaskFunction("frame.sort-partition") { (spec: SortSpec, pieces: [Table]) in try spec.sortPieces(pieces) }
     /// The first `count` rows in `spec`'s order of some tables (nlargest, nsmallest).
     static let top = TaskFunction("frame.top") { (spec: SortSpec, count: Int, tables: [Table]) in
@@ -70,7 +69,7 @@ public enum FrameKernels {
     /// What `Loom.bootstrap` registers (bags' too).
     public static var all: [any TaskFunctionRepresentable] {
         BagSources.all + [partition.erased, count.erased, groupChunk.erased, groupCombine.erased, groupFinalize.erased, writeCSV.erased, writeParquet.erased,
-         hashSplit.erased, pick.erased, merge.erased, sortSample.erased, sortBoundaries.erased, sortSplit.erased,
+         cutPieces.erased, pick.erased, merge.erased, sortSample.erased, sortBoundaries.erased,
          sortPieces.erased, top.erased, distinct.erased, describeChunk.erased, describeCombine.erased,
          concatenate.erased, cut.erased] as [any TaskFunctionRepresentable]
     }

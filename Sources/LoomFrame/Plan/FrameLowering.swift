@@ -48,17 +48,14 @@ extension FramePlan {
                 return try right.partitions().map { merged(whole, [$0]) }
             case .shuffle(let buckets):
                 let types = try spec.schema(left: try left.schema(), right: try right.schema()).fields.prefix(spec.on.count).map(\.type)
-                func splits(_ side: FramePlan) throws -> [NodeInput] {
-                    try side.pending().map { partition in
-                        Self.task(FrameKernels.hashSplit.erased, "hash-split",
-                                  [.literal(partition.program), .literal(spec.on), .literal(types), .literal(buckets), .list(partition.inputs)])
-                    }
+                let cut = PieceCut.hash(keys: spec.on, types: Array(types))
+                // Both sides cut alike, so bucket i of each holds the same keys.
+                let shuffler = FrameShuffling.current
+                let leftPieces = shuffler.exchange(try left.partitions(), cut: cut, cutInputs: [], outputs: buckets)
+                let rightPieces = shuffler.exchange(try right.partitions(), cut: cut, cutInputs: [], outputs: buckets)
+                return zip(leftPieces, rightPieces).map { left, right in
+                    PendingPartition(source: nil, inputs: [Self.task(FrameKernels.merge.erased, "merge", [.literal(spec), left, right])], steps: [])
                 }
-                let (leftSplits, rightSplits) = (try splits(left), try splits(right))
-                func pieces(_ splits: [NodeInput], _ bucket: Int) -> [NodeInput] {
-                    splits.map { Self.task(FrameKernels.pick.erased, "pick", [.literal(bucket), $0]) }
-                }
-                return (0..<buckets).map { merged(pieces(leftSplits, $0), pieces(rightSplits, $0)) }
             }
         case .picked(let input, let index):
             return [try input.pending()[index]]
@@ -70,9 +67,8 @@ extension FramePlan {
             guard partitions.count > 1 else { return [sorted(partitions)] }
             let samples = partitions.map { Self.task(FrameKernels.sortSample.erased, "sort-sample", [.literal(spec), $0]) }
             let boundaries = Self.task(FrameKernels.sortBoundaries.erased, "sort-boundaries", [.literal(spec), .literal(partitions.count), .list(samples)])
-            let splits = partitions.map { Self.task(FrameKernels.sortSplit.erased, "sort-split", [.literal(spec), boundaries, $0]) }
-            return partitions.indices.map { index in
-                sorted(splits.map { Self.task(FrameKernels.pick.erased, "pick", [.literal(index), $0]) })
+            return FrameShuffling.current.exchange(partitions, cut: .range(spec), cutInputs: [boundaries], outputs: partitions.count).map { pieces in
+                PendingPartition(source: nil, inputs: [Self.task(FrameKernels.sortPieces.erased, "sort-partition", [.literal(spec), pieces])], steps: [])
             }
         case .top(let input, let spec, let count):
             return [PendingPartition(source: nil, inputs: [try Self.tree(try input.partitions(), width: 8) { parts in

@@ -3,7 +3,7 @@ import LoomCore
 /// A distributed sort, as Dask's `sort_values` and `set_index` do it: each partition gives a
 /// sample of its keys, the samples' quantiles become boundaries between output partitions,
 /// every partition is cut by those boundaries, and each output partition sorts its pieces.
-struct SortSpec: Sendable, Hashable, Codable {
+public struct SortSpec: Sendable, Hashable, Codable {
     var keys: [String]
     var ascending: [Bool]
     /// Rows each partition contributes to the sample (evenly spaced through it).

@@ -1,0 +1,87 @@
+import Synchronization
+import LoomCore
+
+/// How a partition is cut into one piece per output partition of a shuffle.
+public enum PieceCut: Sendable, Codable, Hashable {
+    /// By a hash of `keys` compared as `types` (a hash join's sides: equal keys meet).
+    case hash(keys: [String], types: [DataType])
+    /// By the ranges between sorted boundaries (a sort's; the boundaries come as an input).
+    case range(SortSpec)
+
+    /// `table` in `count` pieces; `boundaries` is the range cut's boundary table.
+    public func cut(_ table: Table, into count: Int, boundaries: [Table]) throws -> [Table] {
+        switch self {
+        case .hash(let keys, let types): return try table.split(byHashOf: keys, as: types, into: count)
+        case .range(let spec):
+            guard let bounds = boundaries.first else { throw LoomError(.invalidArgument, "a range cut without its boundaries") }
+            return try spec.split(table, by: bounds)
+        }
+    }
+}
+
+/// Moves rows between partitions: every input partition is cut into `outputs` pieces, and
+/// output i gets piece i of every input, in input order. What comes back is, per output, an
+/// input that evaluates to those pieces (`[Table]`).
+public protocol FrameShuffler: Sendable {
+    func exchange(_ partitions: [NodeInput], cut: PieceCut, cutInputs: [NodeInput], outputs: Int) -> [NodeInput]
+}
+
+/// The shuffle as tasks: a cut task per input, a pick task per piece. Every piece stays in
+/// memory until its consumer ran; the local schedulers use it, and clusters when no
+/// peer-to-peer shuffle is installed.
+public struct TaskShuffler: FrameShuffler {
+    public init() {}
+
+    public func exchange(_ partitions: [NodeInput], cut: PieceCut, cutInputs: [NodeInput], outputs: Int) -> [NodeInput] {
+        let cuts = partitions.map { FramePlan.task(FrameKernels.cutPieces.erased, "shuffle-cut", [.literal(cut), .list(cutInputs), .literal(outputs), $0]) }
+        return (0..<outputs).map { output in .list(cuts.map { FramePlan.task(FrameKernels.pick.erased, "pick", [.literal(output), $0]) }) }
+    }
+}
+
+/// Which shuffler a plan lowers to: `TaskShuffler` unless a computation on a cluster asks for
+/// the installed cluster shuffler (`Loom.bootstrap` installs the peer-to-peer one).
+public enum FrameShuffling {
+    @TaskLocal static var onCluster = false
+
+    private static let installed = LockedShuffler()
+
+    /// The shuffler computations on a cluster use.
+    public static func install(forClusters shuffler: any FrameShuffler) { installed.set(shuffler) }
+
+    static var current: any FrameShuffler {
+        onCluster ? installed.get() ?? TaskShuffler() : TaskShuffler()
+    }
+
+    /// Whether a failed computation lost shuffle data with a worker, and may run again under a
+    /// new run.
+    public static func lostShuffleData(_ error: any Error) -> Bool {
+        "\(error)".contains(lostDataMarker)
+    }
+
+    /// `body` lowered and run for a cluster: its shuffles peer to peer, and run again (so
+    /// lowered again, under new run ids) up to `attempts` times while one loses data with a
+    /// worker that left.
+    static func onCluster<T>(attempts: Int = 3, _ body: () async throws -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await $onCluster.withValue(true) { try await body() }
+            } catch where lostShuffleData(error) && attempt < attempts {
+                attempt += 1
+                restarts.add(1, ordering: .relaxed)
+            }
+        }
+    }
+
+    public static let lostDataMarker = "shuffle data lost"
+
+    /// How many shuffles this process ran again after losing data with a worker.
+    public static var restartCount: Int { restarts.load(ordering: .relaxed) }
+    private static let restarts = Atomic<Int>(0)
+}
+
+final class LockedShuffler: Sendable {
+    private let value = Mutex<(any FrameShuffler)?>(nil)
+    func set(_ shuffler: any FrameShuffler) { value.withLock { $0 = shuffler } }
+    func get() -> (any FrameShuffler)? { value.withLock { $0 } }
+}

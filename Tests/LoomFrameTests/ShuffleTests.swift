@@ -1,0 +1,119 @@
+import Foundation
+import Loom
+import LoomTestSupport
+import Testing
+@testable import LoomFrame
+@testable import LoomShuffle
+import Synchronization
+
+/// The peer-to-peer shuffle on a cluster: merges and sorts lower to it there (and to tasks
+/// locally), agree with a plain Swift sort, and survive a worker SIGKILLed mid-shuffle.
+@Suite struct ShuffleTests {
+    static func table(rows: Int, marker: String = "") throws -> (Table, [Int64]) {
+        var generator = SplitMix64(seed: 31)
+        let keys = (0..<rows).map { _ in Int64(generator.next(below: 1_000_000)) }
+        return (try Table(["k": Column(keys), "v": Column((0..<rows).map { Double($0) }), "marker": Column([String](repeating: marker, count: rows))]), keys)
+    }
+
+    /// The functions of a plan's tasks, lowered as for a cluster or not.
+    static func functions(_ frame: DataFrame, onCluster: Bool) async throws -> Set<String> {
+        let partitions = try await FrameShuffling.onCluster(attempts: 1) { () async throws -> [NodeInput] in
+            FrameShuffling.onCluster ? try frame.plan.optimized().partitions() : []
+        }
+        let inputs = onCluster ? partitions : try frame.plan.optimized().partitions()
+        var names = Set<String>()
+        func visit(_ input: NodeInput) {
+            switch input {
+            case .node(let node):
+                names.insert(node.function.name)
+                node.inputs.forEach(visit)
+            case .list(let inputs): inputs.forEach(visit)
+            default: break
+            }
+        }
+        inputs.forEach(visit)
+        return names
+    }
+
+    @Test func clustersShufflePeerToPeerAndLocalSchedulersThroughTasks() async throws {
+        FrameShuffling.install(forClusters: P2PShuffler())  // as Loom.bootstrap does
+        let (table, keys) = try Self.table(rows: 3000)
+        let sorted = try DataFrame(table, partitions: 6).sortValues("k")
+        let local = try await Self.functions(sorted, onCluster: false)
+        #expect(local.contains("frame.cut-pieces") && !local.contains("shuffle.transfer"))
+        let cluster = try await Self.functions(sorted, onCluster: true)
+        #expect(cluster.isSuperset(of: ["shuffle.transfer", "shuffle.barrier", "shuffle.unpack"]), "\(cluster)")
+        try await withCluster(workers: 2, threads: 2) { _, client in
+            #expect(try await sorted.compute(on: client)["k"].int64s == keys.sorted())
+            let other = try Table(["k": Column((0..<500).map { Int64($0 * 2000) }), "w": Column((0..<500).map { Int64($0) })])
+            let merged = try await DataFrame(table, partitions: 6).merge(try DataFrame(other, partitions: 6), on: "k").compute(on: client)
+            let expected = keys.filter { $0 % 2000 == 0 && $0 < 1_000_000 }
+            #expect(try merged["k"].int64s.sorted() == expected.sorted())
+        }
+    }
+
+    /// A worker killed after 6 input partitions (transfers under way), after all 24 (pieces
+    /// waiting on disk), or after 26 marks (output partitions done: their pieces were served,
+    /// so recomputing the lost ones restarts the run).
+    @Test(.serialized, arguments: [6, 24, 26]) func aWorkerKilledMidShuffleRestartsIt(after marks: Int) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loom-shuffle-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let (table, keys) = try Self.table(rows: 24_000, marker: folder)
+        let frame = try DataFrame(table, partitions: 24).mapPartitions(TestTasks.markThenPass, schema: table.schema).sortValues("k")
+            .mapPartitions(TestTasks.markThenPass, schema: table.schema)
+        try await withCluster(workers: 3, threads: 1) { _, client in
+            async let result = frame.compute(on: client)
+            // The worker that wrote the newest mark is the one killed.
+            var victim: Int32 = 0
+            try await eventually("\(marks) partitions computed") {
+                let names = try FileManager.default.contentsOfDirectory(atPath: folder)
+                guard names.count >= marks else { return false }
+                let newest = try names.max { a, b in
+                    let dates = try [a, b].map { try FileManager.default.attributesOfItem(atPath: folder + "/" + $0)[.modificationDate] as! Date }
+                    return dates[0] < dates[1]
+                }
+                victim = newest.flatMap { Int32($0.prefix { $0 != "-" }) } ?? 0
+                return victim != 0
+            }
+            let restartsBefore = FrameShuffling.restartCount
+            kill(victim, SIGKILL)
+            let sorted = try await result
+            // Lost transfers rerun as the scheduler reruns any task; lost served pieces restart the run.
+            print("shuffle restarts after the kill at \(marks) marks: \(FrameShuffling.restartCount - restartsBefore)")
+            #expect(try sorted["k"].int64s == keys.sorted())
+            #expect(sorted.rowCount == 24_000)
+        }
+    }
+}
+
+/// The shuffle service alone: pieces served once, a piece gone or a worker unreachable is a
+/// loss the computation restarts on.
+@Suite struct ShuffleServiceTests {
+    @Test func piecesAreServedOnceAndALossRestartsTheRun() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loom-shuffle-service-\(UUID().uuidString)").path
+        let service = try ShuffleService(directory: folder, host: "127.0.0.1")
+        defer { service.stop() }
+        let piece = try Table(["k": Column([Int64(3), 1, 2])])
+        try service.append(run: "run-a", output: 1, input: 4, piece: piece)
+        try service.append(run: "run-a", output: 1, input: 2, piece: piece.head(1))
+        let fetched = try ShuffleService.fetch(from: service.address, run: "run-a", output: 1)
+        #expect(fetched.map(\.input) == [4, 2])
+        #expect(try fetched[0].piece["k"].int64s == [3, 1, 2])
+        let again = #expect(throws: LoomError.self) { try ShuffleService.fetch(from: service.address, run: "run-a", output: 1) }
+        #expect(again.map(FrameShuffling.lostShuffleData) == true, "\(String(describing: again))")
+
+        let (socket, port) = try ShuffleSockets.listen(host: "127.0.0.1")
+        close(socket)
+        let unreachable = #expect(throws: LoomError.self) { try ShuffleService.fetch(from: "127.0.0.1:\(port)", run: "run-a", output: 0) }
+        #expect(unreachable.map(FrameShuffling.lostShuffleData) == true, "\(String(describing: unreachable))")
+
+        let attempts = Mutex(0)
+        let value = try await FrameShuffling.onCluster { () async throws -> Int in
+            let attempt = attempts.withLock { $0 += 1; return $0 }
+            if attempt == 1, let unreachable { throw unreachable }
+            return 7
+        }
+        #expect(value == 7 && attempts.withLock { $0 } == 2)
+    }
+}
