@@ -19,9 +19,10 @@ public enum ShuffleKernels {
 
     /// Cuts a partition and hands every piece to this worker's service; finishes at once with
     /// a manifest, so the scheduler holds nothing large.
-    static let transfer = TaskFunction("shuffle.transfer") { (run: String, cut: PieceCut, boundaries: [Table], outputs: Int, input: Int, table: Table) in
+    static let transfer = TaskFunction("shuffle.transfer") {
+        (run: String, cut: PieceCut, boundaries: [Table], outputs: Int, input: Int, program: PartitionProgram, inputs: [Table]) in
         let service = try service()
-        for (output, piece) in try cut.cut(table, into: outputs, boundaries: boundaries).enumerated() {
+        for (output, piece) in try cut.cut(try program.run(inputs), into: outputs, boundaries: boundaries).enumerated() {
             try service.append(run: run, output: output, input: input, piece: piece)
         }
         return ShuffleManifest(run: run, input: input, address: service.address)
@@ -65,11 +66,11 @@ public enum ShuffleKernels {
 public struct P2PShuffler: FrameShuffler {
     public init() {}
 
-    public func exchange(_ partitions: [NodeInput], cut: PieceCut, cutInputs: [NodeInput], outputs: Int) -> [NodeInput] {
+    public func exchange(_ partitions: [ShuffleInput], cut: PieceCut, cutInputs: [NodeInput], outputs: Int) -> [NodeInput] {
         let run = "run-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
         let transfers = partitions.enumerated().map { input, partition in
             task(ShuffleKernels.transfer.erased, "shuffle-transfer",
-                 [.literal(run), .literal(cut), .list(cutInputs), .literal(outputs), .literal(input), partition])
+                 [.literal(run), .literal(cut), .list(cutInputs), .literal(outputs), .literal(input), .literal(partition.program), .list(partition.inputs)])
         }
         let barrier = task(ShuffleKernels.barrier.erased, "shuffle-barrier", [.literal(run), .list(transfers)])
         return (0..<outputs).map { output in task(ShuffleKernels.unpack.erased, "shuffle-unpack", [.literal(run), .literal(output), barrier]) }

@@ -70,6 +70,8 @@ final class ShuffleService: Sendable {
         }
     }
 
+    /// One connection at a time, on one thread: a request is a file streamed in small chunks,
+    /// and one long-lived thread keeps the allocator from making an arena per connection.
     private func acceptLoop() {
         while !stopped.load(ordering: .relaxed) {
             let connection = accept(listener, nil, nil)
@@ -77,8 +79,7 @@ final class ShuffleService: Sendable {
                 if errno == EINTR { continue }
                 return
             }
-            let thread = Thread { [self] in serve(connection) }
-            thread.start()
+            serve(connection)
         }
     }
 
@@ -97,16 +98,23 @@ final class ShuffleService: Sendable {
         let parts = String(decoding: request, as: UTF8.self).split(separator: " ")
         guard parts.count == 2, let output = Int(parts[1]), !parts[0].contains("/"), !parts[0].contains(".") else { return }
         let path = file(String(parts[0]), output)
-        let bytes: [UInt8]? = writing.withLock { _ in
-            let contents = FileManager.default.contents(atPath: path).map { [UInt8]($0) }
-            try? FileManager.default.removeItem(atPath: path)
-            return contents
-        }
-        var length = UInt64(bytes?.count ?? 0)
-        if bytes == nil { length = .max }
+        // Taken out of the way first: a transfer appending now starts a new file, and the
+        // served one goes once sent.
+        let serving = path + ".serving"
+        let moved = writing.withLock { _ in rename(path, serving) == 0 }
+        defer { if moved { unlink(serving) } }
         do {
-            try withUnsafeBytes(of: length.littleEndian) { try ShuffleSockets.writeAll(connection, $0) }
-            if let bytes { try bytes.withUnsafeBytes { try ShuffleSockets.writeAll(connection, $0) } }
+            guard moved, let handle = FileHandle(forReadingAtPath: serving) else {
+                try withUnsafeBytes(of: UInt64.max.littleEndian) { try ShuffleSockets.writeAll(connection, $0) }
+                return
+            }
+            defer { try? handle.close() }
+            let size = UInt64(try handle.seekToEnd())
+            try withUnsafeBytes(of: size.littleEndian) { try ShuffleSockets.writeAll(connection, $0) }
+            try handle.seek(toOffset: 0)
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                try chunk.withUnsafeBytes { try ShuffleSockets.writeAll(connection, $0) }
+            }
         } catch {
             return
         }
@@ -129,18 +137,20 @@ final class ShuffleService: Sendable {
         guard try withUnsafeMutableBytes(of: &length, { try ShuffleSockets.readExactly(fd, into: $0) }) else { throw lost("closed the connection") }
         length = UInt64(littleEndian: length)
         guard length != .max else { throw lost("is not there (served before, or the worker restarted)") }
-        var bytes = [UInt8](repeating: 0, count: Int(length))
-        guard try bytes.withUnsafeMutableBytes({ try ShuffleSockets.readExactly(fd, into: $0) }) else { throw lost("closed the connection mid-transfer") }
+        // Piece by piece: a frame's header, then its bytes (never the whole file at once).
         var pieces: [(Int, Table)] = []
-        var position = 0
-        while position < bytes.count {
-            guard position + 12 <= bytes.count else { throw lost("sent a cut-off piece") }
-            let input = Int(bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: position, as: UInt32.self) })
-            let size = Int(bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: position + 4, as: UInt64.self) })
-            position += 12
-            guard position + size <= bytes.count else { throw lost("sent a cut-off piece") }
-            pieces.append((input, try bytes[position..<position + size].withUnsafeBytes { try ValueCodec.decode(Table.self, from: $0) }))
-            position += size
+        var remaining = Int(length)
+        while remaining > 0 {
+            var header = [UInt8](repeating: 0, count: 12)
+            guard remaining >= 12, try header.withUnsafeMutableBytes({ try ShuffleSockets.readExactly(fd, into: $0) }) else { throw lost("sent a cut-off piece") }
+            let input = Int(header.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 0, as: UInt32.self) })
+            let size = Int(header.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 4, as: UInt64.self) })
+            remaining -= 12
+            guard size <= remaining else { throw lost("sent a cut-off piece") }
+            var bytes = [UInt8](repeating: 0, count: size)
+            guard try bytes.withUnsafeMutableBytes({ try ShuffleSockets.readExactly(fd, into: $0) }) else { throw lost("closed the connection mid-transfer") }
+            remaining -= size
+            pieces.append((input, try ValueCodec.decode(Table.self, from: bytes)))
         }
         return pieces
     }

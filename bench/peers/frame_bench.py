@@ -13,6 +13,10 @@ chosen by LOOM_FRAME_ENGINE, on the h2o groupby data at LOOM_BENCH_H2O_CSV (benc
   bag-wordcount  (text at LOOM_BENCH_TEXT) dask.bag: read_text (64 MB blocks), split, flatten,
                  frequencies, topk(10) by count, on Dask's default scheduler for bags
                  (processes), 2 workers.
+  frame-shuffle-distributed  (CSV at LOOM_BENCH_H2O_CSV) set_index("id3") with the P2P shuffle
+                 on a LocalCluster of 2 workers x 1 thread with LOOM_BENCH_SHUFFLE_MEMORY each
+                 (140MB: the data is about three times the cluster's memory), written as
+                 Parquet; peak_rss_bytes is the workers' peaks summed.
   frame-parquet  (data at LOOM_BENCH_H2O_PARQUET) read the Parquet file whole, read id1 and v3
                  where v3 > 99, write the whole table as Parquet (Snappy): the sum is timed
                  (pyarrow, Dask and Polars).
@@ -183,8 +187,33 @@ def wordcount():
     return 0
 
 
+def shuffle_distributed():
+    import resource
+    import shutil
+    import tempfile
+    import dask
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster
+    memory = os.environ.get("LOOM_BENCH_SHUFFLE_MEMORY", "140MB")
+    out = tempfile.mkdtemp(prefix="frame-shuffle-")
+    try:
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit=memory) as cluster, Client(cluster) as client:
+            started = time.perf_counter()
+            frame = dd.read_csv(PATH, blocksize="8MB")
+            frame.set_index("id3", shuffle_method="p2p").to_parquet(out, write_index=True)
+            seconds = time.perf_counter() - started
+            peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+        rows = len(dd.read_parquet(out))
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    print(f"RESULT seconds={seconds} tasks={rows} peak_rss_bytes={sum(peaks.values())}")
+    return 0
+
+
 def main(argv):
     workload = next(a for a in argv if not a.startswith("--"))
+    if workload == "frame-shuffle-distributed":
+        return shuffle_distributed()
     if workload == "bag-wordcount":
         return wordcount()
     if workload == "frame-parquet":

@@ -29,8 +29,8 @@ public enum FrameKernels {
     }
 
     /// A partition cut into one piece per output of a shuffle (`TaskShuffler`).
-    static let cutPieces = TaskFunction("frame.cut-pieces") { (cut: PieceCut, boundaries: [Table], count: Int, table: Table) in
-        try cut.cut(table, into: count, boundaries: boundaries)
+    static let cutPieces = TaskFunction("frame.cut-pieces") { (cut: PieceCut, boundaries: [Table], count: Int, program: PartitionProgram, inputs: [Table]) in
+        try cut.cut(try program.run(inputs), into: count, boundaries: boundaries)
     }
     /// Piece `index` of a split.
     static let pick = TaskFunction("frame.pick") { (index: Int, pieces: [Table]) in pieces[index] }
@@ -40,7 +40,12 @@ public enum FrameKernels {
     }
 
     /// A distributed sort's steps (`SortSpec`).
-    static let sortSample = TaskFunction("frame.sort-sample") { (spec: SortSpec, table: Table) in try spec.sample(table) }
+    /// A partition made (read, its steps run) only to be sampled: the shuffle makes it again,
+    /// so no partition is held whole while the boundaries wait for every sample (Dask reads
+    /// twice for the same reason).
+    static let sortSample = TaskFunction("frame.sort-sample") { (spec: SortSpec, program: PartitionProgram, inputs: [Table]) in
+        try spec.sample(try program.run(inputs))
+    }
     static let sortBoundaries = TaskFunction("frame.sort-boundaries") { (spec: SortSpec, parts: Int, samples: [Table]) in
         try spec.boundaries(samples, parts: parts)
     }

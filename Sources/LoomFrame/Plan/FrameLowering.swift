@@ -51,8 +51,8 @@ extension FramePlan {
                 let cut = PieceCut.hash(keys: spec.on, types: Array(types))
                 // Both sides cut alike, so bucket i of each holds the same keys.
                 let shuffler = FrameShuffling.current
-                let leftPieces = shuffler.exchange(try left.partitions(), cut: cut, cutInputs: [], outputs: buckets)
-                let rightPieces = shuffler.exchange(try right.partitions(), cut: cut, cutInputs: [], outputs: buckets)
+                let leftPieces = shuffler.exchange(try left.shuffleInputs(), cut: cut, cutInputs: [], outputs: buckets)
+                let rightPieces = shuffler.exchange(try right.shuffleInputs(), cut: cut, cutInputs: [], outputs: buckets)
                 return zip(leftPieces, rightPieces).map { left, right in
                     PendingPartition(source: nil, inputs: [Self.task(FrameKernels.merge.erased, "merge", [.literal(spec), left, right])], steps: [])
                 }
@@ -60,16 +60,15 @@ extension FramePlan {
         case .picked(let input, let index):
             return [try input.pending()[index]]
         case .sort(let input, let spec):
-            let partitions = try input.partitions()
-            func sorted(_ pieces: [NodeInput]) -> PendingPartition {
-                PendingPartition(source: nil, inputs: [Self.task(FrameKernels.sortPieces.erased, "sort-partition", [.literal(spec), .list(pieces)])], steps: [])
-            }
-            guard partitions.count > 1 else { return [sorted(partitions)] }
-            let samples = partitions.map { Self.task(FrameKernels.sortSample.erased, "sort-sample", [.literal(spec), $0]) }
-            let boundaries = Self.task(FrameKernels.sortBoundaries.erased, "sort-boundaries", [.literal(spec), .literal(partitions.count), .list(samples)])
-            return FrameShuffling.current.exchange(partitions, cut: .range(spec), cutInputs: [boundaries], outputs: partitions.count).map { pieces in
+            let partitions = try input.pending()
+            func sorted(_ pieces: NodeInput) -> PendingPartition {
                 PendingPartition(source: nil, inputs: [Self.task(FrameKernels.sortPieces.erased, "sort-partition", [.literal(spec), pieces])], steps: [])
             }
+            guard partitions.count > 1 else { return [sorted(.list(try input.partitions()))] }
+            let samples = partitions.map { Self.task(FrameKernels.sortSample.erased, "sort-sample", [.literal(spec), .literal($0.program), .list($0.inputs)]) }
+            let boundaries = Self.task(FrameKernels.sortBoundaries.erased, "sort-boundaries", [.literal(spec), .literal(partitions.count), .list(samples)])
+            let inputs = partitions.map { ShuffleInput(program: $0.program, inputs: $0.inputs) }
+            return FrameShuffling.current.exchange(inputs, cut: .range(spec), cutInputs: [boundaries], outputs: partitions.count).map(sorted)
         case .top(let input, let spec, let count):
             return [PendingPartition(source: nil, inputs: [try Self.tree(try input.partitions(), width: 8) { parts in
                 Self.task(FrameKernels.top.erased, "top", [.literal(spec), .literal(count), .list(parts)])
@@ -113,6 +112,11 @@ extension FramePlan {
         }
         guard let root = level.first else { throw LoomError(.invalidArgument, "a reduction over no partitions") }
         return root
+    }
+
+    /// Each partition as a shuffle takes it: its program and the program's inputs.
+    func shuffleInputs() throws -> [ShuffleInput] {
+        try pending().map { ShuffleInput(program: $0.program, inputs: $0.inputs) }
     }
 
     /// One input per partition: a table in memory, or the task computing it.

@@ -82,8 +82,8 @@ enum PartitionSource: Sendable, Codable {
 }
 
 /// What one partition task does: read its source (or take its one input table), then the
-/// fused steps.
-struct PartitionProgram: Sendable, Codable {
+/// fused steps. Opaque outside the module: a shuffle's tasks run it where they run.
+public struct PartitionProgram: Sendable, Codable {
     var source: PartitionSource?
     var steps: [PartitionStep]
 
@@ -92,7 +92,7 @@ struct PartitionProgram: Sendable, Codable {
         self.steps = steps
     }
 
-    func run(_ inputs: [Table]) throws -> Table {
+    public func run(_ inputs: [Table]) throws -> Table {
         let table: Table
         if let source {
             table = try source.read()

@@ -19,11 +19,19 @@ public enum PieceCut: Sendable, Codable, Hashable {
     }
 }
 
+/// One input partition of a shuffle, before its task: the program that makes it (a file read
+/// and fused steps, or steps after an input) and that program's inputs. The shuffle's own task
+/// runs the program, so a partition read from files is never held whole between tasks.
+public struct ShuffleInput: Sendable {
+    public let program: PartitionProgram
+    public let inputs: [NodeInput]
+}
+
 /// Moves rows between partitions: every input partition is cut into `outputs` pieces, and
 /// output i gets piece i of every input, in input order. What comes back is, per output, an
 /// input that evaluates to those pieces (`[Table]`).
 public protocol FrameShuffler: Sendable {
-    func exchange(_ partitions: [NodeInput], cut: PieceCut, cutInputs: [NodeInput], outputs: Int) -> [NodeInput]
+    func exchange(_ partitions: [ShuffleInput], cut: PieceCut, cutInputs: [NodeInput], outputs: Int) -> [NodeInput]
 }
 
 /// The shuffle as tasks: a cut task per input, a pick task per piece. Every piece stays in
@@ -32,8 +40,11 @@ public protocol FrameShuffler: Sendable {
 public struct TaskShuffler: FrameShuffler {
     public init() {}
 
-    public func exchange(_ partitions: [NodeInput], cut: PieceCut, cutInputs: [NodeInput], outputs: Int) -> [NodeInput] {
-        let cuts = partitions.map { FramePlan.task(FrameKernels.cutPieces.erased, "shuffle-cut", [.literal(cut), .list(cutInputs), .literal(outputs), $0]) }
+    public func exchange(_ partitions: [ShuffleInput], cut: PieceCut, cutInputs: [NodeInput], outputs: Int) -> [NodeInput] {
+        let cuts = partitions.map { partition in
+            FramePlan.task(FrameKernels.cutPieces.erased, "shuffle-cut",
+                           [.literal(cut), .list(cutInputs), .literal(outputs), .literal(partition.program), .list(partition.inputs)])
+        }
         return (0..<outputs).map { output in .list(cuts.map { FramePlan.task(FrameKernels.pick.erased, "pick", [.literal(output), $0]) }) }
     }
 }

@@ -4,7 +4,7 @@ import Loom
 /// Loom's side of the dataframe workloads (bench/README.md, "Dataframes"), on the h2o data
 /// bench/run generates and names in LOOM_BENCH_H2O_CSV.
 enum FrameWorkloads {
-    static let names = ["frame-groupby", "frame-csv", "frame-join", "frame-parquet", "bag-wordcount"]
+    static let names = ["frame-groupby", "frame-csv", "frame-join", "frame-parquet", "bag-wordcount", "frame-shuffle-distributed"]
 
     /// The h2o groupby questions 1-5 (bench/peers/frame_bench.py has the same for the peers).
     static let questions: [(keys: [String], aggregations: [Aggregation])] = [
@@ -19,6 +19,7 @@ enum FrameWorkloads {
         if workload == "frame-join" { return try await join() }
         if workload == "frame-parquet" { return try await parquet() }
         if workload == "bag-wordcount" { return try await wordcount() }
+        if workload == "frame-shuffle-distributed" { return try await shuffleDistributed() }
         guard let path = ProcessInfo.processInfo.environment["LOOM_BENCH_H2O_CSV"] else {
             throw LoomError(.configuration, "LOOM_BENCH_H2O_CSV is not set: bench/run generates the data and sets it")
         }
@@ -124,5 +125,34 @@ enum FrameWorkloads {
         let top = try await words.frequencies().topK(10).compute(scheduler: scheduler)
         let seconds = (ContinuousClock.now - started) / .seconds(1)
         print("RESULT seconds=\(seconds) tasks=\(top.count) value=\(top.first?.count ?? 0)")
+    }
+
+    /// A worker's peak resident memory (Linux's VmHWM), for the workers' sum.
+    static let peakResident = TaskFunction("frame-bench.peak-resident") { () -> UInt64 in
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+        return (UInt64(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
+    }
+
+    /// setIndex("id3") of the h2o CSV on a LocalCluster of 2 workers x 1 thread whose memory
+    /// limit (LOOM_BENCH_SHUFFLE_MEMORY each, 140MB) makes the data about three times the
+    /// cluster's memory, written as Parquet; the workers' peaks summed.
+    static func shuffleDistributed() async throws {
+        guard let path = ProcessInfo.processInfo.environment["LOOM_BENCH_H2O_CSV"] else {
+            throw LoomError(.configuration, "LOOM_BENCH_H2O_CSV is not set: bench/run generates the data and sets it")
+        }
+        let memory = ProcessInfo.processInfo.environment["LOOM_BENCH_SHUFFLE_MEMORY"] ?? "140MB"
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("loom-bench-shuffle-\(ProcessInfo.processInfo.processIdentifier)").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let cluster = try await LocalCluster(workers: 2, threadsPerWorker: 1, memoryLimit: memory)
+        let client = try await Client(cluster)
+        let started = ContinuousClock.now
+        try await DataFrame.readCSV(path, blockSize: "8MB").setIndex("id3").toParquet(out, on: client)
+        let seconds = (ContinuousClock.now - started) / .seconds(1)
+        let peaks = try await client.run(peakResident)
+        await client.close()
+        await cluster.close()
+        let rows = try await DataFrame.readParquet(out).count(scheduler: .threads(2))
+        print("RESULT seconds=\(seconds) tasks=\(rows) peak_rss_bytes=\(peaks.values.reduce(0, +)) restarts=\(FrameShuffling.restartCount)")
     }
 }

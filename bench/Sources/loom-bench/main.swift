@@ -17,7 +17,7 @@ enum BenchTasks {
     }
 }
 
-try await Loom.bootstrap(registering: BenchTasks.inc, BenchTasks.add, BenchTasks.chunk, BenchTasks.sleepThenEcho)
+try await Loom.bootstrap(registering: BenchTasks.inc, BenchTasks.add, BenchTasks.chunk, BenchTasks.sleepThenEcho, FrameWorkloads.peakResident)
 
 /// inc on 0..<n, then a pairwise tree of adds (an odd element passes through to the next level).
 func treeSum(leaves n: Int) -> Delayed<Int> {
