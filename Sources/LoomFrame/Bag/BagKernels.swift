@@ -33,7 +33,7 @@ public final class BagKernels<Element: Codable & Sendable>: Sendable {
     }
 
     /// The one set for this element type (the registry refuses two functions of one name).
-    public static var shared: BagKernels<Element> { KernelCache.instance(for: Element.self) { BagKernels() } }
+    public static var shared: BagKernels<Element> { KernelCache.instance { BagKernels() } }
 }
 
 /// Kernels for elements that can be counted and compared: `frequencies`, `distinct`, `topK`.
@@ -58,7 +58,7 @@ public final class HashableBagKernels<Element: Codable & Sendable & Hashable>: S
         }
     }
 
-    public static var shared: HashableBagKernels<Element> { KernelCache.instance(for: Element.self) { HashableBagKernels() } }
+    public static var shared: HashableBagKernels<Element> { KernelCache.instance { HashableBagKernels() } }
 }
 
 public final class ComparableBagKernels<Element: Codable & Sendable & Comparable>: Sendable {
@@ -73,7 +73,7 @@ public final class ComparableBagKernels<Element: Codable & Sendable & Comparable
         }
     }
 
-    public static var shared: ComparableBagKernels<Element> { KernelCache.instance(for: Element.self) { ComparableBagKernels() } }
+    public static var shared: ComparableBagKernels<Element> { KernelCache.instance { ComparableBagKernels() } }
 }
 
 /// A value and how often it occurs (`frequencies`): ordered by count, then by the value
@@ -150,7 +150,7 @@ struct TextCounter {
 enum KernelCache {
     private static let sets = Mutex<[String: any Sendable]>([:])
 
-    static func instance<T: Sendable>(for element: Any.Type, _ make: () -> T) -> T {
+    static func instance<T: Sendable>(_ make: () -> T) -> T {
         let key = "\(T.self)"
         return sets.withLock { sets in
             if let existing = sets[key] as? T { return existing }

@@ -18,15 +18,8 @@ struct RLEHybridDecoder {
     private func corrupt() -> LoomError { LoomError(.invalidArgument, "\(context): corrupt RLE/bit-packed data") }
 
     private mutating func varint() throws -> Int {
-        var result = 0, shift = 0
-        while true {
-            guard position < data.count, shift < 63 else { throw corrupt() }
-            let byte = data[position]
-            position += 1
-            result |= Int(byte & 0x7f) << shift
-            if byte & 0x80 == 0 { return result }
-            shift += 7
-        }
+        guard let value = Varint.read(data, at: &position), value < UInt64(Int.max) else { throw corrupt() }
+        return Int(value)
     }
 
     /// `count` values into `output`, calling nothing per value in runs.
@@ -140,15 +133,8 @@ enum DeltaBinaryPacked {
         var position = 0
         func corrupt() -> LoomError { LoomError(.invalidArgument, "\(context): corrupt DELTA_BINARY_PACKED data") }
         func varint() throws -> UInt64 {
-            var result: UInt64 = 0, shift: UInt64 = 0
-            while true {
-                guard position < data.count, shift < 64 else { throw corrupt() }
-                let byte = data[position]
-                position += 1
-                result |= UInt64(byte & 0x7f) << shift
-                if byte & 0x80 == 0 { return result }
-                shift += 7
-            }
+            guard let value = Varint.read(data, at: &position) else { throw corrupt() }
+            return value
         }
         func zigzag() throws -> Int64 { let raw = try varint(); return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1))) }
         let blockSize = Int(try varint()), miniblocks = Int(try varint())
@@ -194,5 +180,21 @@ enum DeltaBinaryPacked {
             }
         }
         return (values, min(position, data.count))
+    }
+}
+
+/// Unsigned LEB128, the varints of Parquet's encodings: seven bits a byte, low bits first.
+enum Varint {
+    /// The varint at `position` (moved past it); nil when the data ends inside it or it is too long.
+    static func read(_ data: UnsafeBufferPointer<UInt8>, at position: inout Int) -> UInt64? {
+        var result: UInt64 = 0, shift: UInt64 = 0
+        while position < data.count, shift < 64 {
+            let byte = data[position]
+            position += 1
+            result |= UInt64(byte & 0x7f) << shift
+            if byte & 0x80 == 0 { return result }
+            shift += 7
+        }
+        return nil
     }
 }
