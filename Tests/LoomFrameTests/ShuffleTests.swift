@@ -35,6 +35,32 @@ import Synchronization
         return names
     }
 
+    @Test func splitOutShufflesPartialsByKey() async throws {
+        FrameShuffling.install(forClusters: P2PShuffler())
+        var generator = SplitMix64(seed: 8)
+        let keys = (0..<5000).map { _ in "g\(generator.next(below: 700))" }
+        let values = (0..<5000).map { _ in Int64(generator.next(below: 100)) }
+        let table = try Table(["g": Column(keys), "v": Column(values)])
+        var sums: [String: Int64] = [:]
+        for (key, value) in zip(keys, values) { sums[key, default: 0] += value }
+        let frame = try DataFrame(table, partitions: 5).groupBy("g").agg(.sum("v"), .count(), splitOut: 3)
+        #expect(frame.partitionCount == 3)
+        #expect(try frame.explain().hasPrefix("GroupBy [g]: v_sum = sum(v), count = size(*); partials shuffled by key into 3 partitions"))
+        func check(_ result: Table, _ label: String) throws {
+            let got = Dictionary(uniqueKeysWithValues: zip(try result["g"].strings, try result["v_sum"].int64s))
+            #expect(got == sums, "\(label)")
+        }
+        for scheduler in [Scheduler.synchronous, .threads(2), .processes(2, executable: TestTasks.workerExecutable)] {
+            try check(try await frame.compute(scheduler: scheduler), "\(scheduler)")
+            // Each output partition's groups are its own, sorted.
+            let first = try await frame.partition(0).compute(scheduler: scheduler)
+            #expect(try first["g"].strings == first["g"].strings.sorted())
+        }
+        try await withCluster(workers: 2, threads: 1) { _, client in
+            try check(try await frame.compute(on: client), "cluster")
+        }
+    }
+
     @Test func clustersShufflePeerToPeerAndLocalSchedulersThroughTasks() async throws {
         FrameShuffling.install(forClusters: P2PShuffler())  // as Loom.bootstrap does
         let (table, keys) = try Self.table(rows: 3000)

@@ -95,16 +95,18 @@ public struct GroupedFrame: Sendable {
 
     /// One row per group (null keys dropped, sorted by the keys): the keys, then a column per
     /// aggregation (`v1_sum`, `v3_mean`, `count`). A tree reduction: each partition reduces
-    /// alone, then `splitEvery` partials at a time combine.
-    public func agg(_ aggregations: Aggregation..., splitEvery: Int = 8) -> DataFrame {
-        agg(aggregations, splitEvery: splitEvery)
+    /// alone, then `splitEvery` partials at a time combine. With `splitOut` above 1 (for many
+    /// groups), the partials are shuffled by key into that many partitions instead, each
+    /// holding its groups sorted by the keys.
+    public func agg(_ aggregations: Aggregation..., splitEvery: Int = 8, splitOut: Int = 1) -> DataFrame {
+        agg(aggregations, splitEvery: splitEvery, splitOut: splitOut)
     }
 
-    public func agg(_ aggregations: [Aggregation], splitEvery: Int = 8) -> DataFrame {
+    public func agg(_ aggregations: [Aggregation], splitEvery: Int = 8, splitOut: Int = 1) -> DataFrame {
         let distinct = aggregations.filter { $0.kind == .nunique }
         let others = aggregations.filter { $0.kind != .nunique }
         guard !distinct.isEmpty else {
-            return DataFrame(plan: .groupBy(frame.plan, GroupByPlan(keys: keys, aggregations: aggregations), splitEvery: splitEvery))
+            return DataFrame(plan: .groupBy(frame.plan, GroupByPlan(keys: keys, aggregations: aggregations, splitOut: splitOut), splitEvery: splitEvery))
         }
         // A distinct count is a group-by of the keys and the column (its nulls a group, so no
         // group of keys is lost), then a count of the column's values in each group of keys.

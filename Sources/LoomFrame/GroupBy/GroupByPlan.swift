@@ -10,11 +10,15 @@ struct GroupByPlan: Sendable, Hashable, Codable {
     var aggregations: [Aggregation]
     /// Keys whose nulls form a group of their own (every other key's nulls are dropped).
     var keysKeepingNulls: [String] = []
+    /// Output partitions: 1 for a tree to one table; more to shuffle the partials by a hash of
+    /// their keys, each output combining and finishing its own groups (Dask's `split_out`).
+    var splitOut = 1
 
-    init(keys: [String], aggregations: [Aggregation], keysKeepingNulls: [String] = []) {
+    init(keys: [String], aggregations: [Aggregation], keysKeepingNulls: [String] = [], splitOut: Int = 1) {
         self.keys = keys
         self.aggregations = aggregations
         self.keysKeepingNulls = keysKeepingNulls
+        self.splitOut = Swift.max(1, splitOut)
     }
 
     /// The partial columns each aggregation needs, in order.

@@ -28,6 +28,16 @@ extension FramePlan {
             var level = try input.pending().map { partition in
                 Self.task(FrameKernels.groupChunk.erased, "groupby-chunk", [.literal(partition.program), .literal(plan), .list(partition.inputs)])
             }
+            if plan.splitOut > 1 {
+                // The partials shuffled by their keys: output i combines and finishes the groups
+                // whose keys hash to i.
+                let schema = try input.schema()
+                let cut = PieceCut.hash(keys: plan.keys, types: try plan.keys.map { try schema.field($0).type })
+                let partials = level.map { ShuffleInput(program: PartitionProgram(steps: []), inputs: [$0]) }
+                return FrameShuffling.current.exchange(partials, cut: cut, cutInputs: [], outputs: plan.splitOut).map { pieces in
+                    PendingPartition(source: nil, inputs: [Self.task(FrameKernels.groupFinalize.erased, "groupby-agg", [.literal(plan), pieces])], steps: [])
+                }
+            }
             let width = Swift.max(2, splitEvery)
             while level.count > width {
                 level = stride(from: 0, to: level.count, by: width).map { start in

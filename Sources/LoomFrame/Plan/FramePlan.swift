@@ -63,7 +63,7 @@ indirect enum FramePlan: Sendable {
         case .tables(let tables): tables.count
         case .files(let scan): scan.sources.count
         case .map(let input, _): input.partitionCount
-        case .groupBy: 1
+        case .groupBy(_, let plan, _): plan.splitOut
         case .merge(let left, let right, let spec):
             switch MergeStrategy(left: left.partitionCount, right: right.partitionCount, how: spec.how) {
             case .broadcastRight: left.partitionCount
@@ -86,7 +86,7 @@ indirect enum FramePlan: Sendable {
         case .tables(let tables): .tables([tables[index]])
         case .files(let scan): .files(scan.picking(index))
         case .map(let input, let steps): .map(input.partition(index), steps)
-        case .groupBy: self
+        case .groupBy(_, let plan, _): plan.splitOut > 1 ? .picked(self, index) : self
         // A partition of a merge needs every partition of its inputs: lowered whole, then picked.
         case .merge, .sort, .repartition: .picked(self, index)
         case .picked, .top, .distinct: self
@@ -114,7 +114,8 @@ indirect enum FramePlan: Sendable {
                 + input.explained(indent: indent + "  ")
         case .groupBy(let input, let plan, let splitEvery):
             let aggregations = plan.aggregations.map { "\($0.name) = \($0.kind.rawValue)(\($0.column ?? "*"))" }.joined(separator: ", ")
-            return ["\(indent)GroupBy [\(plan.keys.joined(separator: ", "))]: \(aggregations); tree reduction, splitEvery \(splitEvery)"]
+            let shape = plan.splitOut > 1 ? "partials shuffled by key into \(plan.splitOut) partitions" : "tree reduction, splitEvery \(splitEvery)"
+            return ["\(indent)GroupBy [\(plan.keys.joined(separator: ", "))]: \(aggregations); \(shape)"]
                 + input.explained(indent: indent + "  ")
         case .merge(let left, let right, let spec):
             let strategy = MergeStrategy(left: left.partitionCount, right: right.partitionCount, how: spec.how)
