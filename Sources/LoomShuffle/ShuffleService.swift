@@ -79,6 +79,8 @@ final class ShuffleService: Sendable {
                 if errno == EINTR { continue }
                 return
             }
+            ShuffleSockets.ignoreBrokenPipes(connection)
+            ShuffleSockets.limitWaits(connection, seconds: 30)
             serve(connection)
         }
     }

@@ -75,7 +75,26 @@ enum ShuffleSockets {
             close(fd)
             throw error
         }
+        ignoreBrokenPipes(fd)
         return fd
+    }
+
+    /// Reads and writes that give up after `seconds`: a peer that stops mid-request cannot hold
+    /// the service's one serving thread.
+    static func limitWaits(_ fd: Int32, seconds: Int) {
+        var limit = timeval()
+        limit.tv_sec = seconds
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// A peer gone mid-send is an error, not a SIGPIPE (Linux passes MSG_NOSIGNAL to each send;
+    /// Darwin has no such flag, only the socket option).
+    static func ignoreBrokenPipes(_ fd: Int32) {
+        #if canImport(Darwin)
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &yes, socklen_t(MemoryLayout<Int32>.size))
+        #endif
     }
 
     static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws {
