@@ -13,8 +13,8 @@ chosen by LOOM_FRAME_ENGINE, on the h2o groupby data at LOOM_BENCH_H2O_CSV (benc
   bag-wordcount  (text at LOOM_BENCH_TEXT) dask.bag: read_text (64 MB blocks), split, flatten,
                  frequencies, topk(10) by count, on Dask's default scheduler for bags
                  (processes), 2 workers.
-  frame-shuffle-distributed  (CSV at LOOM_BENCH_H2O_CSV) set_index("id3") with the P2P shuffle
-                 on a LocalCluster of 2 workers x 1 thread with LOOM_BENCH_SHUFFLE_MEMORY each
+  frame-shuffle-distributed  (CSV at LOOM_BENCH_H2O_CSV, 2 MB blocks) set_index("id3") with
+                 the P2P shuffle on a LocalCluster of 2 workers x 1 thread with LOOM_BENCH_SHUFFLE_MEMORY each
                  (140MB: the data is about three times the cluster's memory), written as
                  Parquet; peak_rss_bytes is the workers' peaks summed.
   frame-parquet  (data at LOOM_BENCH_H2O_PARQUET) read the Parquet file whole, read id1 and v3
@@ -199,7 +199,7 @@ def shuffle_distributed():
     try:
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit=memory) as cluster, Client(cluster) as client:
             started = time.perf_counter()
-            frame = dd.read_csv(PATH, blocksize="8MB")
+            frame = dd.read_csv(PATH, blocksize="2MB")
             frame.set_index("id3", shuffle_method="p2p").to_parquet(out, write_index=True)
             seconds = time.perf_counter() - started
             peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)

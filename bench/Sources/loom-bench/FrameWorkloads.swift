@@ -136,7 +136,9 @@ enum FrameWorkloads {
 
     /// setIndex("id3") of the h2o CSV on a LocalCluster of 2 workers x 1 thread whose memory
     /// limit (LOOM_BENCH_SHUFFLE_MEMORY each, 140MB) makes the data about three times the
-    /// cluster's memory, written as Parquet; the workers' peaks summed.
+    /// cluster's memory, written as Parquet; the workers' peaks summed. Blocks of 2 MB (256
+    /// partitions of about 3 MB in memory): a task's copies then fit beside what a worker holds
+    /// below its spill target.
     static func shuffleDistributed() async throws {
         guard let path = ProcessInfo.processInfo.environment["LOOM_BENCH_H2O_CSV"] else {
             throw LoomError(.configuration, "LOOM_BENCH_H2O_CSV is not set: bench/run generates the data and sets it")
@@ -147,7 +149,7 @@ enum FrameWorkloads {
         let cluster = try await LocalCluster(workers: 2, threadsPerWorker: 1, memoryLimit: memory)
         let client = try await Client(cluster)
         let started = ContinuousClock.now
-        try await DataFrame.readCSV(path, blockSize: "8MB").setIndex("id3").toParquet(out, on: client)
+        try await DataFrame.readCSV(path, blockSize: "2MB").setIndex("id3").toParquet(out, on: client)
         let seconds = (ContinuousClock.now - started) / .seconds(1)
         let peaks = try await client.run(peakResident)
         await client.close()
