@@ -29,7 +29,7 @@ extension Bag {
     }
 
     public func fold(initial: Element, name: String = "fold", _ combine: @escaping @Sendable (Element, Element) throws -> Element) throws -> BagItem<Element> {
-        try fold(BagFold(local: name, initial: initial, combine))
+        try fold(BagFold(name, local: true, initial: initial, combine))
     }
 
     /// Dask's `reduction`: `perPartition` of each partition, then `aggregate` of their results.
@@ -64,7 +64,7 @@ extension Bag {
     }
 
     public func groupBy<Key>(name: String = "group-by", partitions count: Int? = nil, _ key: @escaping @Sendable (Element) throws -> Key) -> Bag<BagGroup<Key, Element>> {
-        groupBy(BagKey(local: name, key), partitions: count)
+        groupBy(BagKey(name, local: true, key), partitions: count)
     }
 }
 

@@ -43,15 +43,15 @@ public struct Bag<Element: Codable & Sendable>: Sendable {
     public func flatMap<Result>(_ function: BagFlatMap<Element, Result>) -> Bag<Result> { applying(function.erased, "flat-map") }
 
     public func map<Result>(name: String = "map", _ body: @escaping @Sendable (Element) throws -> Result) -> Bag<Result> {
-        map(BagMap(local: name, body))
+        map(BagMap(name, local: true, body))
     }
 
     public func filter(name: String = "filter", _ body: @escaping @Sendable (Element) throws -> Bool) -> Bag<Element> {
-        filter(BagFilter(local: name, body))
+        filter(BagFilter(name, local: true, body))
     }
 
     public func flatMap<Result>(name: String = "flat-map", _ body: @escaping @Sendable (Element) throws -> [Result]) -> Bag<Result> {
-        flatMap(BagFlatMap(local: name, body))
+        flatMap(BagFlatMap(name, local: true, body))
     }
 
     /// A registered function of a whole partition (Dask's `map_partitions`).
@@ -84,12 +84,5 @@ public struct Bag<Element: Codable & Sendable>: Sendable {
             taken += try Self.joined(try await PartitionValues.of([partition], scheduler: scheduler)).prefix(count - taken.count)
         }
         return taken
-    }
-
-    /// The elements of all partitions in one.
-    func gathered(splitEvery: Int = 8) throws -> NodeInput {
-        try FramePlan.tree(partitions, width: splitEvery, leaf: { $0 }) { parts in
-            Self.task(BagKernels<Element>.shared.concatenate.erased, "bag-concat", [.list(parts)])
-        }
     }
 }

@@ -7,25 +7,29 @@ import LoomCore
 public struct BagMap<Element: Codable & Sendable, Result: Codable & Sendable>: TaskFunctionRepresentable {
     public let erased: AnyTaskFunction
 
-    public init(_ name: String, _ body: @escaping @Sendable (Element) throws -> Result) {
-        erased = TaskFunction(name) { (elements: [Element]) in try elements.map(body) }.erased
-    }
+    public init(_ name: String, _ body: @escaping @Sendable (Element) throws -> Result) { self.init(name, local: false, body) }
 
-    init(local name: String, _ body: @escaping @Sendable (Element) throws -> Result) {
-        erased = LocalFunction(name) { (elements: [Element]) in try elements.map(body) }.erased
+    init(_ name: String, local: Bool, _ body: @escaping @Sendable (Element) throws -> Result) {
+        erased = partitionFunction(name, local: local) { (elements: [Element]) in try elements.map(body) }
     }
+}
+
+/// A function of a partition under `name`: a `TaskFunction` to register, or (`local`) a
+/// `LocalFunction` for the in-process schedulers.
+func partitionFunction<each Argument: Codable & Sendable, Result: Codable & Sendable>(
+    _ name: String, local: Bool, _ body: @escaping @Sendable (repeat each Argument) throws -> Result
+) -> AnyTaskFunction {
+    local ? LocalFunction(name, body).erased : TaskFunction(name, body).erased
 }
 
 /// The elements for which a closure says true.
 public struct BagFilter<Element: Codable & Sendable>: TaskFunctionRepresentable {
     public let erased: AnyTaskFunction
 
-    public init(_ name: String, _ body: @escaping @Sendable (Element) throws -> Bool) {
-        erased = TaskFunction(name) { (elements: [Element]) in try elements.filter(body) }.erased
-    }
+    public init(_ name: String, _ body: @escaping @Sendable (Element) throws -> Bool) { self.init(name, local: false, body) }
 
-    init(local name: String, _ body: @escaping @Sendable (Element) throws -> Bool) {
-        erased = LocalFunction(name) { (elements: [Element]) in try elements.filter(body) }.erased
+    init(_ name: String, local: Bool, _ body: @escaping @Sendable (Element) throws -> Bool) {
+        erased = partitionFunction(name, local: local) { (elements: [Element]) in try elements.filter(body) }
     }
 }
 
@@ -33,12 +37,10 @@ public struct BagFilter<Element: Codable & Sendable>: TaskFunctionRepresentable 
 public struct BagFlatMap<Element: Codable & Sendable, Result: Codable & Sendable>: TaskFunctionRepresentable {
     public let erased: AnyTaskFunction
 
-    public init(_ name: String, _ body: @escaping @Sendable (Element) throws -> [Result]) {
-        erased = TaskFunction(name) { (elements: [Element]) in try Self.flatMap(elements, body) }.erased
-    }
+    public init(_ name: String, _ body: @escaping @Sendable (Element) throws -> [Result]) { self.init(name, local: false, body) }
 
-    init(local name: String, _ body: @escaping @Sendable (Element) throws -> [Result]) {
-        erased = LocalFunction(name) { (elements: [Element]) in try Self.flatMap(elements, body) }.erased
+    init(_ name: String, local: Bool, _ body: @escaping @Sendable (Element) throws -> [Result]) {
+        erased = partitionFunction(name, local: local) { (elements: [Element]) in try Self.flatMap(elements, body) }
     }
 
     /// The results end to end, their room reserved from the first thousand elements' (a
@@ -59,11 +61,11 @@ public struct BagFold<Element: Codable & Sendable>: TaskFunctionRepresentable {
     public let erased: AnyTaskFunction
 
     public init(_ name: String, initial: Element, _ combine: @escaping @Sendable (Element, Element) throws -> Element) {
-        erased = TaskFunction(name) { (elements: [Element]) in try elements.reduce(initial, combine) }.erased
+        self.init(name, local: false, initial: initial, combine)
     }
 
-    init(local name: String, initial: Element, _ combine: @escaping @Sendable (Element, Element) throws -> Element) {
-        erased = LocalFunction(name) { (elements: [Element]) in try elements.reduce(initial, combine) }.erased
+    init(_ name: String, local: Bool, initial: Element, _ combine: @escaping @Sendable (Element, Element) throws -> Element) {
+        erased = partitionFunction(name, local: local) { (elements: [Element]) in try elements.reduce(initial, combine) }
     }
 }
 
@@ -77,14 +79,11 @@ public struct BagKey<Element: Codable & Sendable, Key: Codable & Sendable & Hash
 
     public var companions: [AnyTaskFunction] { [grouping] }
 
-    public init(_ name: String, _ key: @escaping @Sendable (Element) throws -> Key) {
-        erased = TaskFunction(name) { (elements: [Element], count: Int) in try Self.split(elements, count, key) }.erased
-        grouping = TaskFunction("\(name).group") { (pieces: [[Element]]) in try Self.group(pieces, key) }.erased
-    }
+    public init(_ name: String, _ key: @escaping @Sendable (Element) throws -> Key) { self.init(name, local: false, key) }
 
-    init(local name: String, _ key: @escaping @Sendable (Element) throws -> Key) {
-        erased = LocalFunction(name) { (elements: [Element], count: Int) in try Self.split(elements, count, key) }.erased
-        grouping = LocalFunction("\(name).group") { (pieces: [[Element]]) in try Self.group(pieces, key) }.erased
+    init(_ name: String, local: Bool, _ key: @escaping @Sendable (Element) throws -> Key) {
+        erased = partitionFunction(name, local: local) { (elements: [Element], count: Int) in try Self.split(elements, count, key) }
+        grouping = partitionFunction("\(name).group", local: local) { (pieces: [[Element]]) in try Self.group(pieces, key) }
     }
 
     private static func split(_ elements: [Element], _ count: Int, _ key: (Element) throws -> Key) throws -> [[Element]] {
@@ -131,16 +130,6 @@ public struct BagFoldBy<Element: Codable & Sendable, Key: Codable & Sendable & H
             try Self.fold(try elements.map { (try key($0), try value($0)) }, initial, combine)
         }.erased
         combining = TaskFunction("\(name).combine") { (parts: [[BagPair<Key, Value>]]) in
-            try Self.fold(parts.joined().map { ($0.key, $0.value) }, initial, combine)
-        }.erased
-    }
-
-    init(local name: String, key: @escaping @Sendable (Element) throws -> Key, value: @escaping @Sendable (Element) throws -> Value,
-         initial: Value, _ combine: @escaping @Sendable (Value, Value) throws -> Value) {
-        erased = LocalFunction(name) { (elements: [Element]) in
-            try Self.fold(try elements.map { (try key($0), try value($0)) }, initial, combine)
-        }.erased
-        combining = LocalFunction("\(name).combine") { (parts: [[BagPair<Key, Value>]]) in
             try Self.fold(parts.joined().map { ($0.key, $0.value) }, initial, combine)
         }.erased
     }

@@ -1,34 +1,19 @@
 import LoomCore
 import Synchronization
 
-/// The task functions that move a bag's elements without looking at them — joining, cutting,
-/// counting, shuffling — one set per element type, named by it (`bag.concat<Swift.String>`).
-/// Loom registers the sets of its own types (`BagKernels.builtIn`); a bag of your own type on
+/// The task functions that handle a bag's elements without looking at them — counting them,
+/// picking a shuffle's piece — one set per element type, named by it (`bag.count<Swift.String>`).
+/// Loom registers the sets of its own types (`BuiltInBagKernels`); a bag of your own type on
 /// processes or a cluster needs `Loom.bootstrap(registering: BagKernels<MyType>.shared.all)`.
 public final class BagKernels<Element: Codable & Sendable>: Sendable {
-    let concatenate: TaskFunction<[[Element]], [Element]>
-    let take: TaskFunction<Int, [[Element]], [Element]>
     let count: TaskFunction<[Element], Int>
-    let cut: TaskFunction<Int, [Element], [[Element]]>
-    /// Elements into buckets by the bucket numbers a `BagKey` gave them.
-    let split: TaskFunction<[Element], [Int], Int, [[Element]]>
     let pick: TaskFunction<Int, [[Element]], [Element]>
 
-    public var all: [any TaskFunctionRepresentable] { [concatenate, take, count, cut, split, pick] }
+    public var all: [any TaskFunctionRepresentable] { [count, pick] }
 
     private init() {
         let type = String(reflecting: Element.self)
-        concatenate = TaskFunction("bag.concat<\(type)>") { (parts: [[Element]]) in Array(parts.joined()) }
-        take = TaskFunction("bag.take<\(type)>") { (count: Int, parts: [[Element]]) in Array(parts.joined().prefix(count)) }
         count = TaskFunction("bag.count<\(type)>") { (elements: [Element]) in elements.count }
-        cut = TaskFunction("bag.cut<\(type)>") { (parts: Int, elements: [Element]) in
-            (0..<parts).map { Array(elements[elements.count * $0 / parts..<elements.count * ($0 + 1) / parts]) }
-        }
-        split = TaskFunction("bag.split<\(type)>") { (elements: [Element], buckets: [Int], count: Int) in
-            var pieces = [[Element]](repeating: [], count: count)
-            for (element, bucket) in zip(elements, buckets) { pieces[bucket].append(element) }
-            return pieces
-        }
         pick = TaskFunction("bag.pick<\(type)>") { (index: Int, pieces: [[Element]]) in pieces[index] }
     }
 

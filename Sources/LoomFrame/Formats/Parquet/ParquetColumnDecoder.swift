@@ -169,7 +169,7 @@ struct ParquetColumnDecoder {
             try indices.withUnsafeMutableBufferPointer { try decoder.decode(count, into: $0.baseAddress!) }
             try indices.withUnsafeBufferPointer { try values.appendGathered($0, from: dictionary, context: where_) }
         case .deltaBinaryPacked where descriptor.physical == .int32 || descriptor.physical == .int64:
-            let decoded = try DeltaBinaryPacked.decode(data, count: count, context: where_).values
+            let decoded = try DeltaBinaryPacked.decode(data, count: count, context: where_)
             values.append(descriptor.physical == .int32 ? .int32s(decoded.map { Int32(truncatingIfNeeded: $0) }) : .int64s(decoded))
         case .rle where descriptor.physical == .boolean:
             // Booleans as RLE: a 4-byte length, then the hybrid at one bit.

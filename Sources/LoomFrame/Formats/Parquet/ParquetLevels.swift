@@ -129,7 +129,7 @@ struct RLEHybridEncoder {
 /// DELTA_BINARY_PACKED (integers as a first value and bit-packed deltas from a block minimum),
 /// which pyarrow writes when asked.
 enum DeltaBinaryPacked {
-    static func decode(_ data: UnsafeBufferPointer<UInt8>, count: Int, context: String) throws -> (values: [Int64], consumed: Int) {
+    static func decode(_ data: UnsafeBufferPointer<UInt8>, count: Int, context: String) throws -> [Int64] {
         var position = 0
         func corrupt() -> LoomError { LoomError(.invalidArgument, "\(context): corrupt DELTA_BINARY_PACKED data") }
         func varint() throws -> UInt64 {
@@ -179,7 +179,7 @@ enum DeltaBinaryPacked {
                 position += bytes
             }
         }
-        return (values, min(position, data.count))
+        return values
     }
 }
 

@@ -7,7 +7,6 @@ extension ParquetFileMetadata {
         var schema: [ParquetSchemaElement] = []
         var rowCount: Int64 = 0
         var rowGroups: [ParquetRowGroup] = []
-        var keyValues: [String: String] = [:]
         var createdBy: String?
         var version: Int32 = 1
         try reader.readStruct { reader, id, _ in
@@ -16,25 +15,12 @@ extension ParquetFileMetadata {
             case 2: schema = try reader.list { try ParquetSchemaElement(&$0) }
             case 3: rowCount = try reader.int()
             case 4: rowGroups = try reader.list { try ParquetRowGroup(&$0) }
-            case 5:
-                for (key, value) in try reader.list({ reader -> (String, String?) in
-                    var key = "", value: String?
-                    try reader.readStruct { reader, id, _ in
-                        switch id {
-                        case 1: key = try reader.string()
-                        case 2: value = try reader.string()
-                        default: return false
-                        }
-                        return true
-                    }
-                    return (key, value)
-                }) { keyValues[key] = value ?? "" }
             case 6: createdBy = try reader.string()
             default: return false
             }
             return true
         }
-        self.init(version: version, schema: schema, rowCount: rowCount, rowGroups: rowGroups, keyValues: keyValues, createdBy: createdBy)
+        self.init(version: version, schema: schema, rowCount: rowCount, rowGroups: rowGroups, createdBy: createdBy)
     }
 
     func encoded() -> [UInt8] {
@@ -44,14 +30,6 @@ extension ParquetFileMetadata {
             writer.field(2, list: schema, of: .structure) { writer, element in element.encode(&writer) }
             writer.field(3, i64: rowCount)
             writer.field(4, list: rowGroups, of: .structure) { writer, group in group.encode(&writer) }
-            if !keyValues.isEmpty {
-                writer.field(5, list: keyValues.sorted { $0.key < $1.key }, of: .structure) { writer, pair in
-                    writer.structure { writer in
-                        writer.field(1, string: pair.key)
-                        writer.field(2, string: pair.value)
-                    }
-                }
-            }
             if let createdBy { writer.field(6, string: createdBy) }
         }
         return writer.bytes
@@ -297,7 +275,6 @@ extension ParquetPageHeader {
                 try reader.readStruct { reader, id, _ in
                     switch id {
                     case 1: header.valueCount = try reader.int32()
-                    case 2: header.nullCount = try reader.int32()
                     case 4: header.encoding = try reader.int32()
                     case 5: header.definitionLevelsLength = try reader.int32()
                     case 6: header.repetitionLevelsLength = try reader.int32()

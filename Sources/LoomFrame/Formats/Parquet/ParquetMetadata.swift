@@ -6,7 +6,6 @@ struct ParquetFileMetadata: Sendable {
     var schema: [ParquetSchemaElement]
     var rowCount: Int64
     var rowGroups: [ParquetRowGroup]
-    var keyValues: [String: String] = [:]
     var createdBy: String?
 }
 
@@ -99,7 +98,6 @@ struct ParquetPageHeader {
     /// Data pages v1: how the levels are encoded (RLE for every writer in use).
     var definitionLevelEncoding: Int32 = ParquetEncoding.rle.rawValue
     /// Data pages v2: the levels' lengths (stored uncompressed, before the values).
-    var nullCount: Int32 = 0
     var definitionLevelsLength: Int32 = 0
     var repetitionLevelsLength: Int32 = 0
     var isCompressed = true

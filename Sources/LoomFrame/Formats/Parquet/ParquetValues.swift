@@ -10,17 +10,6 @@ enum ParquetValues {
     case doubles([Double])
     case strings(StringStorage)
 
-    static func empty(_ type: ParquetPhysicalType) -> ParquetValues {
-        switch type {
-        case .boolean: .bools([])
-        case .int32: .int32s([])
-        case .int64, .int96: .int64s([])
-        case .float: .floats([])
-        case .double: .doubles([])
-        case .byteArray, .fixedLenByteArray: .strings(StringStorage())
-        }
-    }
-
     var count: Int {
         switch self {
         case .bools(let values): values.count
