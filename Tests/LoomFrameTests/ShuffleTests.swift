@@ -17,10 +17,7 @@ import Synchronization
 
     /// The functions of a plan's tasks, lowered as for a cluster or not.
     static func functions(_ frame: DataFrame, onCluster: Bool) async throws -> Set<String> {
-        let partitions = try await FrameShuffling.onCluster(attempts: 1) { () async throws -> [NodeInput] in
-            FrameShuffling.onCluster ? try frame.plan.optimized().partitions() : []
-        }
-        let inputs = onCluster ? partitions : try frame.plan.optimized().partitions()
+        let inputs = try FrameShuffling.$lowersForCluster.withValue(onCluster) { try frame.plan.optimized().partitions() }
         var names = Set<String>()
         func visit(_ input: NodeInput) {
             switch input {

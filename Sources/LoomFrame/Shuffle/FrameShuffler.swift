@@ -52,7 +52,8 @@ public struct TaskShuffler: FrameShuffler {
 /// Which shuffler a plan lowers to: `TaskShuffler` unless a computation on a cluster asks for
 /// the installed cluster shuffler (`Loom.bootstrap` installs the peer-to-peer one).
 public enum FrameShuffling {
-    @TaskLocal static var onCluster = false
+    /// Set while a computation for a cluster lowers its plan.
+    @TaskLocal static var lowersForCluster = false
 
     private static let installed = LockedShuffler()
 
@@ -60,7 +61,7 @@ public enum FrameShuffling {
     public static func install(forClusters shuffler: any FrameShuffler) { installed.set(shuffler) }
 
     static var current: any FrameShuffler {
-        onCluster ? installed.get() ?? TaskShuffler() : TaskShuffler()
+        lowersForCluster ? installed.get() ?? TaskShuffler() : TaskShuffler()
     }
 
     /// Whether a failed computation lost shuffle data with a worker, and may run again under a
@@ -76,7 +77,7 @@ public enum FrameShuffling {
         var attempt = 1
         while true {
             do {
-                return try await $onCluster.withValue(true) { try await body() }
+                return try await $lowersForCluster.withValue(true) { try await body() }
             } catch where lostShuffleData(error) && attempt < attempts {
                 attempt += 1
                 restarts.add(1, ordering: .relaxed)

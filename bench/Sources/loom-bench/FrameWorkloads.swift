@@ -32,10 +32,7 @@ enum FrameWorkloads {
             print("RESULT seconds=\(seconds) tasks=\(table.rowCount) value=\(table.rowCount)")
         case "frame-groupby":
             // Loaded once, not timed (as the peers load theirs), one partition per CSV block.
-            let blocks = try DataFrame.readCSV(path)
-            var partitions: [Table] = []
-            for index in 0..<blocks.partitionCount { partitions.append(try await blocks.partition(index).compute(scheduler: scheduler)) }
-            let frame = try DataFrame(partitions: partitions)
+            let frame = try await load(path, scheduler: scheduler)
             let started = ContinuousClock.now
             var groups = 0, checksum = 0.0
             for (keys, aggregations) in questions {
@@ -52,10 +49,7 @@ enum FrameWorkloads {
 
     /// Blocks of a CSV as tables in memory, one partition each.
     static func load(_ path: String, scheduler: Scheduler) async throws -> DataFrame {
-        let blocks = try DataFrame.readCSV(path)
-        var partitions: [Table] = []
-        for index in 0..<blocks.partitionCount { partitions.append(try await blocks.partition(index).compute(scheduler: scheduler)) }
-        return try DataFrame(partitions: partitions)
+        try await DataFrame.readCSV(path).persist(scheduler: scheduler)
     }
 
     /// h2o join questions 1-2 on tables loaded first (bench/peers/frame_bench.py has the peers').
