@@ -39,38 +39,27 @@ extension Table {
     private func reduce(_ reduction: GroupedReduction, _ index: GroupIndex) throws -> Column {
         let groups = index.groups, count = index.count
         if reduction.kind == .size {
-            var sizes = [Int64](repeating: 0, count: count)
-            for group in groups { sizes[Int(group)] += 1 }
-            return Column(sizes)
+            return Column(Self.scatter(groups, groups, nil, count: count, initial: Int64(0)) { sum, _ in sum += 1 })
         }
         let column = try self[reduction.input!]
+        let validity = column.validity
         switch reduction.kind {
         case .size: preconditionFailure("handled above")
         case .count:
-            var counts = [Int64](repeating: 0, count: count)
-            for (row, group) in groups.enumerated() where !column.isNull(row) { counts[Int(group)] += 1 }
-            return Column(counts)
+            return Column(Self.scatter(groups, groups, validity, count: count, initial: Int64(0)) { sum, _ in sum += 1 })
         case .sum:
             switch column.storage {
             case .int32, .int64, .bool:
                 let values = try column.type == .bool ? column.cast(to: .int64).int64s : Int64.values(of: column.storage)!
-                var sums = [Int64](repeating: 0, count: count)
-                for (row, group) in groups.enumerated() where !column.isNull(row) { sums[Int(group)] &+= values[row] }
-                return Column(sums)
+                return Column(Self.scatter(values, groups, validity, count: count, initial: Int64(0)) { $0 &+= $1 })
             case .float, .double:
-                let values = Double.values(of: column.storage)!
-                var sums = [Double](repeating: 0, count: count)
-                for (row, group) in groups.enumerated() where !column.isNull(row) { sums[Int(group)] += values[row] }
-                return Column(sums)
+                return Column(Self.scatter(Double.values(of: column.storage)!, groups, validity, count: count, initial: 0.0) { $0 += $1 })
             default:
                 throw LoomError(.typeMismatch, "cannot sum column '\(reduction.input!)' of type \(column.type)")
             }
         case .sumOfSquares:
             guard column.type.isNumeric else { throw LoomError(.typeMismatch, "cannot take the variance of column '\(reduction.input!)' of type \(column.type)") }
-            let values = Double.values(of: column.storage)!
-            var sums = [Double](repeating: 0, count: count)
-            for (row, group) in groups.enumerated() where !column.isNull(row) { sums[Int(group)] += values[row] * values[row] }
-            return Column(sums)
+            return Column(Self.scatter(Double.values(of: column.storage)!, groups, validity, count: count, initial: 0.0) { $0 += $1 * $1 })
         case .min, .max:
             return try extreme(column, reduction, index)
         case .first, .last:
@@ -80,6 +69,26 @@ extension Table {
             }
             return column.take(chosen.map { Swift.max($0, 0) }, nullWhere: chosen.map { $0 < 0 })
         }
+    }
+
+    /// One result per group, from `initial`, with `add` applied to it for every row present in
+    /// `validity` (all when nil): through buffers, as a group-by's time is in these loops.
+    @inline(__always)
+    private static func scatter<Value, Result>(_ values: [Value], _ groups: [Int32], _ validity: Validity?, count: Int,
+                                               initial: Result, _ add: (inout Result, Value) -> Void) -> [Result] {
+        var results = [Result](repeating: initial, count: count)
+        results.withUnsafeMutableBufferPointer { results in
+            values.withUnsafeBufferPointer { values in
+                groups.withUnsafeBufferPointer { groups in
+                    if let validity {
+                        for row in 0..<groups.count where validity.isValid(row) { add(&results[Int(groups[row])], values[row]) }
+                    } else {
+                        for row in 0..<groups.count { add(&results[Int(groups[row])], values[row]) }
+                    }
+                }
+            }
+        }
+        return results
     }
 
     /// The smallest or largest value per group, in the column's own type (null for a group of

@@ -8,6 +8,7 @@ extension Table {
         guard ascending.count == keys.count else {
             throw LoomError(.invalidArgument, "\(ascending.count) sort directions for \(keys.count) keys")
         }
+        if keys.count == 1, let order = Self.singleKeyOrder(try self[keys[0]], ascending: ascending[0]) { return take(order) }
         let comparators = try self.comparators(keys, ascending: ascending)
         let order = (0..<rowCount).sorted { a, b in
             for compare in comparators {
@@ -17,6 +18,30 @@ extension Table {
             return a < b
         }
         return take(order)
+    }
+
+    /// The order of a key column without nulls of integers or of strings of at most 16 bytes,
+    /// sorted as (value, row) pairs with no comparator per row — the last step of every
+    /// group-by sorts its groups so; nil for other columns.
+    private static func singleKeyOrder(_ column: Column, ascending: Bool) -> [Int]? {
+        guard column.nullCount == 0 else { return nil }
+        func order<Value: Comparable>(_ values: [Value]) -> [Int] {
+            var pairs = values.enumerated().map { (value: $1, row: Int32(truncatingIfNeeded: $0)) }
+            if ascending {
+                pairs.sort { $0.value < $1.value || ($0.value == $1.value && $0.row < $1.row) }
+            } else {
+                pairs.sort { $0.value > $1.value || ($0.value == $1.value && $0.row < $1.row) }
+            }
+            return pairs.map { Int($0.row) }
+        }
+        switch column.storage {
+        case .int32(let values), .date(let values): return order(values)
+        case .int64(let values), .timestamp(let values): return order(values)
+        case .string(let strings):
+            guard let prefixes = ShortString.orderedPrefixes(strings) else { return nil }
+            return order(prefixes)
+        default: return nil
+        }
     }
 
     /// One row comparator per key, in order.
