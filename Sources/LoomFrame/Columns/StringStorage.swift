@@ -99,8 +99,9 @@ public struct StringStorage: Sendable, Hashable {
     mutating func append(contentsOf other: StringStorage) {
         let shift = Int32(truncatingIfNeeded: bytes.count)
         bytes += other.bytes
-        offsets.reserveCapacity(offsets.count + other.count)
-        for offset in other.offsets.dropFirst() { offsets.append(offset &+ shift) }
+        other.offsets.withUnsafeBufferPointer { added in
+            offsets += added.dropFirst().lazy.map { $0 &+ shift }
+        }
     }
 
     /// The byte range of string `index`.

@@ -52,7 +52,7 @@ extension DataFrame {
         let schema = try plan.schema()
         let values = try await PartitionValues.of(try plan.partitions(), execute)
         let tables = try values.enumerated().map { index, value in try Self.table(value, schema: schema, index: index) }
-        return tables.isEmpty ? .empty(schema) : try Table.concatenate(tables)
+        return tables.isEmpty ? .empty(schema) : try await Table.concatenateConcurrently(tables)
     }
 
     private static func table(_ value: any Sendable, schema: Schema, index: Int) throws -> Table {

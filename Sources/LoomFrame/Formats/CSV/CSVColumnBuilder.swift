@@ -18,7 +18,7 @@ struct CSVColumnBuilder {
         case .float: floats.reserveCapacity(rows)
         case .double: doubles.reserveCapacity(rows)
         case .bool: bools.reserveCapacity(rows)
-        case .string, .categorical: strings.reserve(rows, bytes: rows * (bytesPerRow + 1))
+        case .string, .categorical: strings.reserve(rows, bytes: rows * (bytesPerRow * 2 + 1))
         }
     }
 
