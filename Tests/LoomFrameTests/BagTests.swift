@@ -94,3 +94,23 @@ import Testing
         #expect(error?.message.contains("row 0, column 'k': 1 is not a string") == true, "\(String(describing: error))")
     }
 }
+
+/// The counter under a bag's `frequencies` of text: short strings counted in its slots, long
+/// ones by their bytes, all in order of first appearance.
+@Suite struct TextCounterTests {
+    @Test func countsShortAndLongTextInOrderOfFirstAppearance() {
+        var generator = SplitMix64(seed: 15)
+        let pool = (0..<3_000).map { $0 % 7 == 0 ? "a long word number \($0)" : "w\($0)" } + ["", "exactly16bytes!!", "seventeen bytes!!"]
+        let words = (0..<40_000).map { _ in pool[Int(generator.next(below: pool.count))] }
+        var counter = TextCounter()
+        var expected: [String: Int] = [:], order: [String] = []
+        for word in words {
+            counter.add(word, 2)
+            if expected[word] == nil { order.append(word) }
+            expected[word, default: 0] += 2
+        }
+        let counted = counter.frequencies
+        #expect(counted.map(\.value) == order)
+        #expect(counted.map(\.count) == order.map { expected[$0]! })
+    }
+}

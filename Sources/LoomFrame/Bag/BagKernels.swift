@@ -32,10 +32,10 @@ public final class HashableBagKernels<Element: Codable & Sendable & Hashable>: S
     private init() {
         let type = String(reflecting: Element.self)
         frequencies = TaskFunction("bag.frequencies<\(type)>") { (elements: [Element]) in
-            Counting.frequencies(elements.lazy.map { ($0, 1) })
+            Counting.frequencies(of: elements)
         }
         mergeFrequencies = TaskFunction("bag.merge-frequencies<\(type)>") { (parts: [[Frequency<Element>]]) in
-            Counting.frequencies(parts.joined().lazy.map { ($0.value, $0.count) })
+            Counting.merged(parts)
         }
         distinct = TaskFunction("bag.distinct<\(type)>") { (parts: [[Element]]) in
             var seen = Set<Element>()
@@ -77,13 +77,27 @@ extension Frequency: Comparable where Value: Comparable {
 /// Counts by value in order of first appearance, one hash lookup per element (a position
 /// into the counts, not a read and a write of the dictionary).
 enum Counting {
-    static func frequencies<Value: Hashable>(_ counted: some Sequence<(Value, Int)>) -> [Frequency<Value>] {
-        // Text, the common case, by its bytes: a multiply-and-shift hash instead of SipHash.
-        if Value.self == String.self {
+    static func frequencies<Value: Hashable>(of elements: [Value]) -> [Frequency<Value>] {
+        // Text, the common case, by its bytes: a multiply-and-shift hash instead of SipHash
+        // (and the elements cast once, not one by one).
+        if let strings = elements as? [String] {
             var counter = TextCounter()
-            for (value, count) in counted { counter.add(value as! String, count) }
+            for string in strings { counter.add(string, 1) }
             return counter.frequencies as! [Frequency<Value>]
         }
+        return frequencies(elements.lazy.map { ($0, 1) })
+    }
+
+    static func merged<Value: Hashable>(_ parts: [[Frequency<Value>]]) -> [Frequency<Value>] {
+        if let parts = parts as? [[Frequency<String>]] {
+            var counter = TextCounter()
+            for frequency in parts.joined() { counter.add(frequency.value, frequency.count) }
+            return counter.frequencies as! [Frequency<Value>]
+        }
+        return frequencies(parts.joined().lazy.map { ($0.value, $0.count) })
+    }
+
+    private static func frequencies<Value: Hashable>(_ counted: some Sequence<(Value, Int)>) -> [Frequency<Value>] {
         var positions: [Value: Int] = [:]
         var values: [Value] = [], counts: [Int] = []
         for (value, count) in counted {
@@ -99,36 +113,87 @@ enum Counting {
     }
 }
 
-/// Counts of strings keyed by their UTF-8 bytes: the distinct strings back to back in one
-/// buffer, an open-addressing table of ids over them.
+/// Counts of strings in order of first appearance. Those of at most 16 bytes (most words)
+/// are counted in the hash table's slots — the key, its count and its place together, so a
+/// word costs one cache line — and longer ones are keyed by their bytes in one buffer.
 struct TextCounter {
-    private var ids = DenseIDTable(expected: 1024)
-    private var distinct = StringStorage()
-    private var counts: [Int] = []
+    private struct Slot {
+        var key: ShortString
+        /// Its place in order of first appearance, + 1; 0 marks an empty slot.
+        var place: Int32
+        var count: Int
+    }
+
+    private var slots = [Slot](repeating: Slot(key: .placeholder, place: 0, count: 0), count: 1024)
+    private var shortCount = 0
+    private var long = DenseIDTable(expected: 16)
+    private var longTexts = StringStorage()
+    private var longCounts: [Int] = [], longPlaces: [Int32] = []
+    /// The strings in order of first appearance.
+    private var texts: [String] = []
 
     mutating func add(_ text: String, _ count: Int) {
-        var text = text
-        text.withUTF8 { bytes in
+        var contiguous = text
+        contiguous.withUTF8 { bytes in
             let start = UnsafeRawPointer(bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!)
+            if bytes.count <= ShortString.maximumLength {
+                addShort(ShortString(start, length: bytes.count, available: bytes.count), text, count)
+                return
+            }
             let hash = KeyHash.bytes(start, bytes.count)
-            let id = distinct.bytes.withUnsafeBufferPointer { stored in
-                distinct.offsets.withUnsafeBufferPointer { offsets in
-                    ids.id(hash: hash, representative: counts.count) { other in
+            let id = Int(longTexts.bytes.withUnsafeBufferPointer { stored in
+                longTexts.offsets.withUnsafeBufferPointer { offsets in
+                    long.id(hash: hash, representative: longCounts.count) { other in
                         let from = Int(offsets[other]), length = Int(offsets[other + 1]) - from
                         return length == bytes.count && KeyHash.equal(UnsafeRawPointer(stored.baseAddress! + from), start, length)
                     }
                 }
-            }
-            if Int(id) == counts.count {
-                distinct.append(bytes: bytes)
-                counts.append(count)
+            })
+            if id == longCounts.count {
+                longTexts.append(bytes: bytes)
+                longCounts.append(count)
+                longPlaces.append(Int32(texts.count))
+                texts.append(text)
             } else {
-                counts[Int(id)] += count
+                longCounts[id] += count
             }
         }
     }
 
-    var frequencies: [Frequency<String>] { counts.indices.map { Frequency(value: distinct[$0], count: counts[$0]) } }
+    @inline(__always)
+    private mutating func addShort(_ key: ShortString, _ text: String, _ count: Int) {
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: key.hash) & mask
+        while slots[slot].place != 0 {
+            if slots[slot].key == key {
+                slots[slot].count += count
+                return
+            }
+            slot = (slot + 1) & mask
+        }
+        slots[slot] = Slot(key: key, place: Int32(texts.count + 1), count: count)
+        texts.append(text)
+        shortCount += 1
+        if shortCount * 2 > slots.count { grow() }
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = [Slot](repeating: Slot(key: .placeholder, place: 0, count: 0), count: old.count * 2)
+        let mask = slots.count - 1
+        for entry in old where entry.place != 0 {
+            var slot = Int(truncatingIfNeeded: entry.key.hash) & mask
+            while slots[slot].place != 0 { slot = (slot + 1) & mask }
+            slots[slot] = entry
+        }
+    }
+
+    var frequencies: [Frequency<String>] {
+        var counts = [Int](repeating: 0, count: texts.count)
+        for entry in slots where entry.place != 0 { counts[Int(entry.place) - 1] = entry.count }
+        for (place, count) in zip(longPlaces, longCounts) { counts[Int(place)] = count }
+        return zip(texts, counts).map { Frequency(value: $0, count: $1) }
+    }
 }
 
 /// One kernel set per (set kind, element type), made on first use.

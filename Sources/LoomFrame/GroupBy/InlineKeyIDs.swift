@@ -26,8 +26,8 @@ struct ShortString: InlineKey {
     }
 
     /// The `length` (≤ 16) bytes at `start`, where `available` bytes from `start` on may be
-    /// read: two whole-word loads masked to the length when 16 may be read, bytes one by one
-    /// near the end of a buffer.
+    /// read: two whole-word loads masked to the length when 16 may be read, else a copy of the
+    /// bytes into two zeroed words.
     @inline(__always)
     init(_ start: UnsafeRawPointer, length: Int, available: Int) {
         self.length = Int32(truncatingIfNeeded: length)
@@ -38,11 +38,8 @@ struct ShortString: InlineKey {
             high = length >= 16 ? second : length <= 8 ? 0 : second & Self.mask(length - 8)
         } else {
             var words: (UInt64, UInt64) = (0, 0)
-            for index in 0..<length {
-                let byte = UInt64(start.load(fromByteOffset: index, as: UInt8.self)) << UInt64((index & 7) * 8)
-                if index < 8 { words.0 |= byte } else { words.1 |= byte }
-            }
-            (low, high) = words
+            withUnsafeMutableBytes(of: &words) { $0.baseAddress!.copyMemory(from: start, byteCount: length) }
+            (low, high) = (UInt64(littleEndian: words.0), UInt64(littleEndian: words.1))
         }
     }
 
