@@ -63,7 +63,7 @@ import Synchronization
         let (table, keys) = try Self.table(rows: 3000)
         let sorted = try DataFrame(table, partitions: 6).sortValues("k")
         let local = try await Self.functions(sorted, onCluster: false)
-        #expect(local.contains("frame.cut-pieces") && !local.contains("shuffle.transfer"))
+        #expect(local.isSuperset(of: ["frame.shuffle-spill", "frame.shuffle-take"]) && !local.contains("shuffle.transfer"), "\(local)")
         let cluster = try await Self.functions(sorted, onCluster: true)
         #expect(cluster.isSuperset(of: ["shuffle.transfer", "shuffle.barrier", "shuffle.unpack"]), "\(cluster)")
         try await withCluster(workers: 2, threads: 2) { _, client in
@@ -107,6 +107,51 @@ import Synchronization
             #expect(try sorted["k"].int64s == keys.sorted())
             #expect(sorted.rowCount == 24_000)
         }
+    }
+}
+
+/// The local schedulers' shuffle: pieces over the memory limit go to files, through files
+/// between processes, and nothing is left behind, also when the computation fails.
+@Suite(.serialized) struct SpillingShuffleTests {
+    /// `body` with every piece spilled into a folder of its own, and what is left in it after.
+    static func spillingAll<T>(_ body: () async throws -> T) async throws -> (T, leftovers: [String]) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loom-spill-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let result = try await FrameShuffling.$localSpillDirectory.withValue(folder) {
+            try await FrameShuffling.$localMemoryLimit.withValue(0) { try await body() }
+        }
+        return (result, (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+    }
+
+    @Test func piecesOverTheLimitSpillAndNothingIsLeftBehind() async throws {
+        let (table, keys) = try ShuffleTests.table(rows: 6000)
+        let sorted = try DataFrame(table, partitions: 6).sortValues("k")
+        for scheduler in [Scheduler.synchronous, .threads(2), .processes(2, executable: TestTasks.workerExecutable)] {
+            let spilled = ShuffleSpill.shared.spilledPieces
+            let (result, leftovers) = try await Self.spillingAll { try await sorted.compute(scheduler: scheduler) }
+            #expect(try result["k"].int64s == keys.sorted(), "\(scheduler)")
+            // In this process on one thread or several; in the workers (through files) on processes.
+            if scheduler.kind != .processes { #expect(ShuffleSpill.shared.spilledPieces - spilled == 36, "\(scheduler)") }
+            #expect(leftovers.isEmpty, "\(scheduler)")
+        }
+        // Under the limit, pieces stay in memory.
+        let spilled = ShuffleSpill.shared.spilledPieces
+        #expect(try await sorted.compute(scheduler: .threads(2))["k"].int64s == keys.sorted())
+        #expect(ShuffleSpill.shared.spilledPieces == spilled)
+    }
+
+    @Test func aFailedComputationDropsItsPieces() async throws {
+        let (table, _) = try ShuffleTests.table(rows: 3000)
+        struct Refused: Error {}
+        // Every piece spills; then the first sorted partition fails, before the others are taken.
+        let failing = try DataFrame(table, partitions: 4).sortValues("k").mapPartitions(schema: table.schema) { _ in throw Refused() }
+        let spilled = ShuffleSpill.shared.spilledPieces
+        let (failure, leftovers) = try await Self.spillingAll { () async -> (any Error)? in
+            do { _ = try await failing.compute(scheduler: .synchronous); return nil } catch { return error }
+        }
+        #expect(failure.map { "\($0)".contains("Refused") } == true)
+        #expect(ShuffleSpill.shared.spilledPieces - spilled == 16)
+        #expect(leftovers.isEmpty)
     }
 }
 

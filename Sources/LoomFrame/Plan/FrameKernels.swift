@@ -76,6 +76,6 @@ public enum FrameKernels {
         BagSources.all + [partition.erased, count.erased, groupChunk.erased, groupCombine.erased, groupFinalize.erased, writeCSV.erased, writeParquet.erased,
          cutPieces.erased, pick.erased, merge.erased, sortSample.erased, sortBoundaries.erased,
          sortPieces.erased, top.erased, distinct.erased, describeChunk.erased, describeCombine.erased,
-         concatenate.erased, cut.erased] as [any TaskFunctionRepresentable]
+         concatenate.erased, cut.erased, ShuffleSpill.put.erased, ShuffleSpill.take.erased] as [any TaskFunctionRepresentable]
     }
 }

@@ -18,7 +18,16 @@ enum PartitionValues {
 
     static func of(_ partitions: [NodeInput], _ execute: (TaskGraph) async throws -> [any Sendable]) async throws -> [any Sendable] {
         let nodes = partitions.compactMap { if case .node(let node) = $0 { node } else { nil } }
-        var results = (nodes.isEmpty ? [] : try await execute(TaskGraph(outputs: nodes))).makeIterator()
+        var results: IndexingIterator<[any Sendable]>
+        if nodes.isEmpty {
+            results = [].makeIterator()
+        } else {
+            let graph = TaskGraph(outputs: nodes)
+            // Pieces of local shuffles a failed run did not take go with it.
+            let runs = ShuffleSpill.runs(in: graph)
+            defer { ShuffleSpill.shared.drop(runs) }
+            results = try await execute(graph).makeIterator()
+        }
         return partitions.map { partition in
             if case .literal(let value) = partition { return value }
             return results.next()!

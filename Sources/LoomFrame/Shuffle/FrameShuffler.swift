@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import LoomCore
 
@@ -35,8 +36,7 @@ public protocol FrameShuffler: Sendable {
 }
 
 /// The shuffle as tasks: a cut task per input, a pick task per piece. Every piece stays in
-/// memory until its consumer ran; the local schedulers use it, and clusters when no
-/// peer-to-peer shuffle is installed.
+/// memory until its consumer ran; clusters use it when no peer-to-peer shuffle is installed.
 public struct TaskShuffler: FrameShuffler {
     public init() {}
 
@@ -49,8 +49,8 @@ public struct TaskShuffler: FrameShuffler {
     }
 }
 
-/// Which shuffler a plan lowers to: `TaskShuffler` unless a computation on a cluster asks for
-/// the installed cluster shuffler (`Loom.bootstrap` installs the peer-to-peer one).
+/// Which shuffler a plan lowers to: `SpillingShuffler` unless a computation on a cluster asks
+/// for the installed cluster shuffler (`Loom.bootstrap` installs the peer-to-peer one).
 public enum FrameShuffling {
     /// Set while a computation for a cluster lowers its plan.
     @TaskLocal static var lowersForCluster = false
@@ -61,8 +61,17 @@ public enum FrameShuffling {
     public static func install(forClusters shuffler: any FrameShuffler) { installed.set(shuffler) }
 
     static var current: any FrameShuffler {
-        lowersForCluster ? installed.get() ?? TaskShuffler() : TaskShuffler()
+        lowersForCluster ? installed.get() ?? TaskShuffler() : SpillingShuffler()
     }
+
+    /// How many bytes of pieces a local shuffle keeps in memory before it writes them to
+    /// files (`SpillingShuffler`): a quarter of the machine's memory unless set for a scope.
+    @TaskLocal public static var localMemoryLimit = Int(clamping: ProcessInfo.processInfo.physicalMemory / 4)
+
+    /// Where a local shuffle writes what it spills: a folder a run, removed when its
+    /// computation is done (`loom-shuffle` in the temporary directory unless set for a scope).
+    @TaskLocal public static var localSpillDirectory = defaultSpillDirectory
+    static let defaultSpillDirectory = NSTemporaryDirectory().appending("loom-shuffle")
 
     /// Whether a failed computation lost shuffle data with a worker, and may run again under a
     /// new run.
