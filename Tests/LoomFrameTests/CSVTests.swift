@@ -55,6 +55,20 @@ import Testing
         }
     }
 
+    /// A record of megabytes that a block's end falls inside: the block reads on past the room
+    /// it had for the rest of its last record.
+    @Test func aBlockEndingInsideAHugeRecordReadsItWhole() async throws {
+        try await Self.withFolder { folder in
+            let huge = String(repeating: "x", count: 3 << 20)
+            try Self.write("id,s\n1,a\n2,\(huge)\n3,b\n", to: folder + "/huge.csv")
+            for size in ["1MB", "2MB"] {
+                let table = try await DataFrame.readCSV(folder + "/huge.csv", blockSize: size).compute(scheduler: .threads(2))
+                #expect(try table["id"].int64s == [1, 2, 3], "blocks of \(size)")
+                #expect(try table["s"].strings.map(\.count) == [1, huge.count, 1], "blocks of \(size)")
+            }
+        }
+    }
+
     @Test func badDataNamesTheFileAndLine() async throws {
         try await Self.withFolder { folder in
             var text = "a,b\n"

@@ -21,29 +21,17 @@ struct CSVBlock: Sendable, Codable, Hashable {
     }
 
     func read() throws -> Table {
-        let bytes = try Self.bytes(of: path, from: start, to: end)
-        return try bytes.withUnsafeBufferPointer { buffer in try parse(buffer) }
-    }
-
-    /// The bytes from just before `start` (to see whether a record begins there) to the end of
-    /// the record holding byte `end - 1`.
-    private static func bytes(of path: String, from start: Int, to end: Int) throws -> [UInt8] {
         let handle = try FileBytes.open(path)
         defer { try? handle.close() }
         let from = max(0, start - 1)
-        var bytes = try FileBytes.read(handle, path: path, offset: from, count: end - from)
-        try handle.seek(toOffset: UInt64(from + bytes.count))
-        // Read on to the end of the last record that starts in the block.
-        if !bytes.isEmpty, bytes.last != UInt8(ascii: "\n") {
-            while let more = try handle.read(upToCount: 64 * 1024), !more.isEmpty {
-                if let newline = more.firstIndex(of: UInt8(ascii: "\n")) {
-                    bytes += more[more.startIndex...newline]
-                    break
-                }
-                bytes += more
-            }
+        // The block, then on to the end of the last record that starts in it (rarely more
+        // than a line: room for a megabyte of it, more only by growing).
+        var buffer = try BlockBuffer(capacity: end - from + (1 << 20))
+        try buffer.fill(from: handle, path: path, offset: from, count: end - from)
+        while let last = buffer.bytes.last, last != UInt8(ascii: "\n") {
+            guard try buffer.extend(from: handle, path: path, offset: from + buffer.count, upTo: UInt8(ascii: "\n")) else { break }
         }
-        return bytes
+        return try parse(buffer.bytes)
     }
 
     private func parse(_ buffer: UnsafeBufferPointer<UInt8>) throws -> Table {
