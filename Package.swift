@@ -86,7 +86,7 @@ let package = Package(
         .target(name: "LoomFrame", dependencies: ["LoomCore", "LoomLocal"]),
         // The dataframes' peer-to-peer shuffle on clusters (docs/dataframe.md): a worker plugin's
         // service and the task functions that use it.
-        .target(name: "LoomShuffle", dependencies: ["LoomCore", "LoomFrame", "LoomDistributed"]),
+        .target(name: "LoomShuffle", dependencies: ["LoomCore", "LoomLocal", "LoomFrame", "LoomDistributed"]),
         // Every command of the command line (worker, scheduler, job-script, kubernetes): the `loom`
         // tool offers them all, and `Loom.bootstrap` the worker and scheduler to a user's own
         // executable.

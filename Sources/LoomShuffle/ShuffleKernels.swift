@@ -1,4 +1,6 @@
 import LoomCore
+import LoomDistributed
+import LoomLocal
 import LoomFrame
 
 /// What a transfer task reports: which worker's service holds input `input`'s pieces of `run`.
@@ -54,7 +56,13 @@ public enum ShuffleKernels {
         return manifests.map(\.input).sorted().map { byInput[$0]! }
     }
 
-    public static var all: [any TaskFunctionRepresentable] { [transfer, barrier, unpack] }
+    /// Removes what this worker's service holds of `runs` (`client.run` on every worker, when
+    /// the computation that lowered them is done); the runs it held.
+    static let release = TaskFunction("shuffle.release") { (runs: [String]) in try service().drop(runs) }
+    /// The runs this worker's service holds files of.
+    static let heldRuns = TaskFunction("shuffle.held-runs") { () in try service().heldRuns }
+
+    public static var all: [any TaskFunctionRepresentable] { [transfer, barrier, unpack, release, heldRuns] }
 }
 
 /// The shuffle on a cluster, as Dask's P2P in its essentials: transfer tasks hand their
@@ -68,12 +76,20 @@ public struct P2PShuffler: FrameShuffler {
 
     public func exchange(_ partitions: [ShuffleInput], cut: PieceCut, cutInputs: [NodeInput], outputs: Int) -> [NodeInput] {
         let run = "run-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        FrameShuffling.lowered(run: run)
         let transfers = partitions.enumerated().map { input, partition in
             task(ShuffleKernels.transfer.erased, "shuffle-transfer",
                  [.literal(run), .literal(cut), .list(cutInputs), .literal(outputs), .literal(input), .literal(partition.program), .list(partition.inputs)])
         }
         let barrier = task(ShuffleKernels.barrier.erased, "shuffle-barrier", [.literal(run), .list(transfers)])
         return (0..<outputs).map { output in task(ShuffleKernels.unpack.erased, "shuffle-unpack", [.literal(run), .literal(output), barrier]) }
+    }
+
+    /// A run's files: removed when served, and here what an unpack never fetched (a run that
+    /// restarted, a computation that failed) on every worker still connected.
+    public func release(_ runs: [String], on runner: any GraphRunner) async {
+        guard let client = runner as? Client else { return }
+        _ = try? await client.run(ShuffleKernels.release, runs)
     }
 
     private func task(_ function: AnyTaskFunction, _ name: String, _ inputs: [NodeInput]) -> NodeInput {

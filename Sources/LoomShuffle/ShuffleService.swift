@@ -70,6 +70,25 @@ final class ShuffleService: Sendable {
         }
     }
 
+    /// Removes the files of `runs`; the ones that had any.
+    func drop(_ runs: [String]) -> [String] {
+        writing.withLock { _ in
+            runs.filter { run in
+                guard !run.contains("/"), !run.contains(".."), FileManager.default.fileExists(atPath: "\(directory)/\(run)") else { return false }
+                try? FileManager.default.removeItem(atPath: "\(directory)/\(run)")
+                return true
+            }
+        }
+    }
+
+    /// The runs with files here (pieces not yet served).
+    var heldRuns: [String] {
+        writing.withLock { _ in
+            let runs = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            return runs.filter { !((try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/\($0)")) ?? []).isEmpty }.sorted()
+        }
+    }
+
     /// One connection at a time, on one thread: a request is a file streamed in small chunks,
     /// and one long-lived thread keeps the allocator from making an arena per connection.
     private func acceptLoop() {

@@ -75,6 +75,31 @@ import Synchronization
         }
     }
 
+    @Test func piecesNoUnpackFetchedAreReleasedWithTheirRun() async throws {
+        FrameShuffling.install(forClusters: P2PShuffler())
+        let (table, _) = try Self.table(rows: 2000)
+        let sorted = try DataFrame(table, partitions: 4).sortValues("k")
+        let lowered = LoweredRuns()
+        let outputs = try FrameShuffling.$loweredRuns.withValue(lowered) {
+            try FrameShuffling.$lowersForCluster.withValue(true) { try sorted.plan.optimized().partitions() }
+        }
+        // The barrier alone: every transfer runs, no unpack does.
+        func barrier(_ input: NodeInput) -> TaskNode? {
+            switch input {
+            case .node(let node): node.function.name == "shuffle.barrier" ? node : node.inputs.lazy.compactMap(barrier).first
+            case .list(let inputs): inputs.lazy.compactMap(barrier).first
+            default: nil
+            }
+        }
+        let node = try #require(outputs.lazy.compactMap(barrier).first)
+        try await withCluster(workers: 2, threads: 1) { _, client in
+            _ = try await client.run(TaskGraph(outputs: [node]))
+            #expect(try await client.run(ShuffleKernels.heldRuns).values.contains { $0 == lowered.runs })
+            await P2PShuffler().release(lowered.runs, on: client)
+            #expect(try await client.run(ShuffleKernels.heldRuns).values.allSatisfy { $0.isEmpty })
+        }
+    }
+
     /// A worker killed after 6 input partitions (transfers under way), after all 24 (pieces
     /// waiting on disk), or after 26 marks (output partitions done: their pieces were served,
     /// so recomputing the lost ones restarts the run).
@@ -90,10 +115,11 @@ import Synchronization
             // The worker that wrote the newest mark is the one killed.
             var victim: Int32 = 0
             try await eventually("\(marks) partitions computed") {
-                let names = try FileManager.default.contentsOfDirectory(atPath: folder)
+                // Marks only: not the temporary file a mark is written through before its rename.
+                let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { !$0.hasPrefix(".") }
                 guard names.count >= marks else { return false }
-                let newest = try names.max { a, b in
-                    let dates = try [a, b].map { try FileManager.default.attributesOfItem(atPath: folder + "/" + $0)[.modificationDate] as! Date }
+                let newest = names.max { a, b in
+                    let dates = [a, b].map { (try? FileManager.default.attributesOfItem(atPath: folder + "/" + $0)[.modificationDate] as? Date) ?? .distantPast }
                     return dates[0] < dates[1]
                 }
                 victim = newest.flatMap { Int32($0.prefix { $0 != "-" }) } ?? 0
@@ -106,6 +132,9 @@ import Synchronization
             print("shuffle restarts after the kill at \(marks) marks: \(FrameShuffling.restartCount - restartsBefore)")
             #expect(try sorted["k"].int64s == keys.sorted())
             #expect(sorted.rowCount == 24_000)
+            // Nothing of the lost run, or of the one that finished, is left on any worker.
+            let held = try await client.run(ShuffleKernels.heldRuns)
+            #expect(held.values.allSatisfy { $0.isEmpty }, "\(held)")
         }
     }
 }
@@ -177,11 +206,19 @@ import Synchronization
         #expect(unreachable.map(FrameShuffling.lostShuffleData) == true, "\(String(describing: unreachable))")
 
         let attempts = Mutex(0)
-        let value = try await FrameShuffling.onCluster { () async throws -> Int in
+        let value = try await FrameShuffling.onCluster(NoRunner()) { () async throws -> Int in
             let attempt = attempts.withLock { $0 += 1; return $0 }
             if attempt == 1, let unreachable { throw unreachable }
             return 7
         }
         #expect(value == 7 && attempts.withLock { $0 } == 2)
     }
+}
+
+/// A runner for code that must not run graphs (the retry loop alone).
+private final class NoRunner: GraphRunner {
+    func run(_ graph: TaskGraph) async throws -> [any Sendable] { throw LoomError(.unsupported, "no graphs here") }
+    var acceptsGraphs: Bool { false }
+    func workerCapacities() async throws -> [WorkerCapacity] { [] }
+    func persist(_ graph: TaskGraph) async throws -> PersistedOutputs { throw LoomError(.unsupported, "no graphs here") }
 }

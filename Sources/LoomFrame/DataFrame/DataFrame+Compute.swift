@@ -16,7 +16,7 @@ extension DataFrame {
     /// The whole frame as one table, computed on a cluster (`compute(on: client)`). Shuffles
     /// there go peer to peer (`FrameShuffling`); one that lost data with a worker runs again.
     public func compute(on runner: any GraphRunner) async throws -> Table {
-        try await FrameShuffling.onCluster { try await assemble { graph in try await runner.run(graph) } }
+        try await FrameShuffling.onCluster(runner) { try await assemble { graph in try await runner.run(graph) } }
     }
 
     /// The number of rows, counted where the partitions are (only counts travel).

@@ -31,7 +31,7 @@ extension DataFrame {
     /// The same, the tasks on a cluster (`toParquet("out/", on: client)`), shuffles peer to peer.
     @discardableResult
     public func toParquet(_ directory: String, options: ParquetWriteOptions = ParquetWriteOptions(), on runner: any GraphRunner) async throws -> [String] {
-        try await FrameShuffling.onCluster {
+        try await FrameShuffling.onCluster(runner) {
             try await write(to: directory, extension: "parquet", runner: runner) { program, path, inputs in
                 FramePlan.task(FrameKernels.writeParquet.erased, "to-parquet", [.literal(program), .literal(path), .literal(options), .list(inputs)])
             }

@@ -30,7 +30,7 @@ extension DataFrame {
     /// the result read them from the workers' memory. The cluster releases them when the
     /// returned frame (and every frame built on it) is gone.
     public func persist(on runner: any GraphRunner) async throws -> DataFrame {
-        try await FrameShuffling.onCluster { try await persisting(on: runner) }
+        try await FrameShuffling.onCluster(runner) { try await persisting(on: runner) }
     }
 
     private func persisting(on runner: any GraphRunner) async throws -> DataFrame {

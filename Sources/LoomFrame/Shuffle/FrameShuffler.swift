@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import LoomCore
+import LoomLocal
 
 /// How a partition is cut into one piece per output partition of a shuffle.
 public enum PieceCut: Sendable, Codable, Hashable {
@@ -33,6 +34,13 @@ public struct ShuffleInput: Sendable {
 /// input that evaluates to those pieces (`[Table]`).
 public protocol FrameShuffler: Sendable {
     func exchange(_ partitions: [ShuffleInput], cut: PieceCut, cutInputs: [NodeInput], outputs: Int) -> [NodeInput]
+    /// Frees what the shuffle runs `runs` still hold on `runner`'s workers, once the
+    /// computation that lowered them is done or has failed.
+    func release(_ runs: [String], on runner: any GraphRunner) async
+}
+
+extension FrameShuffler {
+    public func release(_ runs: [String], on runner: any GraphRunner) async {}
 }
 
 /// The shuffle as tasks: a cut task per input, a pick task per piece. Every piece stays in
@@ -81,17 +89,36 @@ public enum FrameShuffling {
 
     /// `body` lowered and run for a cluster: its shuffles peer to peer, and run again (so
     /// lowered again, under new run ids) up to `attempts` times while one loses data with a
-    /// worker that left.
-    static func onCluster<T>(attempts: Int = 3, _ body: () async throws -> T) async throws -> T {
+    /// worker that left. After each attempt, what its runs left on the workers is released.
+    static func onCluster<T>(_ runner: any GraphRunner, attempts: Int = 3, _ body: () async throws -> T) async throws -> T {
         var attempt = 1
         while true {
+            let lowered = LoweredRuns()
             do {
-                return try await $lowersForCluster.withValue(true) { try await body() }
+                let result = try await $loweredRuns.withValue(lowered) { try await $lowersForCluster.withValue(true) { try await body() } }
+                await release(lowered, on: runner)
+                return result
             } catch where lostShuffleData(error) && attempt < attempts {
+                await release(lowered, on: runner)
                 attempt += 1
                 restarts.add(1, ordering: .relaxed)
+            } catch {
+                await release(lowered, on: runner)
+                throw error
             }
         }
+    }
+
+    /// The runs lowered in the current computation for a cluster (a shuffler records each).
+    @TaskLocal static var loweredRuns: LoweredRuns?
+
+    /// Records `run` as lowered by the computation under way.
+    public static func lowered(run: String) { loweredRuns?.add(run) }
+
+    private static func release(_ lowered: LoweredRuns, on runner: any GraphRunner) async {
+        let runs = lowered.runs
+        guard !runs.isEmpty, let shuffler = installed.get() else { return }
+        await shuffler.release(runs, on: runner)
     }
 
     public static let lostDataMarker = "shuffle data lost"
@@ -99,6 +126,12 @@ public enum FrameShuffling {
     /// How many shuffles this process ran again after losing data with a worker.
     public static var restartCount: Int { restarts.load(ordering: .relaxed) }
     private static let restarts = Atomic<Int>(0)
+}
+
+final class LoweredRuns: Sendable {
+    private let ids = Mutex<[String]>([])
+    func add(_ run: String) { ids.withLock { $0.append(run) } }
+    var runs: [String] { ids.withLock { $0 } }
 }
 
 final class LockedShuffler: Sendable {
