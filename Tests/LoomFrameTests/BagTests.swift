@@ -48,6 +48,28 @@ import Testing
         }
     }
 
+    /// Text steps and `frequencies` after them run as one task, and count what the steps in
+    /// turn would have made.
+    @Test func frequenciesOfATextStepCountAsTheStepRuns() async throws {
+        let lines = Self.text()
+        let words = lines.flatMap { $0.split(separator: " ").map(String.init) }
+        func counts(_ texts: [String]) -> [String: Int] { texts.reduce(into: [:]) { $0[$1, default: 0] += 1 } }
+        let bag = try Bag.fromSequence(lines, partitions: 5)
+        let all = bag.flatMap(TestTasks.words), long = all.filter(TestTasks.isLong)
+        #expect(all.countingText?.function.name == "words.frequencies" && long.countingText?.function.name == "is-long.frequencies")
+        #expect(all.map(TestTasks.length).countingText == nil)
+        for scheduler in Self.schedulers {
+            let counted = try await all.frequencies(splitEvery: 2).compute(scheduler: scheduler)
+            var seen = Set<String>()
+            #expect(counted.map(\.value) == words.filter { seen.insert($0).inserted }, "\(scheduler)")
+            #expect(Dictionary(uniqueKeysWithValues: counted.map { ($0.value, $0.count) }) == counts(words), "\(scheduler)")
+            let longCounts = try await long.frequencies().compute(scheduler: scheduler)
+            #expect(Dictionary(uniqueKeysWithValues: longCounts.map { ($0.value, $0.count) }) == counts(words.filter { $0.count > 3 }), "\(scheduler)")
+        }
+        let shouted = try await all.map { $0.uppercased() }.frequencies().compute(scheduler: .threads(2))
+        #expect(Dictionary(uniqueKeysWithValues: shouted.map { ($0.value, $0.count) }) == counts(words.map { $0.uppercased() }))
+    }
+
     @Test func closuresRunLocallyAndAreRefusedElsewhere() async throws {
         let bag = try Bag.fromSequence(1...100, partitions: 4)
         let squares = bag.map { $0 * $0 }.filter { $0 % 2 == 0 }

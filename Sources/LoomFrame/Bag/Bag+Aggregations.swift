@@ -72,7 +72,9 @@ extension Bag where Element: Hashable {
     /// How often each element occurs, in order of first appearance, in one partition.
     public func frequencies(splitEvery: Int = 8) throws -> Bag<Frequency<Element>> {
         let kernels = HashableBagKernels<Element>.shared
-        return Bag<Frequency<Element>>(partitions: [try FramePlan.tree(partitions, width: splitEvery, leaf: { Self.task(kernels.frequencies.erased, "frequencies", [$0]) }) { parts in
+        // Text from a step over other partitions: counted as the step makes it.
+        let (leaves, counting) = countingText.map { ($0.inputs, $0.function) } ?? (partitions, kernels.frequencies.erased)
+        return Bag<Frequency<Element>>(partitions: [try FramePlan.tree(leaves, width: splitEvery, leaf: { Self.task(counting, "frequencies", [$0]) }) { parts in
             Self.task(kernels.mergeFrequencies.erased, "frequencies-merge", [.list(parts)])
         }])
     }

@@ -14,8 +14,14 @@ import LoomLocal
 public struct Bag<Element: Codable & Sendable>: Sendable {
     /// Each partition's elements (`[Element]`): a list in memory or the task computing it.
     let partitions: [NodeInput]
+    /// Set when each partition is one text step over `inputs`' partition: `frequencies` then
+    /// runs the step and the count in one task (`TextCounting`).
+    let countingText: (inputs: [NodeInput], function: AnyTaskFunction)?
 
-    init(partitions: [NodeInput]) { self.partitions = partitions }
+    init(partitions: [NodeInput], countingText: (inputs: [NodeInput], function: AnyTaskFunction)? = nil) {
+        self.partitions = partitions
+        self.countingText = countingText
+    }
 
     public var partitionCount: Int { partitions.count }
 
@@ -38,9 +44,13 @@ public struct Bag<Element: Codable & Sendable>: Sendable {
 
     // MARK: Element by element
 
-    public func map<Result>(_ function: BagMap<Element, Result>) -> Bag<Result> { applying(function.erased, "map") }
-    public func filter(_ function: BagFilter<Element>) -> Bag<Element> { applying(function.erased, "filter") }
-    public func flatMap<Result>(_ function: BagFlatMap<Element, Result>) -> Bag<Result> { applying(function.erased, "flat-map") }
+    public func map<Result>(_ function: BagMap<Element, Result>) -> Bag<Result> { step(function.erased, "map", function.countingText) }
+    public func filter(_ function: BagFilter<Element>) -> Bag<Element> { step(function.erased, "filter", function.countingText) }
+    public func flatMap<Result>(_ function: BagFlatMap<Element, Result>) -> Bag<Result> { step(function.erased, "flat-map", function.countingText) }
+
+    private func step<Result>(_ function: AnyTaskFunction, _ name: String, _ countingText: AnyTaskFunction?) -> Bag<Result> {
+        Bag<Result>(partitions: (applying(function, name) as Bag<Result>).partitions, countingText: countingText.map { (partitions, $0) })
+    }
 
     public func map<Result>(name: String = "map", _ body: @escaping @Sendable (Element) throws -> Result) -> Bag<Result> {
         map(BagMap(name, local: true, body))

@@ -6,11 +6,16 @@ import LoomCore
 /// run on the synchronous and threads schedulers only.
 public struct BagMap<Element: Codable & Sendable, Result: Codable & Sendable>: TaskFunctionRepresentable {
     public let erased: AnyTaskFunction
+    /// For text results: the step and `frequencies` after it in one function (`TextCounting`).
+    let countingText: AnyTaskFunction?
+
+    public var companions: [AnyTaskFunction] { countingText.map { [$0] } ?? [] }
 
     public init(_ name: String, _ body: @escaping @Sendable (Element) throws -> Result) { self.init(name, local: false, body) }
 
     init(_ name: String, local: Bool, _ body: @escaping @Sendable (Element) throws -> Result) {
         erased = partitionFunction(name, local: local) { (elements: [Element]) in try elements.map(body) }
+        countingText = TextCounting.map(name, local: local, body)
     }
 }
 
@@ -25,22 +30,30 @@ func partitionFunction<each Argument: Codable & Sendable, Result: Codable & Send
 /// The elements for which a closure says true.
 public struct BagFilter<Element: Codable & Sendable>: TaskFunctionRepresentable {
     public let erased: AnyTaskFunction
+    let countingText: AnyTaskFunction?
+
+    public var companions: [AnyTaskFunction] { countingText.map { [$0] } ?? [] }
 
     public init(_ name: String, _ body: @escaping @Sendable (Element) throws -> Bool) { self.init(name, local: false, body) }
 
     init(_ name: String, local: Bool, _ body: @escaping @Sendable (Element) throws -> Bool) {
         erased = partitionFunction(name, local: local) { (elements: [Element]) in try elements.filter(body) }
+        countingText = TextCounting.filter(name, local: local, body)
     }
 }
 
 /// Each element to any number of elements, all of them in the result (`line → words`).
 public struct BagFlatMap<Element: Codable & Sendable, Result: Codable & Sendable>: TaskFunctionRepresentable {
     public let erased: AnyTaskFunction
+    let countingText: AnyTaskFunction?
+
+    public var companions: [AnyTaskFunction] { countingText.map { [$0] } ?? [] }
 
     public init(_ name: String, _ body: @escaping @Sendable (Element) throws -> [Result]) { self.init(name, local: false, body) }
 
     init(_ name: String, local: Bool, _ body: @escaping @Sendable (Element) throws -> [Result]) {
         erased = partitionFunction(name, local: local) { (elements: [Element]) in try Self.flatMap(elements, body) }
+        countingText = TextCounting.flatMap(name, local: local, body)
     }
 
     /// The results end to end, their room reserved from the first thousand elements' (a
@@ -140,6 +153,41 @@ public struct BagFoldBy<Element: Codable & Sendable, Key: Codable & Sendable & H
             if let current = folded[key] { folded[key] = try combine(current, value) } else { order.append(key); folded[key] = try combine(initial, value) }
         }
         return order.map { BagPair(key: $0, value: folded[$0]!) }
+    }
+}
+
+/// An element step whose results are text, and `frequencies` after it, in one function
+/// (`name.frequencies`): each result is counted as the step makes it, so the step's list of
+/// strings — the largest thing a word count makes — is never built. `Bag.frequencies` uses it
+/// when the bag's partitions are that step. Nil for steps whose results are not strings.
+enum TextCounting {
+    static func fused<Element: Codable & Sendable>(
+        _ name: String, local: Bool, _ count: @escaping @Sendable (Element, inout TextCounter) throws -> Void
+    ) -> AnyTaskFunction {
+        partitionFunction("\(name).frequencies", local: local) { (elements: [Element]) -> [Frequency<String>] in
+            var counter = TextCounter()
+            for element in elements { try count(element, &counter) }
+            return counter.frequencies
+        }
+    }
+
+    static func map<Element: Codable & Sendable, Result>(_ name: String, local: Bool, _ body: @escaping @Sendable (Element) throws -> Result) -> AnyTaskFunction? {
+        guard let text = body as? @Sendable (Element) throws -> String else { return nil }
+        return fused(name, local: local) { element, counter in counter.add(try text(element), 1) }
+    }
+
+    static func flatMap<Element: Codable & Sendable, Result>(_ name: String, local: Bool, _ body: @escaping @Sendable (Element) throws -> [Result]) -> AnyTaskFunction? {
+        guard let texts = body as? @Sendable (Element) throws -> [String] else { return nil }
+        return fused(name, local: local) { element, counter in
+            for text in try texts(element) { counter.add(text, 1) }
+        }
+    }
+
+    static func filter<Element: Codable & Sendable>(_ name: String, local: Bool, _ body: @escaping @Sendable (Element) throws -> Bool) -> AnyTaskFunction? {
+        guard Element.self == String.self else { return nil }
+        return fused(name, local: local) { element, counter in
+            if try body(element) { counter.add(element as! String, 1) }
+        }
     }
 }
 
