@@ -66,7 +66,9 @@ import Testing
             let longCounts = try await long.frequencies().compute(scheduler: scheduler)
             #expect(Dictionary(uniqueKeysWithValues: longCounts.map { ($0.value, $0.count) }) == counts(words.filter { $0.count > 3 }), "\(scheduler)")
         }
-        let shouted = try await all.map { $0.uppercased() }.frequencies().compute(scheduler: .threads(2))
+        let shouting = all.map { $0.uppercased() }
+        #expect(shouting.countingText?.function.name == "map.frequencies")
+        let shouted = try await shouting.frequencies().compute(scheduler: .threads(2))
         #expect(Dictionary(uniqueKeysWithValues: shouted.map { ($0.value, $0.count) }) == counts(words.map { $0.uppercased() }))
     }
 

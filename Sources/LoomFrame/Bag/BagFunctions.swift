@@ -184,9 +184,9 @@ enum TextCounting {
     }
 
     static func filter<Element: Codable & Sendable>(_ name: String, local: Bool, _ body: @escaping @Sendable (Element) throws -> Bool) -> AnyTaskFunction? {
-        guard Element.self == String.self else { return nil }
-        return fused(name, local: local) { element, counter in
-            if try body(element) { counter.add(element as! String, 1) }
+        guard let keeps = body as? @Sendable (String) throws -> Bool else { return nil }
+        return fused(name, local: local) { (text: String, counter: inout TextCounter) in
+            if try keeps(text) { counter.add(text, 1) }
         }
     }
 }

@@ -18,19 +18,17 @@ enum PartitionValues {
 
     static func of(_ partitions: [NodeInput], _ execute: (TaskGraph) async throws -> [any Sendable]) async throws -> [any Sendable] {
         let nodes = partitions.compactMap { if case .node(let node) = $0 { node } else { nil } }
-        var results: IndexingIterator<[any Sendable]>
-        if nodes.isEmpty {
-            results = [].makeIterator()
-        } else {
-            let graph = TaskGraph(outputs: nodes)
-            // Pieces of local shuffles a failed run did not take go with it.
-            let runs = ShuffleSpill.runs(in: graph)
-            defer { ShuffleSpill.shared.drop(runs) }
-            results = try await execute(graph).makeIterator()
-        }
+        var results = (nodes.isEmpty ? [] : try await run(TaskGraph(outputs: nodes), execute)).makeIterator()
         return partitions.map { partition in
             if case .literal(let value) = partition { return value }
             return results.next()!
         }
+    }
+
+    /// The graph's outputs; what its local shuffles still hold goes with it, also when it fails.
+    private static func run(_ graph: TaskGraph, _ execute: (TaskGraph) async throws -> [any Sendable]) async throws -> [any Sendable] {
+        let runs = ShuffleSpill.runs(in: graph)
+        defer { ShuffleSpill.shared.drop(runs) }
+        return try await execute(graph)
     }
 }

@@ -28,8 +28,8 @@ public struct SpillingShuffler: FrameShuffler {
 
 /// A process's pieces of local shuffles: in memory up to each run's limit (only in the process
 /// that lowered the plan, where every task of a threads scheduler runs), else one file a piece
-/// in the run's folder of `FrameShuffling.localSpillDirectory`. Each piece is taken once; what a failed computation left is
-/// dropped when its graph is done (`PartitionValues`).
+/// in the run's folder of `FrameShuffling.localSpillDirectory`. Each piece is taken once; what
+/// a failed computation left is dropped when its graph is done (`PartitionValues`).
 final class ShuffleSpill: Sendable {
     /// One shuffle: where its files go and how much of it may stay in memory.
     struct Run: Sendable, Codable, Hashable {
@@ -42,8 +42,14 @@ final class ShuffleSpill: Sendable {
 
     static let shared = ShuffleSpill()
 
+    /// Output partition and input of a piece.
+    private struct Piece: Hashable {
+        var output: Int, input: Int
+    }
+
     private struct State {
-        var pieces: [String: Table] = [:]
+        /// Pieces in memory, by run id.
+        var pieces: [String: [Piece: Table]] = [:]
         var held = 0
         var spilled = 0
     }
@@ -65,14 +71,13 @@ final class ShuffleSpill: Sendable {
         try inputs.sorted().map { try shared.take(run: run, output: output, input: $0) }
     }
 
-    private static func name(_ run: Run, _ output: Int, _ input: Int) -> String { "\(run.id)/\(output)-\(input)" }
     private static func path(_ run: Run, _ output: Int, _ input: Int) -> String { "\(run.directory)/\(output)-\(input).piece" }
 
     func put(_ piece: Table, run: Run, output: Int, input: Int) throws {
         let bytes = piece.byteCount
         let kept = getpid() == run.owner && state.withLock { state in
             guard state.held + bytes <= run.memoryLimit else { return false }
-            state.pieces[Self.name(run, output, input)] = piece
+            state.pieces[run.id, default: [:]][Piece(output: output, input: input)] = piece
             state.held += bytes
             return true
         }
@@ -87,7 +92,7 @@ final class ShuffleSpill: Sendable {
 
     func take(run: Run, output: Int, input: Int) throws -> Table {
         let held = state.withLock { state -> Table? in
-            guard let piece = state.pieces.removeValue(forKey: Self.name(run, output, input)) else { return nil }
+            guard let piece = state.pieces[run.id]?.removeValue(forKey: Piece(output: output, input: input)) else { return nil }
             state.held -= piece.byteCount
             return piece
         }
@@ -106,11 +111,9 @@ final class ShuffleSpill: Sendable {
     /// Everything of `runs` still held or on disk.
     func drop(_ runs: Set<Run>) {
         guard !runs.isEmpty else { return }
-        let ids = Set(runs.map(\.id))
         state.withLock { state in
-            for (name, piece) in state.pieces where ids.contains(String(name.prefix { $0 != "/" })) {
-                state.pieces[name] = nil
-                state.held -= piece.byteCount
+            for run in runs {
+                if let held = state.pieces.removeValue(forKey: run.id) { state.held -= held.values.reduce(0) { $0 + $1.byteCount } }
             }
         }
         for run in runs { try? FileManager.default.removeItem(atPath: run.directory) }

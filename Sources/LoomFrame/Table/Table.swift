@@ -100,11 +100,16 @@ public struct Table: Sendable {
     public static func concatenate(_ tables: [Table]) throws -> Table {
         guard let first = tables.first else { throw LoomError(.invalidArgument, "no tables to concatenate") }
         if tables.count == 1 { return first }
+        try checkOneSchema(tables)
+        let columns = try first.schema.fields.indices.map { index in try Column.concatenate(tables.map { $0.columns[index] }) }
+        return try Table(names: first.schema.names, columns: columns)
+    }
+
+    private static func checkOneSchema(_ tables: [Table]) throws {
+        guard let first = tables.first else { return }
         for table in tables where table.schema != first.schema {
             throw LoomError(.typeMismatch, "cannot put a table of columns \(table.schema) after one of \(first.schema)")
         }
-        let columns = try first.schema.fields.indices.map { index in try Column.concatenate(tables.map { $0.columns[index] }) }
-        return try Table(names: first.schema.names, columns: columns)
     }
 
     /// The same, each column joined in a child task of its own: for a computation's last step,
@@ -112,9 +117,7 @@ public struct Table: Sendable {
     /// longer one thread's work while the others wait).
     static func concatenateConcurrently(_ tables: [Table]) async throws -> Table {
         guard tables.count > 1, let first = tables.first else { return try concatenate(tables) }
-        for table in tables where table.schema != first.schema {
-            throw LoomError(.typeMismatch, "cannot put a table of columns \(table.schema) after one of \(first.schema)")
-        }
+        try checkOneSchema(tables)
         let columns = try await withThrowingTaskGroup(of: (Int, Column).self) { group in
             for index in first.schema.fields.indices {
                 let parts = tables.map { $0.columns[index] }
