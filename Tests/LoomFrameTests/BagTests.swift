@@ -56,8 +56,8 @@ import Testing
         func counts(_ texts: [String]) -> [String: Int] { texts.reduce(into: [:]) { $0[$1, default: 0] += 1 } }
         let bag = try Bag.fromSequence(lines, partitions: 5)
         let all = bag.flatMap(TestTasks.words), long = all.filter(TestTasks.isLong)
-        #expect(all.countingText?.function.name == "words.frequencies" && long.countingText?.function.name == "is-long.frequencies")
-        #expect(all.map(TestTasks.length).countingText == nil)
+        #expect(all.lineage.counting?.function.name == "words.frequencies" && long.lineage.counting?.function.name == "is-long.frequencies")
+        #expect(all.map(TestTasks.length).lineage.counting == nil)
         for scheduler in Self.schedulers {
             let counted = try await all.frequencies(splitEvery: 2).compute(scheduler: scheduler)
             var seen = Set<String>()
@@ -67,9 +67,80 @@ import Testing
             #expect(Dictionary(uniqueKeysWithValues: longCounts.map { ($0.value, $0.count) }) == counts(words.filter { $0.count > 3 }), "\(scheduler)")
         }
         let shouting = all.map { $0.uppercased() }
-        #expect(shouting.countingText?.function.name == "map.frequencies")
+        #expect(shouting.lineage.counting?.function.name == "map.frequencies")
         let shouted = try await shouting.frequencies().compute(scheduler: .threads(2))
         #expect(Dictionary(uniqueKeysWithValues: shouted.map { ($0.value, $0.count) }) == counts(words.map { $0.uppercased() }))
+    }
+
+    /// Lines with ASCII and Unicode whitespace, long words, empty lines and a byte that is not
+    /// UTF-8, as a file's bytes.
+    static let messyText: [UInt8] = Array("the  cat\tsat\r\n\nna\u{EF}ve caf\u{E9}\u{00A0}\u{65E5}\u{672C}\u{3000}word\n".utf8)
+        + [0x78, 0xFF, 0x79, 0x20, 0x61, 0x0A] + Array(" a-word-longer-than-sixteen-bytes a,,b, \u{2003}x\u{1C}y \n\n".utf8)
+
+    /// Python's `str.split` of the lines, in Swift: at runs of whitespace, or at a separator.
+    static func pythonSplit(_ line: String, _ separator: String?) -> [String] {
+        guard let separator else { return line.unicodeScalars.split(whereSeparator: TextSplit.isWhitespace).map { String($0) } }
+        return line.components(separatedBy: separator)
+    }
+
+    @Test func textSplitsAsPythonDoes() {
+        let whitespace = TextSplit(separator: nil), comma = TextSplit(separator: ","), colons = TextSplit(separator: "::")
+        #expect(whitespace.words(of: "  a b\u{00A0}c\u{3000}d\t\r\ne\u{1F}f  ") == ["a", "b", "c", "d", "e", "f"])
+        #expect(whitespace.words(of: "") == [] && whitespace.words(of: " \u{2028} ") == [])
+        #expect(whitespace.words(of: "caf\u{E9} \u{65E5}\u{672C}") == ["caf\u{E9}", "\u{65E5}\u{672C}"])
+        #expect(comma.words(of: "a,,b") == ["a", "", "b"] && comma.words(of: ",a,") == ["", "a", ""] && comma.words(of: "") == [""])
+        #expect(colons.words(of: "a::b:c::") == ["a", "b:c", ""] && colons.words(of: ":") == [":"])
+        #expect(TextSplit.stripped(" \u{3000}\tx y\n\u{85}") == "x y" && TextSplit.stripped(" \u{A0} ") == "")
+        // The byte rule for non-ASCII whitespace agrees with the scalar rule on every scalar
+        // of the Basic Multilingual Plane.
+        for value in UInt32(0x80)...0xFFFF {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let bytes = Array(String(scalar).utf8)
+            let length = bytes.withUnsafeBufferPointer { TextSplit.unicodeWhitespaceLength($0.baseAddress!, $0.count) }
+            #expect((length > 0) == TextSplit.isWhitespace(scalar) && (length == 0 || length == bytes.count), "U+\(String(value, radix: 16))")
+        }
+    }
+
+    /// `str.split().flatten().frequencies()` counts from the file's bytes (or the lines'), and
+    /// agrees with splitting the lines read, on every scheduler, a cluster, and blocks cut anywhere.
+    @Test func splitWordsAreCountedAsTheLinesWouldBe() async throws {
+        try await CSVTests.withFolder { folder in
+            try Data(Self.messyText).write(to: URL(fileURLWithPath: folder + "/a.txt"))
+            try Data(Self.text().joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: folder + "/b.txt"))
+            let lines = try await Bag.readText(folder + "/*.txt", blockSize: nil).compute()
+            #expect(lines.contains("x\u{FFFD}y a"))
+            func counts(_ words: [String]) -> [String: Int] { words.reduce(into: [:]) { $0[$1, default: 0] += 1 } }
+            for separator in [nil, ",", " "] as [String?] {
+                let words = lines.flatMap { Self.pythonSplit($0, separator) }
+                for size in [nil, "1B", "7B", "64B"] as [String?] {
+                    // Processes once a separator: each run starts its own.
+                    let schedulers = size == "64B" ? Self.schedulers : [.synchronous, .threads(2)]
+                    let split = try Bag.readText(folder + "/*.txt", blockSize: size).str.split(separator)
+                    #expect(try await split.compute(scheduler: .threads(2)) == lines.map { Self.pythonSplit($0, separator) })
+                    let flat = split.flatten()
+                    #expect(flat.lineage.counting?.function.name == "bag.read-text-split-frequencies")
+                    for scheduler in schedulers {
+                        let counted = try await flat.frequencies(splitEvery: 3).compute(scheduler: scheduler)
+                        #expect(Dictionary(uniqueKeysWithValues: counted.map { ($0.value, $0.count) }) == counts(words), "\(String(describing: separator)) \(size ?? "files") \(scheduler)")
+                    }
+                }
+                let inMemory = try Bag.fromSequence(lines, partitions: 4).str.split(separator).flatten()
+                #expect(inMemory.lineage.counting?.function.name == "bag.str.split-frequencies")
+                #expect(try await inMemory.compute() == words)
+                let counted = try await inMemory.frequencies().compute(scheduler: .processes(2, executable: TestTasks.workerExecutable))
+                #expect(Dictionary(uniqueKeysWithValues: counted.map { ($0.value, $0.count) }) == counts(words))
+            }
+            try await withCluster(workers: 2, threads: 1) { _, client in
+                let top = try await Bag.readText(folder + "/*.txt", blockSize: "100B").str.split().flatten().frequencies().topK(2).compute(on: client)
+                let expected = counts(lines.flatMap { Self.pythonSplit($0, nil) }).sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(2)
+                #expect(top.map(\.value) == expected.map(\.key) && top.map(\.count) == expected.map(\.value))
+            }
+        }
+        let bag = try Bag.fromSequence([" Ab ", "\u{3000}c\t"], partitions: 2)
+        #expect(try await bag.str.strip().compute() == ["Ab", "c"])
+        #expect(try await bag.str.strip().str.lower().compute() == ["ab", "c"])
+        #expect(try await bag.str.upper().compute() == [" AB ", "\u{3000}C\t"])
+        #expect(throws: LoomError.self) { try bag.str.split("") }
     }
 
     @Test func closuresRunLocallyAndAreRefusedElsewhere() async throws {
@@ -136,5 +207,20 @@ import Testing
         let counted = counter.frequencies
         #expect(counted.map(\.value) == order)
         #expect(counted.map(\.count) == order.map { expected[$0]! })
+    }
+
+    /// Words counted from bytes: one string per word, and bytes that are not UTF-8 counted as
+    /// the string they are repaired to, with the text that spells it.
+    @Test func countsBytesAsTheStringsTheyDecodeTo() {
+        let words: [[UInt8]] = [Array("w1".utf8), [0x78, 0xFF], [0x78, 0xFE], Array("x\u{FFFD}".utf8), Array("w1".utf8),
+                                Array("a word of more than sixteen bytes".utf8), [0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6A, 0x6B, 0x6C, 0x6D, 0x6E, 0x6F, 0x70, 0xC3],
+                                Array("a word of more than sixteen bytes".utf8), Array("abcdefghijklmnop\u{FFFD}".utf8)]
+        var counter = TextCounter()
+        for word in words {
+            word.withUnsafeBytes { counter.add(bytes: $0.baseAddress!, length: $0.count, available: $0.count) }
+        }
+        let counted = counter.frequencies
+        #expect(counted.map(\.value) == ["w1", "x\u{FFFD}", "a word of more than sixteen bytes", "abcdefghijklmnop\u{FFFD}"])
+        #expect(counted.map(\.count) == [2, 3, 2, 2])
     }
 }

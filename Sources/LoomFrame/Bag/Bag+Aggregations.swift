@@ -73,8 +73,9 @@ extension Bag where Element: Hashable {
     public func frequencies(splitEvery: Int = 8) throws -> Bag<Frequency<Element>> {
         let kernels = HashableBagKernels<Element>.shared
         // Text from a step over other partitions: counted as the step makes it.
-        let (leaves, counting) = countingText.map { ($0.inputs, $0.function) } ?? (partitions, kernels.frequencies.erased)
-        return Bag<Frequency<Element>>(partitions: [try FramePlan.tree(leaves, width: splitEvery, leaf: { Self.task(counting, "frequencies", [$0]) }) { parts in
+        let (counting, leaves) = lineage.counting ?? (kernels.frequencies.erased, partitions.map { [$0] })
+        let counts = leaves.map { Self.task(counting, "frequencies", $0) }
+        return Bag<Frequency<Element>>(partitions: [try FramePlan.tree(counts, width: splitEvery, leaf: { $0 }) { parts in
             Self.task(kernels.mergeFrequencies.erased, "frequencies-merge", [.list(parts)])
         }])
     }

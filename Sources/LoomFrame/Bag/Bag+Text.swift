@@ -17,7 +17,7 @@ extension Bag where Element == String {
             let count = Swift.max(1, (length + Swift.max(1, size ?? length) - 1) / Swift.max(1, size ?? length))
             for index in 0..<count { blocks.append(TextBlock(path: path, start: length * index / count, end: length * (index + 1) / count)) }
         }
-        return Bag(partitions: blocks.map { Self.task(BagSources.readText.erased, "read-text", [.literal($0)]) })
+        return Bag(partitions: blocks.map { Self.task(BagSources.readText.erased, "read-text", [.literal($0)]) }, lineage: BagLineage(textBlocks: blocks))
     }
 
     /// One file per partition in `directory` (made if missing), `part-00000.txt`, …, a line per
@@ -41,40 +41,49 @@ struct TextBlock: Sendable, Codable, Hashable {
     var end: Int
 
     func lines() throws -> [String] {
+        var lines: [String] = []
+        try forEachLine { line in lines.append(String(decoding: line, as: UTF8.self)) }
+        return lines
+    }
+
+    /// The bytes of each line, without its line end.
+    func forEachLine(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try withLines { buffer in
+            let bytes = buffer.assumingMemoryBound(to: UInt8.self)
+            var position = 0
+            while position < bytes.count {
+                var stop = position
+                while stop < bytes.count, bytes[stop] != UInt8(ascii: "\n") { stop += 1 }
+                var last = stop
+                if last > position, bytes[last - 1] == UInt8(ascii: "\r") { last -= 1 }
+                try body(UnsafeRawBufferPointer(rebasing: buffer[position..<last]))
+                position = stop + 1
+            }
+        }
+    }
+
+    /// The bytes of the lines that start in the block, line ends and all, in pages mapped
+    /// for them alone (a CSV block's way: no array of the block's size to fault in).
+    func withLines<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) throws -> Result {
         let handle = try FileBytes.open(path)
         defer { try? handle.close() }
         let from = Swift.max(0, start - 1)
-        var bytes = try FileBytes.read(handle, path: path, offset: from, count: end - from)
+        var buffer = try BlockBuffer(capacity: end - from + (1 << 20))
+        try buffer.fill(from: handle, path: path, offset: from, count: end - from)
         // Read on to the end of the last line that starts in the block.
-        var next = from + bytes.count
-        while let last = bytes.last, last != UInt8(ascii: "\n") {
-            let more = try FileBytes.read(handle, path: path, offset: next, count: 64 * 1024)
-            if more.isEmpty { break }
-            if let newline = more.firstIndex(of: UInt8(ascii: "\n")) {
-                bytes += more[...newline]
-                break
-            }
-            bytes += more
-            next += more.count
+        while let last = buffer.bytes.last, last != UInt8(ascii: "\n") {
+            guard try buffer.extend(from: handle, path: path, offset: from + buffer.count, upTo: UInt8(ascii: "\n")) else { break }
         }
-        return bytes.withUnsafeBufferPointer { buffer in
-            // The block's first line begins after the line end before it (at 0, at once).
-            var position = 0
-            if start > 0 {
-                while position < buffer.count, buffer[position] != UInt8(ascii: "\n") { position += 1 }
-                position += 1
-            }
-            var lines: [String] = []
-            while position < buffer.count, from + position < end {
-                var stop = position
-                while stop < buffer.count, buffer[stop] != UInt8(ascii: "\n") { stop += 1 }
-                var last = stop
-                if last > position, buffer[last - 1] == UInt8(ascii: "\r") { last -= 1 }
-                lines.append(String(decoding: UnsafeBufferPointer(rebasing: buffer[position..<last]), as: UTF8.self))
-                position = stop + 1
-            }
-            return lines
+        let bytes = buffer.bytes
+        // The block's first line begins after the line end before it (at 0, at once); none
+        // does when that is past the block (a line that began in an earlier block fills it).
+        var first = 0
+        if start > 0 {
+            guard let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+            first = newline + 1
         }
+        guard from + first < end else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return try body(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[first...]))
     }
 }
 
@@ -91,7 +100,7 @@ enum BagSources {
     /// Rows (a value per column, in schema order) as a table of `schema`.
     static let toTable = TaskFunction("bag.to-table") { (schema: Schema, rows: [[Scalar?]]) in try Table(rows: rows, schema: schema) }
 
-    static var all: [any TaskFunctionRepresentable] { [readText, writeText, sum, toTable] + BuiltInBagKernels.all }
+    static var all: [any TaskFunctionRepresentable] { [readText, writeText, sum, toTable] + TextKernels.all + BuiltInBagKernels.all }
 }
 
 extension Bag where Element == [Scalar?] {

@@ -14,13 +14,12 @@ import LoomLocal
 public struct Bag<Element: Codable & Sendable>: Sendable {
     /// Each partition's elements (`[Element]`): a list in memory or the task computing it.
     let partitions: [NodeInput]
-    /// Set when each partition is one text step over `inputs`' partition: `frequencies` then
-    /// runs the step and the count in one task (`TextCounting`).
-    let countingText: (inputs: [NodeInput], function: AnyTaskFunction)?
+    /// How the partitions were made, where that lets a text pipeline run in fewer tasks.
+    let lineage: BagLineage
 
-    init(partitions: [NodeInput], countingText: (inputs: [NodeInput], function: AnyTaskFunction)? = nil) {
+    init(partitions: [NodeInput], lineage: BagLineage = BagLineage()) {
         self.partitions = partitions
-        self.countingText = countingText
+        self.lineage = lineage
     }
 
     public var partitionCount: Int { partitions.count }
@@ -49,7 +48,8 @@ public struct Bag<Element: Codable & Sendable>: Sendable {
     public func flatMap<Result>(_ function: BagFlatMap<Element, Result>) -> Bag<Result> { step(function.erased, "flat-map", function.countingText) }
 
     private func step<Result>(_ function: AnyTaskFunction, _ name: String, _ countingText: AnyTaskFunction?) -> Bag<Result> {
-        Bag<Result>(partitions: (applying(function, name) as Bag<Result>).partitions, countingText: countingText.map { (partitions, $0) })
+        let counting = countingText.map { (function: $0, leaves: partitions.map { [$0] }) }
+        return Bag<Result>(partitions: (applying(function, name) as Bag<Result>).partitions, lineage: BagLineage(counting: counting))
     }
 
     public func map<Result>(name: String = "map", _ body: @escaping @Sendable (Element) throws -> Result) -> Bag<Result> {
@@ -95,4 +95,16 @@ public struct Bag<Element: Codable & Sendable>: Sendable {
         }
         return taken
     }
+}
+
+/// What the planner knows of how a bag's partitions were made, beyond their tasks: enough to
+/// fuse the steps of a word count into one task a partition.
+struct BagLineage: Sendable {
+    /// `frequencies` of the bag as one task per leaf: the function, and each leaf's inputs.
+    var counting: (function: AnyTaskFunction, leaves: [[NodeInput]])?
+    /// The bag is `readText`'s lines of these blocks, a partition each.
+    var textBlocks: [TextBlock]?
+    /// The bag is `str.split`'s words of each of `lines`' elements: `flatten()` of it counts
+    /// words as they are split, and of the lines of `blocks`, straight from the file's bytes.
+    var split: (split: TextSplit, lines: [NodeInput], blocks: [TextBlock]?)?
 }

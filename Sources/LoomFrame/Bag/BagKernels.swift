@@ -8,13 +8,15 @@ import Synchronization
 public final class BagKernels<Element: Codable & Sendable>: Sendable {
     let count: TaskFunction<[Element], Int>
     let pick: TaskFunction<Int, [[Element]], [Element]>
+    let flatten: TaskFunction<[[Element]], [Element]>
 
-    public var all: [any TaskFunctionRepresentable] { [count, pick] }
+    public var all: [any TaskFunctionRepresentable] { [count, pick, flatten] }
 
     private init() {
         let type = String(reflecting: Element.self)
         count = TaskFunction("bag.count<\(type)>") { (elements: [Element]) in elements.count }
         pick = TaskFunction("bag.pick<\(type)>") { (index: Int, pieces: [[Element]]) in pieces[index] }
+        flatten = TaskFunction("bag.flatten<\(type)>") { (lists: [[Element]]) in Array(lists.joined()) }
     }
 
     /// The one set for this element type (the registry refuses two functions of one name).
@@ -135,46 +137,70 @@ struct TextCounter {
     mutating func add(_ text: String, _ count: Int) {
         var contiguous = text
         contiguous.withUTF8 { bytes in
-            let start = UnsafeRawPointer(bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!)
-            if bytes.count <= ShortString.maximumLength {
-                addShort(ShortString(start, length: bytes.count, available: bytes.count), text, count)
-                return
-            }
-            let hash = KeyHash.bytes(start, bytes.count)
-            let id = Int(longTexts.bytes.withUnsafeBufferPointer { stored in
-                longTexts.offsets.withUnsafeBufferPointer { offsets in
-                    long.id(hash: hash, representative: longCounts.count) { other in
-                        let from = Int(offsets[other]), length = Int(offsets[other + 1]) - from
-                        return length == bytes.count && KeyHash.equal(UnsafeRawPointer(stored.baseAddress! + from), start, length)
-                    }
-                }
-            })
-            if id == longCounts.count {
-                longTexts.append(bytes: bytes)
-                longCounts.append(count)
-                longPlaces.append(Int32(texts.count))
-                texts.append(text)
-            } else {
-                longCounts[id] += count
-            }
+            add(UnsafeRawPointer(bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!), length: bytes.count, available: bytes.count, count) { text }
         }
     }
 
+    /// Counts the word whose UTF-8 is the `length` bytes at `start` (of which `available` may
+    /// be read): its string is made only the first time it is seen. Bytes that are not UTF-8
+    /// are counted as the string they decode to, as `String(decoding:)` repairs them.
     @inline(__always)
-    private mutating func addShort(_ key: ShortString, _ text: String, _ count: Int) {
-        let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: key.hash) & mask
-        while slots[slot].place != 0 {
-            if slots[slot].key == key {
-                slots[slot].count += count
-                return
-            }
-            slot = (slot + 1) & mask
+    mutating func add(bytes start: UnsafeRawPointer, length: Int, available: Int) {
+        add(start, length: length, available: available, 1) {
+            String(validating: UnsafeRawBufferPointer(start: start, count: length), as: UTF8.self)
         }
-        slots[slot] = Slot(key: key, place: Int32(texts.count + 1), count: count)
-        texts.append(text)
-        shortCount += 1
-        if shortCount * 2 > slots.count { grow() }
+    }
+
+    /// `text` makes the word's string, nil if its bytes are not UTF-8 (then it is counted by
+    /// its repaired string, so such bytes are never a key of their own).
+    @inline(__always)
+    private mutating func add(_ start: UnsafeRawPointer, length: Int, available: Int, _ count: Int, text: () -> String?) {
+        if length <= ShortString.maximumLength {
+            let key = ShortString(start, length: length, available: available)
+            let mask = slots.count - 1
+            var slot = Int(truncatingIfNeeded: key.hash) & mask
+            while slots[slot].place != 0 {
+                if slots[slot].key == key {
+                    slots[slot].count += count
+                    return
+                }
+                slot = (slot + 1) & mask
+            }
+            guard let made = text() else { return addRepaired(start, length: length, count) }
+            slots[slot] = Slot(key: key, place: Int32(texts.count + 1), count: count)
+            texts.append(made)
+            shortCount += 1
+            if shortCount * 2 > slots.count { grow() }
+            return
+        }
+        // Bytes are only a key once known to be text, and a long word is rare enough to check.
+        let bytes = UnsafeRawBufferPointer(start: start, count: length)
+        var made: String?
+        if !bytes.allSatisfy({ $0 < 0x80 }) {
+            guard let valid = text() else { return addRepaired(start, length: length, count) }
+            made = valid
+        }
+        let hash = KeyHash.bytes(start, length)
+        let id = Int(longTexts.bytes.withUnsafeBufferPointer { stored in
+            longTexts.offsets.withUnsafeBufferPointer { offsets in
+                long.id(hash: hash, representative: longCounts.count) { other in
+                    let from = Int(offsets[other]), otherLength = Int(offsets[other + 1]) - from
+                    return otherLength == length && KeyHash.equal(UnsafeRawPointer(stored.baseAddress! + from), start, length)
+                }
+            }
+        })
+        if id == longCounts.count {
+            longTexts.append(bytes: bytes.assumingMemoryBound(to: UInt8.self))
+            longCounts.append(count)
+            longPlaces.append(Int32(texts.count))
+            texts.append(made ?? String(decoding: bytes, as: UTF8.self))
+        } else {
+            longCounts[id] += count
+        }
+    }
+
+    private mutating func addRepaired(_ start: UnsafeRawPointer, length: Int, _ count: Int) {
+        add(String(decoding: UnsafeRawBufferPointer(start: start, count: length), as: UTF8.self), count)
     }
 
     private mutating func grow() {

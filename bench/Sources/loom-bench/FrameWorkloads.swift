@@ -93,29 +93,15 @@ enum FrameWorkloads {
               + "parts=read:\(seconds(read - started)),select:\(seconds(filtered - read)),write:\(seconds(written - filtered))")
     }
 
-    /// Words split on spaces by their UTF-8 bytes (Swift's `split` on Characters does Unicode
-    /// segmentation a byte split of ASCII text does not need).
-    static let words = BagFlatMap("words") { (line: String) -> [String] in
-        var line = line, words: [String] = []
-        line.withUTF8 { bytes in
-            var start = 0
-            for index in 0...bytes.count where index == bytes.count || bytes[index] == UInt8(ascii: " ") {
-                if index > start { words.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)) }
-                start = index + 1
-            }
-        }
-        return words
-    }
-
-    /// The ten most frequent words of LOOM_BENCH_TEXT (bench/peers/frame_bench.py has Dask's);
-    /// tasks = how many came back (10).
+    /// The ten most frequent words of LOOM_BENCH_TEXT, split as Dask's `.str.split()` splits
+    /// them (bench/peers/frame_bench.py has Dask's); tasks = how many came back (10).
     static func wordcount() async throws {
         guard let path = ProcessInfo.processInfo.environment["LOOM_BENCH_TEXT"] else {
             throw LoomError(.configuration, "LOOM_BENCH_TEXT is not set: bench/run generates the text and sets it")
         }
         let scheduler = Scheduler.threads(2)
         let started = ContinuousClock.now
-        let words = try Bag.readText(path).flatMap(words)
+        let words = try Bag.readText(path).str.split().flatten()
         let top = try await words.frequencies().topK(10).compute(scheduler: scheduler)
         let seconds = (ContinuousClock.now - started) / .seconds(1)
         print("RESULT seconds=\(seconds) tasks=\(top.count) value=\(top.first?.count ?? 0)")
