@@ -55,6 +55,81 @@ import Testing
         }
     }
 
+    /// Thousands of records, converted a column at a time in chunks, with quoted records the
+    /// general reader takes between them, missing trailing fields, nulls and blank lines: every
+    /// value in its row, and a bad value far down named by its line.
+    @Test func chunksOfRecordsKeepEveryValueInItsRow() async throws {
+        try await Self.withFolder { folder in
+            var text = "k,n,x,b\n", line = 1, badLine = 0
+            var keys: [String] = [], numbers: [Scalar?] = [], halves: [Scalar?] = [], flags: [Scalar?] = []
+            for row in 0..<10_000 {
+                let quoted = [4_500, 4_501, 9_999].contains(row)
+                let key = quoted ? "k,\(row)" : "k\(row)"
+                keys.append(key)
+                numbers.append(row % 11 == 0 ? nil : .int(Int64(row)))
+                var record = (quoted ? "\"\(key)\"" : key) + "," + (row % 11 == 0 ? "NA" : "\(row)")
+                if row % 13 == 0 {
+                    halves.append(nil)
+                    flags.append(nil)
+                } else {
+                    halves.append(.double(Double(row) / 4))
+                    flags.append(.bool(row % 2 == 0))
+                    record += ",\(Double(row) / 4)," + (row % 2 == 0 ? "true" : "False")
+                }
+                text += record + "\n"
+                line += 1
+                if row == 9_000 { badLine = line }
+                if row % 1_000 == 999 { text += "\n"; line += 1 }
+            }
+            let path = folder + "/many.csv"
+            try Self.write(text, to: path)
+            let schema = Schema([.init("k", .string), .init("n", .int64), .init("x", .double), .init("b", .bool)])
+            for size in [nil, "50KB"] as [String?] {
+                let table = try await DataFrame.readCSV(path, blockSize: size, schema: schema).compute()
+                #expect(try table["k"].strings == keys, "blocks of \(size ?? "the file")")
+                #expect(try table["n"].values == numbers && table["x"].values == halves && table["b"].values == flags, "blocks of \(size ?? "the file")")
+            }
+            try Self.write(text.replacingOccurrences(of: "k9000,9000,", with: "k9000,9x00,"), to: path)
+            let error = await #expect(throws: LoomError.self) { try await DataFrame.readCSV(path, schema: schema).compute() }
+            #expect(error?.message == "\(path), line \(badLine): column n holds \"9x00\", which is not an int64 (give `schema:` to read it as another type)")
+        }
+    }
+
+    /// Blocks read through windows of a few bytes up to more than the file: records cut off by
+    /// a window's end (quoted line ends, escapes, CRLF, a record longer than the window) are
+    /// read whole once more bytes are in, and every block reads the same rows.
+    @Test func windowsOfAnySizeReadTheSameRecords() async throws {
+        try await Self.withFolder { folder in
+            // Line ends inside quotes only where no block may cut (as in Dask, a block must
+            // not end inside a quoted field).
+            for (name, lineEndInQuotes, blockSizes) in [("q", true, [nil]), ("p", false, [nil, 333, 4_000])] as [(String, Bool, [Int?])] {
+                var text = "name,n,note\r\n"
+                for row in 0..<400 {
+                    let note = row % 9 == 0 ? "\"a \"\"quoted\"\"\(lineEndInQuotes ? "\n" : " ")note \(row)\"" : row % 7 == 0 ? "" : "plain \(row)"
+                    text += (row % 50 == 0 ? "\"\(String(repeating: "long", count: 40)),\(row)\"" : "r\(row)") + ",\(row),\(note)\r\n"
+                    if row % 100 == 0 { text += "\r\n" }
+                }
+                let path = folder + "/\(name).csv"
+                try Self.write(text, to: path)
+                let whole = try await DataFrame.readCSV(path, blockSize: nil).compute()
+                #expect(whole.rowCount == 400)
+                for blockSize in blockSizes {
+                    let blocks = try CSVDataset.blocks(path, blockSize: blockSize, schema: nil, options: CSVOptions())
+                    for window in [1, 7, 64, 1_000, 1 << 20] {
+                        let table = try Table.concatenate(try blocks.map { try $0.read(windowSize: window) })
+                        #expect(try table.schema.description == whole.schema.description && table.columns.map { try $0.values } == whole.columns.map { try $0.values },
+                                "\(name): blocks of \(blockSize.map(String.init) ?? "the file") through windows of \(window) bytes")
+                    }
+                }
+            }
+            let path = folder + "/open.csv"
+            try Self.write("a,b\n1,2\n3,\"open\n4,5\n", to: path)
+            let blocks = try CSVDataset.blocks(path, blockSize: nil, schema: Schema([.init("a", .int64), .init("b", .string)]), options: CSVOptions())
+            let error = #expect(throws: LoomError.self) { try blocks[0].read(windowSize: 4) }
+            #expect(error?.message == "\(path), line 3: a quoted field is not closed before the end of the data")
+        }
+    }
+
     /// A record of megabytes that a block's end falls inside: the block reads on past the room
     /// it had for the rest of its last record.
     @Test func aBlockEndingInsideAHugeRecordReadsItWhole() async throws {

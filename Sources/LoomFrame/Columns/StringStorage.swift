@@ -33,6 +33,28 @@ public struct StringStorage: Sendable, Hashable {
         offsets.append(Int32(truncatingIfNeeded: bytes.count))
     }
 
+    /// `count` strings, `totalBytes` long in all, `string(i)` the bytes of the i-th: the room
+    /// made once, then a copy each.
+    @inline(__always)
+    mutating func append(_ count: Int, totalBytes: Int, _ string: (Int) -> UnsafeBufferPointer<UInt8>) {
+        let firstByte = bytes.count, firstOffset = offsets.count
+        bytes.append(contentsOf: repeatElement(0, count: totalBytes))
+        offsets.append(contentsOf: repeatElement(0, count: count))
+        bytes.withUnsafeMutableBufferPointer { bytes in
+            offsets.withUnsafeMutableBufferPointer { offsets in
+                var at = firstByte
+                for index in 0..<count {
+                    let piece = string(index)
+                    if let source = piece.baseAddress, !piece.isEmpty {
+                        UnsafeMutableRawPointer(bytes.baseAddress! + at).copyMemory(from: source, byteCount: piece.count)
+                        at += piece.count
+                    }
+                    offsets[firstOffset + index] = Int32(truncatingIfNeeded: at)
+                }
+            }
+        }
+    }
+
     mutating func append(_ other: StringStorage, _ index: Int) {
         let range = other.range(index)
         bytes.append(contentsOf: other.bytes[range])

@@ -9,10 +9,10 @@ import Darwin
 import Musl
 #endif
 
-/// A block of a file in memory for one parse: pages mapped for it alone, in 2 MiB pages where
-/// the system allows (Linux's transparent huge pages on request), and unmapped after. A fresh
-/// 64 MB array is sixteen thousand page faults, each zeroing a page the read then overwrites —
-/// a tenth of a CSV read; huge pages make it a few dozen.
+/// Bytes of a file in memory for one parse: pages mapped for them alone and unmapped after,
+/// never initialised twice (an array is zeroed, then read into). No huge pages: on virtual
+/// machines whose host takes back free memory, faulting in 2 MiB pages measured slower, not
+/// faster (the host pays for every page the guest touches first).
 struct BlockBuffer: ~Copyable {
     private var start: UnsafeMutableRawPointer
     private(set) var capacity: Int
@@ -23,9 +23,6 @@ struct BlockBuffer: ~Copyable {
         guard let mapped = mmap(nil, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), mapped != MAP_FAILED else {
             throw LoomError(.invalidArgument, "cannot map \(capacity) bytes to read a block into: \(String(cString: strerror(errno)))")
         }
-        #if os(Linux)
-        _ = madvise(mapped, capacity, MADV_HUGEPAGE)
-        #endif
         start = mapped
         self.capacity = capacity
     }
@@ -57,6 +54,13 @@ struct BlockBuffer: ~Copyable {
         let added = UnsafeBufferPointer(start: start.assumingMemoryBound(to: UInt8.self) + before, count: count - before)
         if let found = added.firstIndex(of: byte) { count = before + found + 1 }
         return true
+    }
+
+    /// Drops the bytes before `index`, moving the rest to the front.
+    mutating func discard(before index: Int) {
+        let kept = count - index
+        if kept > 0, index > 0 { start.copyMemory(from: start + index, byteCount: kept) }
+        count = max(0, kept)
     }
 
     private mutating func reserve(_ needed: Int) throws {

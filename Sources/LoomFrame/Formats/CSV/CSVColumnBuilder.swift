@@ -54,6 +54,32 @@ struct CSVColumnBuilder {
         return true
     }
 
+    /// Appends field `column` of every row of `chunk` (ranges of `buffer`); returns the first
+    /// row whose text is not a value of the column's type, nil when every one is.
+    mutating func append(column: Int, of chunk: CSVRowChunk, in buffer: UnsafeBufferPointer<UInt8>, nulls: NullTokens) -> Int? {
+        let fields = ChunkColumn(chunk: chunk, column: column, base: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!, nulls: nulls)
+        defer { rows += chunk.rows }
+        switch type {
+        case .int32:
+            return fields.parse(into: &int32s, nullRows: &nullRows, firstRow: rows) { CSVFieldParsing.int64($0).flatMap { Int32(exactly: $0) } }
+        case .int64:
+            return fields.parse(into: &int64s, nullRows: &nullRows, firstRow: rows, CSVFieldParsing.int64)
+        case .float:
+            return fields.parse(into: &floats, nullRows: &nullRows, firstRow: rows) { CSVFieldParsing.double($0).map { Float($0) } }
+        case .double:
+            return fields.parse(into: &doubles, nullRows: &nullRows, firstRow: rows, CSVFieldParsing.double)
+        case .bool:
+            return fields.parse(into: &bools, nullRows: &nullRows, firstRow: rows, CSVFieldParsing.bool)
+        case .timestamp:
+            return fields.parse(into: &int64s, nullRows: &nullRows, firstRow: rows, CSVFieldParsing.timestamp)
+        case .date:
+            return fields.parse(into: &int32s, nullRows: &nullRows, firstRow: rows, CSVFieldParsing.date)
+        case .string, .categorical:
+            fields.copy(into: &strings, nullRows: &nullRows, firstRow: rows)
+            return nil
+        }
+    }
+
     func finish() -> Column {
         var validity: Validity?
         if !nullRows.isEmpty {
@@ -74,5 +100,57 @@ struct CSVColumnBuilder {
         case .timestamp: return Column(storage: .timestamp(int64s), validity: validity)
         case .date: return Column(storage: .date(int32s), validity: validity)
         }
+    }
+}
+
+/// One column of a chunk's rows: each field's bytes, or that it is null.
+private struct ChunkColumn {
+    let chunk: CSVRowChunk
+    let column: Int
+    let base: UnsafePointer<UInt8>
+    let nulls: NullTokens
+
+    /// Field `row`'s bytes, nil if it is null.
+    @inline(__always)
+    func bytes(_ row: Int) -> UnsafeBufferPointer<UInt8>? {
+        let field = row * chunk.columns + column
+        let start = chunk.starts[field]
+        guard start >= 0 else { return nil }
+        let bytes = UnsafeBufferPointer(start: base + start, count: chunk.ends[field] - start)
+        return nulls.contains(bytes) ? nil : bytes
+    }
+
+    /// Every row's value appended to `values` (a null's place holds zero); the first row that
+    /// does not parse, nil if all do.
+    @inline(__always)
+    func parse<Value: Numeric>(into values: inout [Value], nullRows: inout [Int], firstRow: Int, _ parse: (UnsafeBufferPointer<UInt8>) -> Value?) -> Int? {
+        let before = values.count
+        values.append(contentsOf: repeatElement(0, count: chunk.rows))
+        return values.withUnsafeMutableBufferPointer { values -> Int? in
+            for row in 0..<chunk.rows {
+                guard let bytes = bytes(row) else { nullRows.append(firstRow + row); continue }
+                guard let value = parse(bytes) else { return row }
+                values[before + row] = value
+            }
+            return nil
+        }
+    }
+
+    func parse(into values: inout [Bool], nullRows: inout [Int], firstRow: Int, _ parse: (UnsafeBufferPointer<UInt8>) -> Bool?) -> Int? {
+        for row in 0..<chunk.rows {
+            guard let bytes = bytes(row) else { nullRows.append(firstRow + row); values.append(false); continue }
+            guard let value = parse(bytes) else { return row }
+            values.append(value)
+        }
+        return nil
+    }
+
+    /// Every row's bytes appended to `strings` (a null as an empty string).
+    func copy(into strings: inout StringStorage, nullRows: inout [Int], firstRow: Int) {
+        var total = 0
+        for row in 0..<chunk.rows {
+            if let bytes = bytes(row) { total += bytes.count } else { nullRows.append(firstRow + row) }
+        }
+        strings.append(chunk.rows, totalBytes: total) { row in bytes(row) ?? UnsafeBufferPointer(start: nil, count: 0) }
     }
 }
