@@ -55,6 +55,19 @@ import Testing
         }
     }
 
+    /// Integer fields as C's `strtoll` would take them whole: signs, spaces around, the whole
+    /// Int64 range, and overflow or stray text refused.
+    @Test func integerFieldsParseOverTheWholeRange() {
+        func parse(_ text: String) -> Int64? { Array(text.utf8).withUnsafeBufferPointer { CSVFieldParsing.int64($0) } }
+        let cases: [(String, Int64?)] = [
+            ("0", 0), ("-0", 0), ("+5", 5), (" 12 ", 12), ("123456789012345678", 123_456_789_012_345_678),
+            ("-922337203685477580", -922_337_203_685_477_580), ("9223372036854775807", .max), ("-9223372036854775808", .min),
+            ("9223372036854775808", nil), ("-9223372036854775809", nil), ("99999999999999999999", nil),
+            ("1x", nil), ("", nil), ("-", nil), ("  ", nil), ("1 2", nil), ("٣", nil),
+        ]
+        for (text, expected) in cases { #expect(parse(text) == expected, "\"\(text)\"") }
+    }
+
     /// Thousands of records, converted a column at a time in chunks, with quoted records the
     /// general reader takes between them, missing trailing fields, nulls and blank lines: every
     /// value in its row, and a bad value far down named by its line.

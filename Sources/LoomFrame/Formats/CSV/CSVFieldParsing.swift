@@ -15,6 +15,16 @@ enum CSVFieldParsing {
         }
         guard index < end else { return nil }
         var value: Int64 = 0
+        // Eighteen digits or fewer cannot overflow: no check per digit.
+        if end - index <= 18 {
+            while index < end {
+                let digit = bytes[index] &- UInt8(ascii: "0")
+                guard digit < 10 else { return nil }
+                value = value &* 10 &+ Int64(digit)
+                index += 1
+            }
+            return negative ? -value : value
+        }
         while index < end {
             let digit = bytes[index] &- UInt8(ascii: "0")
             guard digit < 10 else { return nil }
