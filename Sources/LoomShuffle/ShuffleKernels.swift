@@ -3,11 +3,11 @@ import LoomDistributed
 import LoomLocal
 import LoomFrame
 
-/// What a transfer task reports: which worker's service holds input `input`'s pieces of `run`.
+/// What a transfer task reports: that input `input`'s pieces of `run` reached their outputs'
+/// services.
 struct ShuffleManifest: Sendable, Codable, Hashable {
     var run: String
     var input: Int
-    var address: String
 }
 
 /// The peer-to-peer shuffle's task functions (registered by `Loom.bootstrap`).
@@ -19,15 +19,26 @@ public enum ShuffleKernels {
         return service
     }
 
-    /// Cuts a partition and hands every piece to this worker's service; finishes at once with
-    /// a manifest, so the scheduler holds nothing large.
+    /// Cuts a partition and pushes every piece to its output's service (`destinations`, one
+    /// an output), those for this worker's own service straight into it; finishes with a
+    /// manifest once every piece is on its destination's disk, so the scheduler holds nothing
+    /// large and the network works while transfers run.
     static let transfer = TaskFunction("shuffle.transfer") {
-        (run: String, cut: PieceCut, boundaries: [Table], outputs: Int, input: Int, program: PartitionProgram, inputs: [Table]) in
+        (run: String, cut: PieceCut, boundaries: [Table], destinations: [String], input: Int, program: PartitionProgram, inputs: [Table]) in
         let service = try service()
-        for (output, piece) in try cut.cut(try program.run(inputs), into: outputs, boundaries: boundaries).enumerated() {
-            try service.append(run: run, output: output, input: input, piece: piece)
+        let pieces = try cut.cut(try program.run(inputs), into: destinations.count, boundaries: boundaries)
+        var remote: [String: [(output: Int, input: Int, encoded: [UInt8])]] = [:]
+        for (output, piece) in pieces.enumerated() {
+            if destinations[output] == service.address {
+                try service.append(run: run, output: output, input: input, piece: piece)
+            } else {
+                remote[destinations[output], default: []].append((output, input, try ValueCodec.encode(piece)))
+            }
         }
-        return ShuffleManifest(run: run, input: input, address: service.address)
+        for (address, encoded) in remote.sorted(by: { $0.key < $1.key }) {
+            try ShuffleService.push(to: address, run: run, pieces: encoded)
+        }
+        return ShuffleManifest(run: run, input: input)
     }
 
     /// Waits for every transfer (as its inputs) and checks they belong to one run.
@@ -38,51 +49,74 @@ public enum ShuffleKernels {
         return manifests
     }
 
-    /// Output partition `output`: its pieces fetched from every worker that holds some, in
-    /// input order, each input's piece exactly once.
-    static let unpack = TaskFunction("shuffle.unpack") { (run: String, output: Int, manifests: [ShuffleManifest]) -> [Table] in
-        var byInput: [Int: Table] = [:]
-        let holders = Dictionary(grouping: manifests, by: \.address)
-        for (address, held) in holders.sorted(by: { $0.key < $1.key }) {
-            let expected = Set(held.map(\.input))
-            for (input, piece) in try ShuffleService.fetch(from: address, run: run, output: output) where expected.contains(input) && byInput[input] == nil {
-                byInput[input] = piece
+    /// Output partition `output`: its pieces taken from its destination's service (this
+    /// process's own, or another worker's over TCP), in input order, each input's piece once
+    /// (a transfer that ran again pushed its pieces twice).
+    static let unpack = TaskFunction("shuffle.unpack") { (run: String, output: Int, destination: String, manifests: [ShuffleManifest]) -> [Table] in
+        let local = ShuffleService.shared.withLock { $0 }.flatMap { $0.address == destination ? $0 : nil }
+        let pieces = try local.map { service in
+            guard let pieces = try service.take(run: run, output: output) else {
+                throw LoomError(.invalidArgument, "\(FrameShuffling.lostDataMarker): output \(output) of shuffle run \(run) is not at \(destination) (taken before, or the worker restarted)")
             }
-        }
-        guard byInput.count == manifests.count else {
-            let missing = manifests.map(\.input).filter { byInput[$0] == nil }
+            return pieces
+        } ?? ShuffleService.fetch(from: destination, run: run, output: output)
+        var byInput: [Int: Table] = [:]
+        for (input, piece) in pieces where byInput[input] == nil { byInput[input] = piece }
+        let inputs = manifests.map(\.input).sorted()
+        let missing = inputs.filter { byInput[$0] == nil }
+        guard missing.isEmpty else {
             throw LoomError(.invalidArgument, "\(FrameShuffling.lostDataMarker): output \(output) of shuffle run \(run) has no piece from inputs \(missing)")
         }
-        return manifests.map(\.input).sorted().map { byInput[$0]! }
+        return inputs.map { byInput[$0]! }
     }
 
+    /// This process's shuffle service's address (`client.run` on every worker, to choose
+    /// the outputs' destinations).
+    static let address = TaskFunction("shuffle.address") { () in try service().address }
     /// Removes what this worker's service holds of `runs` (`client.run` on every worker, when
     /// the computation that lowered them is done); the runs it held.
     static let release = TaskFunction("shuffle.release") { (runs: [String]) in try service().drop(runs) }
     /// The runs this worker's service holds files of.
     static let heldRuns = TaskFunction("shuffle.held-runs") { () in try service().heldRuns }
 
-    public static var all: [any TaskFunctionRepresentable] { [transfer, barrier, unpack, release, heldRuns] }
+    public static var all: [any TaskFunctionRepresentable] { [transfer, barrier, unpack, address, release, heldRuns] }
 }
 
-/// The shuffle on a cluster, as Dask's P2P in its essentials: transfer tasks hand their
-/// partition to their worker's shuffle service and finish at once; the service writes each
-/// output's pieces to disk; a barrier waits for every transfer; each output's unpack task
-/// fetches its pieces from the workers that hold them, over the services' own connections.
-/// Only manifests pass through the scheduler, and a worker holds on disk, not in memory, what
-/// it has not served.
+/// The shuffle on a cluster, as Dask's P2P in its essentials: each output partition has a
+/// destination worker (the services in turn); transfer tasks cut their partition and push
+/// every piece to its output's destination in acknowledged batches, finishing once they are on
+/// disk there; a barrier waits for every transfer; each output's unpack task takes its file
+/// from its destination. Only manifests pass through the scheduler, and a worker holds on
+/// disk, not in memory, what it has not unpacked.
 public struct P2PShuffler: FrameShuffler {
-    public init() {}
+    /// The services outputs go to, in turn; empty until `prepared(on:)` asked the workers.
+    let services: [String]
+
+    public init() { services = [] }
+    init(services: [String]) { self.services = services }
+
+    /// This shuffler with the services of `runner`'s workers (one per worker process).
+    public func prepared(on runner: any GraphRunner) async throws -> any FrameShuffler {
+        guard let client = runner as? Client else { return self }
+        let services = Set(try await client.run(ShuffleKernels.address).values).sorted()
+        guard !services.isEmpty else { throw LoomError(.unsupported, "no worker runs a shuffle service: the peer-to-peer shuffle needs workers set up by Loom.bootstrap") }
+        return P2PShuffler(services: services)
+    }
 
     public func exchange(_ partitions: [ShuffleInput], cut: PieceCut, cutInputs: [NodeInput], outputs: Int) -> [NodeInput] {
         let run = "run-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
         FrameShuffling.lowered(run: run)
+        // Outputs spread over the services in turn, from a point that moves with each run.
+        let offset = Int.random(in: 0..<Swift.max(1, services.count))
+        let destinations = (0..<outputs).map { services.isEmpty ? "" : services[(offset + $0) % services.count] }
         let transfers = partitions.enumerated().map { input, partition in
             task(ShuffleKernels.transfer.erased, "shuffle-transfer",
-                 [.literal(run), .literal(cut), .list(cutInputs), .literal(outputs), .literal(input), .literal(partition.program), .list(partition.inputs)])
+                 [.literal(run), .literal(cut), .list(cutInputs), .literal(destinations), .literal(input), .literal(partition.program), .list(partition.inputs)])
         }
         let barrier = task(ShuffleKernels.barrier.erased, "shuffle-barrier", [.literal(run), .list(transfers)])
-        return (0..<outputs).map { output in task(ShuffleKernels.unpack.erased, "shuffle-unpack", [.literal(run), .literal(output), barrier]) }
+        return (0..<outputs).map { output in
+            task(ShuffleKernels.unpack.erased, "shuffle-unpack", [.literal(run), .literal(output), .literal(destinations[output]), barrier])
+        }
     }
 
     /// A run's files: removed when served, and here what an unpack never fetched (a run that

@@ -17,7 +17,7 @@ import Synchronization
 
     /// The functions of a plan's tasks, lowered as for a cluster or not.
     static func functions(_ frame: DataFrame, onCluster: Bool) async throws -> Set<String> {
-        let inputs = try FrameShuffling.$lowersForCluster.withValue(onCluster) { try frame.plan.optimized().partitions() }
+        let inputs = try FrameShuffling.$clusterShuffler.withValue(onCluster ? P2PShuffler(services: ["127.0.0.1:1"]) : nil) { try frame.plan.optimized().partitions() }
         var names = Set<String>()
         func visit(_ input: NodeInput) {
             switch input {
@@ -80,9 +80,6 @@ import Synchronization
         let (table, _) = try Self.table(rows: 2000)
         let sorted = try DataFrame(table, partitions: 4).sortValues("k")
         let lowered = LoweredRuns()
-        let outputs = try FrameShuffling.$loweredRuns.withValue(lowered) {
-            try FrameShuffling.$lowersForCluster.withValue(true) { try sorted.plan.optimized().partitions() }
-        }
         // The barrier alone: every transfer runs, no unpack does.
         func barrier(_ input: NodeInput) -> TaskNode? {
             switch input {
@@ -91,10 +88,15 @@ import Synchronization
             default: nil
             }
         }
-        let node = try #require(outputs.lazy.compactMap(barrier).first)
         try await withCluster(workers: 2, threads: 1) { _, client in
+            let shuffler = try await P2PShuffler().prepared(on: client)
+            let outputs = try FrameShuffling.$loweredRuns.withValue(lowered) {
+                try FrameShuffling.$clusterShuffler.withValue(shuffler) { try sorted.plan.optimized().partitions() }
+            }
+            let node = try #require(outputs.lazy.compactMap(barrier).first)
             _ = try await client.run(TaskGraph(outputs: [node]))
-            #expect(try await client.run(ShuffleKernels.heldRuns).values.contains { $0 == lowered.runs })
+            // Pushed to both workers: each is the destination of half the outputs.
+            #expect(try await client.run(ShuffleKernels.heldRuns).values.allSatisfy { $0 == lowered.runs })
             await P2PShuffler().release(lowered.runs, on: client)
             #expect(try await client.run(ShuffleKernels.heldRuns).values.allSatisfy { $0.isEmpty })
         }

@@ -37,10 +37,13 @@ public protocol FrameShuffler: Sendable {
     /// Frees what the shuffle runs `runs` still hold on `runner`'s workers, once the
     /// computation that lowered them is done or has failed.
     func release(_ runs: [String], on runner: any GraphRunner) async
+    /// The shuffler to lower a computation for `runner` with (one that knows its workers).
+    func prepared(on runner: any GraphRunner) async throws -> any FrameShuffler
 }
 
 extension FrameShuffler {
     public func release(_ runs: [String], on runner: any GraphRunner) async {}
+    public func prepared(on runner: any GraphRunner) async throws -> any FrameShuffler { self }
 }
 
 /// The shuffle as tasks: a cut task per input, a pick task per piece. Every piece stays in
@@ -60,17 +63,15 @@ public struct TaskShuffler: FrameShuffler {
 /// Which shuffler a plan lowers to: `SpillingShuffler` unless a computation on a cluster asks
 /// for the installed cluster shuffler (`Loom.bootstrap` installs the peer-to-peer one).
 public enum FrameShuffling {
-    /// Set while a computation for a cluster lowers its plan.
-    @TaskLocal static var lowersForCluster = false
+    /// Set while a computation for a cluster lowers its plan: the shuffler it lowers to.
+    @TaskLocal static var clusterShuffler: (any FrameShuffler)?
 
     private static let installed = LockedShuffler()
 
     /// The shuffler computations on a cluster use.
     public static func install(forClusters shuffler: any FrameShuffler) { installed.set(shuffler) }
 
-    static var current: any FrameShuffler {
-        lowersForCluster ? installed.get() ?? TaskShuffler() : SpillingShuffler()
-    }
+    static var current: any FrameShuffler { clusterShuffler ?? SpillingShuffler() }
 
     /// How many bytes of pieces a local shuffle keeps in memory before it writes them to
     /// files (`SpillingShuffler`): a quarter of the machine's memory unless set for a scope.
@@ -95,7 +96,9 @@ public enum FrameShuffling {
         while true {
             let lowered = LoweredRuns()
             do {
-                let result = try await $loweredRuns.withValue(lowered) { try await $lowersForCluster.withValue(true) { try await body() } }
+                // Prepared each attempt: a run after a loss goes to the workers there are now.
+                let shuffler = try await installed.get()?.prepared(on: runner) ?? TaskShuffler()
+                let result = try await $loweredRuns.withValue(lowered) { try await $clusterShuffler.withValue(shuffler) { try await body() } }
                 await release(lowered, on: runner)
                 return result
             } catch where lostShuffleData(error) && attempt < attempts {
