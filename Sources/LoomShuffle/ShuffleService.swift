@@ -183,8 +183,14 @@ final class ShuffleService: Sendable {
             switch header.kind {
             case .piece(let output, let input, let length):
                 guard length <= ShuffleFrame.largestPiece else { return }
-                var encoded = [UInt8](repeating: 0, count: length)
-                guard try encoded.withUnsafeMutableBytes({ try ShuffleSockets.readExactly(connection, into: $0) }) else { return }
+                // A megabyte at a time: memory grows with the bytes that came, not with what a
+                // header claims (a garbled one costs its connection, not a huge allocation).
+                var encoded: [UInt8] = []
+                while encoded.count < length {
+                    var part = [UInt8](repeating: 0, count: min(1 << 20, length - encoded.count))
+                    guard try part.withUnsafeMutableBytes({ try ShuffleSockets.readExactly(connection, into: $0) }) else { return }
+                    encoded += part
+                }
                 try append(run: run, output: output, input: input, encoded: encoded)
             case .sync:
                 try [UInt8(ascii: "k")].withUnsafeBytes { try ShuffleSockets.writeAll(connection, $0) }

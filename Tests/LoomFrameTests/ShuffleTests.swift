@@ -202,6 +202,18 @@ import Synchronization
         let again = #expect(throws: LoomError.self) { try ShuffleService.fetch(from: service.address, run: "run-a", output: 1) }
         #expect(again.map(FrameShuffling.lostShuffleData) == true, "\(String(describing: again))")
 
+        // Pushed pieces land in their output's file; a garbled push (a header claiming 2 GiB,
+        // then the connection closed) costs its connection only.
+        try ShuffleService.push(to: service.address, run: "run-b", pieces: [(output: 0, input: 1, encoded: try ValueCodec.encode(piece))], batchBytes: 1)
+        let garbled = try ShuffleSockets.connect(host: "127.0.0.1", port: Int(service.address.split(separator: ":").last!)!)
+        try Array("put run-b\n".utf8).withUnsafeBytes { try ShuffleSockets.writeAll(garbled, $0) }
+        try withUnsafeBytes(of: ShuffleFrame.Header(output: 0, input: 2, length: 1 << 31)) { try ShuffleSockets.writeAll(garbled, $0) }
+        try [UInt8](repeating: 7, count: 10).withUnsafeBytes { try ShuffleSockets.writeAll(garbled, $0) }
+        close(garbled)
+        let pushed = try ShuffleService.fetch(from: service.address, run: "run-b", output: 0)
+        #expect(pushed.map(\.input) == [1])
+        #expect(try pushed[0].piece["k"].int64s == [3, 1, 2])
+
         let (socket, port) = try ShuffleSockets.listen(host: "127.0.0.1")
         close(socket)
         let unreachable = #expect(throws: LoomError.self) { try ShuffleService.fetch(from: "127.0.0.1:\(port)", run: "run-a", output: 0) }
