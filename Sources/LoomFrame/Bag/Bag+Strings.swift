@@ -70,10 +70,8 @@ enum TextKernels {
 
     @inline(__always)
     private static func count(_ bytes: UnsafeRawBufferPointer, _ split: TextSplit, into counter: inout TextCounter) {
-        guard let end = bytes.baseAddress.map({ $0 + bytes.count }) else {
-            split.forEachWord(bytes) { start, length in counter.add(bytes: start, length: length, available: length) }
-            return
-        }
+        // An empty line's one word (with a separator) is at a placeholder address: 0 readable.
+        let end = (bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!) + bytes.count
         split.forEachWord(bytes) { start, length in counter.add(bytes: start, length: length, available: end - start) }
     }
 

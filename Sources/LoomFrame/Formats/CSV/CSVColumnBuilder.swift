@@ -61,19 +61,19 @@ struct CSVColumnBuilder {
         defer { rows += chunk.rows }
         switch type {
         case .int32:
-            return fields.parse(into: &int32s, nullRows: &nullRows, firstRow: rows) { CSVFieldParsing.int64($0).flatMap { Int32(exactly: $0) } }
+            return fields.parse(into: &int32s, zero: 0, nullRows: &nullRows, firstRow: rows) { CSVFieldParsing.int64($0).flatMap { Int32(exactly: $0) } }
         case .int64:
-            return fields.parse(into: &int64s, nullRows: &nullRows, firstRow: rows, CSVFieldParsing.int64)
+            return fields.parse(into: &int64s, zero: 0, nullRows: &nullRows, firstRow: rows, CSVFieldParsing.int64)
         case .float:
-            return fields.parse(into: &floats, nullRows: &nullRows, firstRow: rows) { CSVFieldParsing.double($0).map { Float($0) } }
+            return fields.parse(into: &floats, zero: 0, nullRows: &nullRows, firstRow: rows) { CSVFieldParsing.double($0).map { Float($0) } }
         case .double:
-            return fields.parse(into: &doubles, nullRows: &nullRows, firstRow: rows, CSVFieldParsing.double)
+            return fields.parse(into: &doubles, zero: 0, nullRows: &nullRows, firstRow: rows, CSVFieldParsing.double)
         case .bool:
-            return fields.parse(into: &bools, nullRows: &nullRows, firstRow: rows, CSVFieldParsing.bool)
+            return fields.parse(into: &bools, zero: false, nullRows: &nullRows, firstRow: rows, CSVFieldParsing.bool)
         case .timestamp:
-            return fields.parse(into: &int64s, nullRows: &nullRows, firstRow: rows, CSVFieldParsing.timestamp)
+            return fields.parse(into: &int64s, zero: 0, nullRows: &nullRows, firstRow: rows, CSVFieldParsing.timestamp)
         case .date:
-            return fields.parse(into: &int32s, nullRows: &nullRows, firstRow: rows, CSVFieldParsing.date)
+            return fields.parse(into: &int32s, zero: 0, nullRows: &nullRows, firstRow: rows, CSVFieldParsing.date)
         case .string, .categorical:
             fields.copy(into: &strings, nullRows: &nullRows, firstRow: rows)
             return nil
@@ -120,12 +120,12 @@ private struct ChunkColumn {
         return nulls.contains(bytes) ? nil : bytes
     }
 
-    /// Every row's value appended to `values` (a null's place holds zero); the first row that
-    /// does not parse, nil if all do.
+    /// Every row's value appended to `values` (a null's place holds `zero`); the first row
+    /// that does not parse, nil if all do.
     @inline(__always)
-    func parse<Value: Numeric>(into values: inout [Value], nullRows: inout [Int], firstRow: Int, _ parse: (UnsafeBufferPointer<UInt8>) -> Value?) -> Int? {
+    func parse<Value>(into values: inout [Value], zero: Value, nullRows: inout [Int], firstRow: Int, _ parse: (UnsafeBufferPointer<UInt8>) -> Value?) -> Int? {
         let before = values.count
-        values.append(contentsOf: repeatElement(0, count: chunk.rows))
+        values.append(contentsOf: repeatElement(zero, count: chunk.rows))
         return values.withUnsafeMutableBufferPointer { values -> Int? in
             for row in 0..<chunk.rows {
                 guard let bytes = bytes(row) else { nullRows.append(firstRow + row); continue }
@@ -134,15 +134,6 @@ private struct ChunkColumn {
             }
             return nil
         }
-    }
-
-    func parse(into values: inout [Bool], nullRows: inout [Int], firstRow: Int, _ parse: (UnsafeBufferPointer<UInt8>) -> Bool?) -> Int? {
-        for row in 0..<chunk.rows {
-            guard let bytes = bytes(row) else { nullRows.append(firstRow + row); values.append(false); continue }
-            guard let value = parse(bytes) else { return row }
-            values.append(value)
-        }
-        return nil
     }
 
     /// Every row's bytes appended to `strings` (a null as an empty string).
