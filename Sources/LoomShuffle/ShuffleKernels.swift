@@ -10,6 +10,16 @@ struct ShuffleManifest: Sendable, Codable, Hashable {
     var input: Int
 }
 
+/// A worker's shuffle service's counts since it started (`ShuffleKernels.statistics`).
+public struct ShuffleStatistics: Sendable, Codable, Hashable {
+    /// Pieces other workers pushed to it.
+    public var piecesReceived = 0
+    /// Output files its own process's unpack tasks took.
+    public var outputsTaken = 0
+    /// Output files sent to unpack tasks on other workers (those that ran away from their files).
+    public var outputsServed = 0
+}
+
 /// The peer-to-peer shuffle's task functions (registered by `Loom.bootstrap`).
 public enum ShuffleKernels {
     static func service() throws -> ShuffleService {
@@ -78,8 +88,10 @@ public enum ShuffleKernels {
     static let release = TaskFunction("shuffle.release") { (runs: [String]) in try service().drop(runs) }
     /// The runs this worker's service holds files of.
     static let heldRuns = TaskFunction("shuffle.held-runs") { () in try service().heldRuns }
+    /// This worker's service's counts (`client.run(ShuffleKernels.statistics)`).
+    public static let statistics = TaskFunction("shuffle.statistics") { () in try service().statistics }
 
-    public static var all: [any TaskFunctionRepresentable] { [transfer, barrier, unpack, address, release, heldRuns] }
+    public static var all: [any TaskFunctionRepresentable] { [transfer, barrier, unpack, address, release, heldRuns, statistics] }
 }
 
 /// The shuffle on a cluster, as Dask's P2P in its essentials: each output partition has a
@@ -91,16 +103,22 @@ public enum ShuffleKernels {
 public struct P2PShuffler: FrameShuffler {
     /// The services outputs go to, in turn; empty until `prepared(on:)` asked the workers.
     let services: [String]
+    /// The workers (addresses) in each service's process: where the outputs it holds unpack.
+    let workersByService: [String: [String]]
 
-    public init() { services = [] }
-    init(services: [String]) { self.services = services }
+    public init() { self.init(workersByService: [:]) }
+    init(workersByService: [String: [String]]) {
+        self.workersByService = workersByService
+        services = workersByService.keys.sorted()
+    }
 
     /// This shuffler with the services of `runner`'s workers (one per worker process).
     public func prepared(on runner: any GraphRunner) async throws -> any FrameShuffler {
         guard let client = runner as? Client else { return self }
-        let services = Set(try await client.run(ShuffleKernels.address).values).sorted()
-        guard !services.isEmpty else { throw LoomError(.unsupported, "no worker runs a shuffle service: the peer-to-peer shuffle needs workers set up by Loom.bootstrap") }
-        return P2PShuffler(services: services)
+        var workersByService: [String: [String]] = [:]
+        for (worker, service) in try await client.run(ShuffleKernels.address) { workersByService[service, default: []].append(worker) }
+        guard !workersByService.isEmpty else { throw LoomError(.unsupported, "no worker runs a shuffle service: the peer-to-peer shuffle needs workers set up by Loom.bootstrap") }
+        return P2PShuffler(workersByService: workersByService.mapValues { $0.sorted() })
     }
 
     public func exchange(_ partitions: [ShuffleInput], cut: PieceCut, cutInputs: [NodeInput], outputs: Int) -> [NodeInput] {
@@ -115,7 +133,11 @@ public struct P2PShuffler: FrameShuffler {
         }
         let barrier = task(ShuffleKernels.barrier.erased, "shuffle-barrier", [.literal(run), .list(transfers)])
         return (0..<outputs).map { output in
-            task(ShuffleKernels.unpack.erased, "shuffle-unpack", [.literal(run), .literal(output), .literal(destinations[output]), barrier])
+            // Pinned to the workers holding its file, loosely: with them gone it runs elsewhere,
+            // finds its file missing and restarts the run, instead of waiting for them forever.
+            let holders = workersByService[destinations[output]] ?? []
+            return task(ShuffleKernels.unpack.erased, "shuffle-unpack", [.literal(run), .literal(output), .literal(destinations[output]), barrier],
+                        placement: holders.isEmpty ? nil : TaskPlacement(workers: holders, allowOtherWorkers: true))
         }
     }
 
@@ -126,7 +148,7 @@ public struct P2PShuffler: FrameShuffler {
         _ = try? await client.run(ShuffleKernels.release, runs)
     }
 
-    private func task(_ function: AnyTaskFunction, _ name: String, _ inputs: [NodeInput]) -> NodeInput {
-        .node(TaskNode(key: Key.unique(prefix: name), function: function, inputs: inputs))
+    private func task(_ function: AnyTaskFunction, _ name: String, _ inputs: [NodeInput], placement: TaskPlacement? = nil) -> NodeInput {
+        .node(TaskNode(key: Key.unique(prefix: name), function: function, inputs: inputs, placement: placement))
     }
 }

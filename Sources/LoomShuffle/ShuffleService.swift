@@ -31,6 +31,10 @@ final class ShuffleService: Sendable {
     /// released here, latest last: a piece of one that comes late (from a transfer still
     /// running when its computation failed) is dropped, not left on disk for good.
     private let writing = Mutex<ReleasedRuns>(ReleasedRuns())
+    private let counts = Mutex(ShuffleStatistics())
+
+    /// What this service has done since it started.
+    var statistics: ShuffleStatistics { counts.withLock { $0 } }
 
     init(directory: String, host: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -86,6 +90,7 @@ final class ShuffleService: Sendable {
         defer { unlink(taken) }
         guard let handle = FileHandle(forReadingAtPath: taken) else { return nil }
         defer { try? handle.close() }
+        counts.withLock { $0.outputsTaken += 1 }
         let length = Int(try handle.seekToEnd())
         try handle.seek(toOffset: 0)
         return try Self.pieces(length: length, lost: { LoomError(.invalidArgument, "\(FrameShuffling.lostDataMarker): output \(output) of shuffle run \(run): its file \($0)") }) { buffer in
@@ -168,6 +173,7 @@ final class ShuffleService: Sendable {
             return
         }
         defer { try? handle.close() }
+        counts.withLock { $0.outputsServed += 1 }
         let size = UInt64(try handle.seekToEnd())
         try withUnsafeBytes(of: size.littleEndian) { try ShuffleSockets.writeAll(connection, $0) }
         try handle.seek(toOffset: 0)
@@ -192,6 +198,7 @@ final class ShuffleService: Sendable {
                     encoded += part
                 }
                 try append(run: run, output: output, input: input, encoded: encoded)
+                counts.withLock { $0.piecesReceived += 1 }
             case .sync:
                 try [UInt8(ascii: "k")].withUnsafeBytes { try ShuffleSockets.writeAll(connection, $0) }
             case .end:

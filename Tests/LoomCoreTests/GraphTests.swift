@@ -17,6 +17,16 @@ func treeSum(leaves: Int) -> Delayed<Int> {
 }
 
 @Suite struct GraphTests {
+    @Test func placementsFollowTheirTasksIntoTheGraph() throws {
+        let placement = TaskPlacement(workers: ["w-1"], allowOtherWorkers: true)
+        let a = inc.delayed(1)
+        let placed = TaskNode(key: "placed", function: inc.erased, inputs: [a.taskInput], placement: placement)
+        let graph = add.delayed(Delayed<Int>(node: placed).named("renamed"), inc.delayed(2)).graph()
+        let task = try #require(graph.keys.firstIndex(of: "renamed"))
+        #expect(graph.placements == [Int32(task): placement], "numbered as the task is, kept by a new name")
+        #expect(treeSum(leaves: 8).graph().placements.isEmpty)
+    }
+
     @Test func delayedCallsBuildTheGraphTheyNeed() {
         let a = inc.delayed(1), b = inc.delayed(2)
         let c = add.delayed(a, b)

@@ -56,6 +56,19 @@ import Testing
         }
     }
 
+    @Test func preferredWorkersThatAreGoneLeaveTheTaskToOthers() async throws {
+        try await withCluster { cluster, client in
+            let anywhere = try await client.submit(TestTasks.inc, 1, workers: ["no-such-worker"], allowOtherWorkers: true)
+            #expect(try await anywhere.result() == 2)
+            // While the preferred worker is there, every task waits for it, though the other is idle.
+            let preferred = cluster.workerNames[1]
+            let pid = try #require(try await client.run(TestTasks.workerProcessID, workers: [preferred]).values.first)
+            #expect(Set(try await client.run(TestTasks.workerProcessID).values).count == 2, "one process a worker")
+            let pinned = try await client.map(TestTasks.processID, Array(0..<6), workers: [preferred], allowOtherWorkers: true)
+            #expect(try await client.gather(pinned) == Array(repeating: pid, count: 6))
+        }
+    }
+
     @Test func cancelledTasksNeverRunAndSayCancelled() async throws {
         try await withCluster { cluster, client in
             let blockers = [try await client.submit(TestTasks.sleepThenEcho, 1, 1.5), try await client.submit(TestTasks.sleepThenEcho, 2, 1.5)]

@@ -17,7 +17,7 @@ import Synchronization
 
     /// The functions of a plan's tasks, lowered as for a cluster or not.
     static func functions(_ frame: DataFrame, onCluster: Bool) async throws -> Set<String> {
-        let inputs = try FrameShuffling.$clusterShuffler.withValue(onCluster ? P2PShuffler(services: ["127.0.0.1:1"]) : nil) { try frame.plan.optimized().partitions() }
+        let inputs = try FrameShuffling.$clusterShuffler.withValue(onCluster ? P2PShuffler(workersByService: ["127.0.0.1:1": ["tcp://127.0.0.1:2"]]) : nil) { try frame.plan.optimized().partitions() }
         var names = Set<String>()
         func visit(_ input: NodeInput) {
             switch input {
@@ -68,6 +68,10 @@ import Synchronization
         #expect(cluster.isSuperset(of: ["shuffle.transfer", "shuffle.barrier", "shuffle.unpack"]), "\(cluster)")
         try await withCluster(workers: 2, threads: 2) { _, client in
             #expect(try await sorted.compute(on: client)["k"].int64s == keys.sorted())
+            // Each unpack ran beside its file: pieces came over the network, no file did.
+            let statistics = try await client.run(ShuffleKernels.statistics).values
+            #expect(statistics.count == 2 && statistics.allSatisfy { $0.outputsTaken > 0 && $0.piecesReceived > 0 }, "\(statistics)")
+            #expect(statistics.allSatisfy { $0.outputsServed == 0 }, "\(statistics)")
             let other = try Table(["k": Column((0..<500).map { Int64($0 * 2000) }), "w": Column((0..<500).map { Int64($0) })])
             let merged = try await DataFrame(table, partitions: 6).merge(try DataFrame(other, partitions: 6), on: "k").compute(on: client)
             let expected = keys.filter { $0 % 2000 == 0 && $0 < 1_000_000 }

@@ -73,6 +73,23 @@ import Testing
         #expect(cluster.state.state(of: "on-gamma") == .noWorker, "its only allowed worker died")
     }
 
+    @Test func preferredWorkersAreWaitedForWhileRunningAndLeftWhenGone() {
+        var cluster = SimulatedCluster()
+        let w1 = cluster.join("alpha"), w2 = cluster.join("beta")
+        cluster.submit(alice, (0..<3).map { task("near-\($0)", allowed: ["beta"], loose: true) })
+        for index in 0..<3 { #expect(cluster.worker(running: "near-\(index)") == w2, "alpha is idle, but beta is preferred") }
+        cluster.submit(alice, [task("gone", allowed: ["gamma"], loose: true)])
+        #expect(cluster.worker(running: "gone") != nil, "no gamma: any worker will do")
+        let w3 = cluster.join("gamma")
+        cluster.submit(alice, [task("back", allowed: ["gamma"], loose: true)])
+        #expect(cluster.worker(running: "back") == w3)
+        cluster.submit(alice, [task("later", ["back"], allowed: ["gamma"], loose: true)])
+        cluster.leave(w3, .retired)
+        #expect([w1, w2].contains(cluster.worker(running: "back")), "run elsewhere once its worker left")
+        cluster.submit(alice, [task("strict", allowed: ["gamma"])])
+        #expect(cluster.state.state(of: "strict") == .noWorker, "a strict restriction still waits")
+    }
+
     @Test func resourcesAreReservedWhileTasksRun() {
         var cluster = SimulatedCluster()
         let plain = cluster.join("plain", nthreads: 4)

@@ -14,7 +14,7 @@ let sampleMessages: [Message] = [
         tasks: [
             WireTask(key: "inc-1", function: "inc", arguments: [.value([3, 2])], order: 0),
             WireTask(key: "sum-2", function: "sum", arguments: [.list([.key("inc-1"), .value([]), .list([.key("x")])])],
-                     order: 1, priority: -3, retries: 2, workers: ["w-1"], resources: ["GPU": 0.5]),
+                     order: 1, priority: -3, retries: 2, workers: ["w-1"], allowOtherWorkers: true, resources: ["GPU": 0.5]),
         ], wanted: ["sum-2"], functions: ["inc": "(Swift.Int) -> Swift.Int"]),
     .releaseKeys(["a", "b"]), .cancelKeys([]), .stillWaiting(["a", "b"]), .whoHas(request: 7, keys: ["a"]), .schedulerInfoRequest(request: .max),
     .keyInMemory(key: "a", nbytes: 123, holders: ["tcp://x:1"]),

@@ -7,6 +7,8 @@ struct GraphBuilder {
     var dependencyOffsets: [Int32] = [0]
     var dependencies: [Int32] = []
     var outputs: [Int32] = []
+    /// The placements of the few tasks that have one.
+    var placements: [Int32: TaskPlacement] = [:]
 
     var count: Int { keys.count }
 
@@ -64,6 +66,7 @@ struct GraphBuilder {
                 }
             }
             index.insert(node, number: Int32(count))
+            if let placement = node.placement { placements[Int32(count)] = placement }
             append(key: node.key, function: node.function, inputs: node.inputs.lazy.map(converted))
         }
         outputs = roots.map { index[$0]! }

@@ -16,6 +16,8 @@ public struct TaskGraph: Sendable {
     public let dependents: [Int32]
     /// The tasks whose results were asked for, in the order asked.
     public let outputs: [Int32]
+    /// Where a cluster should run the tasks that say (`TaskNode.placement`), by task number.
+    public let placements: [Int32: TaskPlacement]
 
     public var count: Int { keys.count }
 
@@ -87,6 +89,9 @@ public struct TaskGraph: Sendable {
         self.dependencyOffsets = dependencyOffsets
         self.dependencies = dependencies
         self.outputs = builder.outputs.map { priority[Int($0)] }
+        var placements: [Int32: TaskPlacement] = [:]
+        for (old, placement) in builder.placements where priority[Int(old)] >= 0 { placements[priority[Int(old)]] = placement }
+        self.placements = placements
     }
 
     /// Turns "who each task depends on" into "who depends on each task", in one counting pass.

@@ -7,11 +7,14 @@ public final class TaskNode: @unchecked Sendable {
     public let function: AnyTaskFunction
     /// Never changed after init except by `deinit`, which owns the node exclusively.
     public private(set) var inputs: [NodeInput]
+    /// Where a cluster should run it; nil for anywhere (nearly every node).
+    public let placement: TaskPlacement?
 
-    public init(key: Key? = nil, function: AnyTaskFunction, inputs: [NodeInput]) {
+    public init(key: Key? = nil, function: AnyTaskFunction, inputs: [NodeInput], placement: TaskPlacement? = nil) {
         self.key = key ?? Key.unique(prefix: function.name)
         self.function = function
         self.inputs = inputs
+        self.placement = placement
     }
 
     /// Releases a long chain of nodes without recursing once per node: the default teardown
@@ -63,7 +66,7 @@ public struct Delayed<Value: Sendable>: TaskArgument, Sendable {
 
     /// The same call under a key of your choosing (shown in errors, progress and dashboards).
     public func named(_ key: Key) -> Delayed<Value> {
-        Delayed(node: TaskNode(key: key, function: node.function, inputs: node.inputs))
+        Delayed(node: TaskNode(key: key, function: node.function, inputs: node.inputs, placement: node.placement))
     }
 
     /// The graph that computes this value.

@@ -209,15 +209,19 @@ public final class Client: Sendable {
 
     /// Submits the graph behind `value` and returns a future for it; the work starts at once.
     public func persist<Value: Codable & Sendable>(_ value: Delayed<Value>, priority: Int = 0, retries: Int = 0,
-                                                   workers: [String] = [], resources: [String: Double] = [:]) async throws -> Future<Value> {
-        try await persist([value], priority: priority, retries: retries, workers: workers, resources: resources)[0]
+                                                   workers: [String] = [], allowOtherWorkers: Bool = false,
+                                                   resources: [String: Double] = [:]) async throws -> Future<Value> {
+        try await persist([value], priority: priority, retries: retries, workers: workers, allowOtherWorkers: allowOtherWorkers, resources: resources)[0]
     }
 
     /// Submits several graphs in one update, sharing common work.
     public func persist<Value: Codable & Sendable>(_ values: [Delayed<Value>], priority: Int = 0, retries: Int = 0,
-                                                   workers: [String] = [], resources: [String: Double] = [:]) async throws -> [Future<Value>] {
+                                                   workers: [String] = [], allowOtherWorkers: Bool = false,
+                                                   resources: [String: Double] = [:]) async throws -> [Future<Value>] {
         let graph = TaskGraph(outputs: values.map(\.node))
-        let (tasks, functions) = try graph.wireTasks(priority: Int64(priority), retries: Int64(retries), workers: workers, resources: resources)
+        let (tasks, functions) = try graph.wireTasks(
+            priority: Int64(priority), retries: Int64(retries),
+            placement: workers.isEmpty ? nil : TaskPlacement(workers: workers, allowOtherWorkers: allowOtherWorkers), resources: resources)
         let wanted = graph.outputs.map { graph.keys[Int($0)] }
         try await connection.submit(tasks, wanted: wanted, functions: functions)
         return values.map { Future(key: $0.key, client: self) }
@@ -226,14 +230,15 @@ public final class Client: Sendable {
     /// Runs `function` on the cluster: `let total = try await client.submit(Tasks.add, a, 5)`.
     /// Arguments are values, `Delayed` calls or other futures.
     /// `key` names the task (a unique one is made otherwise); `workers` restricts it to workers
-    /// by name or address; `resources` are abstract amounts it holds while it runs.
+    /// by name or address (`allowOtherWorkers`: prefers them, and runs elsewhere while none of
+    /// them is there); `resources` are abstract amounts it holds while it runs.
     public func submit<each Argument, Result, each Input: TaskArgument>(
         _ function: TaskFunction<repeat each Argument, Result>, _ arguments: repeat each Input, key: String? = nil,
-        priority: Int = 0, retries: Int = 0, workers: [String] = [], resources: [String: Double] = [:]
+        priority: Int = 0, retries: Int = 0, workers: [String] = [], allowOtherWorkers: Bool = false, resources: [String: Double] = [:]
     ) async throws -> Future<Result> where repeat (each Input).Resolved == each Argument {
         var call = function.delayed(repeat each arguments)
         if let key { call = call.named(Key(key)) }
-        return try await persist(call, priority: priority, retries: retries, workers: workers, resources: resources)
+        return try await persist(call, priority: priority, retries: retries, workers: workers, allowOtherWorkers: allowOtherWorkers, resources: resources)
     }
 
     /// One task per element, submitted together: Dask's `client.map`. With several lists the
@@ -242,7 +247,7 @@ public final class Client: Sendable {
     /// `submit`'s, for every task.
     public func map<each Argument, Result, each Input: TaskArgument>(
         _ function: TaskFunction<repeat each Argument, Result>, _ values: repeat [each Input], keys: [String]? = nil,
-        priority: Int = 0, retries: Int = 0, workers: [String] = [], resources: [String: Double] = [:]
+        priority: Int = 0, retries: Int = 0, workers: [String] = [], allowOtherWorkers: Bool = false, resources: [String: Double] = [:]
     ) async throws -> [Future<Result>] where repeat (each Input).Resolved == each Argument {
         var count = Int.max
         for list in repeat each values { count = min(count, list.count) }
@@ -254,7 +259,7 @@ public final class Client: Sendable {
             let call = function.delayed(repeat (each values)[index])
             return keys.map { call.named(Key($0[index])) } ?? call
         }
-        return try await persist(calls, priority: priority, retries: retries, workers: workers, resources: resources)
+        return try await persist(calls, priority: priority, retries: retries, workers: workers, allowOtherWorkers: allowOtherWorkers, resources: resources)
     }
 
     /// Computes `value` on the cluster and returns it.

@@ -1,9 +1,10 @@
 import LoomCore
 
 extension TaskGraph {
-    /// The graph as a client submits it: keys as text, literals encoded, task order kept.
+    /// The graph as a client submits it: keys as text, literals encoded, task order kept; a
+    /// task's own placement over `placement`, the submission's.
     /// Throws, naming the task, when a task is a local closure or a literal is not `Encodable`.
-    func wireTasks(priority: Int64 = 0, retries: Int64 = 0, workers: [String] = [], resources: [String: Double] = [:]) throws
+    func wireTasks(priority: Int64 = 0, retries: Int64 = 0, placement: TaskPlacement? = nil, resources: [String: Double] = [:]) throws
         -> (tasks: [WireTask], functions: [String: String])
     {
         var tasks: [WireTask] = []
@@ -31,9 +32,11 @@ extension TaskGraph {
                     return .value(try ValueCodec.encode(encodable))
                 }
             }
+            let placement = placements.isEmpty ? placement : placements[Int32(task)] ?? placement
             tasks.append(WireTask(
                 key: keys[task], function: function.name, arguments: try inputs[inputRange(of: task)].map(wire),
-                order: Int64(task), priority: priority, retries: retries, workers: workers, resources: resources))
+                order: Int64(task), priority: priority, retries: retries, workers: placement?.workers ?? [],
+                allowOtherWorkers: placement?.allowOtherWorkers ?? false, resources: resources))
         }
         return (tasks, functions)
     }

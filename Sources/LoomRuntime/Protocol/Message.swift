@@ -172,11 +172,13 @@ public struct WireTask: Equatable, Sendable {
     public var retries: Int64
     /// Worker names or addresses allowed to run it; empty means any.
     public var workers: [String]
+    /// `workers` are a preference: while none of them is running, any worker may run it.
+    public var allowOtherWorkers: Bool
     public var resources: [String: Double]
 
     public init(
         key: Key, function: String, arguments: [WireArgument], order: Int64 = 0, priority: Int64 = 0, retries: Int64 = 0,
-        workers: [String] = [], resources: [String: Double] = [:]
+        workers: [String] = [], allowOtherWorkers: Bool = false, resources: [String: Double] = [:]
     ) {
         self.key = key
         self.function = function
@@ -185,6 +187,7 @@ public struct WireTask: Equatable, Sendable {
         self.priority = priority
         self.retries = retries
         self.workers = workers
+        self.allowOtherWorkers = allowOtherWorkers
         self.resources = resources
     }
 

@@ -210,7 +210,7 @@ extension Wire {
                 key: try reader.readKey(), function: try reader.readString(),
                 arguments: try (0..<Self.count(&reader)).map { _ in try argument(depth: 0) },
                 order: try reader.readVarInt(), priority: try reader.readVarInt(), retries: try reader.readVarInt(),
-                workers: try strings(), resources: try doubleMap())
+                workers: try strings(), allowOtherWorkers: try reader.readUInt8() != 0, resources: try doubleMap())
         }
 
         private mutating func argument(depth: Int) throws -> WireArgument {

@@ -289,6 +289,7 @@ extension Wire {
             header.writeVarInt(task.priority)
             header.writeVarInt(task.retries)
             write(task.workers)
+            header.writeUInt8(task.allowOtherWorkers ? 1 : 0)
             write(task.resources)
         }
 

@@ -51,12 +51,15 @@ struct FunctionStats: Sendable {
 /// Restrictions and resources shared by many tasks; interned so a task stores one index.
 struct TaskConstraints: Sendable, Hashable {
     var allowedWorkers: Set<String>
+    /// `allowedWorkers` are preferred, not required (Dask's loose restrictions).
+    var loose = false
     var resources: [String: Double]
 
     var isEmpty: Bool { allowedWorkers.isEmpty && resources.isEmpty }
 
-    func allows(_ worker: WorkerSpec) -> Bool {
-        if !allowedWorkers.isEmpty, !allowedWorkers.contains(worker.name), !allowedWorkers.contains(worker.address) {
+    /// Whether `worker` may run the task; `strictly` false asks about resources alone.
+    func allows(_ worker: WorkerSpec, strictly: Bool = true) -> Bool {
+        if strictly, !allowedWorkers.isEmpty, !allowedWorkers.contains(worker.name), !allowedWorkers.contains(worker.address) {
             return false
         }
         for (name, amount) in resources where worker.resources[name, default: 0] < amount { return false }

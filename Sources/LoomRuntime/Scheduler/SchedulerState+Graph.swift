@@ -27,7 +27,7 @@ extension SchedulerState {
                 key: submission.key, function: function.slot, recipe: submission,
                 priority: TaskPriority(user: Int(clamping: submission.priority), generation: generation, order: Int(clamping: submission.order)),
                 retries: Int(clamping: submission.retries),
-                constraint: internConstraint(submission.workers, submission.resources))
+                constraint: internConstraint(submission.workers, submission.resources, loose: submission.allowOtherWorkers))
             else { continue }  // known already: reused
             tasks[Int(slot)].waitingOn = Int32(truncatingIfNeeded: position)
             slotAt[position] = slot
@@ -215,9 +215,10 @@ extension SchedulerState {
         return slot
     }
 
-    mutating func internConstraint(_ allowedWorkers: [String], _ resources: [String: Double]) -> Int32 {
+    mutating func internConstraint(_ allowedWorkers: [String], _ resources: [String: Double], loose: Bool = false) -> Int32 {
         guard !allowedWorkers.isEmpty || !resources.isEmpty else { return -1 }
-        let constraint = TaskConstraints(allowedWorkers: Set(allowedWorkers), resources: resources.filter { $0.value > 0 })
+        let constraint = TaskConstraints(
+            allowedWorkers: Set(allowedWorkers), loose: loose && !allowedWorkers.isEmpty, resources: resources.filter { $0.value > 0 })
         if let slot = constraintSlots[constraint] { return slot }
         let slot = Int32(constraints.count)
         constraints.append(constraint)

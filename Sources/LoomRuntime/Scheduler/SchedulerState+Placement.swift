@@ -58,26 +58,35 @@ extension SchedulerState {
         return record.suspects == 0 && (tasks[Int(task)].suspicious == 0 || record.processing.isEmpty)
     }
 
-    func allows(_ constraint: Int32, _ worker: WorkerSlot) -> Bool {
-        constraint < 0 || constraints[Int(constraint)].allows(workers[Int(worker)].spec)
+    func allows(_ constraint: Int32, _ worker: WorkerSlot, strictly: Bool = true) -> Bool {
+        constraint < 0 || constraints[Int(constraint)].allows(workers[Int(worker)].spec, strictly: strictly)
     }
 
     func fitsNow(_ constraint: Int32, _ worker: WorkerSlot) -> Bool {
         constraint < 0 || constraints[Int(constraint)].fits(workers[Int(worker)].available)
     }
 
-    /// The best running worker for a task (see the top of this file).
+    /// The best running worker for a task (see the top of this file). A task whose workers are
+    /// only preferred (loose) goes to any other while none of them is running.
     mutating func decideWorker(_ task: TaskSlot) -> Placement {
-        let index = Int(task)
-        let constraint = tasks[index].constraint
+        let constraint = tasks[Int(task)].constraint
         let totalBytes = tallyHeldBytes(task)
+        let placement = decideWorker(task, totalBytes: totalBytes, strictly: true)
+        if case .none = placement, constraint >= 0, constraints[Int(constraint)].loose {
+            return decideWorker(task, totalBytes: totalBytes, strictly: false)
+        }
+        return placement
+    }
+
+    private func decideWorker(_ task: TaskSlot, totalBytes: Int, strictly: Bool) -> Placement {
+        let constraint = tasks[Int(task)].constraint
         let bandwidth = configuration.bandwidth
         var best: WorkerSlot = -1
         var bestScore = Double.infinity, bestProcessing = Int.max
         var anyAllowed = false
         for worker in activeWorkers {
             let slot = Int(worker)
-            guard workers[slot].acceptsWork, allows(constraint, worker) else { continue }
+            guard workers[slot].acceptsWork, allows(constraint, worker, strictly: strictly) else { continue }
             anyAllowed = true
             guard fitsNow(constraint, worker), isolationAllows(task, on: worker) else { continue }
             let missingBytes = totalBytes - (totalBytes > 0 ? heldBytes[slot] : 0)

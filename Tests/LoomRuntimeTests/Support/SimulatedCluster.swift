@@ -12,11 +12,11 @@ import Testing
 /// argument. Without an `order`, `submit` numbers the tasks by position, as the client does.
 func task(
     _ key: Key, _ dependencies: [Key] = [], function: String = "f", priority: Int = 0, order: Int? = nil,
-    retries: Int = 0, allowed: [String] = [], resources: [String: Double] = [:]
+    retries: Int = 0, allowed: [String] = [], loose: Bool = false, resources: [String: Double] = [:]
 ) -> WireTask {
     WireTask(
         key: key, function: function, arguments: dependencies.map { .key($0) }, order: order.map(Int64.init) ?? unnumbered,
-        priority: Int64(priority), retries: Int64(retries), workers: allowed, resources: resources)
+        priority: Int64(priority), retries: Int64(retries), workers: allowed, allowOtherWorkers: loose, resources: resources)
 }
 
 /// The order `task` gives when none is named; `submit` replaces it by the task's position.
