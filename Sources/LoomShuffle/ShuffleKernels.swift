@@ -1,7 +1,9 @@
+import Foundation
 import LoomCore
 import LoomDistributed
 import LoomLocal
 import LoomFrame
+import Synchronization
 
 /// What a transfer task reports: that input `input`'s pieces of `run` reached their outputs'
 /// services.
@@ -30,9 +32,9 @@ public enum ShuffleKernels {
     }
 
     /// Cuts a partition and pushes every piece to its output's service (`destinations`, one
-    /// an output), those for this worker's own service straight into it; finishes with a
-    /// manifest once every piece is on its destination's disk, so the scheduler holds nothing
-    /// large and the network works while transfers run.
+    /// an output), those for this worker's own service straight into it, the others' to every
+    /// destination at once; finishes with a manifest once every piece is on its destination's
+    /// disk, so the scheduler holds nothing large and the network works while transfers run.
     static let transfer = TaskFunction("shuffle.transfer") {
         (run: String, cut: PieceCut, boundaries: [Table], destinations: [String], input: Int, program: PartitionProgram, inputs: [Table]) in
         let service = try service()
@@ -45,8 +47,15 @@ public enum ShuffleKernels {
                 remote[destinations[output], default: []].append((output, input, try ValueCodec.encode(piece)))
             }
         }
-        for (address, encoded) in remote.sorted(by: { $0.key < $1.key }) {
-            try ShuffleService.push(to: address, run: run, pieces: encoded)
+        if !remote.isEmpty {
+            let peers = try service.reachingPeers()
+            try waitFor { [remote] in
+                try await withThrowingDiscardingTaskGroup { group in
+                    for (address, encoded) in remote {
+                        group.addTask { try await ShuffleService.push(to: address, via: peers, run: run, pieces: encoded) }
+                    }
+                }
+            }
         }
         return ShuffleManifest(run: run, input: input)
     }
@@ -60,16 +69,20 @@ public enum ShuffleKernels {
     }
 
     /// Output partition `output`: its pieces taken from its destination's service (this
-    /// process's own, or another worker's over TCP), in input order, each input's piece once
-    /// (a transfer that ran again pushed its pieces twice).
+    /// process's own, where it is pinned to run, or another worker's when it ran elsewhere),
+    /// in input order, each input's piece once (a transfer that ran again pushed its pieces twice).
     static let unpack = TaskFunction("shuffle.unpack") { (run: String, output: Int, destination: String, manifests: [ShuffleManifest]) -> [Table] in
-        let local = ShuffleService.shared.withLock { $0 }.flatMap { $0.address == destination ? $0 : nil }
-        let pieces = try local.map { service in
-            guard let pieces = try service.take(run: run, output: output) else {
+        let service = try service()
+        let pieces: [(input: Int, piece: Table)]
+        if destination == service.address {
+            guard let taken = try service.take(run: run, output: output) else {
                 throw LoomError(.invalidArgument, "\(FrameShuffling.lostDataMarker): output \(output) of shuffle run \(run) is not at \(destination) (taken before, or the worker restarted)")
             }
-            return pieces
-        } ?? ShuffleService.fetch(from: destination, run: run, output: output)
+            pieces = taken
+        } else {
+            let peers = try service.reachingPeers()
+            pieces = try waitFor { try await ShuffleService.fetch(from: destination, via: peers, run: run, output: output) }
+        }
         var byInput: [Int: Table] = [:]
         for (input, piece) in pieces where byInput[input] == nil { byInput[input] = piece }
         let inputs = manifests.map(\.input).sorted()
@@ -80,6 +93,12 @@ public enum ShuffleKernels {
         return inputs.map { byInput[$0]! }
     }
 
+    /// Appends a pushed batch of pieces (`ShuffleBatch`) of `run` to this worker's service;
+    /// how many it held. Called by transfers on other workers.
+    static let receive = TaskFunction("shuffle.receive") { (run: String, batch: [UInt8]) in try service().receive(run: run, batch: batch) }
+    /// Output `output`'s file of `run`, taken, for an unpack that ran on another worker; nil
+    /// when it is not here.
+    static let serve = TaskFunction("shuffle.serve") { (run: String, output: Int) in try service().serve(run: run, output: output) }
     /// This process's shuffle service's address (`client.run` on every worker, to choose
     /// the outputs' destinations).
     static let address = TaskFunction("shuffle.address") { () in try service().address }
@@ -91,7 +110,25 @@ public enum ShuffleKernels {
     /// This worker's service's counts (`client.run(ShuffleKernels.statistics)`).
     public static let statistics = TaskFunction("shuffle.statistics") { () in try service().statistics }
 
-    public static var all: [any TaskFunctionRepresentable] { [transfer, barrier, unpack, address, release, heldRuns, statistics] }
+    public static var all: [any TaskFunctionRepresentable] { [transfer, barrier, unpack, receive, serve, address, release, heldRuns, statistics] }
+
+    /// Runs `body` to its end from a task's thread (task bodies are synchronous; the thread is
+    /// the task's own, so blocking it holds up nothing else).
+    static func waitFor<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+        let outcome = Mutex<Result<T, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            do {
+                let value = try await body()
+                outcome.withLock { $0 = .success(value) }
+            } catch {
+                outcome.withLock { $0 = .failure(error) }
+            }
+            done.signal()
+        }
+        done.wait()
+        return try outcome.withLock { $0! }.get()
+    }
 }
 
 /// The shuffle on a cluster, as Dask's P2P in its essentials: each output partition has a

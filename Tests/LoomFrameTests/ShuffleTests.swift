@@ -79,6 +79,16 @@ import Synchronization
         }
     }
 
+    @Test func onATLSClusterPiecesTravelTheWorkersOwnTLSLinks() async throws {
+        let (table, keys) = try Self.table(rows: 3000)
+        try await withCluster(workers: 2, security: try Security.temporary()) { _, client in
+            let services = try await client.run(ShuffleKernels.address)
+            #expect(services.count == 2 && services.allSatisfy { $0.key == $0.value && $0.value.hasPrefix("tls://") }, "\(services)")
+            #expect(try await DataFrame(table, partitions: 6).sortValues("k").compute(on: client)["k"].int64s == keys.sorted())
+            #expect(try await client.run(ShuffleKernels.statistics).values.allSatisfy { $0.piecesReceived > 0 })
+        }
+    }
+
     @Test func piecesNoUnpackFetchedAreReleasedWithTheirRun() async throws {
         FrameShuffling.install(forClusters: P2PShuffler())
         let (table, _) = try Self.table(rows: 2000)
@@ -190,43 +200,43 @@ import Synchronization
     }
 }
 
-/// The shuffle service alone: pieces served once, a piece gone or a worker unreachable is a
-/// loss the computation restarts on.
+/// The shuffle service alone: pieces taken once, a garbled batch refused whole, a loss the
+/// computation restarts on.
 @Suite struct ShuffleServiceTests {
-    @Test func piecesAreServedOnceAndALossRestartsTheRun() async throws {
+    @Test func piecesAreTakenOnceAndAGarbledBatchLeavesNothing() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loom-shuffle-service-\(UUID().uuidString)").path
-        let service = try ShuffleService(directory: folder, host: "127.0.0.1")
+        let service = try ShuffleService(directory: folder, address: "tcp://127.0.0.1:1", peers: nil)
         defer { service.stop() }
         let piece = try Table(["k": Column([Int64(3), 1, 2])])
         try service.append(run: "run-a", output: 1, input: 4, piece: piece)
         try service.append(run: "run-a", output: 1, input: 2, piece: piece.head(1))
-        let fetched = try ShuffleService.fetch(from: service.address, run: "run-a", output: 1)
-        #expect(fetched.map(\.input) == [4, 2])
-        #expect(try fetched[0].piece["k"].int64s == [3, 1, 2])
-        let again = #expect(throws: LoomError.self) { try ShuffleService.fetch(from: service.address, run: "run-a", output: 1) }
-        #expect(again.map(FrameShuffling.lostShuffleData) == true, "\(String(describing: again))")
+        let taken = try #require(try service.take(run: "run-a", output: 1))
+        #expect(taken.map(\.input) == [4, 2])
+        #expect(try taken[0].piece["k"].int64s == [3, 1, 2])
+        #expect(try service.take(run: "run-a", output: 1) == nil, "taken once")
 
-        // Pushed pieces land in their output's file; a garbled push (a header claiming 2 GiB,
-        // then the connection closed) costs its connection only.
-        try ShuffleService.push(to: service.address, run: "run-b", pieces: [(output: 0, input: 1, encoded: try ValueCodec.encode(piece))], batchBytes: 1)
-        let garbled = try ShuffleSockets.connect(host: "127.0.0.1", port: Int(service.address.split(separator: ":").last!)!)
-        try Array("put run-b\n".utf8).withUnsafeBytes { try ShuffleSockets.writeAll(garbled, $0) }
-        try withUnsafeBytes(of: ShuffleFrame.Header(output: 0, input: 2, length: 1 << 31)) { try ShuffleSockets.writeAll(garbled, $0) }
-        try [UInt8](repeating: 7, count: 10).withUnsafeBytes { try ShuffleSockets.writeAll(garbled, $0) }
-        close(garbled)
-        let pushed = try ShuffleService.fetch(from: service.address, run: "run-b", output: 0)
-        #expect(pushed.map(\.input) == [1])
-        #expect(try pushed[0].piece["k"].int64s == [3, 1, 2])
+        // A pushed batch lands in its outputs' files; a garbled one is refused, naming where.
+        var batch = ShuffleBatch()
+        batch.add(output: 0, input: 1, encoded: try ValueCodec.encode(piece))
+        batch.add(output: 2, input: 1, encoded: try ValueCodec.encode(piece.head(2)))
+        #expect(try service.receive(run: "run-b", batch: batch.bytes) == 2)
+        var claiming = ShuffleBatch()
+        claiming.add(output: 0, input: 2, encoded: try ValueCodec.encode(piece))
+        let tooLong = #expect(throws: LoomError.self) { try service.receive(run: "run-b", batch: batch.bytes + claiming.bytes.dropLast(3)) }
+        #expect(tooLong?.message.contains("says at byte \(batch.bytes.count) that a piece has") == true, "\(String(describing: tooLong))")
+        let cut = #expect(throws: LoomError.self) { try service.receive(run: "run-b", batch: Array(claiming.bytes.prefix(9))) }
+        #expect(cut?.message.contains("ends inside a piece's header at byte 0") == true, "\(String(describing: cut))")
+        #expect(throws: LoomError.self) { try service.receive(run: "../run-b", batch: batch.bytes) }
+        #expect(service.statistics == ShuffleStatistics(piecesReceived: 2, outputsTaken: 1, outputsServed: 0))
+        let served = try #require(try service.serve(run: "run-b", output: 0))
+        #expect(try served.count > 12 && service.serve(run: "run-b", output: 0) == nil)
+        #expect(try service.take(run: "run-b", output: 2)?.map(\.input) == [1], "the refused batches appended nothing")
 
-        let (socket, port) = try ShuffleSockets.listen(host: "127.0.0.1")
-        close(socket)
-        let unreachable = #expect(throws: LoomError.self) { try ShuffleService.fetch(from: "127.0.0.1:\(port)", run: "run-a", output: 0) }
-        #expect(unreachable.map(FrameShuffling.lostShuffleData) == true, "\(String(describing: unreachable))")
-
+        let lost = LoomError(.invalidArgument, "\(FrameShuffling.lostDataMarker): output 0 of shuffle run run-a: cannot be fetched")
         let attempts = Mutex(0)
         let value = try await FrameShuffling.onCluster(NoRunner()) { () async throws -> Int in
             let attempt = attempts.withLock { $0 += 1; return $0 }
-            if attempt == 1, let unreachable { throw unreachable }
+            if attempt == 1 { throw lost }
             return 7
         }
         #expect(value == 7 && attempts.withLock { $0 } == 2)

@@ -14,16 +14,7 @@ extension Client {
         return try await withThrowingTaskGroup(of: (String, Result).self) { group in
             for worker in targets {
                 group.addTask { [peers, encoded] in
-                    let reply = try await peers.request({ .runFunction(request: $0, function: name, arguments: encoded) }, to: worker)
-                    guard case .runResult(_, let value, let error) = reply else {
-                        throw TransportError("worker \(worker) answered a function call with something else")
-                    }
-                    if let error { throw LoomError(.taskFailed, "on worker \(worker): \(error)", function: name) }
-                    do {
-                        return (worker, try ValueCodec.decode(Result.self, from: value))
-                    } catch {
-                        throw LoomError(.typeMismatch, "worker \(worker) returned something that does not decode as \(Result.self): \(error)", function: name)
-                    }
+                    (worker, try PeerCalls.decode(Result.self, try await peers.call(name, arguments: encoded, on: worker), from: worker, function: name))
                 }
             }
             var answers: [String: Result] = [:]

@@ -48,6 +48,32 @@ public struct WorkerContext: Sendable {
     public var memoryLimit: UInt64
     /// The worker's own directory (spilled values go there; removed when it stops).
     public var localDirectory: String
+    /// Calls on other workers over this worker's own connections to them.
+    public var peers: PeerCalls
+}
+
+/// Registered functions called on another worker beside its tasks, over the connections
+/// workers fetch data on (TLS on a TLS cluster), as Dask's worker-to-worker `rpc`: how a
+/// plugin's tasks talk to their peers without a port of their own.
+public struct PeerCalls: Sendable {
+    let pool: PeerPool
+
+    /// `function` on the worker at `address`; throws what it threw there, naming the worker.
+    public func run<each Argument: Codable & Sendable, Result: Codable & Sendable>(
+        _ function: TaskFunction<repeat each Argument, Result>, _ arguments: repeat each Argument, on address: String
+    ) async throws -> Result {
+        var encoded: [[UInt8]] = []
+        for argument in repeat each arguments { encoded.append(try ValueCodec.encode(argument)) }
+        return try Self.decode(Result.self, try await pool.call(function.name, arguments: encoded, on: address), from: address, function: function.name)
+    }
+
+    static func decode<Result: Decodable>(_ type: Result.Type, _ value: [UInt8], from worker: String, function: String) throws -> Result {
+        do {
+            return try ValueCodec.decode(Result.self, from: value)
+        } catch {
+            throw LoomError(.typeMismatch, "worker \(worker) returned something that does not decode as \(Result.self): \(error)", function: function)
+        }
+    }
 }
 
 /// The worker plugins of this process: every worker it runs sets them up.

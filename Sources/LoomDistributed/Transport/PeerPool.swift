@@ -42,6 +42,18 @@ final class PeerPool: Sendable {
         return try await link.request(make)
     }
 
+    /// Calls the registered function `function` on the worker at `address` beside its tasks
+    /// (`runFunction`) and returns its encoded result; one that throws there throws here,
+    /// naming the worker and the message.
+    func call(_ function: String, arguments: [[UInt8]], on address: String) async throws -> [UInt8] {
+        let reply = try await request({ .runFunction(request: $0, function: function, arguments: arguments) }, to: address)
+        guard case .runResult(_, let value, let error) = reply else {
+            throw TransportError("worker \(address) answered a function call with something else")
+        }
+        if let error { throw LoomError(.taskFailed, "on worker \(address): \(error)", function: function) }
+        return value
+    }
+
     /// Hosts the connections until cancelled.
     func run() async {
         await withDiscardingTaskGroup { group in

@@ -205,7 +205,7 @@ public actor WorkerServer: Service {
         logger[metadataKey: "worker.name"] = "\(name)"
         let context = WorkerContext(
             name: name, address: bound.description, scheduler: options.scheduler, threads: options.threads,
-            memoryLimit: options.memoryLimit, localDirectory: spillDirectory)
+            memoryLimit: options.memoryLimit, localDirectory: spillDirectory, peers: PeerCalls(pool: peers))
         do {
             try await setUpPlugins(context)
         } catch {
