@@ -78,6 +78,19 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             path: "Sources/Deploy/Kubernetes"),
+        // Clusters in a cloud account (Sources/Deploy/Cloud): AWS's APIs through a small signed
+        // client of their own (the Swift AWS SDKs cannot be built here).
+        .target(
+            name: "LoomCloud",
+            dependencies: [
+                "LoomCore", "LoomDistributed",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Deploy/Cloud"),
         // Chunked n-dimensional arrays, built as the core's task graphs (docs/array.md); they reach
         // clusters through LoomLocal's GraphRunner, which a Client implements.
         .target(name: "LoomArray", dependencies: ["LoomCore", "LoomLocal"]),
@@ -103,7 +116,7 @@ let package = Package(
             name: "Loom",
             dependencies: [
                 "LoomCore", "LoomLocal", "LoomRuntime", "LoomDistributed", "LoomDashboard", "LoomSSH", "LoomJobQueue", "LoomKubernetes",
-                "LoomArray", "LoomFrame", "LoomShuffle", "LoomCommands",
+                "LoomCloud", "LoomArray", "LoomFrame", "LoomShuffle", "LoomCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -155,6 +168,7 @@ let package = Package(
             dependencies: ["LoomKubernetes", "LoomTestSupport", "KubernetesStandIn", "loom-test-worker", "kube-standin", "loom"]),
         .testTarget(name: "LoomArrayTests", dependencies: ["LoomArray", "LoomTestSupport", "loom-test-worker"]),
         .testTarget(name: "LoomFrameTests", dependencies: ["LoomFrame", "LoomTestSupport", "loom-test-worker"]),
+        .testTarget(name: "LoomCloudTests", dependencies: ["LoomCloud", "LoomTestSupport"]),
         .testTarget(name: "LoomSSHTests", dependencies: ["LoomSSH", "LoomTestSupport", "loom-test-worker"]),
         .testTarget(name: "LoomJobQueueTests", dependencies: ["LoomJobQueue", "LoomTestSupport", "loom-test-worker"]),
     ]

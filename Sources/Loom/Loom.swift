@@ -1,4 +1,5 @@
 @_exported import LoomArray
+@_exported import LoomCloud
 @_exported import LoomCommands
 @_exported import LoomCore
 @_exported import LoomDashboard
