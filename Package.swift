@@ -106,7 +106,7 @@ let package = Package(
         .target(
             name: "LoomCommands",
             dependencies: [
-                "LoomCore", "LoomDistributed", "LoomJobQueue", "LoomKubernetes",
+                "LoomCore", "LoomDistributed", "LoomJobQueue", "LoomKubernetes", "LoomCloud",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -132,7 +132,10 @@ let package = Package(
             name: "loom-bench", dependencies: ["Loom"], path: "bench/Sources/loom-bench"),
 
         // Test support: task functions shared by the tests and the worker executable they spawn.
-        .target(name: "LoomTestSupport", dependencies: ["Loom"], path: "Tests/LoomTestSupport"),
+        .target(
+            name: "LoomTestSupport",
+            dependencies: ["Loom", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio")],
+            path: "Tests/LoomTestSupport"),
         .executableTarget(name: "loom-test-worker", dependencies: ["LoomTestSupport"], path: "Tests/TestWorker"),
         // A Kubernetes API server of the tests' own (none can be installed here); it knows
         // nothing of Loom, so the client is tested against the API, not against itself.
@@ -168,7 +171,7 @@ let package = Package(
             dependencies: ["LoomKubernetes", "LoomTestSupport", "KubernetesStandIn", "loom-test-worker", "kube-standin", "loom"]),
         .testTarget(name: "LoomArrayTests", dependencies: ["LoomArray", "LoomTestSupport", "loom-test-worker"]),
         .testTarget(name: "LoomFrameTests", dependencies: ["LoomFrame", "LoomTestSupport", "loom-test-worker"]),
-        .testTarget(name: "LoomCloudTests", dependencies: ["LoomCloud", "LoomTestSupport"]),
+        .testTarget(name: "LoomCloudTests", dependencies: ["LoomCloud", "LoomTestSupport", "loom", "loom-test-worker"]),
         .testTarget(name: "LoomSSHTests", dependencies: ["LoomSSH", "LoomTestSupport", "loom-test-worker"]),
         .testTarget(name: "LoomJobQueueTests", dependencies: ["LoomJobQueue", "LoomTestSupport", "loom-test-worker"]),
     ]

@@ -88,6 +88,16 @@ func batchSystems() async throws {
     cluster.adapt(minimumJobs: 0, maximumJobs: 20)     // whole jobs, replaced when their walltime ends
 }
 
+func aws() async throws {
+    let cluster = try await FargateCluster(image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/myapp:1",
+                                           workerCPU: 1024, workerMemory: 4096,   // a Fargate size, checked first
+                                           executable: "/app/myapp")              // this program, inside the image
+    try await cluster.scale(3)
+    let client = try await Client(cluster)
+    await cluster.close()                                                         // tasks stopped, all it made removed
+    _ = client
+}
+
 func kubernetes() async throws {
     let cluster = try await KubeCluster.fromYAML("worker-spec.yaml")   // credentials as kubectl finds them
     try await cluster.scale(20)                                        // 20 worker pods, each named as its worker

@@ -31,7 +31,10 @@ public final class MotoServer: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = ["-c", Self.script]
-        process.environment = ProcessInfo.processInfo.environment.merging(["INITIAL_NO_AUTH_ACTION_COUNT": String(noAuthRequests)]) { $1 }
+        // AWS's managed policies (AmazonECSTaskExecutionRolePolicy, …) exist only when loaded.
+        process.environment = ProcessInfo.processInfo.environment.merging([
+            "INITIAL_NO_AUTH_ACTION_COUNT": String(noAuthRequests), "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+        ]) { $1 }
         let input = Pipe(), output = Pipe()
         process.standardInput = input
         process.standardOutput = output

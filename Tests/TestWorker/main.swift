@@ -33,6 +33,20 @@ if arguments.count == 5, arguments[1] == "batch-client" {
     try cluster.jobs[0].id.write(toFile: arguments[4], atomically: true, encoding: .utf8)
     while true { try await Task.sleep(for: .seconds(3600)) }
 }
+// `loom-test-worker fargate-client ENDPOINT NAME READY`: a program with a FargateCluster on the
+// AWS emulator at ENDPOINT whose one worker joined; writes READY, then waits to be killed. It
+// ends by itself when its standard input closes (the test ended).
+if arguments.count == 5, arguments[1] == "fargate-client", let endpoint = URL(string: arguments[2]) {
+    Thread { while FileHandle.standardInput.availableData.count > 0 {}; exit(3) }.start()
+    let configuration = AWSConfiguration(
+        credentials: AWSCredentials(accessKeyID: "AKIDTEST", secretAccessKey: "test"), region: "eu-west-1", endpoints: ["": endpoint])
+    let cluster = try await FargateCluster(
+        name: arguments[3], image: "example/loom:1", workerCPU: 1024, workerMemory: 2048, executable: "/app/loom",
+        configuration: configuration, schedulerHost: "127.0.0.1")
+    try await cluster.scale(1)
+    try "ready".write(toFile: arguments[4], atomically: true, encoding: .utf8)
+    while true { try await Task.sleep(for: .seconds(3600)) }
+}
 // `loom-test-worker multihost-client SCHEDULER BYTES`: on a test host of its own, makes BYTES
 // of data on the first worker (by address) and checksums them on the second, so they must move
 // between the workers' hosts; prints the workers and the checksum. TLS from the configuration.

@@ -7,7 +7,7 @@ struct LoomCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loom",
         abstract: "Parallel and distributed computing for Swift.",
-        subcommands: [Demo.self, SchedulerCommand.self, WorkerCommand.self, JobScriptCommand.self, KubernetesCommand.self, Version.self])
+        subcommands: [Demo.self, SchedulerCommand.self, WorkerCommand.self, JobScriptCommand.self, KubernetesCommand.self, CloudCommand.self, Version.self])
 
     static func main() async {
         // `loom` is also the worker executable of its own demos: `loom worker …` serves here.

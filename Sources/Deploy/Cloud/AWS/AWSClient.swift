@@ -45,7 +45,7 @@ public final class AWSClient: Sendable {
     /// `Name.1`, `Name.2`, as the caller spells them); the answer's XML.
     public func query(_ service: String, version: String, action: String, _ parameters: [(String, String)] = []) async throws -> XMLTree {
         let form = ([("Action", action), ("Version", version)] + parameters)
-            .map { "\(SigV4Signer.uriEncode($0.0))=\(SigV4Signer.uriEncode($0.1))" }.joined(separator: "&")
+            .map { "\(Self.formEncode($0.0))=\(Self.formEncode($0.1))" }.joined(separator: "&")
         let request = AWSRequest(
             method: "POST", url: configuration.endpoint(for: service),
             headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], body: Array(form.utf8))
@@ -55,6 +55,12 @@ public final class AWSClient: Sendable {
         } catch {
             throw AWSError(service: service, action: action, code: "MalformedAnswer", message: "\(error)", status: 200)
         }
+    }
+
+    /// A form field as the SDKs send it (`application/x-www-form-urlencoded`: a space as `+`,
+    /// every byte but the unreserved percent-encoded); moto checks the signature over it so.
+    static func formEncode(_ text: String) -> String {
+        SigV4Signer.uriEncode(text).replacingOccurrences(of: "%20", with: "+")
     }
 
     /// Signs and sends `request`, again after a transient error while attempts are left; the

@@ -27,6 +27,14 @@ public struct LogsAPI: Sendable {
         } catch let error as AWSError where error.code == "ResourceNotFoundException" {}
     }
 
+    public func groupExists(_ name: String) async throws -> Bool {
+        struct Request: Encodable { var logGroupNamePrefix: String }
+        struct Group: Decodable { var logGroupName: String }
+        struct Answer: Decodable { var logGroups: [Group]? }
+        let answer = try await client.json("logs", targetPrefix: Self.target, action: "DescribeLogGroups", Request(logGroupNamePrefix: name), as: Answer.self)
+        return answer.logGroups?.contains { $0.logGroupName == name } ?? false
+    }
+
     public struct Event: Codable, Sendable, Hashable {
         /// Milliseconds since 1970.
         public var timestamp: Int64

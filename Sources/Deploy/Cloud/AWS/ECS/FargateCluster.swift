@@ -1,0 +1,219 @@
+import Foundation
+import LoomCore
+import LoomDistributed
+import Logging
+import Synchronization
+
+/// Workers as AWS Fargate tasks (dask-cloudprovider's `FargateCluster`), the scheduler in this
+/// process.
+///
+/// ```swift
+/// let cluster = try await FargateCluster(image: "123.dkr.ecr.eu-west-1.amazonaws.com/myapp:1",
+///                                        workerCPU: 1024, workerMemory: 4096)
+/// try await cluster.scale(3)
+/// let client = try await Client(cluster)
+/// ```
+/// The image runs this program (its `main` calls `Loom.bootstrap`), at `executable` inside it.
+/// Everything it makes is tagged `createdBy=loom`, `loom-cluster=NAME`: the ECS cluster, the
+/// tasks' execution role, the log group `/loom/NAME`, a security group in the default VPC (every
+/// TCP port from the group itself and from `allowedCIDR`, the scheduler's side), the task
+/// definition; `close()` stops the tasks and removes them all. What a killed program left is
+/// removed by the next start under the same name, or by `FargateCluster.cleanup(name:)`.
+public final class FargateCluster: Cluster {
+    static let containerName = "loom"
+    public let base: SpecCluster
+    public let name: String
+    public let clusterARN: String
+    public let configuration: AWSConfiguration
+    private let client: AWSClient
+    private let made: MadeResources
+    private let watcher: ECSTaskWatcher
+    /// The task watch: it outlasts `base` while `close()` removes what the cluster made.
+    private let tasks = ClusterTasks()
+    private let logger = Logger.loom("loom.cloud")
+
+    /// What this cluster made, so `close()` removes exactly that.
+    struct MadeResources: Sendable {
+        var cluster: String?
+        var taskDefinition: String?
+        var securityGroup: String?
+        var logGroup: String?
+        var roles: [String] = []
+    }
+
+    /// Checks the sizes (before any request), makes or finds what the tasks need and starts the
+    /// scheduler; no workers yet (`scale`, `adapt`).
+    /// - Parameters:
+    ///   - workerCPU: CPU units (1024 a vCPU) and `workerMemory` MiB: a Fargate size.
+    ///   - executable: the program's path inside the image; by default this program's path.
+    ///   - allowedCIDR: who may reach the workers (the scheduler and clients): by default the
+    ///     scheduler's own address.
+    ///   - schedulerHost: where the scheduler listens, an address the tasks reach.
+    public init(name: String? = nil, image: String, workerCPU: Int = 4096, workerMemory: Int = 16384,
+                executable: String? = nil, configuration: AWSConfiguration? = nil, launchType: String = "FARGATE",
+                usePublicIP: Bool = true, allowedCIDR: String? = nil, schedulerHost: String? = nil,
+                logRetentionDays: Int = 30, startTimeout: Duration = .seconds(300), plugins: [any SchedulerPlugin] = []) async throws {
+        let size = try FargateSize(cpu: workerCPU, memory: workerMemory)
+        let name = name ?? "loom-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+        try CloudTags.validate(name: name)
+        let configuration = try configuration ?? AWSConfiguration.fromEnvironment()
+        let client = AWSClient(configuration: configuration)
+        self.name = name
+        self.configuration = configuration
+        self.client = client
+        let ecs = ECSAPI(client: client)
+        // A cluster of this name left by a killed program would share (and on close delete) its resources.
+        let leftovers = try await Self.cleanup(name: name, client: client)
+        if !leftovers.isEmpty { Logger.loom("loom.cloud").warning("removed what an earlier cluster \(name) left", metadata: ["resources": "\(leftovers)"]) }
+
+        let tags = CloudTags.of(cluster: name)
+        let ecsTags = tags.sorted { $0.key < $1.key }.map { ECSAPI.Tag(key: $0.key, value: $0.value) }
+        var made = MadeResources()
+        let host = schedulerHost ?? "0.0.0.0"
+        do {
+            let cluster = try await ecs.createCluster(name: name, tags: ecsTags)
+            made.cluster = cluster.clusterArn
+            let iam = IAMAPI(client: client)
+            let role = try await iam.ensureRole("\(name)-execution", description: "Loom cluster \(name): pulls the image, writes the logs", tags: tags)
+            made.roles.append("\(name)-execution")
+            try await iam.attachRolePolicy("\(name)-execution", policyARN: "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+            let logGroup = "/loom/\(name)"
+            try await LogsAPI(client: client).ensureGroup(logGroup, retentionDays: logRetentionDays, tags: tags)
+            made.logGroup = logGroup
+            let ec2 = EC2API(client: client)
+            guard let vpc = try await ec2.defaultVPC() else {
+                throw LoomError(.configuration, "region \(configuration.region) has no default VPC for the cluster's tasks")
+            }
+            let subnets = try await ec2.subnets(of: vpc)
+            let group = try await ec2.createSecurityGroup(name: name, description: "Loom cluster \(name)", vpc: vpc, tags: tags)
+            made.securityGroup = group
+            let contact = NetworkInterface.isWildcard(host) ? await NetworkInterface.outwardAddress() : host
+            try await ec2.authorizeIngress(group: group, ports: [0...65535], from: allowedCIDR ?? "\(contact)/32")
+            let definition = try await ecs.registerTaskDefinition(
+                family: "\(name)-worker", size: size,
+                container: ECSAPI.ContainerDefinition(
+                    name: Self.containerName, image: image, cpu: size.cpu, memory: size.memory,
+                    logConfiguration: .init(group: logGroup, region: configuration.region, streamPrefix: Self.containerName)),
+                executionRoleArn: role, taskRoleArn: nil, tags: ecsTags)
+            made.taskDefinition = definition.taskDefinitionArn
+            clusterARN = cluster.clusterArn
+            let watcher = ECSTaskWatcher(ecs: ecs, cluster: cluster.clusterArn)
+            self.watcher = watcher
+            let launcher = ECSLauncher(
+                ecs: ecs, cluster: cluster.clusterArn, taskDefinition: definition.taskDefinitionArn, launchType: launchType,
+                network: .init(subnets: subnets, securityGroups: [group], publicIP: usePublicIP),
+                executable: executable ?? CommandLine.arguments[0], threads: size.threads, memoryMiB: size.memory,
+                tags: ecsTags, startedBy: name, watcher: watcher, startTimeout: startTimeout)
+            base = try await SpecCluster(
+                name: name, launcher: launcher,
+                scheduler: SchedulerOptions(host: host, port: 0, scheduling: .configured(try Configuration.current)),
+                plugins: plugins, startTimeout: startTimeout)
+            watcher.start(in: tasks)
+        } catch {
+            await Self.remove(made, client: client)
+            throw error
+        }
+        self.made = made
+    }
+
+    /// The tasks of the cluster as ECS last described them (with `stoppedReason` for the stopped).
+    public var ecsTasks: [ECSAPI.Task] { watcher.all }
+
+    /// Every task's log (CloudWatch Logs, `loom/loom/TASK-ID` in `/loom/NAME`), by worker name.
+    public func logs() async throws -> [String: [LogsAPI.Event]] {
+        let logs = LogsAPI(client: client)
+        var found: [String: [LogsAPI.Event]] = [:]
+        for task in watcher.all {
+            let worker = task.tags?.first { $0.key == "loom-worker" }?.value ?? task.taskArn
+            let id = task.taskArn.split(separator: "/").last.map(String.init) ?? task.taskArn
+            found[worker] = try await logs.events(group: "/loom/\(name)", stream: "\(Self.containerName)/\(Self.containerName)/\(id)")
+        }
+        return found
+    }
+
+    /// Stops adapting and every worker, then removes everything the cluster made.
+    public func close() async {
+        await base.close()
+        await tasks.close()
+        await Self.remove(made, client: client)
+    }
+
+    /// Removes what `made` lists: tasks first (a security group in use cannot go), then the
+    /// rest; failures are logged, not thrown (`cleanup` finds what they left).
+    static func remove(_ made: MadeResources, client: AWSClient) async {
+        let logger = Logger.loom("loom.cloud")
+        let ecs = ECSAPI(client: client)
+        func attempt(_ what: String, _ body: () async throws -> Void) async {
+            do { try await body() } catch { logger.error("cannot remove \(what): \(error)") }
+        }
+        if let cluster = made.cluster {
+            await attempt("the tasks of \(cluster)") {
+                for task in try await ecs.listTasks(cluster: cluster) { try await ecs.stopTask(cluster: cluster, task: task, reason: "the Loom cluster closed") }
+            }
+        }
+        if let definition = made.taskDefinition { await attempt("task definition \(definition)") { try await ecs.deregisterTaskDefinition(definition) } }
+        if let group = made.securityGroup {
+            // A stopped task's network interface holds the group for a while on AWS.
+            await attempt("security group \(group)") {
+                var tries = 0
+                while true {
+                    do {
+                        try await EC2API(client: client).deleteSecurityGroup(group)
+                        return
+                    } catch let error as AWSError where error.code == "DependencyViolation" && tries < 30 {
+                        tries += 1
+                        try await Task.sleep(for: .seconds(2))
+                    }
+                }
+            }
+        }
+        if let group = made.logGroup { await attempt("log group \(group)") { try await LogsAPI(client: client).deleteGroup(group) } }
+        for role in made.roles { await attempt("role \(role)") { try await IAMAPI(client: client).deleteRole(role) } }
+        if let cluster = made.cluster { await attempt("ECS cluster \(cluster)") { try await ecs.deleteCluster(cluster) } }
+    }
+
+    /// What a cluster named `name` left (a program killed before `close()`), found by name and
+    /// tag, as `kind/id`: its running tasks, task definition, security group, execution role,
+    /// ECS cluster and log group.
+    public static func leftovers(name: String, configuration: AWSConfiguration? = nil) async throws -> [String] {
+        try await find(name: name, client: AWSClient(configuration: try configuration ?? AWSConfiguration.fromEnvironment())).listed
+    }
+
+    /// Removes what `leftovers` lists; what it removed.
+    @discardableResult
+    public static func cleanup(name: String, configuration: AWSConfiguration? = nil) async throws -> [String] {
+        try await cleanup(name: name, client: AWSClient(configuration: try configuration ?? AWSConfiguration.fromEnvironment()))
+    }
+
+    static func cleanup(name: String, client: AWSClient) async throws -> [String] {
+        let (made, listed) = try await find(name: name, client: client)
+        await remove(made, client: client)
+        return listed
+    }
+
+    static func find(name: String, client: AWSClient) async throws -> (made: MadeResources, listed: [String]) {
+        let ecs = ECSAPI(client: client), ec2 = EC2API(client: client), iam = IAMAPI(client: client)
+        var listed: [String] = []
+        var made = MadeResources()
+        if let cluster = try await ecs.describeClusters([name]).first(where: { $0.status == "ACTIVE" }) {
+            made.cluster = cluster.clusterArn
+            listed += try await ecs.listTasks(cluster: cluster.clusterArn).map { "task/\($0)" }
+            listed.append("ecs-cluster/\(cluster.clusterArn)")
+        }
+        if let definition = try await ecs.listTaskDefinitions(familyPrefix: "\(name)-worker").first {
+            made.taskDefinition = definition
+            listed.append("task-definition/\(definition)")
+        }
+        if let group = try await ec2.securityGroups(taggedWith: CloudTags.cluster, name).first {
+            made.securityGroup = group
+            listed.append("security-group/\(group)")
+        }
+        made.roles = try await iam.roles(prefix: "\(name)-execution").filter { $0 == "\(name)-execution" }
+        listed += made.roles.map { "role/\($0)" }
+        if try await LogsAPI(client: client).groupExists("/loom/\(name)") {
+            made.logGroup = "/loom/\(name)"
+            listed.append("log-group//loom/\(name)")
+        }
+        return (made, listed)
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import Loom
+import LoomTestSupport
+import Testing
+
+// FargateCluster against moto, with the agent running its tasks as worker processes of the
+// test executable (moto runs no containers).
+
+@Suite(.serialized) struct FargateClusterTests {
+    static let loom = URL(fileURLWithPath: TestTasks.workerExecutable).deletingLastPathComponent().appendingPathComponent("loom").path
+
+    static func configuration(_ moto: MotoServer) -> AWSConfiguration {
+        AWSConfiguration(credentials: AWSCredentials(accessKeyID: "AKIDTEST", secretAccessKey: "test"), region: "eu-west-1", endpoints: ["": moto.endpoint])
+    }
+
+    @Test func aWrongSizeFailsBeforeAnyRequest() async throws {
+        // An endpoint nothing listens on: a request would fail as unreachable, after retries.
+        let nowhere = AWSConfiguration(credentials: AWSCredentials(accessKeyID: "a", secretAccessKey: "b"), region: "eu-west-1",
+                                       endpoints: ["": URL(string: "http://127.0.0.1:9/")!])
+        let error = await #expect(throws: LoomError.self) {
+            try await FargateCluster(image: "example/loom:1", workerCPU: 1024, workerMemory: 16384, configuration: nowhere)
+        }
+        #expect(error?.message.contains("workerMemory 16384 MiB does not go with workerCPU 1024") == true, "\(String(describing: error))")
+    }
+
+    @Test func scalesRunsWorkAndLeavesNothingBehind() async throws {
+        try await withMoto(noAuthRequests: 1_000_000) { moto in
+            let agent = ECSTaskAgent(moto: moto, executable: TestTasks.workerExecutable)
+            try await agent.start(region: "eu-west-1")
+            defer { Task { await agent.stop() } }
+            let configuration = Self.configuration(moto)
+            let cluster = try await FargateCluster(
+                name: "loom-fargate-test", image: "example/loom:1", workerCPU: 1024, workerMemory: 2048, executable: "/app/loom",
+                configuration: configuration, schedulerHost: "127.0.0.1")
+            do {
+                try await cluster.scale(3)
+                let client = try await Client(cluster, setAsDefault: false)
+                #expect(try await client.schedulerInfo().count == 3)
+                let squares = try await client.gather(try await client.map(TestTasks.inc, Array(0..<200)))
+                #expect(squares == Array(1...200))
+                #expect(agent.processes.count == 3)
+                let commands = cluster.ecsTasks.compactMap { $0.overrides?.containerOverrides?.first?.command }
+                #expect(commands.count == 3 && commands.allSatisfy { $0.prefix(2) == ["/app/loom", "worker"] && $0.contains("--death-timeout") })
+                try await cluster.scale(1)
+                #expect(try await client.schedulerInfo().count == 1)
+                let ecs = ECSAPI(client: AWSClient(configuration: configuration))
+                #expect(try await ecs.listTasks(cluster: cluster.clusterARN).count == 1)
+                await client.close()
+            } catch {
+                await cluster.close()
+                throw error
+            }
+            await cluster.close()
+            #expect(try await FargateCluster.cleanup(name: "loom-fargate-test", configuration: configuration).isEmpty, "close() left something")
+        }
+    }
+
+    @Test func aTaskStoppedBehindLoomsBackIsReplacedWhileAdapting() async throws {
+        try await withMoto(noAuthRequests: 1_000_000) { moto in
+            let agent = ECSTaskAgent(moto: moto, executable: TestTasks.workerExecutable)
+            try await agent.start(region: "eu-west-1")
+            defer { Task { await agent.stop() } }
+            let configuration = Self.configuration(moto)
+            let cluster = try await FargateCluster(
+                name: "loom-fargate-adapt", image: "example/loom:1", workerCPU: 1024, workerMemory: 2048, executable: "/app/loom",
+                configuration: configuration, schedulerHost: "127.0.0.1")
+            do {
+                cluster.adapt(minimum: 2, maximum: 2)
+                let client = try await Client(cluster, setAsDefault: false)
+                try await client.waitForWorkers(2, timeout: .seconds(120))
+                let ecs = ECSAPI(client: AWSClient(configuration: configuration))
+                let first = try await ecs.listTasks(cluster: cluster.clusterARN)
+                #expect(first.count == 2)
+                // A spot reclaim, as ECS reports it.
+                try await ecs.stopTask(cluster: cluster.clusterARN, task: first[0], reason: "Your Spot Task was interrupted.")
+                try await eventually("a new task replaces the stopped one", timeout: .seconds(120)) {
+                    let now = try await ecs.listTasks(cluster: cluster.clusterARN)
+                    return now.count == 2 && !now.contains(first[0])
+                }
+                try await client.waitForWorkers(2, timeout: .seconds(120))
+                let stopped = try #require(cluster.ecsTasks.first { $0.taskArn == first[0] })
+                #expect(stopped.stoppedReason == "Your Spot Task was interrupted.")
+                await client.close()
+            } catch {
+                await cluster.close()
+                throw error
+            }
+            await cluster.close()
+        }
+    }
+
+    /// Runs a program with a one-worker FargateCluster named `name` and SIGKILLs it once ready.
+    static func killProgram(withCluster name: String, moto: MotoServer) async throws {
+        let ready = FileManager.default.temporaryDirectory.appendingPathComponent("loom-fargate-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: ready) }
+        let program = Process()
+        program.executableURL = URL(fileURLWithPath: TestTasks.workerExecutable)
+        program.arguments = ["fargate-client", moto.endpoint.absoluteString, name, ready]
+        let lifeline = Pipe()
+        program.standardInput = lifeline
+        try program.run()
+        defer { if program.isRunning { kill(program.processIdentifier, SIGKILL) }; program.waitUntilExit() }
+        try await eventually("the program's cluster has its worker", timeout: .seconds(120)) { FileManager.default.fileExists(atPath: ready) }
+        kill(program.processIdentifier, SIGKILL)
+    }
+
+    @Test func whatAKilledProgramLeftIsListedAndRemovedByTheNextStartOrTheCommand() async throws {
+        try await withMoto(noAuthRequests: 1_000_000) { moto in
+            let agent = ECSTaskAgent(moto: moto, executable: TestTasks.workerExecutable)
+            try await agent.start(region: "eu-west-1")
+            defer { Task { await agent.stop() } }
+            let environment = [
+                "AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "eu-west-1",
+                "AWS_ENDPOINT_URL": moto.endpoint.absoluteString,
+            ]
+            func cleanup(_ arguments: String...) async throws -> String {
+                let result = try await runProcess(Self.loom, ["cloud", "cleanup", "--cluster", "loom-fargate-killed"] + arguments, environment: environment)
+                #expect(result.status == 0, "\(result.error)")
+                return result.output
+            }
+            let configuration = Self.configuration(moto)
+
+            try await Self.killProgram(withCluster: "loom-fargate-killed", moto: moto)
+            let listed = try await cleanup()
+            for kind in ["ecs-cluster/", "task-definition/", "security-group/", "role/loom-fargate-killed-execution", "log-group//loom/loom-fargate-killed"] {
+                #expect(listed.contains("found \(kind)"), "\(kind) in \(listed)")
+            }
+            #expect(listed.contains("run again with --yes"))
+            #expect(try await FargateCluster.leftovers(name: "loom-fargate-killed", configuration: configuration).contains { $0.hasPrefix("ecs-cluster/") },
+                    "listing removes nothing")
+            // The next start under the name removes it all, then makes its own.
+            let again = try await FargateCluster(
+                name: "loom-fargate-killed", image: "example/loom:1", workerCPU: 1024, workerMemory: 2048, executable: "/app/loom",
+                configuration: configuration, schedulerHost: "127.0.0.1")
+            try await eventually("the killed program's worker is gone") { agent.processes.isEmpty }
+            await again.close()
+            #expect(try await cleanup().contains("nothing of cluster loom-fargate-killed"))
+
+            try await Self.killProgram(withCluster: "loom-fargate-killed", moto: moto)
+            let removed = try await cleanup("--yes")
+            #expect(removed.contains("removed ecs-cluster/") && removed.contains("removed security-group/"), "\(removed)")
+            try await eventually("the killed program's worker is gone") { agent.processes.isEmpty }
+            #expect(try await cleanup().contains("nothing of cluster loom-fargate-killed"))
+        }
+    }
+}
