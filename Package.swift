@@ -171,7 +171,9 @@ let package = Package(
             dependencies: ["LoomKubernetes", "LoomTestSupport", "KubernetesStandIn", "loom-test-worker", "kube-standin", "loom"]),
         .testTarget(name: "LoomArrayTests", dependencies: ["LoomArray", "LoomTestSupport", "loom-test-worker"]),
         .testTarget(name: "LoomFrameTests", dependencies: ["LoomFrame", "LoomTestSupport", "loom-test-worker"]),
-        .testTarget(name: "LoomCloudTests", dependencies: ["LoomCloud", "LoomTestSupport", "loom", "loom-test-worker"]),
+        .testTarget(
+            name: "LoomCloudTests",
+            dependencies: ["LoomCloud", "LoomTestSupport", "loom", "loom-test-worker", .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "LoomSSHTests", dependencies: ["LoomSSH", "LoomTestSupport", "loom-test-worker"]),
         .testTarget(name: "LoomJobQueueTests", dependencies: ["LoomJobQueue", "LoomTestSupport", "loom-test-worker"]),
     ]
