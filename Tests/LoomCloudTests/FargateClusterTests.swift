@@ -41,6 +41,11 @@ import Testing
                 #expect(agent.processes.count == 3)
                 let commands = cluster.ecsTasks.compactMap { $0.overrides?.containerOverrides?.first?.command }
                 #expect(commands.count == 3 && commands.allSatisfy { $0.prefix(2) == ["/app/loom", "worker"] && $0.contains("--death-timeout") })
+                // Each task's output, through its awslogs stream.
+                try await eventually("every worker's log has its start") {
+                    let logs = try await cluster.logs()
+                    return logs.count == 3 && logs.values.allSatisfy { $0.contains { $0.message.contains("worker ready") } }
+                }
                 try await cluster.scale(1)
                 #expect(try await client.schedulerInfo().count == 1)
                 let ecs = ECSAPI(client: AWSClient(configuration: configuration))

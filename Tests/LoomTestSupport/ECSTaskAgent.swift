@@ -9,7 +9,9 @@ import Synchronization
 /// program replaced by `executable`) as a process here, with the override's environment; it
 /// stops the process when the task is stopped, and stops the task (`Essential container in task
 /// exited`) when the process ends by itself. moto's own clock is set to leave tasks RUNNING.
-/// Tasks' addresses are moto's fiction: the processes listen on loopback.
+/// Tasks' addresses are moto's fiction: the processes listen on loopback. What a process prints
+/// goes to its task definition's `awslogs` group and stream (`PREFIX/CONTAINER/TASK-ID`), as
+/// ECS's log driver sends it (moto keeps log events but makes none).
 public final class ECSTaskAgent: Sendable {
     private let client: AWSClient
     private let endpoint: URL
@@ -59,7 +61,7 @@ public final class ECSTaskAgent: Sendable {
             guard let arns = try? await ecs.listTasks(cluster: cluster), let tasks = try? await ecs.describeTasks(cluster: cluster, arns) else { continue }
             for task in tasks where task.desiredStatus == "RUNNING" {
                 seen.insert(task.taskArn)
-                if running.withLock({ $0[task.taskArn] }) == nil { launch(task) }
+                if running.withLock({ $0[task.taskArn] }) == nil { launch(task, logs: await logDestination(task, ecs: ecs)) }
                 if let process = running.withLock({ $0[task.taskArn] }), !process.isRunning {
                     running.withLock { _ = $0.removeValue(forKey: task.taskArn) }
                     try? await ecs.stopTask(cluster: cluster, task: task.taskArn, reason: "Essential container in task exited (exit code \(process.terminationStatus))")
@@ -80,7 +82,7 @@ public final class ECSTaskAgent: Sendable {
         return try await ecs.client.json("ecs", targetPrefix: "AmazonEC2ContainerServiceV20141113", action: "ListClusters", Empty(), as: Answer.self).clusterArns ?? []
     }
 
-    private func launch(_ task: ECSAPI.Task) {
+    private func launch(_ task: ECSAPI.Task, logs: (group: String, stream: String)?) {
         guard let override = task.overrides?.containerOverrides?.first, let command = override.command, !command.isEmpty else { return }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -89,10 +91,71 @@ public final class ECSTaskAgent: Sendable {
         for variable in override.environment ?? [] { environment[variable.name] = variable.value }
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
         do { try process.run() } catch { return }
         running.withLock { $0[task.taskArn] = process }
+        ship(output.fileHandleForReading, to: logs)
+    }
+
+    /// Sends the lines of `output` to CloudWatch Logs as they come (every line read is sent
+    /// before the next read), until the process closes it.
+    private func ship(_ output: FileHandle, to logs: (group: String, stream: String)?) {
+        let client = client
+        Thread {
+            struct Create: Encodable { var logGroupName: String; var logStreamName: String }
+            struct Event: Encodable { var timestamp: Int64; var message: String }
+            struct Put: Encodable { var logGroupName: String; var logStreamName: String; var logEvents: [Event] }
+            struct Nothing: Decodable {}
+            func send(_ action: String, _ body: some Encodable & Sendable) {
+                _ = try? ECSTaskAgent.waitFor { _ = try await client.json("logs", targetPrefix: "Logs_20140328", action: action, body, as: Nothing.self) }
+            }
+            if let logs { send("CreateLogStream", Create(logGroupName: logs.group, logStreamName: logs.stream)) }
+            var pending = Data()
+            // `availableData` returns what came (`read(upToCount:)` would wait for all of it).
+            while case let chunk = output.availableData, !chunk.isEmpty {
+                pending += chunk
+                guard let logs, let end = pending.lastIndex(of: UInt8(ascii: "\n")) else { continue }
+                let lines = String(decoding: pending[..<end], as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
+                pending = Data(pending[pending.index(after: end)...])
+                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                send("PutLogEvents", Put(logGroupName: logs.group, logStreamName: logs.stream, logEvents: lines.map { Event(timestamp: now, message: String($0)) }))
+            }
+        }.start()
+    }
+
+    /// The `awslogs` group and stream ECS would give `task`'s container.
+    private func logDestination(_ task: ECSAPI.Task, ecs: ECSAPI) async -> (group: String, stream: String)? {
+        struct Request: Encodable { var taskDefinition: String }
+        struct Answer: Decodable { var taskDefinition: Definition }
+        struct Container: Decodable { var name: String; var logConfiguration: Logging? }
+        struct Logging: Decodable { var options: [String: String]? }
+        struct Definition: Decodable { var containerDefinitions: [Container] }
+        guard let arn = task.taskDefinitionArn,
+              let answer = try? await ecs.client.json("ecs", targetPrefix: "AmazonEC2ContainerServiceV20141113", action: "DescribeTaskDefinition",
+                                                      Request(taskDefinition: arn), as: Answer.self),
+              let container = answer.taskDefinition.containerDefinitions.first, let options = container.logConfiguration?.options ?? nil,
+              let group = options["awslogs-group"], let prefix = options["awslogs-stream-prefix"] else { return nil }
+        let id = task.taskArn.split(separator: "/").last.map(String.init) ?? task.taskArn
+        return (group, "\(prefix)/\(container.name)/\(id)")
+    }
+
+    /// Runs `body` to its end from a thread of its own.
+    static func waitFor<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+        let outcome = Mutex<Result<T, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            do {
+                let value = try await body()
+                outcome.withLock { $0 = .success(value) }
+            } catch {
+                outcome.withLock { $0 = .failure(error) }
+            }
+            done.signal()
+        }
+        done.wait()
+        return try outcome.withLock { $0! }.get()
     }
 
     private static func end(_ process: Process) {
