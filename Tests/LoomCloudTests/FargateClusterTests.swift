@@ -60,6 +60,44 @@ import Testing
         }
     }
 
+    @Test func aSchedulerInATaskIsFoundAtItsInterfaceAndRemovedWithTheRest() async throws {
+        try await withMoto(noAuthRequests: 1_000_000) { moto in
+            let agent = ECSTaskAgent(moto: moto, executable: TestTasks.workerExecutable)
+            try await agent.start(region: "eu-west-1")
+            defer { Task { await agent.stop() } }
+            let configuration = Self.configuration(moto)
+            let cluster = try await FargateCluster(
+                name: "loom-fargate-remote", image: "example/loom:1", workerCPU: 1024, workerMemory: 2048, scheduler: .task(cpu: 512, memory: 1024),
+                executable: "/app/loom", configuration: configuration, usePrivateIP: true, addressResolver: { agent.resolve($0) })
+            do {
+                // The workers were told ECS's address of the scheduler, the client reached it through the resolver.
+                #expect(cluster.schedulerAddress.port == FargateCluster.schedulerPort && cluster.schedulerAddress.host != "127.0.0.1")
+                try await cluster.scale(2)
+                let client = try await Client(address: agent.resolve(cluster.schedulerAddress).description, setAsDefault: false)
+                #expect(try await client.schedulerInfo().count == 2)
+                #expect(try await client.gather(try await client.map(TestTasks.inc, Array(0..<50))) == Array(1...50))
+                let ecs = ECSAPI(client: AWSClient(configuration: configuration))
+                #expect(try await ecs.listTasks(cluster: cluster.clusterARN).count == 3, "the scheduler's task and two workers'")
+                await client.close()
+            } catch {
+                await cluster.close()
+                throw error
+            }
+            await cluster.close()
+            #expect(try await FargateCluster.leftovers(name: "loom-fargate-remote", configuration: configuration).isEmpty)
+            try await eventually("every task's process ended") { agent.processes.isEmpty }
+        }
+    }
+
+    @Test func aSchedulerSizeFargateCannotRunFailsFirst() async throws {
+        let nowhere = AWSConfiguration(credentials: AWSCredentials(accessKeyID: "a", secretAccessKey: "b"), region: "eu-west-1",
+                                       endpoints: ["": URL(string: "http://127.0.0.1:9/")!])
+        let error = await #expect(throws: LoomError.self) {
+            try await FargateCluster(image: "example/loom:1", workerCPU: 1024, workerMemory: 2048, scheduler: .task(cpu: 256, memory: 4096), configuration: nowhere)
+        }
+        #expect(error?.message.contains("schedulerMemory 4096 MiB does not go with schedulerCPU 256") == true, "\(String(describing: error))")
+    }
+
     @Test func aTaskStoppedBehindLoomsBackIsReplacedWhileAdapting() async throws {
         try await withMoto(noAuthRequests: 1_000_000) { moto in
             let agent = ECSTaskAgent(moto: moto, executable: TestTasks.workerExecutable)

@@ -3,6 +3,9 @@ import Foundation
 import Loom
 import NIOCore
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What moto lacks to stand in for ECS: something that runs its tasks. The agent watches the
 /// emulator's RUNNING tasks and runs each one's command (its container override's, the image's
@@ -17,6 +20,8 @@ public final class ECSTaskAgent: Sendable {
     private let endpoint: URL
     private let executable: String
     private let running = Mutex<[String: Process]>([:])
+    /// `HOST:PORT` as ECS reports a scheduler task's address → where its process listens here.
+    private let mapped = Mutex<[String: String]>([:])
     private let poller = Mutex<Task<Void, Never>?>(nil)
 
     /// - Parameter credentials: a key moto accepts once it checks signatures and policies.
@@ -24,6 +29,17 @@ public final class ECSTaskAgent: Sendable {
         endpoint = moto.endpoint
         client = AWSClient(configuration: AWSConfiguration(credentials: credentials, region: "eu-west-1", endpoints: ["": moto.endpoint]))
         self.executable = executable
+    }
+
+    /// Where a task's address (moto's fiction, never to be dialled) is reached here: a
+    /// scheduler task's port on loopback once its process runs; loopback as it is; anything
+    /// else loopback's port 1, where nothing listens (a refused connection, tried again).
+    public func resolve(_ address: Address) -> Address {
+        if let local = mapped.withLock({ $0["\(address.host):\(address.port)"] }), let port = Int(local.split(separator: ":").last ?? "") {
+            return Address(host: "127.0.0.1", port: port, scheme: address.scheme)
+        }
+        if NetworkInterface.isLoopback(address.host) { return address }
+        return Address(host: "127.0.0.1", port: 1, scheme: address.scheme)
     }
 
     /// The processes running tasks now, by task ARN.
@@ -61,7 +77,9 @@ public final class ECSTaskAgent: Sendable {
             guard let arns = try? await ecs.listTasks(cluster: cluster), let tasks = try? await ecs.describeTasks(cluster: cluster, arns) else { continue }
             for task in tasks where task.desiredStatus == "RUNNING" {
                 seen.insert(task.taskArn)
-                if running.withLock({ $0[task.taskArn] }) == nil { launch(task, logs: await logDestination(task, ecs: ecs)) }
+                if running.withLock({ $0[task.taskArn] }) == nil {
+                    launch(task, logs: await logDestination(task, ecs: ecs), addresses: await addresses(of: task))
+                }
                 if let process = running.withLock({ $0[task.taskArn] }), !process.isRunning {
                     running.withLock { _ = $0.removeValue(forKey: task.taskArn) }
                     try? await ecs.stopTask(cluster: cluster, task: task.taskArn, reason: "Essential container in task exited (exit code \(process.terminationStatus))")
@@ -82,11 +100,35 @@ public final class ECSTaskAgent: Sendable {
         return try await ecs.client.json("ecs", targetPrefix: "AmazonEC2ContainerServiceV20141113", action: "ListClusters", Empty(), as: Answer.self).clusterArns ?? []
     }
 
-    private func launch(_ task: ECSAPI.Task, logs: (group: String, stream: String)?) {
+    /// The addresses ECS gives the task's network interface.
+    private func addresses(of task: ECSAPI.Task) async -> [String] {
+        guard let interface = task.networkInterfaceID, let found = try? await EC2API(client: client).addresses(ofInterface: interface) else { return [] }
+        return [found.private, found.public].compactMap { $0 }
+    }
+
+    private func launch(_ task: ECSAPI.Task, logs: (group: String, stream: String)?, addresses: [String]) {
         guard let override = task.overrides?.containerOverrides?.first, let command = override.command, !command.isEmpty else { return }
+        var arguments = Array(command.dropFirst())
+        if arguments.first == "scheduler" {
+            // Its port on loopback, mapped from the address ECS gives the task.
+            guard let port = Self.freePort() else { return }
+            if let index = arguments.firstIndex(of: "--port"), index + 1 < arguments.count {
+                let announced = arguments[index + 1]
+                arguments[index + 1] = "\(port)"
+                mapped.withLock { map in for host in addresses { map["\(host):\(announced)"] = "127.0.0.1:\(port)" } }
+            }
+            if let index = arguments.firstIndex(of: "--dashboard-address"), index + 1 < arguments.count { arguments[index + 1] = "none" }
+            arguments += ["--host", "127.0.0.1"]
+        } else {
+            // A worker dials the scheduler where this agent put it.
+            arguments = arguments.map { argument in
+                guard let address = try? Address(parsing: argument) else { return argument }
+                return resolve(address).description
+            }
+        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = Array(command.dropFirst())
+        process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         for variable in override.environment ?? [] { environment[variable.name] = variable.value }
         process.environment = environment
@@ -156,6 +198,21 @@ public final class ECSTaskAgent: Sendable {
         }
         done.wait()
         return try outcome.withLock { $0! }.get()
+    }
+
+    /// A loopback port nothing listens on now.
+    static func freePort() -> Int? {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { return nil }
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+        }
+        return bound ? Int(UInt16(bigEndian: address.sin_port)) : nil
     }
 
     private static func end(_ process: Process) {

@@ -51,23 +51,28 @@ final class ECSLauncher: WorkerLauncher {
             cluster: cluster, taskDefinition: taskDefinition, launchType: launchType, network: network,
             override: .init(name: FargateCluster.containerName, command: command(worker: worker, scheduler: scheduler)),
             tags: tags + [ECSAPI.Tag(key: "loom-worker", value: worker)], startedBy: startedBy)
+        _ = try await waitUntilRunning(task, what: "worker \(worker)")
+        return LaunchedTask(arn: task.taskArn, worker: worker, ecs: ecs, cluster: cluster, watcher: watcher)
+    }
+
+    /// The task once RUNNING; until then, one that stops says why (an image that cannot be
+    /// pulled, no capacity), and one still pending at `startTimeout` is stopped.
+    func waitUntilRunning(_ task: ECSAPI.Task, what: String) async throws -> ECSAPI.Task {
         watcher.track(task)
-        // Until RUNNING, a task that stops says why (an image that cannot be pulled, no capacity).
         let deadline = ContinuousClock.now + startTimeout
         while true {
             try await watcher.refresh()
             let seen = watcher.task(task.taskArn) ?? task
-            if seen.lastStatus == "RUNNING" { break }
+            if seen.lastStatus == "RUNNING" { return seen }
             if seen.lastStatus == "STOPPED" || seen.desiredStatus == "STOPPED" {
-                throw LoomError(.configuration, "ECS task \(task.taskArn) of worker \(worker) stopped before it ran: \(seen.stopDescription)")
+                throw LoomError(.configuration, "ECS task \(task.taskArn) of \(what) stopped before it ran: \(seen.stopDescription)")
             }
             guard ContinuousClock.now < deadline else {
                 try? await ecs.stopTask(cluster: cluster, task: task.taskArn, reason: "not RUNNING within \(startTimeout)")
-                throw LoomError(.configuration, "ECS task \(task.taskArn) of worker \(worker) was not RUNNING within \(startTimeout) (last status \(seen.lastStatus ?? "unknown"))")
+                throw LoomError(.configuration, "ECS task \(task.taskArn) of \(what) was not RUNNING within \(startTimeout) (last status \(seen.lastStatus ?? "unknown"))")
             }
             try await Task.sleep(for: .seconds(1))
         }
-        return LaunchedTask(arn: task.taskArn, worker: worker, ecs: ecs, cluster: cluster, watcher: watcher)
     }
 }
 

@@ -20,12 +20,27 @@ import Synchronization
 /// definition; `close()` stops the tasks and removes them all. What a killed program left is
 /// removed by the next start under the same name, or by `FargateCluster.cleanup(name:)`.
 public final class FargateCluster: Cluster {
+    /// Where the scheduler runs.
+    public enum Scheduler: Sendable {
+        /// In this program (the tasks must reach it: this machine in the VPC, or a VPN).
+        case local
+        /// In a Fargate task of its own (`cpu`, `memory`: a Fargate size), found at its network
+        /// interface's public address, or its private one with `usePrivateIP`.
+        case task(cpu: Int = 1024, memory: Int = 4096)
+        /// One already running, at `tcp://HOST:PORT` or `tls://…`.
+        case address(String)
+    }
+
+    /// The scheduler's port in its task, and its dashboard's.
+    public static let schedulerPort = 8786, dashboardPort = 8787
     static let containerName = "loom"
     public let base: SpecCluster
     public let name: String
     public let clusterARN: String
     public let configuration: AWSConfiguration
     private let client: AWSClient
+    /// The client through which a scheduler elsewhere (`.task`, `.address`) is scaled.
+    private let schedulerClient: Client?
     private let made: MadeResources
     private let watcher: ECSTaskWatcher
     /// The task watch: it outlasts `base` while `close()` removes what the cluster made.
@@ -35,7 +50,7 @@ public final class FargateCluster: Cluster {
     /// What this cluster made, so `close()` removes exactly that.
     struct MadeResources: Sendable {
         var cluster: String?
-        var taskDefinition: String?
+        var taskDefinitions: [String] = []
         var securityGroup: String?
         var logGroup: String?
         var roles: [String] = []
@@ -48,12 +63,18 @@ public final class FargateCluster: Cluster {
     ///   - executable: the program's path inside the image; by default this program's path.
     ///   - allowedCIDR: who may reach the workers (the scheduler and clients): by default the
     ///     scheduler's own address.
-    ///   - schedulerHost: where the scheduler listens, an address the tasks reach.
+    ///   - schedulerHost: where a `.local` scheduler listens, an address the tasks reach.
+    ///   - usePrivateIP: reach a `.task` scheduler at its private address (from inside the VPC).
+    ///   - addressResolver: maps the address ECS reports for the scheduler's task to one this
+    ///     program reaches (a tunnel, NAT; the tests' stand-in); the workers get ECS's.
     public init(name: String? = nil, image: String, workerCPU: Int = 4096, workerMemory: Int = 16384,
-                executable: String? = nil, configuration: AWSConfiguration? = nil, launchType: String = "FARGATE",
-                usePublicIP: Bool = true, allowedCIDR: String? = nil, schedulerHost: String? = nil,
+                scheduler: Scheduler = .local, executable: String? = nil, configuration: AWSConfiguration? = nil,
+                launchType: String = "FARGATE", usePublicIP: Bool = true, usePrivateIP: Bool = false, allowedCIDR: String? = nil,
+                schedulerHost: String? = nil, addressResolver: (@Sendable (Address) -> Address)? = nil,
                 logRetentionDays: Int = 30, startTimeout: Duration = .seconds(300), plugins: [any SchedulerPlugin] = []) async throws {
         let size = try FargateSize(cpu: workerCPU, memory: workerMemory)
+        var schedulerSize: FargateSize?
+        if case .task(let cpu, let memory) = scheduler { schedulerSize = try FargateSize(cpu: cpu, memory: memory, role: "scheduler") }
         let name = name ?? "loom-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
         try CloudTags.validate(name: name)
         let configuration = try configuration ?? AWSConfiguration.fromEnvironment()
@@ -95,25 +116,77 @@ public final class FargateCluster: Cluster {
                     name: Self.containerName, image: image, cpu: size.cpu, memory: size.memory,
                     logConfiguration: .init(group: logGroup, region: configuration.region, streamPrefix: Self.containerName)),
                 executionRoleArn: role, taskRoleArn: nil, tags: ecsTags)
-            made.taskDefinition = definition.taskDefinitionArn
+            made.taskDefinitions.append(definition.taskDefinitionArn)
             clusterARN = cluster.clusterArn
             let watcher = ECSTaskWatcher(ecs: ecs, cluster: cluster.clusterArn)
             self.watcher = watcher
+            let network = ECSAPI.NetworkConfiguration(subnets: subnets, securityGroups: [group], publicIP: usePublicIP)
+            let executable = executable ?? CommandLine.arguments[0]
             let launcher = ECSLauncher(
                 ecs: ecs, cluster: cluster.clusterArn, taskDefinition: definition.taskDefinitionArn, launchType: launchType,
-                network: .init(subnets: subnets, securityGroups: [group], publicIP: usePublicIP),
-                executable: executable ?? CommandLine.arguments[0], threads: size.threads, memoryMiB: size.memory,
+                network: network, executable: executable, threads: size.threads, memoryMiB: size.memory,
                 tags: ecsTags, startedBy: name, watcher: watcher, startTimeout: startTimeout)
-            base = try await SpecCluster(
-                name: name, launcher: launcher,
-                scheduler: SchedulerOptions(host: host, port: 0, scheduling: .configured(try Configuration.current)),
-                plugins: plugins, startTimeout: startTimeout)
+            switch scheduler {
+            case .local:
+                schedulerClient = nil
+                base = try await SpecCluster(
+                    name: name, launcher: launcher,
+                    scheduler: SchedulerOptions(host: host, port: 0, scheduling: .configured(try Configuration.current)),
+                    plugins: plugins, startTimeout: startTimeout)
+            case .task:
+                let schedulerDefinition = try await ecs.registerTaskDefinition(
+                    family: "\(name)-scheduler", size: schedulerSize!,
+                    container: ECSAPI.ContainerDefinition(
+                        name: Self.containerName, image: image, cpu: schedulerSize!.cpu, memory: schedulerSize!.memory,
+                        logConfiguration: .init(group: logGroup, region: configuration.region, streamPrefix: Self.containerName)),
+                    executionRoleArn: role, taskRoleArn: nil, tags: ecsTags)
+                made.taskDefinitions.append(schedulerDefinition.taskDefinitionArn)
+                let task = try await ecs.runTask(
+                    cluster: cluster.clusterArn, taskDefinition: schedulerDefinition.taskDefinitionArn, launchType: launchType, network: network,
+                    override: .init(name: Self.containerName, command: [
+                        executable, "scheduler", "--port", "\(Self.schedulerPort)", "--dashboard-address", ":\(Self.dashboardPort)",
+                    ]), tags: ecsTags + [ECSAPI.Tag(key: "loom-role", value: "scheduler")], startedBy: name)
+                let running = try await launcher.waitUntilRunning(task, what: "the scheduler")
+                guard let interface = running.networkInterfaceID else {
+                    throw LoomError(.configuration, "the scheduler's task \(task.taskArn) runs without a network interface")
+                }
+                let addresses = try await ec2.addresses(ofInterface: interface)
+                guard let announced = usePrivateIP ? addresses.private : addresses.public else {
+                    throw LoomError(.configuration, usePrivateIP
+                        ? "the scheduler's network interface \(interface) has no private address"
+                        : "the scheduler's network interface \(interface) has no public address: give it one (usePublicIP: true, a public subnet) or use usePrivateIP: true from inside the VPC")
+                }
+                let address = Address(host: announced, port: Self.schedulerPort, scheme: .tcp)
+                let client = try await Self.connect(to: address, through: addressResolver, deadline: ContinuousClock.now + startTimeout)
+                schedulerClient = client
+                base = SpecCluster(name: name, launcher: launcher, running: RemoteScheduler(client: client), at: address, startTimeout: startTimeout)
+            case .address(let text):
+                let address = try Address(parsing: text)
+                let client = try await Self.connect(to: address, through: addressResolver, deadline: ContinuousClock.now + startTimeout)
+                schedulerClient = client
+                base = SpecCluster(name: name, launcher: launcher, running: RemoteScheduler(client: client), at: address, startTimeout: startTimeout)
+            }
             watcher.start(in: tasks)
         } catch {
             await Self.remove(made, client: client)
             throw error
         }
         self.made = made
+    }
+
+    /// A client of the scheduler at `address` (through `resolver`, asked again at each try: a
+    /// tunnel may come up late), trying again until it answers or `deadline`.
+    static func connect(to address: Address, through resolver: (@Sendable (Address) -> Address)?, deadline: ContinuousClock.Instant) async throws -> Client {
+        while true {
+            do {
+                return try await Client(address: (resolver?(address) ?? address).description, setAsDefault: false)
+            } catch {
+                guard ContinuousClock.now < deadline else {
+                    throw LoomError(.configuration, "the scheduler at \(address) did not answer: \(error)")
+                }
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        }
     }
 
     /// The tasks of the cluster as ECS last described them (with `stoppedReason` for the stopped).
@@ -134,6 +207,7 @@ public final class FargateCluster: Cluster {
     /// Stops adapting and every worker, then removes everything the cluster made.
     public func close() async {
         await base.close()
+        await schedulerClient?.close()
         await tasks.close()
         await Self.remove(made, client: client)
     }
@@ -151,7 +225,7 @@ public final class FargateCluster: Cluster {
                 for task in try await ecs.listTasks(cluster: cluster) { try await ecs.stopTask(cluster: cluster, task: task, reason: "the Loom cluster closed") }
             }
         }
-        if let definition = made.taskDefinition { await attempt("task definition \(definition)") { try await ecs.deregisterTaskDefinition(definition) } }
+        for definition in made.taskDefinitions { await attempt("task definition \(definition)") { try await ecs.deregisterTaskDefinition(definition) } }
         if let group = made.securityGroup {
             // A stopped task's network interface holds the group for a while on AWS.
             await attempt("security group \(group)") {
@@ -200,9 +274,13 @@ public final class FargateCluster: Cluster {
             listed += try await ecs.listTasks(cluster: cluster.clusterArn).map { "task/\($0)" }
             listed.append("ecs-cluster/\(cluster.clusterArn)")
         }
-        if let definition = try await ecs.listTaskDefinitions(familyPrefix: "\(name)-worker").first {
-            made.taskDefinition = definition
-            listed.append("task-definition/\(definition)")
+        for role in ["worker", "scheduler"] {
+            // Exactly this cluster's families (`NAME-worker:3`), not a longer name's.
+            for definition in try await ecs.listTaskDefinitions(familyPrefix: "\(name)-\(role)")
+            where definition.split(separator: "/").last?.split(separator: ":").first.map(String.init) == "\(name)-\(role)" {
+                made.taskDefinitions.append(definition)
+                listed.append("task-definition/\(definition)")
+            }
         }
         if let group = try await ec2.securityGroups(taggedWith: CloudTags.cluster, name).first {
             made.securityGroup = group
