@@ -104,9 +104,10 @@ import Testing
             try await agent.start(region: "eu-west-1")
             defer { Task { await agent.stop() } }
             let configuration = Self.configuration(moto)
+            Dashboard.installAsDefault()  // as Loom.bootstrap does in a program
             let cluster = try await FargateCluster(
                 name: "loom-fargate-adapt", image: "example/loom:1", workerCPU: 1024, workerMemory: 2048, executable: "/app/loom",
-                configuration: configuration, schedulerHost: "127.0.0.1")
+                configuration: configuration, schedulerHost: "127.0.0.1", dashboardAddress: "127.0.0.1:0")
             do {
                 cluster.adapt(minimum: 2, maximum: 2)
                 let client = try await Client(cluster, setAsDefault: false)
@@ -123,6 +124,10 @@ import Testing
                 try await client.waitForWorkers(2, timeout: .seconds(120))
                 let stopped = try #require(cluster.ecsTasks.first { $0.taskArn == first[0] })
                 #expect(stopped.stoppedReason == "Your Spot Task was interrupted.")
+                // The dashboard's cloud page says which task stopped and why.
+                let link = try #require(cluster.dashboardLink).replacingOccurrences(of: "/status", with: "/cloud")
+                let page = try await chromium(link, ["--dump-dom"])
+                #expect(page.output.contains("Your Spot Task was interrupted.") && page.output.contains("2 tasks running"), "\(page.output.suffix(2000))")
                 await client.close()
             } catch {
                 await cluster.close()

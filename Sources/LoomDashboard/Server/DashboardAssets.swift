@@ -12,7 +12,7 @@ enum DashboardAssets {
     <header>
       <strong>Loom</strong>
       <nav>
-        <a href="/status">Status</a><a href="/workers">Workers</a><a href="/jobs">Jobs</a><a href="/pods">Pods</a><a href="/logs">Logs</a>
+        <a href="/status">Status</a><a href="/workers">Workers</a><a href="/jobs">Jobs</a><a href="/pods">Pods</a><a href="/cloud">Cloud</a><a href="/logs">Logs</a>
         <a href="/profile">Profile</a><a href="/graph">Graph</a><a href="/system">System</a>
       </nav>
       <span id="summary"></span>
@@ -169,6 +169,20 @@ enum DashboardAssets {
         report.pods.map(p => `<tr${p.trouble ? ' class="warning"' : ""}><td>${escape(p.name)}</td><td>${escape(p.component)}</td><td class="pod-phase">${escape(p.phase)}</td><td>${escape(p.ip || "—")}</td><td>${escape(p.node || "—")}</td><td>${p.component === "worker" ? (joined.has(p.name) ? "yes" : "no") : ""}</td><td class="pod-trouble">${escape(p.trouble || "")}</td></tr>`).join("") + `</table>`, true);
     }
 
+    async function refreshCloud() {
+      try { cloudPage(await (await fetch("/api/cloud")).json()); } catch (e) {}
+    }
+    function cloudPage(report) {
+      if (!report || !report.tasks) { view.innerHTML = section("Cloud", `<p class="muted">This cluster's workers are not cloud tasks.</p>`, true); return; }
+      const joined = new Set(snapshot ? snapshot.workers.map(w => w.name) : []);
+      const stopped = report.tasks.filter(t => t.stoppedReason).length;
+      const status = `<p id="cloud-summary">${report.tasks.length - stopped} task${report.tasks.length - stopped === 1 ? "" : "s"} running in ${escape(report.cluster)}` +
+        (stopped ? ` · ${stopped} stopped` : "") + `</p>`;
+      view.innerHTML = section(`Tasks (${escape(report.provider)})`, status + `<table id="cloud-tasks"><tr><th>Task</th><th>Role</th><th>Worker</th><th>Status</th><th>Worker joined</th><th>Why it stopped</th></tr>` +
+        (report.tasks.length ? "" : `<tr><td colspan="6" class="muted">No tasks: cluster.scale(n) or adapt starts them.</td></tr>`) +
+        report.tasks.map(t => `<tr${t.stoppedReason ? ' class="warning"' : ""}><td>${escape(t.id)}</td><td>${escape(t.role)}</td><td>${escape(t.worker)}</td><td class="task-status">${escape(t.lastStatus)}${t.desiredStatus !== t.lastStatus ? " → " + escape(t.desiredStatus) : ""}</td><td>${t.role === "worker" ? (joined.has(t.worker) ? "yes" : "no") : ""}</td><td class="task-stopped">${escape(t.stoppedReason || "")}</td></tr>`).join("") + `</table>`, true);
+    }
+
     async function logsPage() {
       const params = new URLSearchParams(location.search), worker = params.get("worker") || "";
       const names = snapshot ? snapshot.workers.map(w => w.name) : [];
@@ -237,6 +251,7 @@ enum DashboardAssets {
     if (page === "logs") { logsPage(); setInterval(logsPage, 2000); }
     if (page === "jobs") { jobsPage(window.loomJobs); setInterval(refreshJobs, 1000); }
     if (page === "pods") { podsPage(window.loomPods); setInterval(refreshPods, 1000); }
+    if (page === "cloud") { cloudPage(window.loomCloud); setInterval(refreshCloud, 1000); }
     if (page === "profile") { profilePage(); setInterval(profilePage, 2000); }
     if (page === "graph") { graphPage(); setInterval(graphPage, 2000); }
     """#

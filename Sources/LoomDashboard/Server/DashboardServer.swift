@@ -9,9 +9,9 @@ import ServiceLifecycle
 /// The scheduler's web dashboard and HTTP API, served with Hummingbird.
 ///
 /// Pages (one embedded single-page app; no CDN, clusters are often offline): `/status`,
-/// `/workers`, `/jobs`, `/pods`, `/logs`, `/profile`, `/graph`, `/system`. Live updates come as server-sent
+/// `/workers`, `/jobs`, `/pods`, `/cloud`, `/logs`, `/profile`, `/graph`, `/system`. Live updates come as server-sent
 /// events from `/events`, twice a second. API: `/health`, `/metrics` (Prometheus text),
-/// `/api/status`, `/api/workers`, `/api/jobs`, `/api/pods`, `/api/tasks`, `/api/adaptive`, `/api/profile`, `/api/graph`,
+/// `/api/status`, `/api/workers`, `/api/jobs`, `/api/pods`, `/api/cloud`, `/api/tasks`, `/api/adaptive`, `/api/profile`, `/api/graph`,
 /// `/api/logs?worker=NAME&n=N`, `/api/stream?from=SEQUENCE`.
 struct DashboardServer: Sendable {
     let dashboard: DashboardPlugin
@@ -29,13 +29,14 @@ struct DashboardServer: Sendable {
         let router = Router()
         let dashboard = self.dashboard
         router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/status"]) }
-        for page in ["status", "workers", "jobs", "pods", "logs", "profile", "graph", "system"] {
+        for page in ["status", "workers", "jobs", "pods", "cloud", "logs", "profile", "graph", "system"] {
             router.get(RouterPath(page)) { _, _ in
                 // The page comes with the state of the moment, so it shows it as soon as it loads.
                 let snapshot = await dashboard.snapshot(streamFrom: 0, streamLimit: 2_000)
                 var initial = "<script>window.loomInitial = \(try Self.script(snapshot));"
                 if page == "jobs" { initial += " window.loomJobs = \(try Self.script(JSONValue(await dashboard.scheduler?.pluginStatus(named: "jobs"))));" }
                 if page == "pods" { initial += " window.loomPods = \(try Self.script(JSONValue(await dashboard.scheduler?.pluginStatus(named: "kubernetes"))));" }
+                if page == "cloud" { initial += " window.loomCloud = \(try Self.script(JSONValue(await dashboard.scheduler?.pluginStatus(named: "cloud"))));" }
                 let html = DashboardAssets.html.replacingOccurrences(of: "<!--initial-->", with: initial + "</script>")
                 return Self.asset(html, type: "text/html; charset=utf-8")
             }
@@ -52,6 +53,7 @@ struct DashboardServer: Sendable {
         router.get("/api/workers") { _, _ in try Self.json(await dashboard.snapshot(streamFrom: .max).workers) }
         router.get("/api/jobs") { _, _ in try Self.json(JSONValue(await dashboard.scheduler?.pluginStatus(named: "jobs"))) }
         router.get("/api/pods") { _, _ in try Self.json(JSONValue(await dashboard.scheduler?.pluginStatus(named: "kubernetes"))) }
+        router.get("/api/cloud") { _, _ in try Self.json(JSONValue(await dashboard.scheduler?.pluginStatus(named: "cloud"))) }
         router.get("/api/plugins") { _, _ in
             try Self.json(await dashboard.scheduler?.pluginStatuses().mapValues { JSONValue($0) } ?? [:])
         }

@@ -64,13 +64,15 @@ public final class FargateCluster: Cluster {
     ///   - allowedCIDR: who may reach the workers (the scheduler and clients): by default the
     ///     scheduler's own address.
     ///   - schedulerHost: where a `.local` scheduler listens, an address the tasks reach.
+    ///   - dashboardAddress: the `.local` scheduler's dashboard (`:8787`, `:0`; none by default),
+    ///     with a page of the cluster's tasks and why any stopped.
     ///   - usePrivateIP: reach a `.task` scheduler at its private address (from inside the VPC).
     ///   - addressResolver: maps the address ECS reports for the scheduler's task to one this
     ///     program reaches (a tunnel, NAT; the tests' stand-in); the workers get ECS's.
     public init(name: String? = nil, image: String, workerCPU: Int = 4096, workerMemory: Int = 16384,
                 scheduler: Scheduler = .local, executable: String? = nil, configuration: AWSConfiguration? = nil,
                 launchType: String = "FARGATE", usePublicIP: Bool = true, usePrivateIP: Bool = false, allowedCIDR: String? = nil,
-                schedulerHost: String? = nil, addressResolver: (@Sendable (Address) -> Address)? = nil,
+                schedulerHost: String? = nil, dashboardAddress: String? = nil, addressResolver: (@Sendable (Address) -> Address)? = nil,
                 logRetentionDays: Int = 30, startTimeout: Duration = .seconds(300), plugins: [any SchedulerPlugin] = []) async throws {
         let size = try FargateSize(cpu: workerCPU, memory: workerMemory)
         var schedulerSize: FargateSize?
@@ -131,8 +133,8 @@ public final class FargateCluster: Cluster {
                 schedulerClient = nil
                 base = try await SpecCluster(
                     name: name, launcher: launcher,
-                    scheduler: SchedulerOptions(host: host, port: 0, scheduling: .configured(try Configuration.current)),
-                    plugins: plugins, startTimeout: startTimeout)
+                    scheduler: SchedulerOptions(host: host, port: 0, scheduling: .configured(try Configuration.current), dashboardAddress: dashboardAddress),
+                    plugins: plugins + [ECSTasksPlugin(watcher: watcher, cluster: cluster.clusterArn)], startTimeout: startTimeout)
             case .task:
                 let schedulerDefinition = try await ecs.registerTaskDefinition(
                     family: "\(name)-scheduler", size: schedulerSize!,
