@@ -92,13 +92,14 @@ public struct ECSAPI: Sendable {
         public var revision: Int?
     }
 
-    /// A Fargate task definition (`awsvpc`, the size on the task and its one container).
-    public func registerTaskDefinition(family: String, size: FargateSize, container: ContainerDefinition,
+    /// A task definition for `compatibility` (`FARGATE` or `EC2`): `awsvpc`, the size on the task
+    /// and its one container.
+    public func registerTaskDefinition(family: String, size: FargateSize, compatibility: String = "FARGATE", container: ContainerDefinition,
                                        executionRoleArn: String?, taskRoleArn: String?, tags: [Tag]) async throws -> TaskDefinition {
         struct Request: Encodable {
             var family: String
             var networkMode = "awsvpc"
-            var requiresCompatibilities = ["FARGATE"]
+            var requiresCompatibilities: [String]
             var cpu: String
             var memory: String
             var executionRoleArn: String?
@@ -108,7 +109,7 @@ public struct ECSAPI: Sendable {
         }
         struct Answer: Decodable { var taskDefinition: TaskDefinition }
         return try await call("RegisterTaskDefinition", Request(
-            family: family, cpu: String(size.cpu), memory: String(size.memory), executionRoleArn: executionRoleArn,
+            family: family, requiresCompatibilities: [compatibility], cpu: String(size.cpu), memory: String(size.memory), executionRoleArn: executionRoleArn,
             taskRoleArn: taskRoleArn, containerDefinitions: [container], tags: tags), as: Answer.self).taskDefinition
     }
 

@@ -49,11 +49,15 @@ public final class FargateCluster: Cluster {
 
     /// What this cluster made, so `close()` removes exactly that.
     struct MadeResources: Sendable {
+        /// The ECS cluster it made (and deletes), and the one its tasks run in (made or given).
         var cluster: String?
+        var taskCluster: String?
         var taskDefinitions: [String] = []
         var securityGroup: String?
         var logGroup: String?
         var roles: [String] = []
+        /// Its name: `startedBy` of its tasks.
+        var name = ""
     }
 
     /// Checks the sizes (before any request), makes or finds what the tasks need and starts the
@@ -69,14 +73,27 @@ public final class FargateCluster: Cluster {
     ///   - usePrivateIP: reach a `.task` scheduler at its private address (from inside the VPC).
     ///   - addressResolver: maps the address ECS reports for the scheduler's task to one this
     ///     program reaches (a tunnel, NAT; the tests' stand-in); the workers get ECS's.
-    public init(name: String? = nil, image: String, workerCPU: Int = 4096, workerMemory: Int = 16384,
-                scheduler: Scheduler = .local, executable: String? = nil, configuration: AWSConfiguration? = nil,
-                launchType: String = "FARGATE", usePublicIP: Bool = true, usePrivateIP: Bool = false, allowedCIDR: String? = nil,
-                schedulerHost: String? = nil, dashboardAddress: String? = nil, addressResolver: (@Sendable (Address) -> Address)? = nil,
-                logRetentionDays: Int = 30, startTimeout: Duration = .seconds(300), plugins: [any SchedulerPlugin] = []) async throws {
-        let size = try FargateSize(cpu: workerCPU, memory: workerMemory)
+    public convenience init(name: String? = nil, image: String, workerCPU: Int = 4096, workerMemory: Int = 16384,
+                            scheduler: Scheduler = .local, executable: String? = nil, configuration: AWSConfiguration? = nil,
+                            usePublicIP: Bool = true, usePrivateIP: Bool = false, allowedCIDR: String? = nil,
+                            schedulerHost: String? = nil, dashboardAddress: String? = nil, addressResolver: (@Sendable (Address) -> Address)? = nil,
+                            logRetentionDays: Int = 30, startTimeout: Duration = .seconds(300), plugins: [any SchedulerPlugin] = []) async throws {
+        try await self.init(
+            existingCluster: nil, launchType: .fargate, name: name, image: image, workerCPU: workerCPU, workerMemory: workerMemory,
+            scheduler: scheduler, executable: executable, configuration: configuration, usePublicIP: usePublicIP, usePrivateIP: usePrivateIP,
+            allowedCIDR: allowedCIDR, schedulerHost: schedulerHost, dashboardAddress: dashboardAddress, addressResolver: addressResolver,
+            logRetentionDays: logRetentionDays, startTimeout: startTimeout, plugins: plugins)
+    }
+
+    /// With `existingCluster` (an ECS cluster's name or ARN) the tasks run there and the cluster
+    /// is kept on close (`ECSCluster`); otherwise one is made.
+    init(existingCluster: String?, launchType: ECSLaunchType, name: String?, image: String, workerCPU: Int, workerMemory: Int,
+         scheduler: Scheduler, executable: String?, configuration: AWSConfiguration?, usePublicIP: Bool, usePrivateIP: Bool,
+         allowedCIDR: String?, schedulerHost: String?, dashboardAddress: String?, addressResolver: (@Sendable (Address) -> Address)?,
+         logRetentionDays: Int, startTimeout: Duration, plugins: [any SchedulerPlugin]) async throws {
+        let size = try launchType.size(cpu: workerCPU, memory: workerMemory, role: "worker")
         var schedulerSize: FargateSize?
-        if case .task(let cpu, let memory) = scheduler { schedulerSize = try FargateSize(cpu: cpu, memory: memory, role: "scheduler") }
+        if case .task(let cpu, let memory) = scheduler { schedulerSize = try launchType.size(cpu: cpu, memory: memory, role: "scheduler") }
         let name = name ?? "loom-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
         try CloudTags.validate(name: name)
         let configuration = try configuration ?? AWSConfiguration.fromEnvironment()
@@ -92,10 +109,20 @@ public final class FargateCluster: Cluster {
         let tags = CloudTags.of(cluster: name)
         let ecsTags = tags.sorted { $0.key < $1.key }.map { ECSAPI.Tag(key: $0.key, value: $0.value) }
         var made = MadeResources()
+        made.name = name
         let host = schedulerHost ?? "0.0.0.0"
         do {
-            let cluster = try await ecs.createCluster(name: name, tags: ecsTags)
-            made.cluster = cluster.clusterArn
+            let cluster: ECSAPI.Cluster
+            if let existingCluster {
+                guard let found = try await ecs.describeClusters([existingCluster]).first(where: { $0.status == "ACTIVE" }) else {
+                    throw LoomError(.configuration, "there is no active ECS cluster \(existingCluster) in \(configuration.region)")
+                }
+                cluster = found
+            } else {
+                cluster = try await ecs.createCluster(name: name, tags: ecsTags)
+                made.cluster = cluster.clusterArn
+            }
+            made.taskCluster = cluster.clusterArn
             let iam = IAMAPI(client: client)
             let role = try await iam.ensureRole("\(name)-execution", description: "Loom cluster \(name): pulls the image, writes the logs", tags: tags)
             made.roles.append("\(name)-execution")
@@ -113,7 +140,7 @@ public final class FargateCluster: Cluster {
             let contact = NetworkInterface.isWildcard(host) ? await NetworkInterface.outwardAddress() : host
             try await ec2.authorizeIngress(group: group, ports: [0...65535], from: allowedCIDR ?? "\(contact)/32")
             let definition = try await ecs.registerTaskDefinition(
-                family: "\(name)-worker", size: size,
+                family: "\(name)-worker", size: size, compatibility: launchType.rawValue,
                 container: ECSAPI.ContainerDefinition(
                     name: Self.containerName, image: image, cpu: size.cpu, memory: size.memory,
                     logConfiguration: .init(group: logGroup, region: configuration.region, streamPrefix: Self.containerName)),
@@ -125,7 +152,7 @@ public final class FargateCluster: Cluster {
             let network = ECSAPI.NetworkConfiguration(subnets: subnets, securityGroups: [group], publicIP: usePublicIP)
             let executable = executable ?? CommandLine.arguments[0]
             let launcher = ECSLauncher(
-                ecs: ecs, cluster: cluster.clusterArn, taskDefinition: definition.taskDefinitionArn, launchType: launchType,
+                ecs: ecs, cluster: cluster.clusterArn, taskDefinition: definition.taskDefinitionArn, launchType: launchType.rawValue,
                 network: network, executable: executable, threads: size.threads, memoryMiB: size.memory,
                 tags: ecsTags, startedBy: name, watcher: watcher, startTimeout: startTimeout)
             switch scheduler {
@@ -137,14 +164,14 @@ public final class FargateCluster: Cluster {
                     plugins: plugins + [ECSTasksPlugin(watcher: watcher, cluster: cluster.clusterArn)], startTimeout: startTimeout)
             case .task:
                 let schedulerDefinition = try await ecs.registerTaskDefinition(
-                    family: "\(name)-scheduler", size: schedulerSize!,
+                    family: "\(name)-scheduler", size: schedulerSize!, compatibility: launchType.rawValue,
                     container: ECSAPI.ContainerDefinition(
                         name: Self.containerName, image: image, cpu: schedulerSize!.cpu, memory: schedulerSize!.memory,
                         logConfiguration: .init(group: logGroup, region: configuration.region, streamPrefix: Self.containerName)),
                     executionRoleArn: role, taskRoleArn: nil, tags: ecsTags)
                 made.taskDefinitions.append(schedulerDefinition.taskDefinitionArn)
                 let task = try await ecs.runTask(
-                    cluster: cluster.clusterArn, taskDefinition: schedulerDefinition.taskDefinitionArn, launchType: launchType, network: network,
+                    cluster: cluster.clusterArn, taskDefinition: schedulerDefinition.taskDefinitionArn, launchType: launchType.rawValue, network: network,
                     override: .init(name: Self.containerName, command: [
                         executable, "scheduler", "--port", "\(Self.schedulerPort)", "--dashboard-address", ":\(Self.dashboardPort)",
                     ]), tags: ecsTags + [ECSAPI.Tag(key: "loom-role", value: "scheduler")], startedBy: name)
@@ -222,9 +249,12 @@ public final class FargateCluster: Cluster {
         func attempt(_ what: String, _ body: () async throws -> Void) async {
             do { try await body() } catch { logger.error("cannot remove \(what): \(error)") }
         }
-        if let cluster = made.cluster {
+        if let cluster = made.taskCluster {
+            // In a cluster of its own every task is its; in a given one, those it started.
             await attempt("the tasks of \(cluster)") {
-                for task in try await ecs.listTasks(cluster: cluster) { try await ecs.stopTask(cluster: cluster, task: task, reason: "the Loom cluster closed") }
+                for task in try await ecs.listTasks(cluster: cluster, startedBy: made.cluster == nil ? made.name : nil) {
+                    try await ecs.stopTask(cluster: cluster, task: task, reason: "the Loom cluster closed")
+                }
             }
         }
         for definition in made.taskDefinitions { await attempt("task definition \(definition)") { try await ecs.deregisterTaskDefinition(definition) } }
@@ -271,8 +301,10 @@ public final class FargateCluster: Cluster {
         let ecs = ECSAPI(client: client), ec2 = EC2API(client: client), iam = IAMAPI(client: client)
         var listed: [String] = []
         var made = MadeResources()
+        made.name = name
         if let cluster = try await ecs.describeClusters([name]).first(where: { $0.status == "ACTIVE" }) {
             made.cluster = cluster.clusterArn
+            made.taskCluster = cluster.clusterArn
             listed += try await ecs.listTasks(cluster: cluster.clusterArn).map { "task/\($0)" }
             listed.append("ecs-cluster/\(cluster.clusterArn)")
         }

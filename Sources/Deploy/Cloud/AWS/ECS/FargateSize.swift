@@ -36,6 +36,16 @@ public struct FargateSize: Sendable, Hashable, CustomStringConvertible {
         self.memory = memory
     }
 
+    /// A size for the EC2 launch type, where any amount the instances have will do: at least
+    /// 128 CPU units and 128 MiB.
+    init(ec2CPU cpu: Int, memory: Int, role: String) throws {
+        guard cpu >= 128, memory >= 128 else {
+            throw LoomError(.configuration, "\(role)CPU \(cpu) and \(role)Memory \(memory) MiB: an ECS task on EC2 needs at least 128 CPU units and 128 MiB")
+        }
+        self.cpu = cpu
+        self.memory = memory
+    }
+
     public var description: String { "\(cpu) CPU units, \(memory) MiB" }
 
     /// Worker threads: a thread a whole vCPU, at least one.
