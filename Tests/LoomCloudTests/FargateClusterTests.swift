@@ -89,6 +89,44 @@ import Testing
         }
     }
 
+    @Test func withTLSTheCertificatesReachTheTasksAsSecretsNeverInClear() async throws {
+        struct Request: Encodable { var taskDefinition: String }
+        struct Container: Decodable { var environment: [ECSAPI.KeyValue]?; var secrets: [ECSAPI.Secret]? }
+        struct Definition: Decodable { var containerDefinitions: [Container] }
+        struct Answer: Decodable { var taskDefinition: Definition }
+        try await withMoto(noAuthRequests: 1_000_000) { moto in
+            let agent = ECSTaskAgent(moto: moto, executable: TestTasks.workerExecutable)
+            try await agent.start(region: "eu-west-1")
+            defer { Task { await agent.stop() } }
+            let configuration = Self.configuration(moto)
+            let cluster = try await FargateCluster(
+                name: "loom-fargate-tls", image: "example/loom:1", workerCPU: 1024, workerMemory: 2048, executable: "/app/loom",
+                configuration: configuration, schedulerHost: "127.0.0.1", security: try Security.temporary())
+            do {
+                #expect(cluster.schedulerAddress.scheme == .tls)
+                try await cluster.scale(2)
+                let client = try await Client(cluster, setAsDefault: false)
+                let workers = try await client.schedulerInfo()
+                #expect(workers.count == 2 && workers.allSatisfy { $0.address.hasPrefix("tls://") }, "\(workers.map(\.address))")
+                #expect(try await client.gather(try await client.map(TestTasks.inc, Array(0..<20))) == Array(1...20))
+                let client2 = AWSClient(configuration: configuration)
+                let arn = try #require(cluster.ecsTasks.first?.taskDefinitionArn)
+                let definition = try await client2.json("ecs", targetPrefix: "AmazonEC2ContainerServiceV20141113", action: "DescribeTaskDefinition",
+                                                        Request(taskDefinition: arn), as: Answer.self).taskDefinition
+                let container = try #require(definition.containerDefinitions.first)
+                #expect(Set((container.secrets ?? []).map(\.name)) == ["LOOM_COMM__TLS__CA_FILE", "LOOM_COMM__TLS__WORKER__CERT", "LOOM_COMM__TLS__WORKER__KEY"])
+                #expect((container.secrets ?? []).allSatisfy { $0.valueFrom.hasPrefix("arn:aws:secretsmanager:") })
+                #expect(!(container.environment ?? []).contains { $0.value.contains("BEGIN") }, "no certificate in the task definition")
+                await client.close()
+            } catch {
+                await cluster.close()
+                throw error
+            }
+            await cluster.close()
+            #expect(try await FargateCluster.leftovers(name: "loom-fargate-tls", configuration: configuration).isEmpty, "secrets removed too")
+        }
+    }
+
     @Test func aSchedulerSizeFargateCannotRunFailsFirst() async throws {
         let nowhere = AWSConfiguration(credentials: AWSCredentials(accessKeyID: "a", secretAccessKey: "b"), region: "eu-west-1",
                                        endpoints: ["": URL(string: "http://127.0.0.1:9/")!])

@@ -20,6 +20,22 @@ import Testing
         #expect(unknownError?.message.contains("unknown setting 'comm.tls.nanny.cert'") == true, "\(String(describing: unknownError))")
     }
 
+    @Test func tlsSettingsTakeFilesOrThePEMTextItself() throws {
+        let security = try Security.temporary()
+        let pem = { (value: Security.PEM) -> String in if case .text(let text) = value { text } else { "" } }
+        let worker = try #require(security.credentials[.worker])
+        // The certificates themselves, as a cloud task's secrets hand them over.
+        let inline = try Configuration.load(environment: [
+            "HOME": "/nonexistent", "LOOM_COMM__TLS__CA_FILE": pem(security.authority),
+            "LOOM_COMM__TLS__WORKER__CERT": pem(worker.certificate), "LOOM_COMM__TLS__WORKER__KEY": pem(worker.key),
+        ])
+        let loaded = try #require(try Security.configured(inline))
+        #expect(loaded.authority == security.authority && loaded.credentials[.worker] == worker)
+        let files = try Configuration.load(environment: ["HOME": "/nonexistent", "LOOM_COMM__TLS__CA_FILE": "/nonexistent/ca.pem"])
+        let missing = #expect(throws: LoomError.self) { try Security.configured(files) }
+        #expect(missing?.message.contains("/nonexistent/ca.pem") == true, "a path is still a path: \(String(describing: missing))")
+    }
+
     @Test func everySectionLoomHasIsKnownToTheCheck() throws {
         let configuration = try Configuration.load(environment: [
             "HOME": "/nonexistent", "LOOM_WORKER__MEMORY__SPILL": "0.6", "LOOM_ARRAY__CHUNK_SIZE": "64MiB",

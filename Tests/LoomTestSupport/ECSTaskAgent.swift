@@ -78,7 +78,10 @@ public final class ECSTaskAgent: Sendable {
             for task in tasks where task.desiredStatus == "RUNNING" {
                 seen.insert(task.taskArn)
                 if running.withLock({ $0[task.taskArn] }) == nil {
-                    launch(task, logs: await logDestination(task, ecs: ecs), addresses: await addresses(of: task))
+                    let container = await container(of: task, ecs: ecs)
+                    let variables = (container?.environment ?? []).reduce(into: [String: String]()) { $0[$1.name] = $1.value }
+                        .merging(await secrets(of: container)) { $1 }
+                    launch(task, logs: logDestination(task, container), secrets: variables, addresses: await addresses(of: task))
                 }
                 if let process = running.withLock({ $0[task.taskArn] }), !process.isRunning {
                     running.withLock { _ = $0.removeValue(forKey: task.taskArn) }
@@ -106,7 +109,7 @@ public final class ECSTaskAgent: Sendable {
         return [found.private, found.public].compactMap { $0 }
     }
 
-    private func launch(_ task: ECSAPI.Task, logs: (group: String, stream: String)?, addresses: [String]) {
+    private func launch(_ task: ECSAPI.Task, logs: (group: String, stream: String)?, secrets: [String: String], addresses: [String]) {
         guard let override = task.overrides?.containerOverrides?.first, let command = override.command, !command.isEmpty else { return }
         var arguments = Array(command.dropFirst())
         if arguments.first == "scheduler" {
@@ -131,6 +134,7 @@ public final class ECSTaskAgent: Sendable {
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         for variable in override.environment ?? [] { environment[variable.name] = variable.value }
+        environment.merge(secrets) { $1 }
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
         let output = Pipe()
@@ -167,20 +171,39 @@ public final class ECSTaskAgent: Sendable {
         }.start()
     }
 
-    /// The `awslogs` group and stream ECS would give `task`'s container.
-    private func logDestination(_ task: ECSAPI.Task, ecs: ECSAPI) async -> (group: String, stream: String)? {
+    /// What the agent reads of a task definition's container.
+    struct Container: Decodable {
+        struct Logging: Decodable { var options: [String: String]? }
+        var name: String
+        var logConfiguration: Logging?
+        var environment: [ECSAPI.KeyValue]?
+        var secrets: [ECSAPI.Secret]?
+    }
+
+    private func container(of task: ECSAPI.Task, ecs: ECSAPI) async -> Container? {
         struct Request: Encodable { var taskDefinition: String }
         struct Answer: Decodable { var taskDefinition: Definition }
-        struct Container: Decodable { var name: String; var logConfiguration: Logging? }
-        struct Logging: Decodable { var options: [String: String]? }
         struct Definition: Decodable { var containerDefinitions: [Container] }
-        guard let arn = task.taskDefinitionArn,
-              let answer = try? await ecs.client.json("ecs", targetPrefix: "AmazonEC2ContainerServiceV20141113", action: "DescribeTaskDefinition",
-                                                      Request(taskDefinition: arn), as: Answer.self),
-              let container = answer.taskDefinition.containerDefinitions.first, let options = container.logConfiguration?.options ?? nil,
+        guard let arn = task.taskDefinitionArn else { return nil }
+        return try? await ecs.client.json("ecs", targetPrefix: "AmazonEC2ContainerServiceV20141113", action: "DescribeTaskDefinition",
+                                          Request(taskDefinition: arn), as: Answer.self).taskDefinition.containerDefinitions.first
+    }
+
+    /// The `awslogs` group and stream ECS would give `task`'s container.
+    private func logDestination(_ task: ECSAPI.Task, _ container: Container?) -> (group: String, stream: String)? {
+        guard let container, let options = container.logConfiguration?.options ?? nil,
               let group = options["awslogs-group"], let prefix = options["awslogs-stream-prefix"] else { return nil }
         let id = task.taskArn.split(separator: "/").last.map(String.init) ?? task.taskArn
         return (group, "\(prefix)/\(container.name)/\(id)")
+    }
+
+    /// The variables ECS would set from the container's secrets (read from Secrets Manager).
+    private func secrets(of container: Container?) async -> [String: String] {
+        var values: [String: String] = [:]
+        for secret in container?.secrets ?? [] {
+            values[secret.name] = try? await SecretsManagerAPI(client: client).value(of: secret.valueFrom)
+        }
+        return values
     }
 
     /// Runs `body` to its end from a thread of its own.

@@ -25,6 +25,12 @@ public struct Security: Sendable {
     public enum PEM: Sendable, Hashable {
         case file(String)
         case text(String)
+
+        /// A setting's value: PEM text when it is one (as Dask takes either), else a file's path —
+        /// so `LOOM_COMM__TLS__CA_FILE` may carry the certificate itself (a cloud task's secret).
+        public static func given(_ value: String) -> PEM {
+            value.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("-----BEGIN ") ? .text(value) : .file(value)
+        }
     }
 
     /// A certificate (a chain, leaf first) and its private key.
@@ -138,13 +144,13 @@ extension Security {
             let pair = comm.tls[role.rawValue] ?? TLSFiles()
             switch (pair.certificate, pair.key) {
             case (nil, nil): continue
-            case (let certificate?, let key?): credentials[role] = Credential(certificate: .file(certificate), key: .file(key))
+            case (let certificate?, let key?): credentials[role] = Credential(certificate: .given(certificate), key: .given(key))
             case (_?, nil): throw LoomError(.configuration, "comm.tls.\(role).cert is set but comm.tls.\(role).key is not")
             case (nil, _?): throw LoomError(.configuration, "comm.tls.\(role).key is set but comm.tls.\(role).cert is not")
             }
         }
         return try Security(
-            ca: .file(ca), scheduler: credentials[.scheduler], worker: credentials[.worker], client: credentials[.client],
+            ca: .given(ca), scheduler: credentials[.scheduler], worker: credentials[.worker], client: credentials[.client],
             requireEncryption: comm.requireEncryption)
     }
 

@@ -72,18 +72,27 @@ public struct ECSAPI: Sendable {
         public var cpu: Int
         public var memory: Int
         public var environment: [KeyValue] = []
+        /// Environment variables ECS sets from secrets at start (`valueFrom`: a secret's ARN).
+        public var secrets: [Secret]?
         public var logConfiguration: LogConfiguration?
 
         public init(name: String, image: String, command: [String]? = nil, cpu: Int, memory: Int,
-                    environment: [KeyValue] = [], logConfiguration: LogConfiguration? = nil) {
+                    environment: [KeyValue] = [], secrets: [Secret]? = nil, logConfiguration: LogConfiguration? = nil) {
             self.name = name
             self.image = image
             self.command = command
             self.cpu = cpu
             self.memory = memory
             self.environment = environment
+            self.secrets = secrets
             self.logConfiguration = logConfiguration
         }
+    }
+
+    public struct Secret: Codable, Sendable, Hashable {
+        public var name: String
+        public var valueFrom: String
+        public init(name: String, valueFrom: String) { (self.name, self.valueFrom) = (name, valueFrom) }
     }
 
     public struct TaskDefinition: Codable, Sendable {

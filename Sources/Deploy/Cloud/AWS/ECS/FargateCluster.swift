@@ -56,6 +56,7 @@ public final class FargateCluster: Cluster {
         var securityGroup: String?
         var logGroup: String?
         var roles: [String] = []
+        var secrets: [String] = []
         /// Its name: `startedBy` of its tasks.
         var name = ""
     }
@@ -71,18 +72,22 @@ public final class FargateCluster: Cluster {
     ///   - dashboardAddress: the `.local` scheduler's dashboard (`:8787`, `:0`; none by default),
     ///     with a page of the cluster's tasks and why any stopped.
     ///   - usePrivateIP: reach a `.task` scheduler at its private address (from inside the VPC).
+    ///   - security: TLS for every connection (`Security.temporary()` makes a CA and certificates
+    ///     for this cluster); the tasks get their certificates from Secrets Manager secrets
+    ///     (`loom/NAME/…`) as environment variables, never in the task definition in clear.
     ///   - addressResolver: maps the address ECS reports for the scheduler's task to one this
     ///     program reaches (a tunnel, NAT; the tests' stand-in); the workers get ECS's.
     public convenience init(name: String? = nil, image: String, workerCPU: Int = 4096, workerMemory: Int = 16384,
                             scheduler: Scheduler = .local, executable: String? = nil, configuration: AWSConfiguration? = nil,
                             usePublicIP: Bool = true, usePrivateIP: Bool = false, allowedCIDR: String? = nil,
                             schedulerHost: String? = nil, dashboardAddress: String? = nil, addressResolver: (@Sendable (Address) -> Address)? = nil,
-                            logRetentionDays: Int = 30, startTimeout: Duration = .seconds(300), plugins: [any SchedulerPlugin] = []) async throws {
+                            security: Security? = nil, logRetentionDays: Int = 30, startTimeout: Duration = .seconds(300),
+                            plugins: [any SchedulerPlugin] = []) async throws {
         try await self.init(
             existingCluster: nil, launchType: .fargate, name: name, image: image, workerCPU: workerCPU, workerMemory: workerMemory,
             scheduler: scheduler, executable: executable, configuration: configuration, usePublicIP: usePublicIP, usePrivateIP: usePrivateIP,
             allowedCIDR: allowedCIDR, schedulerHost: schedulerHost, dashboardAddress: dashboardAddress, addressResolver: addressResolver,
-            logRetentionDays: logRetentionDays, startTimeout: startTimeout, plugins: plugins)
+            security: security, logRetentionDays: logRetentionDays, startTimeout: startTimeout, plugins: plugins)
     }
 
     /// With `existingCluster` (an ECS cluster's name or ARN) the tasks run there and the cluster
@@ -90,7 +95,7 @@ public final class FargateCluster: Cluster {
     init(existingCluster: String?, launchType: ECSLaunchType, name: String?, image: String, workerCPU: Int, workerMemory: Int,
          scheduler: Scheduler, executable: String?, configuration: AWSConfiguration?, usePublicIP: Bool, usePrivateIP: Bool,
          allowedCIDR: String?, schedulerHost: String?, dashboardAddress: String?, addressResolver: (@Sendable (Address) -> Address)?,
-         logRetentionDays: Int, startTimeout: Duration, plugins: [any SchedulerPlugin]) async throws {
+         security: Security?, logRetentionDays: Int, startTimeout: Duration, plugins: [any SchedulerPlugin]) async throws {
         let size = try launchType.size(cpu: workerCPU, memory: workerMemory, role: "worker")
         var schedulerSize: FargateSize?
         if case .task(let cpu, let memory) = scheduler { schedulerSize = try launchType.size(cpu: cpu, memory: memory, role: "scheduler") }
@@ -130,6 +135,18 @@ public final class FargateCluster: Cluster {
             let logGroup = "/loom/\(name)"
             try await LogsAPI(client: client).ensureGroup(logGroup, retentionDays: logRetentionDays, tags: tags)
             made.logGroup = logGroup
+            var workerSecrets: [ECSAPI.Secret]?, schedulerSecrets: [ECSAPI.Secret]?
+            if let security {
+                workerSecrets = try await Self.storeCertificates(of: .worker, security, cluster: name, tags: tags, client: client, made: &made)
+                if case .task = scheduler {
+                    schedulerSecrets = try await Self.storeCertificates(of: .scheduler, security, cluster: name, tags: tags, client: client, made: &made)
+                }
+                // The execution role reads them when a task starts, and nothing else does.
+                let resources = made.secrets.map { "\"\($0)\"" }.joined(separator: ",")
+                let document = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":["#
+                    + resources + "]}]}"
+                try await iam.putRolePolicy("\(name)-execution", name: "loom-secrets", document: document)
+            }
             let ec2 = EC2API(client: client)
             guard let vpc = try await ec2.defaultVPC() else {
                 throw LoomError(.configuration, "region \(configuration.region) has no default VPC for the cluster's tasks")
@@ -143,6 +160,7 @@ public final class FargateCluster: Cluster {
                 family: "\(name)-worker", size: size, compatibility: launchType.rawValue,
                 container: ECSAPI.ContainerDefinition(
                     name: Self.containerName, image: image, cpu: size.cpu, memory: size.memory,
+                    environment: security.map { _ in [.init(name: "LOOM_COMM__REQUIRE_ENCRYPTION", value: "true")] } ?? [], secrets: workerSecrets,
                     logConfiguration: .init(group: logGroup, region: configuration.region, streamPrefix: Self.containerName)),
                 executionRoleArn: role, taskRoleArn: nil, tags: ecsTags)
             made.taskDefinitions.append(definition.taskDefinitionArn)
@@ -160,13 +178,15 @@ public final class FargateCluster: Cluster {
                 schedulerClient = nil
                 base = try await SpecCluster(
                     name: name, launcher: launcher,
-                    scheduler: SchedulerOptions(host: host, port: 0, scheduling: .configured(try Configuration.current), dashboardAddress: dashboardAddress),
+                    scheduler: SchedulerOptions(host: host, port: 0, scheduling: .configured(try Configuration.current), dashboardAddress: dashboardAddress,
+                                                security: security),
                     plugins: plugins + [ECSTasksPlugin(watcher: watcher, cluster: cluster.clusterArn)], startTimeout: startTimeout)
             case .task:
                 let schedulerDefinition = try await ecs.registerTaskDefinition(
                     family: "\(name)-scheduler", size: schedulerSize!, compatibility: launchType.rawValue,
                     container: ECSAPI.ContainerDefinition(
                         name: Self.containerName, image: image, cpu: schedulerSize!.cpu, memory: schedulerSize!.memory,
+                        environment: security.map { _ in [.init(name: "LOOM_COMM__REQUIRE_ENCRYPTION", value: "true")] } ?? [], secrets: schedulerSecrets,
                         logConfiguration: .init(group: logGroup, region: configuration.region, streamPrefix: Self.containerName)),
                     executionRoleArn: role, taskRoleArn: nil, tags: ecsTags)
                 made.taskDefinitions.append(schedulerDefinition.taskDefinitionArn)
@@ -185,13 +205,13 @@ public final class FargateCluster: Cluster {
                         ? "the scheduler's network interface \(interface) has no private address"
                         : "the scheduler's network interface \(interface) has no public address: give it one (usePublicIP: true, a public subnet) or use usePrivateIP: true from inside the VPC")
                 }
-                let address = Address(host: announced, port: Self.schedulerPort, scheme: .tcp)
-                let client = try await Self.connect(to: address, through: addressResolver, deadline: ContinuousClock.now + startTimeout)
+                let address = Address(host: announced, port: Self.schedulerPort, scheme: security == nil ? .tcp : .tls)
+                let client = try await Self.connect(to: address, through: addressResolver, security: security, deadline: ContinuousClock.now + startTimeout)
                 schedulerClient = client
                 base = SpecCluster(name: name, launcher: launcher, running: RemoteScheduler(client: client), at: address, startTimeout: startTimeout)
             case .address(let text):
                 let address = try Address(parsing: text)
-                let client = try await Self.connect(to: address, through: addressResolver, deadline: ContinuousClock.now + startTimeout)
+                let client = try await Self.connect(to: address, through: addressResolver, security: security, deadline: ContinuousClock.now + startTimeout)
                 schedulerClient = client
                 base = SpecCluster(name: name, launcher: launcher, running: RemoteScheduler(client: client), at: address, startTimeout: startTimeout)
             }
@@ -203,12 +223,36 @@ public final class FargateCluster: Cluster {
         self.made = made
     }
 
+    /// Stores `role`'s CA, certificate and key as secrets `loom/NAME/ROLE-…`; the task
+    /// definition's references to them, as the variables the configuration reads
+    /// (`LOOM_COMM__TLS__CA_FILE`, `…__WORKER__CERT`, `…__WORKER__KEY`: PEM text is taken as is).
+    static func storeCertificates(of role: Security.Role, _ security: Security, cluster name: String, tags: [String: String],
+                                  client: AWSClient, made: inout MadeResources) async throws -> [ECSAPI.Secret] {
+        guard let credential = security.credentials[role] else {
+            throw LoomError(.configuration, "the cluster's Security has no \(role) certificate (Security.temporary() makes one for every role)")
+        }
+        let upper = role.rawValue.uppercased()
+        let values: [(variable: String, suffix: String, pem: Security.PEM)] = [
+            ("LOOM_COMM__TLS__CA_FILE", "\(role.rawValue)-ca", security.authority),
+            ("LOOM_COMM__TLS__\(upper)__CERT", "\(role.rawValue)-cert", credential.certificate),
+            ("LOOM_COMM__TLS__\(upper)__KEY", "\(role.rawValue)-key", credential.key),
+        ]
+        var references: [ECSAPI.Secret] = []
+        for (variable, suffix, pem) in values {
+            let arn = try await SecretsManagerAPI(client: client).create("loom/\(name)/\(suffix)", value: try Security.text(of: pem, what: suffix), tags: tags)
+            made.secrets.append(arn)
+            references.append(.init(name: variable, valueFrom: arn))
+        }
+        return references
+    }
+
     /// A client of the scheduler at `address` (through `resolver`, asked again at each try: a
     /// tunnel may come up late), trying again until it answers or `deadline`.
-    static func connect(to address: Address, through resolver: (@Sendable (Address) -> Address)?, deadline: ContinuousClock.Instant) async throws -> Client {
+    static func connect(to address: Address, through resolver: (@Sendable (Address) -> Address)?, security: Security?,
+                        deadline: ContinuousClock.Instant) async throws -> Client {
         while true {
             do {
-                return try await Client(address: (resolver?(address) ?? address).description, setAsDefault: false)
+                return try await Client(address: (resolver?(address) ?? address).description, security: security, setAsDefault: false)
             } catch {
                 guard ContinuousClock.now < deadline else {
                     throw LoomError(.configuration, "the scheduler at \(address) did not answer: \(error)")
@@ -274,6 +318,7 @@ public final class FargateCluster: Cluster {
             }
         }
         if let group = made.logGroup { await attempt("log group \(group)") { try await LogsAPI(client: client).deleteGroup(group) } }
+        for secret in made.secrets { await attempt("secret \(secret)") { try await SecretsManagerAPI(client: client).delete(secret) } }
         for role in made.roles { await attempt("role \(role)") { try await IAMAPI(client: client).deleteRole(role) } }
         if let cluster = made.cluster { await attempt("ECS cluster \(cluster)") { try await ecs.deleteCluster(cluster) } }
     }
@@ -320,6 +365,8 @@ public final class FargateCluster: Cluster {
             made.securityGroup = group
             listed.append("security-group/\(group)")
         }
+        made.secrets = try await SecretsManagerAPI(client: client).secrets(prefix: "loom/\(name)/")
+        listed += made.secrets.map { "secret/\($0)" }
         made.roles = try await iam.roles(prefix: "\(name)-execution").filter { $0 == "\(name)-execution" }
         listed += made.roles.map { "role/\($0)" }
         if try await LogsAPI(client: client).groupExists("/loom/\(name)") {

@@ -36,11 +36,19 @@ public struct IAMAPI: Sendable {
         _ = try await call("AttachRolePolicy", [("RoleName", role), ("PolicyArn", policyARN)])
     }
 
-    /// Detaches every managed policy and deletes the role; a role already gone is fine.
+    /// Puts an inline policy on the role (the secrets its tasks may read).
+    public func putRolePolicy(_ role: String, name: String, document: String) async throws {
+        _ = try await call("PutRolePolicy", [("RoleName", role), ("PolicyName", name), ("PolicyDocument", document)])
+    }
+
+    /// Detaches every managed policy, deletes every inline one, and deletes the role; a role
+    /// already gone is fine.
     public func deleteRole(_ name: String) async throws {
         do {
             let attached = try await call("ListAttachedRolePolicies", [("RoleName", name)]).descendants("PolicyArn").map(\.text)
             for policy in attached { _ = try await call("DetachRolePolicy", [("RoleName", name), ("PolicyArn", policy)]) }
+            let inline = try await call("ListRolePolicies", [("RoleName", name)]).descendants("PolicyNames").first?.children.map(\.text) ?? []
+            for policy in inline { _ = try await call("DeleteRolePolicy", [("RoleName", name), ("PolicyName", policy)]) }
             _ = try await call("DeleteRole", [("RoleName", name)])
         } catch let error as AWSError where error.code == "NoSuchEntity" {}
     }
