@@ -1,9 +1,7 @@
-import Foundation
 import LoomCore
 import LoomDistributed
 import LoomLocal
 import LoomFrame
-import Synchronization
 
 /// What a transfer task reports: that input `input`'s pieces of `run` reached their outputs'
 /// services.
@@ -49,7 +47,7 @@ public enum ShuffleKernels {
         }
         if !remote.isEmpty {
             let peers = try service.reachingPeers()
-            try waitFor { [remote] in
+            try blockingWait { [remote] in
                 try await withThrowingDiscardingTaskGroup { group in
                     for (address, encoded) in remote {
                         group.addTask { try await ShuffleService.push(to: address, via: peers, run: run, pieces: encoded) }
@@ -81,7 +79,7 @@ public enum ShuffleKernels {
             pieces = taken
         } else {
             let peers = try service.reachingPeers()
-            pieces = try waitFor { try await ShuffleService.fetch(from: destination, via: peers, run: run, output: output) }
+            pieces = try blockingWait { try await ShuffleService.fetch(from: destination, via: peers, run: run, output: output) }
         }
         var byInput: [Int: Table] = [:]
         for (input, piece) in pieces where byInput[input] == nil { byInput[input] = piece }
@@ -111,24 +109,6 @@ public enum ShuffleKernels {
     public static let statistics = TaskFunction("shuffle.statistics") { () in try service().statistics }
 
     public static var all: [any TaskFunctionRepresentable] { [transfer, barrier, unpack, receive, serve, address, release, heldRuns, statistics] }
-
-    /// Runs `body` to its end from a task's thread (task bodies are synchronous; the thread is
-    /// the task's own, so blocking it holds up nothing else).
-    static func waitFor<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-        let outcome = Mutex<Result<T, any Error>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            do {
-                let value = try await body()
-                outcome.withLock { $0 = .success(value) }
-            } catch {
-                outcome.withLock { $0 = .failure(error) }
-            }
-            done.signal()
-        }
-        done.wait()
-        return try outcome.withLock { $0! }.get()
-    }
 }
 
 /// The shuffle on a cluster, as Dask's P2P in its essentials: each output partition has a

@@ -31,17 +31,13 @@ import Testing
             let cluster = try await ECSCluster(
                 clusterARN: existing.clusterArn, launchType: .ec2, name: "loom-on-ec2", image: "example/loom:1", workerCPU: 1000, workerMemory: 1500,
                 executable: "/app/loom", configuration: configuration, schedulerHost: "127.0.0.1")
-            do {
+            try await FargateClusterTests.closing(cluster) {
                 try await cluster.scale(2)
                 let loom = try await Client(cluster, setAsDefault: false)
                 #expect(try await loom.gather(try await loom.map(TestTasks.inc, Array(0..<30))) == Array(1...30))
                 #expect(try await ecs.listTasks(cluster: existing.clusterArn, startedBy: "loom-on-ec2").count == 2)
                 await loom.close()
-            } catch {
-                await cluster.close()
-                throw error
             }
-            await cluster.close()
             #expect(try await ecs.describeClusters([existing.clusterArn]).first?.status == "ACTIVE", "the user's cluster stays")
             #expect(try await ecs.listTasks(cluster: existing.clusterArn).isEmpty)
             #expect(try await FargateCluster.leftovers(name: "loom-on-ec2", configuration: configuration).isEmpty)

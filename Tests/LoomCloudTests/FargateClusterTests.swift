@@ -9,6 +9,34 @@ import Testing
 @Suite(.serialized) struct FargateClusterTests {
     static let loom = URL(fileURLWithPath: TestTasks.workerExecutable).deletingLastPathComponent().appendingPathComponent("loom").path
 
+    /// moto with the agent running its tasks, both stopped when `body` ends.
+    static func withAgent<T>(_ body: (MotoServer, ECSTaskAgent) async throws -> T) async throws -> T {
+        try await withMoto(noAuthRequests: 1_000_000) { moto in
+            let agent = ECSTaskAgent(moto: moto, executable: TestTasks.workerExecutable)
+            try await agent.start(region: "eu-west-1")
+            do {
+                let result = try await body(moto, agent)
+                await agent.stop()
+                return result
+            } catch {
+                await agent.stop()
+                throw error
+            }
+        }
+    }
+
+    /// Runs `body`, then closes `cluster` however it ended.
+    static func closing<T>(_ cluster: some Cluster, _ body: () async throws -> T) async throws -> T {
+        do {
+            let result = try await body()
+            await cluster.close()
+            return result
+        } catch {
+            await cluster.close()
+            throw error
+        }
+    }
+
     static func configuration(_ moto: MotoServer) -> AWSConfiguration {
         AWSConfiguration(credentials: AWSCredentials(accessKeyID: "AKIDTEST", secretAccessKey: "test"), region: "eu-west-1", endpoints: ["": moto.endpoint])
     }
@@ -24,15 +52,12 @@ import Testing
     }
 
     @Test func scalesRunsWorkAndLeavesNothingBehind() async throws {
-        try await withMoto(noAuthRequests: 1_000_000) { moto in
-            let agent = ECSTaskAgent(moto: moto, executable: TestTasks.workerExecutable)
-            try await agent.start(region: "eu-west-1")
-            defer { Task { await agent.stop() } }
+        try await Self.withAgent { moto, agent in
             let configuration = Self.configuration(moto)
             let cluster = try await FargateCluster(
                 name: "loom-fargate-test", image: "example/loom:1", workerCPU: 1024, workerMemory: 2048, executable: "/app/loom",
                 configuration: configuration, schedulerHost: "127.0.0.1")
-            do {
+            try await Self.closing(cluster) {
                 try await cluster.scale(3)
                 let client = try await Client(cluster, setAsDefault: false)
                 #expect(try await client.schedulerInfo().count == 3)
@@ -51,25 +76,18 @@ import Testing
                 let ecs = ECSAPI(client: AWSClient(configuration: configuration))
                 #expect(try await ecs.listTasks(cluster: cluster.clusterARN).count == 1)
                 await client.close()
-            } catch {
-                await cluster.close()
-                throw error
             }
-            await cluster.close()
             #expect(try await FargateCluster.cleanup(name: "loom-fargate-test", configuration: configuration).isEmpty, "close() left something")
         }
     }
 
     @Test func aSchedulerInATaskIsFoundAtItsInterfaceAndRemovedWithTheRest() async throws {
-        try await withMoto(noAuthRequests: 1_000_000) { moto in
-            let agent = ECSTaskAgent(moto: moto, executable: TestTasks.workerExecutable)
-            try await agent.start(region: "eu-west-1")
-            defer { Task { await agent.stop() } }
+        try await Self.withAgent { moto, agent in
             let configuration = Self.configuration(moto)
             let cluster = try await FargateCluster(
                 name: "loom-fargate-remote", image: "example/loom:1", workerCPU: 1024, workerMemory: 2048, scheduler: .task(cpu: 512, memory: 1024),
                 executable: "/app/loom", configuration: configuration, usePrivateIP: true, addressResolver: { agent.resolve($0) })
-            do {
+            try await Self.closing(cluster) {
                 // The workers were told ECS's address of the scheduler, the client reached it through the resolver.
                 #expect(cluster.schedulerAddress.port == FargateCluster.schedulerPort && cluster.schedulerAddress.host != "127.0.0.1")
                 try await cluster.scale(2)
@@ -79,11 +97,7 @@ import Testing
                 let ecs = ECSAPI(client: AWSClient(configuration: configuration))
                 #expect(try await ecs.listTasks(cluster: cluster.clusterARN).count == 3, "the scheduler's task and two workers'")
                 await client.close()
-            } catch {
-                await cluster.close()
-                throw error
             }
-            await cluster.close()
             #expect(try await FargateCluster.leftovers(name: "loom-fargate-remote", configuration: configuration).isEmpty)
             try await eventually("every task's process ended") { agent.processes.isEmpty }
         }
@@ -94,15 +108,12 @@ import Testing
         struct Container: Decodable { var environment: [ECSAPI.KeyValue]?; var secrets: [ECSAPI.Secret]? }
         struct Definition: Decodable { var containerDefinitions: [Container] }
         struct Answer: Decodable { var taskDefinition: Definition }
-        try await withMoto(noAuthRequests: 1_000_000) { moto in
-            let agent = ECSTaskAgent(moto: moto, executable: TestTasks.workerExecutable)
-            try await agent.start(region: "eu-west-1")
-            defer { Task { await agent.stop() } }
+        try await Self.withAgent { moto, agent in
             let configuration = Self.configuration(moto)
             let cluster = try await FargateCluster(
                 name: "loom-fargate-tls", image: "example/loom:1", workerCPU: 1024, workerMemory: 2048, executable: "/app/loom",
                 configuration: configuration, schedulerHost: "127.0.0.1", security: try Security.temporary())
-            do {
+            try await Self.closing(cluster) {
                 #expect(cluster.schedulerAddress.scheme == .tls)
                 try await cluster.scale(2)
                 let client = try await Client(cluster, setAsDefault: false)
@@ -118,11 +129,7 @@ import Testing
                 #expect((container.secrets ?? []).allSatisfy { $0.valueFrom.hasPrefix("arn:aws:secretsmanager:") })
                 #expect(!(container.environment ?? []).contains { $0.value.contains("BEGIN") }, "no certificate in the task definition")
                 await client.close()
-            } catch {
-                await cluster.close()
-                throw error
             }
-            await cluster.close()
             #expect(try await FargateCluster.leftovers(name: "loom-fargate-tls", configuration: configuration).isEmpty, "secrets removed too")
         }
     }
@@ -137,16 +144,13 @@ import Testing
     }
 
     @Test func aTaskStoppedBehindLoomsBackIsReplacedWhileAdapting() async throws {
-        try await withMoto(noAuthRequests: 1_000_000) { moto in
-            let agent = ECSTaskAgent(moto: moto, executable: TestTasks.workerExecutable)
-            try await agent.start(region: "eu-west-1")
-            defer { Task { await agent.stop() } }
+        try await Self.withAgent { moto, agent in
             let configuration = Self.configuration(moto)
             Dashboard.installAsDefault()  // as Loom.bootstrap does in a program
             let cluster = try await FargateCluster(
                 name: "loom-fargate-adapt", image: "example/loom:1", workerCPU: 1024, workerMemory: 2048, executable: "/app/loom",
                 configuration: configuration, schedulerHost: "127.0.0.1", dashboardAddress: "127.0.0.1:0")
-            do {
+            try await Self.closing(cluster) {
                 cluster.adapt(minimum: 2, maximum: 2)
                 let client = try await Client(cluster, setAsDefault: false)
                 try await client.waitForWorkers(2, timeout: .seconds(120))
@@ -167,11 +171,7 @@ import Testing
                 let page = try await chromium(link, ["--dump-dom"])
                 #expect(page.output.contains("Your Spot Task was interrupted.") && page.output.contains("2 tasks running"), "\(page.output.suffix(2000))")
                 await client.close()
-            } catch {
-                await cluster.close()
-                throw error
             }
-            await cluster.close()
         }
     }
 
@@ -191,10 +191,7 @@ import Testing
     }
 
     @Test func whatAKilledProgramLeftIsListedAndRemovedByTheNextStartOrTheCommand() async throws {
-        try await withMoto(noAuthRequests: 1_000_000) { moto in
-            let agent = ECSTaskAgent(moto: moto, executable: TestTasks.workerExecutable)
-            try await agent.start(region: "eu-west-1")
-            defer { Task { await agent.stop() } }
+        try await Self.withAgent { moto, agent in
             let environment = [
                 "AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "eu-west-1",
                 "AWS_ENDPOINT_URL": moto.endpoint.absoluteString,

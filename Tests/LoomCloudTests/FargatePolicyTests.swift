@@ -48,16 +48,12 @@ import Testing
             let cluster = try await FargateCluster(
                 name: "loom-policy", image: "example/loom:1", workerCPU: 1024, workerMemory: 2048, executable: "/app/loom",
                 configuration: configuration(loom), schedulerHost: "127.0.0.1")
-            do {
+            try await FargateClusterTests.closing(cluster) {
                 try await cluster.scale(2)
                 let client = try await Client(cluster, setAsDefault: false)
                 #expect(try await client.gather(try await client.map(TestTasks.inc, Array(0..<20))) == Array(1...20))
                 await client.close()
-            } catch {
-                await cluster.close()
-                throw error
             }
-            await cluster.close()
             #expect(try await FargateCluster.leftovers(name: "loom-policy", configuration: configuration(loom)).isEmpty)
 
             let denied = try await FargateCluster(

@@ -155,7 +155,7 @@ public final class ECSTaskAgent: Sendable {
             struct Put: Encodable { var logGroupName: String; var logStreamName: String; var logEvents: [Event] }
             struct Nothing: Decodable {}
             func send(_ action: String, _ body: some Encodable & Sendable) {
-                _ = try? ECSTaskAgent.waitFor { _ = try await client.json("logs", targetPrefix: "Logs_20140328", action: action, body, as: Nothing.self) }
+                _ = try? blockingWait { _ = try await client.json("logs", targetPrefix: "Logs_20140328", action: action, body, as: Nothing.self) }
             }
             if let logs { send("CreateLogStream", Create(logGroupName: logs.group, logStreamName: logs.stream)) }
             var pending = Data()
@@ -204,23 +204,6 @@ public final class ECSTaskAgent: Sendable {
             values[secret.name] = try? await SecretsManagerAPI(client: client).value(of: secret.valueFrom)
         }
         return values
-    }
-
-    /// Runs `body` to its end from a thread of its own.
-    static func waitFor<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-        let outcome = Mutex<Result<T, any Error>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            do {
-                let value = try await body()
-                outcome.withLock { $0 = .success(value) }
-            } catch {
-                outcome.withLock { $0 = .failure(error) }
-            }
-            done.signal()
-        }
-        done.wait()
-        return try outcome.withLock { $0! }.get()
     }
 
     /// A loopback port nothing listens on now.
