@@ -69,21 +69,16 @@ public final class AWSClient: Sendable {
         let signer = SigV4Signer(credentials: configuration.credentials, region: configuration.signingRegion(for: service), service: service)
         var attempt = 1
         while true {
-            let error: AWSError
+            let failure: AWSError
             do {
                 let (status, body) = try await transmit(signer.signed(request, at: now()))
                 if (200..<300).contains(status) { return body }
-                error = AWSError.parse(body, status: status, service: service, action: action)
-            } catch let failure as AWSError {
-                throw failure
+                failure = AWSError.parse(body, status: status, service: service, action: action)
             } catch {
-                let unreachable = AWSError(service: service, action: action, code: "Unreachable", message: "\(request.url): \(error)", status: 0)
-                guard attempt < retry.maximumAttempts else { throw unreachable }
-                try await pause(after: attempt)
-                attempt += 1
-                continue
+                // No answer (status 0): transient, as the SDKs treat a connection that failed.
+                failure = AWSError(service: service, action: action, code: "Unreachable", message: "\(request.url): \(error)", status: 0)
             }
-            guard retry.isTransient(error), attempt < retry.maximumAttempts else { throw error }
+            guard retry.isTransient(failure), attempt < retry.maximumAttempts else { throw failure }
             try await pause(after: attempt)
             attempt += 1
         }

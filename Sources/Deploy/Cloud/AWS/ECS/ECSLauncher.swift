@@ -61,7 +61,8 @@ final class ECSLauncher: WorkerLauncher {
         watcher.track(task)
         let deadline = ContinuousClock.now + startTimeout
         while true {
-            try await watcher.refresh()
+            // Its own task only: twenty launches at once must not each describe all twenty.
+            try await watcher.refresh(only: [task.taskArn])
             let seen = watcher.task(task.taskArn) ?? task
             if seen.lastStatus == "RUNNING" { return seen }
             if seen.lastStatus == "STOPPED" || seen.desiredStatus == "STOPPED" {

@@ -23,9 +23,9 @@ final class ECSTaskWatcher: Sendable {
 
     var all: [ECSAPI.Task] { tasks.withLock { Array($0.values) } }
 
-    /// Describes every tracked task that has not stopped, once.
-    func refresh() async throws {
-        let open = tasks.withLock { $0.values.filter { $0.lastStatus != "STOPPED" }.map(\.taskArn) }
+    /// Describes `only` these tasks, or every tracked one that has not stopped, once.
+    func refresh(only arns: [String]? = nil) async throws {
+        let open = arns ?? tasks.withLock { $0.values.filter { $0.lastStatus != "STOPPED" }.map(\.taskArn) }
         for task in try await ecs.describeTasks(cluster: cluster, open) { track(task) }
     }
 
