@@ -40,7 +40,7 @@ final class RemoteProcess: Sendable {
         posix_spawn_file_actions_adddup2(&actions, fromOut[1], 1)
         posix_spawn_file_actions_adddup2(&actions, fromErr[1], 2)
         let path = options.sshPath
-        let arguments = [path] + options.arguments(host: host) + ["--", command.map(Self.quoted).joined(separator: " ")]
+        let arguments = [path] + options.arguments(host: host) + ["--", command.map { ShellWord.quoted($0) }.joined(separator: " ")]
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
@@ -173,12 +173,6 @@ final class RemoteProcess: Sendable {
             if isRunning { kill(pid, SIGKILL) }
         }
         await waitForExit()
-    }
-
-    /// For the remote shell: single quotes, with any single quote inside closed and escaped.
-    static func quoted(_ argument: String) -> String {
-        if !argument.isEmpty, argument.allSatisfy({ $0.isLetter || $0.isNumber || "-_./:=,@%+".contains($0) }) { return argument }
-        return "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }
 

@@ -30,7 +30,7 @@ public enum JobScript {
         if let directory = options.localDirectory { arguments += ["--local-directory", directory] }
         if let interface = options.interface { arguments += ["--interface", interface] }
         arguments += options.workerExtraArguments
-        return arguments.map(shellQuoted).joined(separator: " ")
+        return arguments.map { ShellWord.quoted($0, keepingVariables: true) }.joined(separator: " ")
     }
 
     /// Workers retire gracefully before the walltime ends their job (their data copied to
@@ -40,11 +40,5 @@ public enum JobScript {
         guard let walltime = options.walltime.flatMap(Walltime.seconds), walltime >= 120 else { return nil }
         let margin = max(60, walltime / 10)
         return (walltime - margin, margin / 2)
-    }
-
-    /// Single-quoted unless plainly safe; `$VARIABLES` stay expandable in `--local-directory`.
-    static func shellQuoted(_ word: String) -> String {
-        let safe = word.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=,@%+$".contains($0) }
-        return safe && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }
