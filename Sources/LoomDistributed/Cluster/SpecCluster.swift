@@ -113,7 +113,7 @@ public final class SpecCluster: Sendable {
             await retire(launchesToClose(count: current - wanted, order: order, connected: connected))
             return
         }
-        for _ in current..<wanted { try await launchOne() }
+        try await launch(count: wanted - current)
         if wait { try await waitForWorkers(wanted * perLaunch) }
     }
 
@@ -169,6 +169,25 @@ public final class SpecCluster: Sendable {
         }
     }
 
+    /// Starts `count` launches, `launcher.concurrentLaunches` at a time; the first failure is
+    /// thrown and the launches still starting are cancelled.
+    private func launch(count: Int) async throws {
+        let width = min(max(1, launcher.concurrentLaunches), count)
+        guard width > 1 else {
+            for _ in 0..<count { try await launchOne() }
+            return
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<width { group.addTask { try await self.launchOne() } }
+            var started = width
+            while try await group.next() != nil, started < count {
+                group.addTask { try await self.launchOne() }
+                started += 1
+            }
+            try await group.waitForAll()
+        }
+    }
+
     private func launchOne() async throws {
         let index = nextLaunch.add(1, ordering: .relaxed).oldValue
         let launchName = "\(name)-\(index)"
@@ -216,7 +235,7 @@ public final class SpecCluster: Sendable {
             guard adaptive.withLock({ $0 == nil }), let requested = requested.withLock({ $0 }) else { return 0 }
             let perLaunch = max(1, launcher.workersPerLaunch)
             let missing = (requested + perLaunch - 1) / perLaunch - launches.withLock { $0.count }
-            for _ in 0..<max(0, missing) { try await launchOne() }
+            try await launch(count: max(0, missing))
             return max(0, missing)
         }
     }

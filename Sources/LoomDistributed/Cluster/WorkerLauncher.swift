@@ -8,6 +8,9 @@ public protocol WorkerLauncher: Sendable {
     var workersPerLaunch: Int { get }
     /// How fast adaptive scaling may shrink these launches unless `adapt` says otherwise.
     var adaptiveLimits: AdaptiveLimits { get }
+    /// How many launches may be under way at once (one by default: a batch system or a host
+    /// may not like more; a cloud API takes many, its limits retried).
+    var concurrentLaunches: Int { get }
     /// Starts one launch whose workers join `scheduler` under `workerNames`
     /// (`workersPerLaunch` of them).
     func launch(name: String, workerNames: [String], scheduler: Address) async throws -> any LaunchedWorkers
@@ -26,6 +29,7 @@ public struct AdaptiveLimits: Sendable, Hashable {
 
 extension WorkerLauncher {
     public var adaptiveLimits: AdaptiveLimits { AdaptiveLimits() }
+    public var concurrentLaunches: Int { 1 }
 }
 
 /// The workers of one launch, as their launcher sees them.

@@ -20,6 +20,8 @@ final class ECSLauncher: WorkerLauncher {
     let watcher: ECSTaskWatcher
     let startTimeout: Duration
     var workersPerLaunch: Int { 1 }
+    /// RunTask takes bursts (its throttling is retried): twenty workers start together.
+    var concurrentLaunches: Int { 16 }
     /// dask-cloudprovider leaves shrinking to Dask's defaults; tasks bill by the second, so
     /// shrink at once but not more than a quarter at a step.
     var adaptiveLimits: AdaptiveLimits { AdaptiveLimits(maximumShrink: 0.25, coolDown: .seconds(10)) }
