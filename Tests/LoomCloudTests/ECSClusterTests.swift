@@ -40,7 +40,7 @@ import Testing
             }
             #expect(try await ecs.describeClusters([existing.clusterArn]).first?.status == "ACTIVE", "the user's cluster stays")
             #expect(try await ecs.listTasks(cluster: existing.clusterArn).isEmpty)
-            #expect(try await FargateCluster.leftovers(name: "loom-on-ec2", configuration: configuration).isEmpty)
+            #expect(try await AWSClusterResources.leftovers(name: "loom-on-ec2", configuration: configuration).isEmpty)
 
             let small = await #expect(throws: LoomError.self) {
                 try await ECSCluster(clusterARN: existing.clusterArn, image: "example/loom:1", workerCPU: 64, workerMemory: 1500, configuration: configuration)
@@ -50,7 +50,7 @@ import Testing
                 try await ECSCluster(clusterARN: "no-such-cluster", name: "loom-missing", image: "example/loom:1", configuration: configuration)
             }
             #expect(missing?.message.contains("there is no active ECS cluster no-such-cluster") == true, "\(String(describing: missing))")
-            #expect(try await FargateCluster.leftovers(name: "loom-missing", configuration: configuration).isEmpty, "a refused start leaves nothing")
+            #expect(try await AWSClusterResources.leftovers(name: "loom-missing", configuration: configuration).isEmpty, "a refused start leaves nothing")
         }
     }
 }

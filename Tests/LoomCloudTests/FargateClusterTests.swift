@@ -77,7 +77,7 @@ import Testing
                 #expect(try await ecs.listTasks(cluster: cluster.clusterARN).count == 1)
                 await client.close()
             }
-            #expect(try await FargateCluster.cleanup(name: "loom-fargate-test", configuration: configuration).isEmpty, "close() left something")
+            #expect(try await AWSClusterResources.cleanup(name: "loom-fargate-test", configuration: configuration).isEmpty, "close() left something")
         }
     }
 
@@ -98,7 +98,7 @@ import Testing
                 #expect(try await ecs.listTasks(cluster: cluster.clusterARN).count == 3, "the scheduler's task and two workers'")
                 await client.close()
             }
-            #expect(try await FargateCluster.leftovers(name: "loom-fargate-remote", configuration: configuration).isEmpty)
+            #expect(try await AWSClusterResources.leftovers(name: "loom-fargate-remote", configuration: configuration).isEmpty)
             try await eventually("every task's process ended") { agent.processes.isEmpty }
         }
     }
@@ -130,7 +130,7 @@ import Testing
                 #expect(!(container.environment ?? []).contains { $0.value.contains("BEGIN") }, "no certificate in the task definition")
                 await client.close()
             }
-            #expect(try await FargateCluster.leftovers(name: "loom-fargate-tls", configuration: configuration).isEmpty, "secrets removed too")
+            #expect(try await AWSClusterResources.leftovers(name: "loom-fargate-tls", configuration: configuration).isEmpty, "secrets removed too")
         }
     }
 
@@ -209,7 +209,7 @@ import Testing
                 #expect(listed.contains("found \(kind)"), "\(kind) in \(listed)")
             }
             #expect(listed.contains("run again with --yes"))
-            #expect(try await FargateCluster.leftovers(name: "loom-fargate-killed", configuration: configuration).contains { $0.hasPrefix("ecs-cluster/") },
+            #expect(try await AWSClusterResources.leftovers(name: "loom-fargate-killed", configuration: configuration).contains { $0.hasPrefix("ecs-cluster/") },
                     "listing removes nothing")
             // The next start under the name removes it all, then makes its own.
             let again = try await FargateCluster(

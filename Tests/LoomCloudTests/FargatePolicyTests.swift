@@ -54,7 +54,7 @@ import Testing
                 #expect(try await client.gather(try await client.map(TestTasks.inc, Array(0..<20))) == Array(1...20))
                 await client.close()
             }
-            #expect(try await FargateCluster.leftovers(name: "loom-policy", configuration: configuration(loom)).isEmpty)
+            #expect(try await AWSClusterResources.leftovers(name: "loom-policy", configuration: configuration(loom)).isEmpty)
 
             let denied = try await FargateCluster(
                 name: "loom-narrow", image: "example/loom:1", workerCPU: 1024, workerMemory: 2048, executable: "/app/loom",
@@ -62,7 +62,7 @@ import Testing
             let error = await #expect(throws: (any Error).self) { try await denied.scale(1) }
             #expect("\(String(describing: error))".contains("AccessDenied") && "\(String(describing: error))".contains("ecs:RunTask"), "\(String(describing: error))")
             await denied.close()
-            #expect(try await FargateCluster.leftovers(name: "loom-narrow", configuration: configuration(narrow)).isEmpty)
+            #expect(try await AWSClusterResources.leftovers(name: "loom-narrow", configuration: configuration(narrow)).isEmpty)
         }
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 import LoomCloud
 import LoomCore
 
-/// `loom cloud cleanup --cluster NAME [--yes]`: lists what a killed program's `FargateCluster`
+/// `loom cloud cleanup --cluster NAME [--yes]`: lists what a killed program's cloud cluster
 /// left in the AWS account (credentials, region and endpoint as the AWS CLI takes them), and
 /// removes it with `--yes`.
 public struct CloudCommand: AsyncParsableCommand {
@@ -14,15 +14,15 @@ public struct CloudCommand: AsyncParsableCommand {
 
     struct Cleanup: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List what a Loom cluster left in the AWS account (tasks, task definition, security group, role, log group, ECS cluster); remove it with --yes.")
+            abstract: "List what a Loom cluster left in the AWS account (tasks, instances, task definitions, security group, secrets, role, log group, ECS cluster); remove it with --yes.")
         @Option(help: "The cluster's name (its resources' loom-cluster tag).") var cluster: String
         @Flag(help: "Remove what is listed (without it, only list).") var yes = false
 
         func run() async throws {
             let configuration = try AWSConfiguration.fromEnvironment()
             let found = yes
-                ? try await FargateCluster.cleanup(name: cluster, configuration: configuration)
-                : try await FargateCluster.leftovers(name: cluster, configuration: configuration)
+                ? try await AWSClusterResources.cleanup(name: cluster, configuration: configuration)
+                : try await AWSClusterResources.leftovers(name: cluster, configuration: configuration)
             if found.isEmpty {
                 print("nothing of cluster \(cluster) in \(configuration.region)")
             } else {

@@ -1,14 +1,14 @@
 import Foundation
 
 /// The EC2 calls a cluster makes (the Query protocol, version 2016-11-15): the default VPC and
-/// its subnets, security groups, network interfaces.
+/// its subnets, security groups, network interfaces; instances in `EC2Instances.swift`.
 public struct EC2API: Sendable {
     public let client: AWSClient
     static let version = "2016-11-15"
 
     public init(client: AWSClient) { self.client = client }
 
-    private func call(_ action: String, _ parameters: [(String, String)]) async throws -> XMLTree {
+    func call(_ action: String, _ parameters: [(String, String)]) async throws -> XMLTree {
         try await client.query("ec2", version: Self.version, action: action, parameters)
     }
 
@@ -19,10 +19,11 @@ public struct EC2API: Sendable {
         }
     }
 
-    /// `TagSpecification.1.ResourceType=…` and its tags.
-    static func tagSpecification(_ resourceType: String, _ tags: [String: String]) -> [(String, String)] {
-        [("TagSpecification.1.ResourceType", resourceType)] + tags.sorted { $0.key < $1.key }.enumerated().flatMap { index, tag in
-            [("TagSpecification.1.Tag.\(index + 1).Key", tag.key), ("TagSpecification.1.Tag.\(index + 1).Value", tag.value)]
+    /// `TagSpecification.N.ResourceType=…` and its tags (`N` = `index`).
+    static func tagSpecification(_ resourceType: String, _ tags: [String: String], index: Int = 1) -> [(String, String)] {
+        let prefix = "TagSpecification.\(index)"
+        return [("\(prefix).ResourceType", resourceType)] + tags.sorted { $0.key < $1.key }.enumerated().flatMap { number, tag in
+            [("\(prefix).Tag.\(number + 1).Key", tag.key), ("\(prefix).Tag.\(number + 1).Value", tag.value)]
         }
     }
 

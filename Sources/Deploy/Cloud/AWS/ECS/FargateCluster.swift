@@ -18,7 +18,8 @@ import Synchronization
 /// tasks' execution role, the log group `/loom/NAME`, a security group in the default VPC (every
 /// TCP port from the group itself and from `allowedCIDR`, the scheduler's side), the task
 /// definition; `close()` stops the tasks and removes them all. What a killed program left is
-/// removed by the next start under the same name, or by `FargateCluster.cleanup(name:)`.
+/// removed by the next start under the same name, or by `AWSClusterResources.cleanup(name:)`
+/// (`loom cloud cleanup`).
 public final class FargateCluster: Cluster {
     /// Where the scheduler runs.
     public enum Scheduler: Sendable {
@@ -41,25 +42,11 @@ public final class FargateCluster: Cluster {
     private let client: AWSClient
     /// The client through which a scheduler elsewhere (`.task`, `.address`) is scaled.
     private let schedulerClient: Client?
-    private let made: MadeResources
+    private let made: AWSClusterResources
     private let watcher: ECSTaskWatcher
     /// The task watch: it outlasts `base` while `close()` removes what the cluster made.
     private let tasks = ClusterTasks()
     private let logger = Logger.loom("loom.cloud")
-
-    /// What this cluster made, so `close()` removes exactly that.
-    struct MadeResources: Sendable {
-        /// The ECS cluster it made (and deletes), and the one its tasks run in (made or given).
-        var cluster: String?
-        var taskCluster: String?
-        var taskDefinitions: [String] = []
-        var securityGroup: String?
-        var logGroup: String?
-        var roles: [String] = []
-        var secrets: [String] = []
-        /// Its name: `startedBy` of its tasks.
-        var name = ""
-    }
 
     /// Checks the sizes (before any request), makes or finds what the tasks need and starts the
     /// scheduler; no workers yet (`scale`, `adapt`).
@@ -108,12 +95,12 @@ public final class FargateCluster: Cluster {
         self.client = client
         let ecs = ECSAPI(client: client)
         // A cluster of this name left by a killed program would share (and on close delete) its resources.
-        let leftovers = try await Self.cleanup(name: name, client: client)
+        let leftovers = try await AWSClusterResources.cleanup(name: name, client: client)
         if !leftovers.isEmpty { Logger.loom("loom.cloud").warning("removed what an earlier cluster \(name) left", metadata: ["resources": "\(leftovers)"]) }
 
         let tags = CloudTags.of(cluster: name)
         let ecsTags = tags.sorted { $0.key < $1.key }.map { ECSAPI.Tag(key: $0.key, value: $0.value) }
-        var made = MadeResources()
+        var made = AWSClusterResources()
         made.name = name
         let host = schedulerHost ?? "0.0.0.0"
         do {
@@ -206,18 +193,18 @@ public final class FargateCluster: Cluster {
                         : "the scheduler's network interface \(interface) has no public address: give it one (usePublicIP: true, a public subnet) or use usePrivateIP: true from inside the VPC")
                 }
                 let address = Address(host: announced, port: Self.schedulerPort, scheme: security == nil ? .tcp : .tls)
-                let client = try await Self.connect(to: address, through: addressResolver, security: security, deadline: ContinuousClock.now + startTimeout)
+                let client = try await CloudScheduler.connect(to: address, through: addressResolver, security: security, deadline: ContinuousClock.now + startTimeout)
                 schedulerClient = client
                 base = SpecCluster(name: name, launcher: launcher, running: RemoteScheduler(client: client), at: address, startTimeout: startTimeout)
             case .address(let text):
                 let address = try Address(parsing: text)
-                let client = try await Self.connect(to: address, through: addressResolver, security: security, deadline: ContinuousClock.now + startTimeout)
+                let client = try await CloudScheduler.connect(to: address, through: addressResolver, security: security, deadline: ContinuousClock.now + startTimeout)
                 schedulerClient = client
                 base = SpecCluster(name: name, launcher: launcher, running: RemoteScheduler(client: client), at: address, startTimeout: startTimeout)
             }
             watcher.start(in: tasks)
         } catch {
-            await Self.remove(made, client: client)
+            await made.remove(client: client)
             throw error
         }
         self.made = made
@@ -227,7 +214,7 @@ public final class FargateCluster: Cluster {
     /// definition's references to them, as the variables the configuration reads
     /// (`LOOM_COMM__TLS__CA_FILE`, `…__WORKER__CERT`, `…__WORKER__KEY`: PEM text is taken as is).
     static func storeCertificates(of role: Security.Role, _ security: Security, cluster name: String, tags: [String: String],
-                                  client: AWSClient, made: inout MadeResources) async throws -> [ECSAPI.Secret] {
+                                  client: AWSClient, made: inout AWSClusterResources) async throws -> [ECSAPI.Secret] {
         guard let credential = security.credentials[role] else {
             throw LoomError(.configuration, "the cluster's Security has no \(role) certificate (Security.temporary() makes one for every role)")
         }
@@ -244,22 +231,6 @@ public final class FargateCluster: Cluster {
             references.append(.init(name: variable, valueFrom: arn))
         }
         return references
-    }
-
-    /// A client of the scheduler at `address` (through `resolver`, asked again at each try: a
-    /// tunnel may come up late), trying again until it answers or `deadline`.
-    static func connect(to address: Address, through resolver: (@Sendable (Address) -> Address)?, security: Security?,
-                        deadline: ContinuousClock.Instant) async throws -> Client {
-        while true {
-            do {
-                return try await Client(address: (resolver?(address) ?? address).description, security: security, setAsDefault: false)
-            } catch {
-                guard ContinuousClock.now < deadline else {
-                    throw LoomError(.configuration, "the scheduler at \(address) did not answer: \(error)")
-                }
-                try await Task.sleep(for: .milliseconds(500))
-            }
-        }
     }
 
     /// The tasks of the cluster as ECS last described them (with `stoppedReason` for the stopped).
@@ -282,97 +253,6 @@ public final class FargateCluster: Cluster {
         await base.close()
         await schedulerClient?.close()
         await tasks.close()
-        await Self.remove(made, client: client)
-    }
-
-    /// Removes what `made` lists: tasks first (a security group in use cannot go), then the
-    /// rest; failures are logged, not thrown (`cleanup` finds what they left).
-    static func remove(_ made: MadeResources, client: AWSClient) async {
-        let logger = Logger.loom("loom.cloud")
-        let ecs = ECSAPI(client: client)
-        func attempt(_ what: String, _ body: () async throws -> Void) async {
-            do { try await body() } catch { logger.error("cannot remove \(what): \(error)") }
-        }
-        if let cluster = made.taskCluster {
-            // In a cluster of its own every task is its; in a given one, those it started.
-            await attempt("the tasks of \(cluster)") {
-                for task in try await ecs.listTasks(cluster: cluster, startedBy: made.cluster == nil ? made.name : nil) {
-                    try await ecs.stopTask(cluster: cluster, task: task, reason: "the Loom cluster closed")
-                }
-            }
-        }
-        for definition in made.taskDefinitions { await attempt("task definition \(definition)") { try await ecs.deregisterTaskDefinition(definition) } }
-        if let group = made.securityGroup {
-            // A stopped task's network interface holds the group for a while on AWS.
-            await attempt("security group \(group)") {
-                var tries = 0
-                while true {
-                    do {
-                        try await EC2API(client: client).deleteSecurityGroup(group)
-                        return
-                    } catch let error as AWSError where error.code == "DependencyViolation" && tries < 30 {
-                        tries += 1
-                        try await Task.sleep(for: .seconds(2))
-                    }
-                }
-            }
-        }
-        if let group = made.logGroup { await attempt("log group \(group)") { try await LogsAPI(client: client).deleteGroup(group) } }
-        for secret in made.secrets { await attempt("secret \(secret)") { try await SecretsManagerAPI(client: client).delete(secret) } }
-        for role in made.roles { await attempt("role \(role)") { try await IAMAPI(client: client).deleteRole(role) } }
-        if let cluster = made.cluster { await attempt("ECS cluster \(cluster)") { try await ecs.deleteCluster(cluster) } }
-    }
-
-    /// What a cluster named `name` left (a program killed before `close()`), found by name and
-    /// tag, as `kind/id`: its running tasks, task definition, security group, execution role,
-    /// ECS cluster and log group.
-    public static func leftovers(name: String, configuration: AWSConfiguration? = nil) async throws -> [String] {
-        try await find(name: name, client: AWSClient(configuration: try configuration ?? AWSConfiguration.fromEnvironment())).listed
-    }
-
-    /// Removes what `leftovers` lists; what it removed.
-    @discardableResult
-    public static func cleanup(name: String, configuration: AWSConfiguration? = nil) async throws -> [String] {
-        try await cleanup(name: name, client: AWSClient(configuration: try configuration ?? AWSConfiguration.fromEnvironment()))
-    }
-
-    static func cleanup(name: String, client: AWSClient) async throws -> [String] {
-        let (made, listed) = try await find(name: name, client: client)
-        await remove(made, client: client)
-        return listed
-    }
-
-    static func find(name: String, client: AWSClient) async throws -> (made: MadeResources, listed: [String]) {
-        let ecs = ECSAPI(client: client), ec2 = EC2API(client: client), iam = IAMAPI(client: client)
-        var listed: [String] = []
-        var made = MadeResources()
-        made.name = name
-        if let cluster = try await ecs.describeClusters([name]).first(where: { $0.status == "ACTIVE" }) {
-            made.cluster = cluster.clusterArn
-            made.taskCluster = cluster.clusterArn
-            listed += try await ecs.listTasks(cluster: cluster.clusterArn).map { "task/\($0)" }
-            listed.append("ecs-cluster/\(cluster.clusterArn)")
-        }
-        for role in ["worker", "scheduler"] {
-            // Exactly this cluster's families (`NAME-worker:3`), not a longer name's.
-            for definition in try await ecs.listTaskDefinitions(familyPrefix: "\(name)-\(role)")
-            where definition.split(separator: "/").last?.split(separator: ":").first.map(String.init) == "\(name)-\(role)" {
-                made.taskDefinitions.append(definition)
-                listed.append("task-definition/\(definition)")
-            }
-        }
-        if let group = try await ec2.securityGroups(taggedWith: CloudTags.cluster, name).first {
-            made.securityGroup = group
-            listed.append("security-group/\(group)")
-        }
-        made.secrets = try await SecretsManagerAPI(client: client).secrets(prefix: "loom/\(name)/")
-        listed += made.secrets.map { "secret/\($0)" }
-        made.roles = try await iam.roles(prefix: "\(name)-execution").filter { $0 == "\(name)-execution" }
-        listed += made.roles.map { "role/\($0)" }
-        if try await LogsAPI(client: client).groupExists("/loom/\(name)") {
-            made.logGroup = "/loom/\(name)"
-            listed.append("log-group//loom/\(name)")
-        }
-        return (made, listed)
+        await made.remove(client: client)
     }
 }
