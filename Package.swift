@@ -137,6 +137,8 @@ let package = Package(
             dependencies: ["Loom", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio")],
             path: "Tests/LoomTestSupport"),
         .executableTarget(name: "loom-test-worker", dependencies: ["LoomTestSupport"], path: "Tests/TestWorker"),
+        // moto and the task agent as one program, for bench/run's cloud workloads.
+        .executableTarget(name: "cloud-standin", dependencies: ["LoomTestSupport"], path: "Tests/CloudStandIn"),
         // A Kubernetes API server of the tests' own (none can be installed here); it knows
         // nothing of Loom, so the client is tested against the API, not against itself.
         .target(

@@ -1,5 +1,6 @@
-"""Pieces of bench/run kept apart so that it stays readable: its error type, its log, and the
-Kubernetes stand-in the Kubernetes workloads run against. Standard library only."""
+"""Pieces of bench/run kept apart so that it stays readable: its error type, its log, the
+Kubernetes stand-in the Kubernetes workloads run against and the AWS one (moto and the task
+agent) of the cloud workloads. Standard library only."""
 
 import os
 import re
@@ -36,30 +37,12 @@ class KubeStandIn:
         """What the sides need to reach it."""
         return {"KUBECONFIG": str(self.kubeconfig), "LOOM_BENCH_KUBE_NODE": self.node}
 
-    def binary(self):
-        override = os.environ.get("LOOM_BENCH_STANDIN")
-        if override:
-            return override
-        if os.environ.get("LOOM_BENCH_BIN"):
-            beside = Path(self.loom_bin).parent / "kube-standin"
-            if os.access(beside, os.X_OK):
-                return str(beside)
-        cmd = ["swift", "build", "-c", "release", "--product", "kube-standin"]
-        log(f"building: {shlex.join(cmd)}")
-        if subprocess.run(cmd, cwd=REPO, stdout=sys.stderr, stderr=sys.stderr).returncode != 0:
-            raise BenchError("swift build of kube-standin failed")
-        return str(REPO / ".build" / "release" / "kube-standin")
-
     def __enter__(self):
         if os.geteuid() != 0:
             raise BenchError("the Kubernetes stand-in needs root (each pod is a network namespace)")
-        shim = REPO / ".build" / "bench-kube-shim"
-        shim.mkdir(parents=True, exist_ok=True)
-        (shim / "dask-worker").write_text('#!/bin/sh\nexec dask worker "$@"\n')
-        (shim / "dask-worker").chmod(0o755)
-        path = f"{shim}:{Path(self.python).parent}:{os.environ.get('PATH', '')}"
+        path = peer_path(self.python)
         self.kubeconfig = REPO / ".build" / "bench-kubeconfig"
-        cmd = [self.binary(), "--image", f"loom-bench={self.loom_bin}", "--image", "dask-bench=/usr/bin/env",
+        cmd = [standin_binary("kube-standin", self.loom_bin, "LOOM_BENCH_STANDIN"), "--image", f"loom-bench={self.loom_bin}", "--image", "dask-bench=/usr/bin/env",
                "--kubeconfig", str(self.kubeconfig)]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                      env={**os.environ, "PATH": path})
@@ -92,6 +75,102 @@ class KubeStandIn:
         except subprocess.TimeoutExpired:
             self.proc.kill()
         return False
+
+
+class CloudStandIn:
+    """moto and the tests' ECS task agent for a workload (Tests/CloudStandIn; one for the
+    workload, both sides against it): a task of image `loom-bench` runs loom-bench, one of image
+    `dask-bench` its command as given, with the peers' virtual environment (where moto is
+    installed too) first on PATH. Ends when its standard input closes."""
+
+    def __init__(self, loom_bin, python):
+        self.loom_bin, self.python = loom_bin, python
+
+    @property
+    def environment(self):
+        """What the sides need to reach it: the endpoint, and keys moto takes."""
+        return {"AWS_ENDPOINT_URL": self.endpoint, "AWS_ACCESS_KEY_ID": "AKIDBENCH", "AWS_SECRET_ACCESS_KEY": "bench",
+                "AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-west-1", "AWS_EC2_METADATA_DISABLED": "true"}
+
+    def __enter__(self):
+        cmd = [standin_binary("cloud-standin", self.loom_bin, "LOOM_BENCH_CLOUD_STANDIN"), "--python", str(self.python),
+               "--image", f"loom-bench={self.loom_bin}", "--image", "dask-bench=as-given"]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                     env={**os.environ, "PATH": peer_path(self.python)})
+        self.endpoint = None
+        for line in self.proc.stdout:
+            if line.startswith("endpoint: "):
+                self.endpoint = line.split()[1].rstrip("/")
+                break
+        if not self.endpoint:
+            raise BenchError(f"cloud-standin did not start: {shlex.join(cmd)}")
+        log(f"   cloud-standin: moto at {self.endpoint}")
+        return self
+
+    def settle(self, timeout=120):
+        """Waits until the previous run's task processes have ended (the agent ends a stopped
+        task's in the background), so each run starts on an idle machine: until moto is the
+        stand-in's only child."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(children_of(self.proc.pid)) <= 1:
+                return
+            time.sleep(0.1)
+        log("   WARNING: task processes of an earlier run are still there; measuring anyway")
+
+    def __exit__(self, *exc):
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        return False
+
+
+def children_of(pid):
+    """The processes whose parent is `pid` (from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # "pid (name) state ppid ...": the name may hold spaces, so read after its last ')'.
+        fields = stat[stat.rfind(")") + 2:].split()
+        if len(fields) > 1 and int(fields[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
+def standin_binary(product, loom_bin, override_variable):
+    """A stand-in's executable: `override_variable`'s, beside LOOM_BENCH_BIN's loom-bench, or built."""
+    override = os.environ.get(override_variable)
+    if override:
+        return override
+    if os.environ.get("LOOM_BENCH_BIN"):
+        beside = Path(loom_bin).parent / product
+        if os.access(beside, os.X_OK):
+            return str(beside)
+    cmd = ["swift", "build", "-c", "release", "--product", product]
+    log(f"building: {shlex.join(cmd)}")
+    if subprocess.run(cmd, cwd=REPO, stdout=sys.stderr, stderr=sys.stderr).returncode != 0:
+        raise BenchError(f"swift build of {product} failed")
+    return str(REPO / ".build" / "release" / product)
+
+
+def peer_path(python):
+    """PATH for a stand-in's peer containers: the peers' virtual environment first, and a
+    `dask-worker` and `dask-scheduler` that are `dask worker`/`dask scheduler` (classic
+    dask-kubernetes and dask-cloudprovider call them; distributed no longer installs them)."""
+    shim = REPO / ".build" / "bench-peer-shim"
+    shim.mkdir(parents=True, exist_ok=True)
+    for role in ("worker", "scheduler"):
+        (shim / f"dask-{role}").write_text(f'#!/bin/sh\nexec dask {role} "$@"\n')
+        (shim / f"dask-{role}").chmod(0o755)
+    return f"{shim}:{Path(python).parent}:{os.environ.get('PATH', '')}"
 
 
 RESULT_RE = re.compile(r"^RESULT((?:\s+\w+=\S+)+)\s*$")

@@ -103,6 +103,30 @@ import Testing
         }
     }
 
+    @Test func aSchedulerInATaskTakesItsCertificatesFromSecretsToo() async throws {
+        try await Self.withAgent { moto, agent in
+            let configuration = Self.configuration(moto)
+            let security = try Security.temporary()
+            let cluster = try await FargateCluster(
+                name: "loom-fargate-remote-tls", image: "example/loom:1", workerCPU: 1024, workerMemory: 2048, scheduler: .task(cpu: 512, memory: 1024),
+                executable: "/app/loom", configuration: configuration, usePrivateIP: true, addressResolver: { agent.resolve($0) }, security: security)
+            try await Self.closing(cluster) {
+                #expect(cluster.schedulerAddress.scheme == .tls)
+                try await cluster.scale(1)
+                let client = try await Client(address: agent.resolve(cluster.schedulerAddress).description, security: security, setAsDefault: false)
+                let workers = try await client.schedulerInfo()
+                #expect(workers.count == 1 && workers.allSatisfy { $0.address.hasPrefix("tls://") }, "\(workers.map(\.address))")
+                #expect(try await client.gather(try await client.map(TestTasks.inc, Array(0..<20))) == Array(1...20))
+                await client.close()
+                // Without a certificate of the cluster's CA the scheduler refuses the connection.
+                await #expect(throws: (any Error).self) {
+                    try await Client(address: agent.resolve(cluster.schedulerAddress).description, security: try Security.temporary(), setAsDefault: false)
+                }
+            }
+            #expect(try await AWSClusterResources.leftovers(name: "loom-fargate-remote-tls", configuration: configuration).isEmpty, "secrets removed too")
+        }
+    }
+
     @Test func withTLSTheCertificatesReachTheTasksAsSecretsNeverInClear() async throws {
         struct Request: Encodable { var taskDefinition: String }
         struct Container: Decodable { var environment: [ECSAPI.KeyValue]?; var secrets: [ECSAPI.Secret]? }

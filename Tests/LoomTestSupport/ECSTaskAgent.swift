@@ -16,19 +16,35 @@ import Glibc
 /// goes to its task definition's `awslogs` group and stream (`PREFIX/CONTAINER/TASK-ID`), as
 /// ECS's log driver sends it (moto keeps log events but makes none).
 public final class ECSTaskAgent: Sendable {
+    /// What a container's image holds, as the agent runs its command.
+    public enum ImageProgram: Sendable {
+        /// A Loom program: the command's first word (its path in the image) is this executable.
+        case executable(String)
+        /// The command as given, found on this process's `PATH` (a peer's image: `dask worker …`).
+        case commandAsGiven
+    }
+
     private let client: AWSClient
     private let endpoint: URL
     private let executable: String
+    private let images: [String: ImageProgram]
     private let running = Mutex<[String: Process]>([:])
+    /// Processes of stopped tasks, ending.
+    private let retiring = Mutex<[Process]>([])
     /// `HOST:PORT` as ECS reports a scheduler task's address → where its process listens here.
     private let mapped = Mutex<[String: String]>([:])
     private let poller = Mutex<Task<Void, Never>?>(nil)
+    private let definitions = Mutex<[String: Container]>([:])
 
-    /// - Parameter credentials: a key moto accepts once it checks signatures and policies.
-    public init(moto: MotoServer, executable: String, credentials: AWSCredentials = AWSCredentials(accessKeyID: "AKIDAGENT", secretAccessKey: "agent")) {
+    /// - Parameters:
+    ///   - executable: the program of every image not in `images`.
+    ///   - credentials: a key moto accepts once it checks signatures and policies.
+    public init(moto: MotoServer, executable: String, images: [String: ImageProgram] = [:],
+                credentials: AWSCredentials = AWSCredentials(accessKeyID: "AKIDAGENT", secretAccessKey: "agent")) {
         endpoint = moto.endpoint
         client = AWSClient(configuration: AWSConfiguration(credentials: credentials, region: "eu-west-1", endpoints: ["": moto.endpoint]))
         self.executable = executable
+        self.images = images
     }
 
     /// Where a task's address (moto's fiction, never to be dialled) is reached here: a
@@ -66,7 +82,7 @@ public final class ECSTaskAgent: Sendable {
         let task = poller.withLock { $0 }
         task?.cancel()
         await task?.value
-        for process in running.withLock({ Array($0.values) }) { Self.end(process) }
+        Self.end(running.withLock { Array($0.values) } + retiring.withLock { $0 })
         running.withLock { $0 = [:] }
     }
 
@@ -81,7 +97,10 @@ public final class ECSTaskAgent: Sendable {
                     let container = await container(of: task, ecs: ecs)
                     let variables = (container?.environment ?? []).reduce(into: [String: String]()) { $0[$1.name] = $1.value }
                         .merging(await secrets(of: container)) { $1 }
-                    launch(task, logs: logDestination(task, container), secrets: variables, addresses: await addresses(of: task))
+                    // Only a scheduler's address is mapped: a worker's is never dialled through ECS's.
+                    let command = task.overrides?.containerOverrides?.first?.command ?? container?.command
+                    let addresses = command?.dropFirst().first == "scheduler" ? await addresses(of: task) : []
+                    launch(task, container: container, logs: logDestination(task, container), secrets: variables, addresses: addresses)
                 }
                 if let process = running.withLock({ $0[task.taskArn] }), !process.isRunning {
                     running.withLock { _ = $0.removeValue(forKey: task.taskArn) }
@@ -89,12 +108,20 @@ public final class ECSTaskAgent: Sendable {
                 }
             }
         }
-        // Stopped through the API (or gone): their processes end.
-        let stopped = running.withLock { current in current.filter { !seen.contains($0.key) } }
-        for (arn, process) in stopped {
-            Self.end(process)
-            running.withLock { _ = $0.removeValue(forKey: arn) }
+        // Stopped through the API (or gone): their processes end, together and in the
+        // background, so the tasks that come meanwhile start without waiting for them.
+        let stopped = running.withLock { current in
+            let gone = current.filter { !seen.contains($0.key) }
+            for arn in gone.keys { current.removeValue(forKey: arn) }
+            return Array(gone.values)
         }
+        guard !stopped.isEmpty else { return }
+        retiring.withLock { $0 += stopped }
+        nonisolated(unsafe) let ending = stopped
+        Thread { [self] in
+            Self.end(ending)
+            retiring.withLock { list in list.removeAll { process in ending.contains { $0 === process } } }
+        }.start()
     }
 
     private func clusters(_ ecs: ECSAPI) async throws -> [String] {
@@ -109,10 +136,18 @@ public final class ECSTaskAgent: Sendable {
         return [found.private, found.public].compactMap { $0 }
     }
 
-    private func launch(_ task: ECSAPI.Task, logs: (group: String, stream: String)?, secrets: [String: String], addresses: [String]) {
-        guard let override = task.overrides?.containerOverrides?.first, let command = override.command, !command.isEmpty else { return }
+    private func launch(_ task: ECSAPI.Task, container: Container?, logs: (group: String, stream: String)?, secrets: [String: String], addresses: [String]) {
+        let override = task.overrides?.containerOverrides?.first
+        guard let command = override?.command ?? container?.command, let first = command.first else { return }
+        let program: String, isLoom: Bool
         var arguments = Array(command.dropFirst())
-        if arguments.first == "scheduler" {
+        switch container?.image.flatMap({ images[$0] }) ?? .executable(executable) {
+        case .executable(let path): (program, isLoom) = (path, true)
+        case .commandAsGiven:
+            (program, isLoom) = ("/usr/bin/env", false)
+            arguments.insert(first, at: 0)
+        }
+        if isLoom, arguments.first == "scheduler" {
             // Its port on loopback, mapped from the address ECS gives the task.
             guard let port = Self.freePort() else { return }
             if let index = arguments.firstIndex(of: "--port"), index + 1 < arguments.count {
@@ -130,10 +165,10 @@ public final class ECSTaskAgent: Sendable {
             }
         }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
+        process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
-        for variable in override.environment ?? [] { environment[variable.name] = variable.value }
+        for variable in override?.environment ?? [] { environment[variable.name] = variable.value }
         environment.merge(secrets) { $1 }
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
@@ -172,21 +207,27 @@ public final class ECSTaskAgent: Sendable {
     }
 
     /// What the agent reads of a task definition's container.
-    struct Container: Decodable {
-        struct Logging: Decodable { var options: [String: String]? }
+    struct Container: Decodable, Sendable {
+        struct Logging: Decodable, Sendable { var options: [String: String]? }
         var name: String
+        var image: String?
+        var command: [String]?
         var logConfiguration: Logging?
         var environment: [ECSAPI.KeyValue]?
         var secrets: [ECSAPI.Secret]?
     }
 
+    /// The task definition's container (a revision never changes: asked once).
     private func container(of task: ECSAPI.Task, ecs: ECSAPI) async -> Container? {
         struct Request: Encodable { var taskDefinition: String }
         struct Answer: Decodable { var taskDefinition: Definition }
         struct Definition: Decodable { var containerDefinitions: [Container] }
         guard let arn = task.taskDefinitionArn else { return nil }
-        return try? await ecs.client.json("ecs", targetPrefix: "AmazonEC2ContainerServiceV20141113", action: "DescribeTaskDefinition",
-                                          Request(taskDefinition: arn), as: Answer.self).taskDefinition.containerDefinitions.first
+        if let known = definitions.withLock({ $0[arn] }) { return known }
+        let found = try? await ecs.client.json("ecs", targetPrefix: "AmazonEC2ContainerServiceV20141113", action: "DescribeTaskDefinition",
+                                               Request(taskDefinition: arn), as: Answer.self).taskDefinition.containerDefinitions.first
+        if let found { definitions.withLock { $0[arn] = found } }
+        return found
     }
 
     /// The `awslogs` group and stream ECS would give `task`'s container.
@@ -221,12 +262,12 @@ public final class ECSTaskAgent: Sendable {
         return bound ? Int(UInt16(bigEndian: address.sin_port)) : nil
     }
 
-    private static func end(_ process: Process) {
-        guard process.isRunning else { return }
-        process.terminate()
+    /// Asks them all to stop, then kills what is left after 10 s.
+    private static func end(_ processes: [Process]) {
+        for process in processes where process.isRunning { process.terminate() }
         let deadline = Date().addingTimeInterval(10)
-        while process.isRunning, Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        while processes.contains(where: \.isRunning), Date() < deadline { usleep(20_000) }
+        for process in processes where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        for process in processes { process.waitUntilExit() }
     }
 }

@@ -21,8 +21,8 @@ public final class MotoServer: Sendable {
         server.stop()
         """
 
-    public init(noAuthRequests: Int) throws {
-        let python = PythonOracle.python
+    /// - Parameter python: a Python with moto installed; by default the tests' virtual environment's.
+    public init(noAuthRequests: Int, python: String = PythonOracle.python) throws {
         guard FileManager.default.isExecutableFile(atPath: python) else {
             throw PythonOracle.OracleError("no \(python): run scripts/install-test-dependencies (it installs moto there)")
         }

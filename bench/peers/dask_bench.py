@@ -22,6 +22,8 @@ workers ready (client.wait_for_workers(2)) and one untimed warm-up (`noop` on ea
                         closed untimed; tasks=1
   kube-scale-20         classic dask-kubernetes KubeCluster on the Kubernetes stand-in:
                         seconds = scale(20) + wait_for_workers(20); tasks=20
+  cloud-scale-20        dask-cloudprovider FargateCluster on moto and the task agent: seconds =
+                        from nothing to 20 workers joined + a 2 000-task map; tasks=2000
 Arrays (bench/peers/numpy_bench.py does the same in numpy; sizes and checks in
 bench/peers/array_workloads.py), each drawn with da.random.default_rng(1).random(...); the
 expression is built untimed, its compute (which draws the chunks) is timed; tasks = the tasks in
@@ -269,6 +271,50 @@ def kube_scale(n):
     print(f"RESULT seconds={seconds:.6f} tasks={n}", flush=True)
 
 
+def cloud_scale(n, tasks=2000):
+    """dask-cloudprovider's FargateCluster against moto and the task agent bench/run starts
+    (AWS_ENDPOINT_URL): from nothing to n workers joined (Fargate tasks the agent runs as
+    `dask worker` processes) and a map of `tasks` incs; closing is not timed. Its scheduler is
+    in this program (`scheduler_address`), as Loom's `.local` is; nothing of dask-cloudprovider
+    is patched. Set for moto: `fargate_use_private_ip` (moto's network interfaces have no public
+    address, which dask-cloudprovider reads as `interface["Association"]["PublicIp"]`),
+    `shutdown_scheduler=False` (a given scheduler has no `close`), and the account's
+    `taskLongArnFormat` setting, which real accounts have and moto lists only once it is put."""
+    import asyncio
+    import weakref
+
+    import boto3
+    from dask_cloudprovider.aws import FargateCluster
+    from distributed import Client, Scheduler
+
+    boto3.client("ecs").put_account_setting(name="taskLongArnFormat", value="enabled")
+
+    async def run():
+        t0 = time.perf_counter()
+        scheduler = await Scheduler(host="127.0.0.1", port=0, dashboard_address=":0")
+        cluster = await FargateCluster(
+            n_workers=n, image="dask-bench", worker_cpu=1024, worker_mem=2048, scheduler_address=scheduler.address,
+            shutdown_scheduler=False, fargate_use_private_ip=True, asynchronous=True)
+        client = await Client(cluster, asynchronous=True)
+        await client.wait_for_workers(n)
+        total = sum(await client.gather(client.map(inc, range(tasks))))
+        seconds = time.perf_counter() - t0
+        await client.close()
+        # Its finalizers would run again at exit, on a closed event loop.
+        for ref, info in list(weakref.finalize._registry.items()):
+            if info.weakref() is cluster:
+                ref.detach()
+        await cluster.close()
+        await scheduler.close()
+        return seconds, total
+
+    seconds, total = asyncio.run(run())
+    if total != expected(tasks):
+        sys.stderr.write(f"WRONG RESULT: got {total}, expected {expected(tasks)}\n")
+        sys.exit(1)
+    print(f"RESULT seconds={seconds:.6f} tasks={tasks}", flush=True)
+
+
 # --- Arrays ----------------------------------------------------------------------------------------
 
 def random_array(size):
@@ -334,6 +380,7 @@ WORKLOADS = {
     "slurm-scale-up": (lambda n: batch_scale_up("slurm", n), 100, 100),
     "sge-scale-up": (lambda n: batch_scale_up("sge", n), 100, 100),
     "kube-scale-20": (kube_scale, 20, 20),
+    "cloud-scale-20": (cloud_scale, 20, 20),
     # arrays: (n, chunk side) in full and with --quick
     "array-memory-bound": (array_memory_bound, *array_workloads.SIZES["array-memory-bound"]),
     "array-blas": (array_blas, *array_workloads.SIZES["array-blas"]),

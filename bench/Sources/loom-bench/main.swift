@@ -179,6 +179,29 @@ case "kube-scale-20":
     await cluster.close()
     check(total, leaves: 100)
     print("RESULT seconds=\(seconds) tasks=20")
+case "cloud-scale-20":
+    // Against moto and the task agent bench/run starts (the endpoint in AWS_ENDPOINT_URL; the
+    // image loom-bench is this executable): from nothing — no ECS cluster, role, log group,
+    // security group or task definition — to 20 workers joined, each a Fargate task run by the
+    // agent as a process here, and a 2 000-task map on them; closing is not timed.
+    guard ProcessInfo.processInfo.environment["AWS_ENDPOINT_URL"] != nil else { fatalError("cloud-scale-20 runs under bench/run, which starts moto and the agent") }
+    let started = ContinuousClock.now
+    let cluster = try await FargateCluster(
+        name: "loom-bench-\(getpid())", image: "loom-bench", workerCPU: 1024, workerMemory: 2048, executable: "/app/loom-bench",
+        schedulerHost: "127.0.0.1", logRetentionDays: 1)
+    let made = ContinuousClock.now
+    try await cluster.scale(20)  // returns once the scheduler sees all 20
+    let joined = ContinuousClock.now
+    let client = try await Client(cluster)
+    let total = try await client.gather(client.map(BenchTasks.inc, Array(0..<2_000))).reduce(0, +)
+    let ended = ContinuousClock.now
+    let seconds = (ended - started) / .seconds(1)
+    await client.close()
+    await cluster.close()
+    check(total, leaves: 2_000)
+    let parts = [("make", made - started), ("scale", joined - made), ("map", ended - joined)]
+        .map { "\($0.0):\(String(format: "%.2f", $0.1 / .seconds(1)))" }.joined(separator: ",")
+    print("RESULT seconds=\(seconds) tasks=2000 parts=\(parts)")
 case let name where FrameWorkloads.names.contains(name):
     // Dataframes against Dask's, pandas', Polars' and DuckDB's (FrameWorkloads.swift).
     try await FrameWorkloads.run(name)
