@@ -23,7 +23,19 @@ class BenchError(Exception):
     pass
 
 
-class KubeStandIn:
+class StandIn:
+    """A stand-in server program for a workload's runs: it ends when its standard input closes."""
+
+    def __exit__(self, *exc):
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        return False
+
+
+class KubeStandIn(StandIn):
     """The tests' Kubernetes stand-in for a workload: image `loom-bench` runs loom-bench, image
     `dask-bench` runs its args through env with the peers' virtual environment first on PATH
     (and a `dask-worker` that is `dask worker`, which classic dask-kubernetes' pods call).
@@ -68,16 +80,8 @@ class KubeStandIn:
             time.sleep(0.5)
         log("   WARNING: pods of an earlier run are still there; measuring anyway")
 
-    def __exit__(self, *exc):
-        self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        return False
 
-
-class CloudStandIn:
+class CloudStandIn(StandIn):
     """moto and the tests' ECS task agent for a workload (Tests/CloudStandIn; one for the
     workload, both sides against it): a task of image `loom-bench` runs loom-bench, one of image
     `dask-bench` its command as given, with the peers' virtual environment (where moto is
@@ -117,14 +121,6 @@ class CloudStandIn:
                 return
             time.sleep(0.1)
         log("   WARNING: task processes of an earlier run are still there; measuring anyway")
-
-    def __exit__(self, *exc):
-        self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        return False
 
 
 def children_of(pid):

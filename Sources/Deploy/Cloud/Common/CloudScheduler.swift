@@ -20,4 +20,12 @@ public enum CloudScheduler {
             }
         }
     }
+
+    /// A cluster of `launcher`'s workers around the scheduler at `address`, scaled through the
+    /// client it returns too (to close with the cluster).
+    static func cluster(name: String, launcher: any WorkerLauncher, at address: Address, through resolver: (@Sendable (Address) -> Address)?,
+                        security: Security?, startTimeout: Duration) async throws -> (SpecCluster, Client) {
+        let client = try await connect(to: address, through: resolver, security: security, deadline: ContinuousClock.now + startTimeout)
+        return (SpecCluster(name: name, launcher: launcher, running: RemoteScheduler(client: client), at: address, startTimeout: startTimeout), client)
+    }
 }

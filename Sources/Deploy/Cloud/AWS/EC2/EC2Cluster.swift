@@ -103,10 +103,8 @@ public final class EC2Cluster: Cluster {
                     scheduler: SchedulerOptions(host: host, port: 0, scheduling: .configured(try Configuration.current), dashboardAddress: dashboardAddress),
                     plugins: plugins, startTimeout: startTimeout)
             case .address(let text):
-                let address = try Address(parsing: text)
-                let client = try await CloudScheduler.connect(to: address, through: addressResolver, security: nil, deadline: ContinuousClock.now + startTimeout)
-                schedulerClient = client
-                base = SpecCluster(name: name, launcher: launcher, running: RemoteScheduler(client: client), at: address, startTimeout: startTimeout)
+                (base, schedulerClient) = try await CloudScheduler.cluster(
+                    name: name, launcher: launcher, at: try Address(parsing: text), through: addressResolver, security: nil, startTimeout: startTimeout)
             }
             watcher.start(in: tasks)
         } catch {

@@ -193,14 +193,11 @@ public final class FargateCluster: Cluster {
                         : "the scheduler's network interface \(interface) has no public address: give it one (usePublicIP: true, a public subnet) or use usePrivateIP: true from inside the VPC")
                 }
                 let address = Address(host: announced, port: Self.schedulerPort, scheme: security == nil ? .tcp : .tls)
-                let client = try await CloudScheduler.connect(to: address, through: addressResolver, security: security, deadline: ContinuousClock.now + startTimeout)
-                schedulerClient = client
-                base = SpecCluster(name: name, launcher: launcher, running: RemoteScheduler(client: client), at: address, startTimeout: startTimeout)
+                (base, schedulerClient) = try await CloudScheduler.cluster(
+                    name: name, launcher: launcher, at: address, through: addressResolver, security: security, startTimeout: startTimeout)
             case .address(let text):
-                let address = try Address(parsing: text)
-                let client = try await CloudScheduler.connect(to: address, through: addressResolver, security: security, deadline: ContinuousClock.now + startTimeout)
-                schedulerClient = client
-                base = SpecCluster(name: name, launcher: launcher, running: RemoteScheduler(client: client), at: address, startTimeout: startTimeout)
+                (base, schedulerClient) = try await CloudScheduler.cluster(
+                    name: name, launcher: launcher, at: try Address(parsing: text), through: addressResolver, security: security, startTimeout: startTimeout)
             }
             watcher.start(in: tasks)
         } catch {
