@@ -35,7 +35,11 @@ import Testing
                 try await cluster.scale(2)
                 let loom = try await Client(cluster, setAsDefault: false)
                 #expect(try await loom.gather(try await loom.map(TestTasks.inc, Array(0..<30))) == Array(1...30))
-                #expect(try await ecs.listTasks(cluster: existing.clusterArn, startedBy: "loom-on-ec2").count == 2)
+                let started = try await ecs.listTasks(cluster: existing.clusterArn, startedBy: "loom-on-ec2")
+                #expect(started.count == 2)
+                // What a killed program would leave: its tasks in the user's cluster too.
+                let leftovers = try await AWSClusterResources.leftovers(name: "loom-on-ec2", configuration: configuration)
+                #expect(Set(started.map { "task/\($0)" }).isSubset(of: Set(leftovers)) && !leftovers.contains { $0.hasPrefix("ecs-cluster/") }, "\(leftovers)")
                 await loom.close()
             }
             #expect(try await ecs.describeClusters([existing.clusterArn]).first?.status == "ACTIVE", "the user's cluster stays")

@@ -127,6 +127,32 @@ import Testing
         }
     }
 
+    @Test func rolesGivenAreUsedAndKeptATaskRoleMadeIsRemoved() async throws {
+        struct Request: Encodable { var taskDefinition: String }
+        struct Definition: Decodable { var executionRoleArn: String?; var taskRoleArn: String? }
+        struct Answer: Decodable { var taskDefinition: Definition }
+        try await withMoto(noAuthRequests: 1_000_000) { moto in
+            let configuration = Self.configuration(moto)
+            let client = AWSClient(configuration: configuration)
+            let iam = IAMAPI(client: client)
+            let mine = try await iam.ensureRole("users-execution-role", description: "the user's", tags: [:])
+            let cluster = try await FargateCluster(
+                name: "loom-fargate-roles", image: "example/loom:1", workerCPU: 1024, workerMemory: 2048, configuration: configuration,
+                schedulerHost: "127.0.0.1",
+                roles: ECSRoles(executionRoleARN: mine, taskRolePolicies: ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]))
+            try await Self.closing(cluster) {
+                let families = try await ECSAPI(client: client).listTaskDefinitions(familyPrefix: "loom-fargate-roles-worker")
+                let definition = try await client.json("ecs", targetPrefix: "AmazonEC2ContainerServiceV20141113", action: "DescribeTaskDefinition",
+                                                       Request(taskDefinition: try #require(families.first)), as: Answer.self).taskDefinition
+                #expect(definition.executionRoleArn == mine)
+                #expect(definition.taskRoleArn?.hasSuffix(":role/loom-fargate-roles-task") == true, "\(String(describing: definition.taskRoleArn))")
+                #expect(try await iam.roles(prefix: "loom-fargate-roles") == ["loom-fargate-roles-task"], "no execution role made")
+            }
+            #expect(try await AWSClusterResources.leftovers(name: "loom-fargate-roles", configuration: configuration).isEmpty, "the task role removed")
+            #expect(try await iam.roles(prefix: "users-execution-role") == ["users-execution-role"], "the user's role stays")
+        }
+    }
+
     @Test func withTLSTheCertificatesReachTheTasksAsSecretsNeverInClear() async throws {
         struct Request: Encodable { var taskDefinition: String }
         struct Container: Decodable { var environment: [ECSAPI.KeyValue]?; var secrets: [ECSAPI.Secret]? }

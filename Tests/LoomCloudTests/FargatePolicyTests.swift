@@ -65,4 +65,30 @@ import Testing
             #expect(try await AWSClusterResources.leftovers(name: "loom-narrow", configuration: configuration(narrow)).isEmpty)
         }
     }
+
+    @Test func theDocumentedPolicySufficesForInstancesToo() async throws {
+        let policy = try Self.documentedPolicy()
+        try await withMoto(noAuthRequests: 6) { moto in
+            let setup = AWSClient(configuration: AWSConfiguration(
+                credentials: AWSCredentials(accessKeyID: "AKIDSETUP", secretAccessKey: "setup"), region: "eu-west-1", endpoints: ["": moto.endpoint]))
+            let loom = try await Self.user("loom", policy: policy, setup: setup)
+            let agentKey = try await Self.user("agent", policy: #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#, setup: setup)
+            let agent = EC2InstanceAgent(moto: moto, programs: ["/app/loom": TestTasks.workerExecutable], credentials: agentKey)
+            try agent.start()
+            defer { Task { await agent.stop() } }
+            let configuration = AWSConfiguration(credentials: loom, region: "eu-west-1", endpoints: ["": moto.endpoint])
+            let images = try await AWSClient(configuration: AWSConfiguration(credentials: agentKey, region: "eu-west-1", endpoints: ["": moto.endpoint]))
+                .query("ec2", version: "2016-11-15", action: "DescribeImages", [("Owner.1", "amazon")])
+            let cluster = try await EC2Cluster(
+                name: "loom-policy-ec2", ami: try #require(images.descendants("imageId").first?.text), instanceType: "m5.large",
+                executable: "/app/loom", configuration: configuration, schedulerHost: "127.0.0.1")
+            try await FargateClusterTests.closing(cluster) {
+                try await cluster.scale(1)
+                let client = try await Client(cluster, setAsDefault: false)
+                #expect(try await client.gather(try await client.map(TestTasks.inc, Array(0..<20))) == Array(1...20))
+                await client.close()
+            }
+            #expect(try await AWSClusterResources.leftovers(name: "loom-policy-ec2", configuration: configuration).isEmpty)
+        }
+    }
 }

@@ -6,6 +6,10 @@ import Logging
 /// killed program left is found again by the cluster's name and tags (`loom cloud cleanup`, the
 /// next start under the same name).
 public struct AWSClusterResources: Sendable {
+    /// On the security group of a cluster whose tasks run in an ECS cluster it did not make:
+    /// that cluster's ARN, where cleanup finds the tasks it started.
+    static let taskClusterTag = "loom-task-cluster"
+
     /// The ECS cluster it made (and deletes), and the one its tasks run in (made or given).
     var cluster: String?
     var taskCluster: String?
@@ -19,7 +23,7 @@ public struct AWSClusterResources: Sendable {
     var name = ""
 
     /// What a cluster named `name` left, as `kind/id`: its tasks and instances, task
-    /// definitions, security group, secrets, execution role, ECS cluster and log group.
+    /// definitions, security group, secrets, roles, ECS cluster and log group.
     public static func leftovers(name: String, configuration: AWSConfiguration? = nil) async throws -> [String] {
         try await find(name: name, client: AWSClient(configuration: try configuration ?? AWSConfiguration.fromEnvironment())).listed
     }
@@ -76,8 +80,8 @@ public struct AWSClusterResources: Sendable {
     }
 
     /// Everything of cluster `name`, found by name (the ECS cluster, `NAME-worker` task
-    /// definitions, `NAME-execution`, `/loom/NAME`, `loom/NAME/` secrets) and by tag (the
-    /// security group, instances).
+    /// definitions, `NAME-execution` and `NAME-task`, `/loom/NAME`, `loom/NAME/` secrets) and by
+    /// tag (the security group, instances).
     static func find(name: String, client: AWSClient) async throws -> (made: AWSClusterResources, listed: [String]) {
         let ecs = ECSAPI(client: client), ec2 = EC2API(client: client), iam = IAMAPI(client: client)
         var listed: [String] = []
@@ -99,13 +103,18 @@ public struct AWSClusterResources: Sendable {
         }
         made.instances = try await ec2.instances(taggedWith: CloudTags.cluster, name).map(\.id)
         listed += made.instances.map { "instance/\($0)" }
-        if let group = try await ec2.securityGroups(taggedWith: CloudTags.cluster, name).first {
-            made.securityGroup = group
-            listed.append("security-group/\(group)")
+        if let group = try await ec2.securityGroupTags(taggedWith: CloudTags.cluster, name).first {
+            made.securityGroup = group.id
+            listed.append("security-group/\(group.id)")
+            // Tasks in an ECS cluster it did not make (ECSCluster): those it started there.
+            if made.taskCluster == nil, let cluster = group.tags[Self.taskClusterTag] {
+                made.taskCluster = cluster
+                listed += try await ecs.listTasks(cluster: cluster, startedBy: name).map { "task/\($0)" }
+            }
         }
         made.secrets = try await SecretsManagerAPI(client: client).secrets(prefix: "loom/\(name)/")
         listed += made.secrets.map { "secret/\($0)" }
-        made.roles = try await iam.roles(prefix: "\(name)-execution").filter { $0 == "\(name)-execution" }
+        made.roles = try await iam.roles(prefix: "\(name)-").filter { ["\(name)-execution", "\(name)-task"].contains($0) }
         listed += made.roles.map { "role/\($0)" }
         if try await LogsAPI(client: client).groupExists("/loom/\(name)") {
             made.logGroup = "/loom/\(name)"

@@ -61,8 +61,17 @@ public struct EC2API: Sendable {
 
     /// The security groups carrying tag `key` = `value`: their ids.
     public func securityGroups(taggedWith key: String, _ value: String) async throws -> [String] {
+        try await securityGroupTags(taggedWith: key, value).map(\.id)
+    }
+
+    /// The same groups with all their tags.
+    public func securityGroupTags(taggedWith key: String, _ value: String) async throws -> [(id: String, tags: [String: String])] {
         let answer = try await call("DescribeSecurityGroups", Self.filters([("tag:\(key)", [value])]))
-        return answer.descendants("securityGroupInfo").first?.children.compactMap { $0["groupId"] } ?? []
+        return answer.descendants("securityGroupInfo").first?.children.compactMap { item in
+            item["groupId"].map { id in
+                (id, (item.child("tagSet")?.children ?? []).reduce(into: [:]) { tags, tag in if let key = tag["key"] { tags[key] = tag["value"] ?? "" } })
+            }
+        } ?? []
     }
 
     public func deleteSecurityGroup(_ id: String) async throws {

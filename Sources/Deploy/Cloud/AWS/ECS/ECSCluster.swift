@@ -34,13 +34,14 @@ public final class ECSCluster: Cluster {
                 workerCPU: Int = 1024, workerMemory: Int = 4096, scheduler: FargateCluster.Scheduler = .local,
                 executable: String? = nil, configuration: AWSConfiguration? = nil, usePublicIP: Bool = false, usePrivateIP: Bool = false,
                 allowedCIDR: String? = nil, schedulerHost: String? = nil, dashboardAddress: String? = nil,
-                addressResolver: (@Sendable (Address) -> Address)? = nil, security: Security? = nil, logRetentionDays: Int = 30,
-                startTimeout: Duration = .seconds(300), plugins: [any SchedulerPlugin] = []) async throws {
+                addressResolver: (@Sendable (Address) -> Address)? = nil, security: Security? = nil, roles: ECSRoles = ECSRoles(),
+                logRetentionDays: Int = 30, startTimeout: Duration = .seconds(300), plugins: [any SchedulerPlugin] = []) async throws {
         tasks = try await FargateCluster(
             existingCluster: clusterARN, launchType: launchType, name: name, image: image, workerCPU: workerCPU, workerMemory: workerMemory,
             scheduler: scheduler, executable: executable, configuration: configuration, usePublicIP: usePublicIP && launchType == .fargate,
             usePrivateIP: usePrivateIP, allowedCIDR: allowedCIDR, schedulerHost: schedulerHost, dashboardAddress: dashboardAddress,
-            addressResolver: addressResolver, security: security, logRetentionDays: logRetentionDays, startTimeout: startTimeout, plugins: plugins)
+            addressResolver: addressResolver, security: security, roles: roles, logRetentionDays: logRetentionDays, startTimeout: startTimeout,
+            plugins: plugins)
     }
 
     /// The ECS cluster's ARN.

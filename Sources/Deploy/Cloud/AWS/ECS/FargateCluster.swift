@@ -62,19 +62,21 @@ public final class FargateCluster: Cluster {
     ///   - security: TLS for every connection (`Security.temporary()` makes a CA and certificates
     ///     for this cluster); the tasks get their certificates from Secrets Manager secrets
     ///     (`loom/NAME/…`) as environment variables, never in the task definition in clear.
+    ///   - roles: the tasks' roles: by default an execution role made for the cluster and no
+    ///     task role; or roles you have, or a task role made with the policies you name.
     ///   - addressResolver: maps the address ECS reports for the scheduler's task to one this
     ///     program reaches (a tunnel, NAT; the tests' stand-in); the workers get ECS's.
     public convenience init(name: String? = nil, image: String, workerCPU: Int = 4096, workerMemory: Int = 16384,
                             scheduler: Scheduler = .local, executable: String? = nil, configuration: AWSConfiguration? = nil,
                             usePublicIP: Bool = true, usePrivateIP: Bool = false, allowedCIDR: String? = nil,
                             schedulerHost: String? = nil, dashboardAddress: String? = nil, addressResolver: (@Sendable (Address) -> Address)? = nil,
-                            security: Security? = nil, logRetentionDays: Int = 30, startTimeout: Duration = .seconds(300),
-                            plugins: [any SchedulerPlugin] = []) async throws {
+                            security: Security? = nil, roles: ECSRoles = ECSRoles(), logRetentionDays: Int = 30,
+                            startTimeout: Duration = .seconds(300), plugins: [any SchedulerPlugin] = []) async throws {
         try await self.init(
             existingCluster: nil, launchType: .fargate, name: name, image: image, workerCPU: workerCPU, workerMemory: workerMemory,
             scheduler: scheduler, executable: executable, configuration: configuration, usePublicIP: usePublicIP, usePrivateIP: usePrivateIP,
             allowedCIDR: allowedCIDR, schedulerHost: schedulerHost, dashboardAddress: dashboardAddress, addressResolver: addressResolver,
-            security: security, logRetentionDays: logRetentionDays, startTimeout: startTimeout, plugins: plugins)
+            security: security, roles: roles, logRetentionDays: logRetentionDays, startTimeout: startTimeout, plugins: plugins)
     }
 
     /// With `existingCluster` (an ECS cluster's name or ARN) the tasks run there and the cluster
@@ -82,7 +84,7 @@ public final class FargateCluster: Cluster {
     init(existingCluster: String?, launchType: ECSLaunchType, name: String?, image: String, workerCPU: Int, workerMemory: Int,
          scheduler: Scheduler, executable: String?, configuration: AWSConfiguration?, usePublicIP: Bool, usePrivateIP: Bool,
          allowedCIDR: String?, schedulerHost: String?, dashboardAddress: String?, addressResolver: (@Sendable (Address) -> Address)?,
-         security: Security?, logRetentionDays: Int, startTimeout: Duration, plugins: [any SchedulerPlugin]) async throws {
+         security: Security?, roles: ECSRoles, logRetentionDays: Int, startTimeout: Duration, plugins: [any SchedulerPlugin]) async throws {
         let size = try launchType.size(cpu: workerCPU, memory: workerMemory, role: "worker")
         var schedulerSize: FargateSize?
         if case .task(let cpu, let memory) = scheduler { schedulerSize = try launchType.size(cpu: cpu, memory: memory, role: "scheduler") }
@@ -116,9 +118,20 @@ public final class FargateCluster: Cluster {
             }
             made.taskCluster = cluster.clusterArn
             let iam = IAMAPI(client: client)
-            let role = try await iam.ensureRole("\(name)-execution", description: "Loom cluster \(name): pulls the image, writes the logs", tags: tags)
-            made.roles.append("\(name)-execution")
-            try await iam.attachRolePolicy("\(name)-execution", policyARN: "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+            let role: String
+            if let given = roles.executionRoleARN {
+                role = given
+            } else {
+                role = try await iam.ensureRole("\(name)-execution", description: "Loom cluster \(name): pulls the image, writes the logs", tags: tags)
+                made.roles.append("\(name)-execution")
+                try await iam.attachRolePolicy("\(name)-execution", policyARN: "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+            }
+            var taskRole = roles.taskRoleARN
+            if taskRole == nil, !roles.taskRolePolicies.isEmpty {
+                taskRole = try await iam.ensureRole("\(name)-task", description: "Loom cluster \(name): what its tasks' code may do", tags: tags)
+                made.roles.append("\(name)-task")
+                for policy in roles.taskRolePolicies { try await iam.attachRolePolicy("\(name)-task", policyARN: policy) }
+            }
             let logGroup = "/loom/\(name)"
             try await LogsAPI(client: client).ensureGroup(logGroup, retentionDays: logRetentionDays, tags: tags)
             made.logGroup = logGroup
@@ -128,18 +141,22 @@ public final class FargateCluster: Cluster {
                 if case .task = scheduler {
                     schedulerSecrets = try await Self.storeCertificates(of: .scheduler, security, cluster: name, tags: tags, client: client, made: &made)
                 }
-                // The execution role reads them when a task starts, and nothing else does.
-                let resources = made.secrets.map { "\"\($0)\"" }.joined(separator: ",")
-                let document = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":["#
-                    + resources + "]}]}"
-                try await iam.putRolePolicy("\(name)-execution", name: "loom-secrets", document: document)
+                // The execution role reads them when a task starts, and nothing else does (a
+                // given execution role must be allowed to already: its policies are the user's).
+                if roles.executionRoleARN == nil {
+                    let resources = made.secrets.map { "\"\($0)\"" }.joined(separator: ",")
+                    let document = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":["#
+                        + resources + "]}]}"
+                    try await iam.putRolePolicy("\(name)-execution", name: "loom-secrets", document: document)
+                }
             }
             let ec2 = EC2API(client: client)
             guard let vpc = try await ec2.defaultVPC() else {
                 throw LoomError(.configuration, "region \(configuration.region) has no default VPC for the cluster's tasks")
             }
             let subnets = try await ec2.subnets(of: vpc)
-            let group = try await ec2.createSecurityGroup(name: name, description: "Loom cluster \(name)", vpc: vpc, tags: tags)
+            let groupTags = existingCluster == nil ? tags : tags.merging([AWSClusterResources.taskClusterTag: cluster.clusterArn]) { $1 }
+            let group = try await ec2.createSecurityGroup(name: name, description: "Loom cluster \(name)", vpc: vpc, tags: groupTags)
             made.securityGroup = group
             let contact = NetworkInterface.isWildcard(host) ? await NetworkInterface.outwardAddress() : host
             try await ec2.authorizeIngress(group: group, ports: [0...65535], from: allowedCIDR ?? "\(contact)/32")
@@ -149,7 +166,7 @@ public final class FargateCluster: Cluster {
                     name: Self.containerName, image: image, cpu: size.cpu, memory: size.memory,
                     environment: security.map { _ in [.init(name: "LOOM_COMM__REQUIRE_ENCRYPTION", value: "true")] } ?? [], secrets: workerSecrets,
                     logConfiguration: .init(group: logGroup, region: configuration.region, streamPrefix: Self.containerName)),
-                executionRoleArn: role, taskRoleArn: nil, tags: ecsTags)
+                executionRoleArn: role, taskRoleArn: taskRole, tags: ecsTags)
             made.taskDefinitions.append(definition.taskDefinitionArn)
             clusterARN = cluster.clusterArn
             let watcher = ECSTaskWatcher(ecs: ecs, cluster: cluster.clusterArn)
@@ -175,7 +192,7 @@ public final class FargateCluster: Cluster {
                         name: Self.containerName, image: image, cpu: schedulerSize!.cpu, memory: schedulerSize!.memory,
                         environment: security.map { _ in [.init(name: "LOOM_COMM__REQUIRE_ENCRYPTION", value: "true")] } ?? [], secrets: schedulerSecrets,
                         logConfiguration: .init(group: logGroup, region: configuration.region, streamPrefix: Self.containerName)),
-                    executionRoleArn: role, taskRoleArn: nil, tags: ecsTags)
+                    executionRoleArn: role, taskRoleArn: taskRole, tags: ecsTags)
                 made.taskDefinitions.append(schedulerDefinition.taskDefinitionArn)
                 let task = try await ecs.runTask(
                     cluster: cluster.clusterArn, taskDefinition: schedulerDefinition.taskDefinitionArn, launchType: launchType.rawValue, network: network,
