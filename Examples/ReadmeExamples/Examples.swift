@@ -18,6 +18,11 @@ func clients(c: Delayed<Int>, bigArray: [Double]) async throws {
     let table = try await client.scatter(bigArray, broadcast: true)    // a large input sent once
     try await client.wait(futures, timeout: .seconds(30))             // or returnWhen: .firstCompleted
     for await done in client.asCompleted(futures) { print(try await done.result()) }
+    for try await (_, value) in client.asCompleted(futures).withResults { print(value) }
+    let survivors = try await client.gather(futures, errors: .skip)   // the failed left out
+    let soon = try await later.result(timeout: .seconds(5))           // a .timeout error if not ready
+    later.onCompletion { result in print(result) }                    // once done: the value or the error
+    let holders = try await client.whoHas(futures)                    // key → workers holding it
     try await client.cancel([later])
     let pids = try await client.run(Tasks.processID)                   // on every worker, now: address → pid
     let first = cluster.workerNames[0]                                 // "local-<hex>-0"; names or addresses

@@ -248,7 +248,7 @@ public final class ECSTaskAgent: Sendable {
     }
 
     /// A loopback port nothing listens on now.
-    static func freePort() -> Int? {
+    public static func freePort() -> Int? {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { return nil }
         defer { close(socket) }

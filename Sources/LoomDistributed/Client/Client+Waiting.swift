@@ -55,17 +55,18 @@ extension Client {
     }
 
     /// The futures in the order they finish (or err, or are cancelled), like Dask's
-    /// `as_completed`: `for await future in client.asCompleted(futures) { … }`.
-    public func asCompleted<Value>(_ futures: [Future<Value>]) -> AsyncStream<Future<Value>> {
+    /// `as_completed`: `for await future in client.asCompleted(futures) { … }`, or with their
+    /// results, `for try await (future, value) in client.asCompleted(futures).withResults`.
+    public func asCompleted<Value>(_ futures: [Future<Value>]) -> AsCompleted<Value> {
         let connection = connection
         let waiting = Mutex(Dictionary(grouping: futures, by: \.key))
         let watch = CompletionWatch(keys: futures.map(\.key))
         // Runs in the consumer's task: nothing is computed ahead of it, nothing outlives it.
-        return AsyncStream(unfolding: {
+        return AsCompleted(futures: AsyncStream(unfolding: {
             if watch.claimRegistration() { await connection.register(watch) }
             guard let key = await watch.next() else { return nil }
             return waiting.withLock { $0[key]?.popLast() }
-        })
+        }))
     }
 
     /// Stops computing the futures' keys and what this client wants that depends on them; their

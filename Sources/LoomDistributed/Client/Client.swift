@@ -36,17 +36,21 @@ public final class Client: Sendable {
     ///     what the configuration says (`comm.tls.*`, `comm.require-encryption`).
     ///   - reconnectTimeout: how long to try reconnecting when the connection drops; the
     ///     scheduler keeps this client's work meanwhile (its `clientTimeout`).
+    ///   - timeout: how long to keep trying to reach a scheduler not (yet) answering, as
+    ///     Dask's `Client(timeout=)` does (one start-up racing another); by default one try.
     ///   - setAsDefault: whether `compute()` without a scheduler runs on this client's cluster
     ///     from now on (Dask's `set_as_default`): the newest client is the default.
-    public convenience init(address: Address, security: Security? = nil, reconnectTimeout: Duration = .seconds(10), setAsDefault: Bool = true) async throws {
-        try await self.init(connectingTo: address, security: security, reconnectTimeout: reconnectTimeout, ownsSession: true)
+    public convenience init(address: Address, security: Security? = nil, timeout: Duration? = nil, reconnectTimeout: Duration = .seconds(10),
+                            setAsDefault: Bool = true) async throws {
+        try await self.init(connectingTo: address, security: security, timeout: timeout, reconnectTimeout: reconnectTimeout, ownsSession: true)
         try await handshake()
         if setAsDefault { DefaultGraphRunner.set(self) }
     }
 
     /// Connects; with `ownsSession` the session runs in a task of the client's own (the
     /// init/`close()` lifetime has no scope to run it in), else `withClient` runs `runSession`.
-    private init(connectingTo address: Address, security: Security?, reconnectTimeout: Duration, ownsSession: Bool) async throws {
+    private init(connectingTo address: Address, security: Security?, timeout: Duration? = nil, reconnectTimeout: Duration,
+                 ownsSession: Bool) async throws {
         schedulerAddress = address
         let name = "client-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
         self.name = name
@@ -55,7 +59,7 @@ public final class Client: Sendable {
         let transport = try security.map { try TransportSecurity($0, role: .client) }
         let peers = PeerPool(name: name, security: transport)
         self.peers = peers
-        let channel = try await Transport.connect(to: address, security: transport)
+        let channel = try await Self.connect(to: address, security: transport, timeout: timeout)
         let releases = releases
         let connection = ClientConnection()
         self.connection = connection
@@ -174,6 +178,24 @@ public final class Client: Sendable {
         await connection.closed(reason)
     }
 
+    /// The first connection: tried again, backing off, until `timeout` (none: once).
+    private static func connect(to address: Address, security: TransportSecurity?, timeout: Duration?) async throws -> FrameChannel {
+        guard let timeout else { return try await Transport.connect(to: address, security: security) }
+        let deadline = ContinuousClock.now + timeout
+        var pause = Duration.milliseconds(20)
+        while true {
+            do {
+                return try await Transport.connect(to: address, security: security)
+            } catch {
+                guard ContinuousClock.now + pause < deadline else {
+                    throw LoomError(.timeout, "the scheduler at \(address) did not answer within \(timeout): \(error)", underlying: error)
+                }
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(1))
+            }
+        }
+    }
+
     private static func reconnect(to address: Address, security: TransportSecurity?, until deadline: ContinuousClock.Instant) async -> FrameChannel? {
         var pause = Duration.milliseconds(20)
         while !Task.isCancelled, ContinuousClock.now < deadline {
@@ -188,8 +210,8 @@ public final class Client: Sendable {
     /// The scheduler's dashboard (`http://HOST:8787/status`), if it serves one.
     public var dashboardLink: String? { connection.dashboardLink.withLock { $0 } }
 
-    public convenience init(address: String, security: Security? = nil, setAsDefault: Bool = true) async throws {
-        try await self.init(address: try Address(parsing: address), security: security, setAsDefault: setAsDefault)
+    public convenience init(address: String, security: Security? = nil, timeout: Duration? = nil, setAsDefault: Bool = true) async throws {
+        try await self.init(address: try Address(parsing: address), security: security, timeout: timeout, setAsDefault: setAsDefault)
     }
 
     /// Disconnects; the scheduler releases everything this client held. It stops being the
@@ -271,6 +293,8 @@ public final class Client: Sendable {
     ///
     /// A worker that died since the scheduler named it is no reason to fail: the client asks
     /// the scheduler where the values are now, or waits while lost ones are computed again.
+    /// Cancelling the awaiting task ends the wait with `CancellationError`; the computation
+    /// goes on while the futures live.
     public func gather<Value>(_ futures: [Future<Value>]) async throws -> [Value] {
         let values = try await gatherEncoded(futures.map(\.key))
         return try futures.map { future in try future.decode(values[future.key]!) }
@@ -283,7 +307,11 @@ public final class Client: Sendable {
             var holders: [Key: [String]] = [:]
             let statuses = await connection.statuses(of: keys)
             for (key, status) in zip(keys, statuses) {
-                guard case .memory(let places) = status else { throw status.error(for: key) }
+                guard case .memory(let places) = status else {
+                    // Still pending: the awaiting task was cancelled.
+                    if status.isPending { try Task.checkCancellation() }
+                    throw status.error(for: key)
+                }
                 holders[key] = places
             }
             do {

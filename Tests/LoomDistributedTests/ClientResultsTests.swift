@@ -1,0 +1,88 @@
+import Foundation
+import Loom
+import LoomTestSupport
+import Testing
+
+/// Results as a Dask user reaches for them: gather past failures, a result with a timeout, a
+/// cancelled wait, callbacks, as-completed with results, who holds what, a client that waits
+/// for its scheduler to come up.
+@Suite(.serialized) struct ClientResultsTests {
+    @Test func gatherSkipsTheFailedOrRaisesTheFirst() async throws {
+        try await withCluster { _, client in
+            let futures = [try await client.submit(TestTasks.inc, 1), try await client.submit(TestTasks.fail, 2), try await client.submit(TestTasks.inc, 3)]
+            #expect(try await client.gather(futures, errors: .skip) == [2, 4])
+            let error = await #expect(throws: LoomError.self) { try await client.gather(futures, errors: .raise) }
+            #expect(error?.code == .taskFailed && error?.message.contains("bad input 2") == true, "\(String(describing: error))")
+        }
+    }
+
+    @Test func aResultNotReadyInTimeIsATimeoutAndACancelledWaitACancellationError() async throws {
+        try await withCluster { _, client in
+            let slow = try await client.submit(TestTasks.sleepThenEcho, 1, 30.0)
+            let late = await #expect(throws: LoomError.self) { try await slow.result(timeout: .milliseconds(200)) }
+            #expect(late?.code == .timeout && late?.key == slow.key, "\(String(describing: late))")
+            let waiting = Task { try await slow.result() }
+            waiting.cancel()
+            await #expect(throws: CancellationError.self) { try await waiting.value }
+            let fast = try await client.submit(TestTasks.inc, 41)
+            #expect(try await fast.result(timeout: .seconds(60)) == 42)
+            try await client.cancel([slow])
+        }
+    }
+
+    @Test func onCompletionCallsBackWithTheResultOrTheError() async throws {
+        try await withCluster { _, client in
+            let (outcomes, record) = AsyncStream.makeStream(of: String.self)
+            try await client.submit(TestTasks.inc, 1).onCompletion { result in record.yield((try? result.get()).map { "value \($0)" } ?? "error") }
+            try await client.submit(TestTasks.fail, 2).onCompletion { result in
+                if case .failure(let error) = result { record.yield("error \(error)") }
+            }
+            var seen: [String] = []
+            for await outcome in outcomes {
+                seen.append(outcome)
+                if seen.count == 2 { break }
+            }
+            #expect(seen.contains("value 2") && seen.contains { $0.hasPrefix("error") && $0.contains("bad input 2") }, "\(seen)")
+        }
+    }
+
+    @Test func asCompletedWithResultsGivesEachValueAndThrowsAFailure() async throws {
+        try await withCluster(threads: 2) { _, client in
+            let futures = try await client.map(TestTasks.inc, Array(0..<20))
+            var values: [Int] = []
+            for try await (future, value) in client.asCompleted(futures).withResults {
+                #expect(futures.contains { $0 === future })
+                values.append(value)
+            }
+            #expect(values.sorted() == Array(1...20))
+            let failing = [try await client.submit(TestTasks.fail, 7)]
+            await #expect(throws: LoomError.self) {
+                for try await _ in client.asCompleted(failing).withResults {}
+            }
+        }
+    }
+
+    @Test func whoHasNamesTheWorkersHoldingEachResult() async throws {
+        try await withCluster { _, client in
+            let futures = try await client.map(TestTasks.inc, Array(0..<6))
+            _ = try await client.gather(futures)
+            let workers = Set(try await client.schedulerInfo().map(\.address))
+            let holders = try await client.whoHas(futures)
+            #expect(holders.count == 6 && holders.values.allSatisfy { !$0.isEmpty && Set($0).isSubset(of: workers) }, "\(holders)")
+        }
+    }
+
+    @Test func aClientWithATimeoutWaitsForItsSchedulerToComeUp() async throws {
+        let port = try #require(ECSTaskAgent.freePort())
+        let nobody = await #expect(throws: LoomError.self) {
+            try await Client(address: "tcp://127.0.0.1:\(port)", timeout: .milliseconds(300), setAsDefault: false)
+        }
+        #expect(nobody?.code == .timeout && nobody?.message.contains("did not answer within") == true, "\(String(describing: nobody))")
+        let connecting = Task { try await Client(address: "tcp://127.0.0.1:\(port)", timeout: .seconds(60), setAsDefault: false) }
+        let scheduler = try await RunningScheduler(SchedulerOptions(host: "127.0.0.1", port: port))
+        let client = try await connecting.value
+        #expect(try await client.schedulerInfo().isEmpty)
+        await client.close()
+        await scheduler.stop()
+    }
+}
