@@ -30,6 +30,14 @@ func clients(c: Delayed<Int>, bigArray: [Double]) async throws {
     print(try await c.compute())              // after Client(cluster), compute() runs on the cluster
 }
 
+func coordination(client: Client) async throws {
+    let counter = try await Variable<Int>("counter", client: client)            // set(_:), get(timeout:), delete()
+    let queue = try await LoomQueue<String>("jobs", client: client, maxSize: 100) // put(_:), get(timeout:), count
+    let lock = try await DistributedLock("db", client: client)                   // acquire(timeout:), release(), withLock { }
+    let slots = try await Semaphore("api", maxLeases: 4, client: client)         // a dead holder's leases expire
+    let ready = try await Event("ready", client: client)                         // set(), clear(), wait(timeout:)
+}
+
 func jobQueuePlugins() async throws {
     var setup = try JobQueueSetup.configured(for: .slurm)   // from loom.yaml's jobqueue.slurm
     setup.plugins = [MyPlugin()]

@@ -11,7 +11,9 @@ extension SchedulerServer {
         }
         // A plugin of the scheduler's own replaces a default of the same name.
         let own = Set(ownPlugins.map(\.name))
-        let all = try DefaultSchedulerPlugins.make(for: options).filter { !own.contains($0.name) } + ownPlugins
+        // Every scheduler has the coordination primitives (variables, queues, events, locks).
+        let builtIn: [any SchedulerPlugin] = [CoordinationPlugin()]
+        let all = try (builtIn + DefaultSchedulerPlugins.make(for: options)).filter { !own.contains($0.name) } + ownPlugins
         plugins = all
         transitionObservers = all.filter(\.observesTransitions)
         core.recordsTransitions = !transitionObservers.isEmpty

@@ -1,0 +1,32 @@
+import Foundation
+
+/// What a client asks of the scheduler's `coordination` plugin, and what it answers. A wait
+/// (`wait` seconds, at most `CoordinationPlugin.longestWait`) answers as soon as it can be met
+/// or when it runs out; clients wait longer in several such requests, so a cancelled wait ends
+/// between two and nothing is taken that nobody receives.
+enum CoordinationRequest: Codable, Sendable {
+    case variableSet(name: String, value: [UInt8])
+    case variableGet(name: String, wait: Double)
+    case variableDelete(name: String)
+    case eventSet(name: String)
+    case eventClear(name: String)
+    case eventWait(name: String, wait: Double)
+    case queueCreate(name: String, maxSize: Int)
+    case queuePut(name: String, value: [UInt8], wait: Double)
+    case queueGet(name: String, wait: Double)
+    case queueCount(name: String)
+    case queueDelete(name: String)
+    case semaphoreCreate(name: String, maxLeases: Int, leaseTimeout: Double)
+    case semaphoreAcquire(name: String, lease: String, wait: Double)
+    case semaphoreRelease(name: String, lease: String)
+    case semaphoreRefresh(name: String, leases: [String])
+}
+
+enum CoordinationReply: Codable, Sendable {
+    case done
+    /// A value taken or read; nil when the wait ran out first.
+    case value([UInt8]?)
+    /// Whether it happened (put, acquired, set) before the wait ran out.
+    case flag(Bool)
+    case count(Int)
+}

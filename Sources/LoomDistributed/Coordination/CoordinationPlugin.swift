@@ -1,0 +1,53 @@
+import Foundation
+import LoomCore
+
+/// The scheduler's coordination primitives (Dask's `Variable`, `Queue`, `Event`, `Semaphore`,
+/// `Lock`), a plugin every scheduler has: clients reach them by name through plugin requests.
+final class CoordinationPlugin: SchedulerPlugin {
+    static let pluginName = "coordination"
+    /// The longest one request waits, in seconds: a longer wait is several requests.
+    static let longestWait = 2.0
+    var name: String { Self.pluginName }
+    var observesTransitions: Bool { false }
+    let state = CoordinationState()
+
+    func run(_ scheduler: SchedulerServer) async {
+        // A dead holder's leases go once their timeout passes, whether or not anyone asks.
+        while !Task.isCancelled {
+            await state.expireLeases()
+            try? await Task.sleep(for: .milliseconds(250))
+        }
+    }
+
+    func handle(request payload: [UInt8]) async throws -> [UInt8] {
+        let request = try JSONDecoder().decode(CoordinationRequest.self, from: Data(payload))
+        return Array(try JSONEncoder().encode(try await state.answer(request)))
+    }
+}
+
+/// A client's side of the coordination plugin.
+struct CoordinationCalls: Sendable {
+    let client: Client
+
+    func call(_ request: CoordinationRequest) async throws -> CoordinationReply {
+        let answer = try await client.pluginRequest(CoordinationPlugin.pluginName, payload: Array(try JSONEncoder().encode(request)))
+        return try JSONDecoder().decode(CoordinationReply.self, from: Data(answer))
+    }
+
+    /// Asks `attempt` (given the seconds it may wait on the scheduler) until it answers or
+    /// `timeout` passes (none: for ever); the awaiting task's cancellation ends it between two
+    /// requests with `CancellationError`.
+    func waiting<T>(timeout: Duration?, _ attempt: (Double) async throws -> T?) async throws -> T? {
+        let deadline = timeout.map { ContinuousClock.now + $0 }
+        while true {
+            try Task.checkCancellation()
+            let remaining = deadline.map { max(0, ($0 - .now) / .seconds(1)) } ?? CoordinationPlugin.longestWait
+            if let found = try await attempt(min(remaining, CoordinationPlugin.longestWait)) { return found }
+            if let deadline, ContinuousClock.now >= deadline { return nil }
+        }
+    }
+
+    func unexpected(_ reply: CoordinationReply) -> LoomError {
+        LoomError(.plugin, "the scheduler's coordination plugin answered \(reply)")
+    }
+}

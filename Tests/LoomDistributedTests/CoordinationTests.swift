@@ -1,0 +1,129 @@
+import Foundation
+import Loom
+import LoomTestSupport
+import Testing
+
+/// The scheduler's variables, queues, events, locks and semaphores, used from two clients, one
+/// of which goes away.
+@Suite(.serialized) struct CoordinationTests {
+    /// A cluster without workers and two clients of its scheduler.
+    func withTwoClients(_ body: (LocalCluster, Client, Client) async throws -> Void) async throws {
+        try await withCluster(workers: 0) { cluster, first in
+            let second = try await Client(address: cluster.schedulerAddress, setAsDefault: false)
+            do {
+                try await body(cluster, first, second)
+                await second.close()
+            } catch {
+                await second.close()
+                throw error
+            }
+        }
+    }
+
+    @Test func aVariableSetByOneClientIsReadByAnotherAndOutlivesIt() async throws {
+        try await withTwoClients { cluster, first, second in
+            let unset = try await Variable<String>("greeting", client: second)
+            let early = await #expect(throws: LoomError.self) { try await unset.get(timeout: .milliseconds(200)) }
+            #expect(early?.code == .timeout)
+            // A reader waiting before anything is set gets the value once it is.
+            let waiting = Task { try await unset.get() }
+            let writer = try await Client(address: cluster.schedulerAddress, setAsDefault: false)
+            try await Variable<String>("greeting", client: writer).set("hello")
+            await writer.close()
+            #expect(try await waiting.value == "hello")
+            #expect(try await Variable<String>("greeting", client: first).get() == "hello", "the writer's client is gone, the value stays")
+            try await unset.delete()
+            await #expect(throws: LoomError.self) { try await unset.get(timeout: .zero) }
+        }
+    }
+
+    @Test func aQueueIsFirstInFirstOutBoundedAndSharedByClients() async throws {
+        try await withTwoClients { _, first, second in
+            let producer = try await LoomQueue<Int>("jobs", client: first, maxSize: 2)
+            let consumer = try await LoomQueue<Int>("jobs", client: second)
+            try await producer.put(1)
+            try await producer.put(2)
+            let full = await #expect(throws: LoomError.self) { try await producer.put(3, timeout: .milliseconds(200)) }
+            #expect(full?.code == .timeout)
+            #expect(try await consumer.count == 2)
+            // A put waiting for room goes in once a get makes some.
+            let blocked = Task { try await producer.put(3) }
+            #expect(try await consumer.get() == 1)
+            try await blocked.value
+            #expect(try await consumer.get() == 2)
+            #expect(try await consumer.get() == 3)
+            let empty = await #expect(throws: LoomError.self) { try await consumer.get(timeout: .milliseconds(200)) }
+            #expect(empty?.code == .timeout)
+            // Ten thousand through it, in order.
+            let count = 10_000
+            let feeding = Task { for value in 0..<count { try await producer.put(value) } }
+            var received: [Int] = []
+            for _ in 0..<count { received.append(try await consumer.get()) }
+            try await feeding.value
+            #expect(received == Array(0..<count))
+        }
+    }
+
+    @Test func aWaitIsCancelledWithTheTaskAndTakesNothing() async throws {
+        try await withTwoClients { _, first, second in
+            let queue = try await LoomQueue<Int>("cancelled", client: first)
+            let waiting = Task { try await queue.get() }
+            waiting.cancel()
+            await #expect(throws: CancellationError.self) { try await waiting.value }
+            try await LoomQueue<Int>("cancelled", client: second).put(7)
+            #expect(try await queue.get(timeout: .seconds(30)) == 7, "the cancelled get took nothing")
+        }
+    }
+
+    @Test func anEventWakesItsWaitersAndClears() async throws {
+        try await withTwoClients { _, first, second in
+            let ready = try await Event("ready", client: first)
+            #expect(try await ready.wait(timeout: .milliseconds(200)) == false)
+            let waiting = Task { try await ready.wait() }
+            try await Event("ready", client: second).set()
+            #expect(try await waiting.value)
+            #expect(try await ready.isSet)
+            try await ready.clear()
+            #expect(try await ready.isSet == false)
+        }
+    }
+
+    @Test func aLockIsHeldByOneAtATimeAndADeadHoldersLeaseExpires() async throws {
+        try await withTwoClients { cluster, first, second in
+            let mine = try await DistributedLock("db", client: first)
+            let theirs = try await DistributedLock("db", client: second)
+            #expect(try await mine.acquire())
+            #expect(try await theirs.acquire(timeout: .milliseconds(200)) == false)
+            try await mine.release()
+            let inside = try await theirs.withLock { "held" }
+            #expect(inside == "held")
+
+            // A holder whose client goes without releasing: its lease ends after its timeout.
+            let doomed = try await Client(address: cluster.schedulerAddress, setAsDefault: false)
+            let dying = try await DistributedLock("short", leaseTimeout: .seconds(1), client: doomed)
+            #expect(try await dying.acquire())
+            await doomed.close()
+            let next = try await DistributedLock("short", leaseTimeout: .seconds(1), client: second)
+            #expect(try await next.acquire(timeout: .seconds(60)), "the dead holder's lease expired")
+            // A live holder keeps its lease past the timeout by refreshing it.
+            let rival = try await DistributedLock("short", leaseTimeout: .seconds(1), client: first)
+            #expect(try await rival.acquire(timeout: .seconds(3)) == false)
+            try await next.release()
+        }
+    }
+
+    @Test func aSemaphoreGivesAtMostItsLeases() async throws {
+        try await withTwoClients { _, first, second in
+            let slots = try await Semaphore("api", maxLeases: 2, client: first)
+            let other = try await Semaphore("api", maxLeases: 2, client: second)
+            #expect(try await slots.acquire())
+            #expect(try await other.acquire())
+            #expect(try await other.acquire(timeout: .milliseconds(200)) == false)
+            try await slots.release()
+            #expect(try await other.acquire(timeout: .seconds(30)))
+            await #expect(throws: LoomError.self) { try await slots.release() }
+            try await other.release()
+            try await other.release()
+        }
+    }
+}
