@@ -64,10 +64,20 @@ import Testing
         }
     }
 
+    /// How many requests wait on `topic` on the cluster's scheduler now.
+    func waiting(on topic: String, in cluster: LocalCluster) async throws -> Int {
+        struct Summary: Decodable { var waiting: [String: Int] }
+        let scheduler = try #require(cluster.base.scheduler as? SchedulerServer)
+        let status = try #require(await scheduler.pluginStatus(named: "coordination"))
+        return try JSONDecoder().decode(Summary.self, from: JSONEncoder().encode(status)).waiting[topic] ?? 0
+    }
+
     @Test func aWaitIsCancelledWithTheTaskAndTakesNothing() async throws {
-        try await withTwoClients { _, first, second in
+        try await withTwoClients { cluster, first, second in
             let queue = try await LoomQueue<Int>("cancelled", client: first)
             let waiting = Task { try await queue.get() }
+            // Cancelled while its request waits on the scheduler.
+            try await eventually("the get waits on the scheduler") { try await self.waiting(on: "queue/cancelled", in: cluster) == 1 }
             waiting.cancel()
             await #expect(throws: CancellationError.self) { try await waiting.value }
             try await LoomQueue<Int>("cancelled", client: second).put(7)

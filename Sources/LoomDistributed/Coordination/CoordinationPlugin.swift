@@ -19,6 +19,8 @@ final class CoordinationPlugin: SchedulerPlugin {
         }
     }
 
+    func status() async -> (any Encodable & Sendable)? { await state.summary() }
+
     func handle(request payload: [UInt8]) async throws -> [UInt8] {
         let request = try JSONDecoder().decode(CoordinationRequest.self, from: Data(payload))
         return Array(try JSONEncoder().encode(try await state.answer(request)))

@@ -104,6 +104,21 @@ actor CoordinationState {
         }
     }
 
+    /// What there is, for the dashboard (`/api/plugins`): the names, each queue's length and
+    /// semaphore's leases held, and how many requests wait on each name now.
+    struct Summary: Encodable, Sendable {
+        var variables: [String]
+        var events: [String: Bool]
+        var queues: [String: Int]
+        var semaphores: [String: Int]
+        var waiting: [String: Int]
+    }
+
+    func summary() -> Summary {
+        Summary(variables: variables.keys.sorted(), events: events, queues: queues.mapValues(\.count),
+                semaphores: semaphores.mapValues(\.leases.count), waiting: waiters.mapValues(\.count).filter { $0.value > 0 })
+    }
+
     /// Leases not refreshed within their timeout (a holder that died) go; waiters hear of it.
     func expireLeases() {
         for name in semaphores.keys { expireLeases(of: name) }
