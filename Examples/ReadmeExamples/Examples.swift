@@ -38,6 +38,15 @@ func coordination(client: Client) async throws {
     let ready = try await Event("ready", client: client)                         // set(), clear(), wait(timeout:)
 }
 
+enum Jobs {
+    static let fib: TaskFunction<Int, Int> = TaskFunction("fib") { (n: Int) async throws -> Int in
+        if n < 2 { return n }
+        let client = try await TaskContext.client()   // secedes: gives its thread slot back
+        let a = try await client.submit(Jobs.fib, n - 1), b = try await client.submit(Jobs.fib, n - 2)
+        return try await a.result() + b.result()
+    }
+}
+
 func jobQueuePlugins() async throws {
     var setup = try JobQueueSetup.configured(for: .slurm)   // from loom.yaml's jobqueue.slurm
     setup.plugins = [MyPlugin()]

@@ -76,3 +76,38 @@ import Testing
         #expect(cluster.outcome(alice, "child") == .memory)
     }
 }
+
+/// Tasks that wait on tasks they launched give their slot back (`taskSeceded`).
+@Suite struct SchedulerStateSecedeTests {
+    @Test func aSecededTaskFreesItsSlotForQueuedWork() {
+        var cluster = SimulatedCluster()
+        let worker = cluster.join()
+        cluster.submit(alice, (0..<4).map { task("parent-\($0)") })
+        #expect(cluster.state.count(of: .processing) == 2 && cluster.state.count(of: .queued) == 2, "saturated at 2")
+        // Both running parents wait on children: without seceding nothing else could start.
+        let started = computes(cluster.secede("parent-0")) + computes(cluster.secede("parent-1"))
+        #expect(started.map(\.1.key) == ["parent-2", "parent-3"])
+        #expect(cluster.state.count(of: .processing) == 4)
+        cluster.submit(alice, [task("child")])
+        #expect(cluster.worker(running: "child") == nil, "the two running tasks that did not secede fill the slots")
+        // Seceding twice, or a stale run, changes nothing.
+        #expect(computes(cluster.secede("parent-0")).isEmpty)
+        #expect(computes(cluster.send(.taskSeceded(worker: worker, key: "parent-2", runID: -7))).isEmpty)
+        cluster.runAll()
+        for key in ["parent-0", "parent-1", "parent-2", "parent-3", "child"] { #expect(cluster.outcome(alice, Key(key)) == .memory) }
+    }
+
+    @Test func aSecededTaskIsNotStolen() {
+        var configuration = SchedulerConfiguration()
+        configuration.minimumStealDuration = 0
+        var cluster = SimulatedCluster(configuration)
+        let busy = cluster.join()
+        cluster.submit(alice, (0..<2).map { task("waiting-\($0)") })
+        cluster.secede("waiting-0")
+        cluster.secede("waiting-1")
+        _ = cluster.join()
+        _ = cluster.send(.tick(now: 1))
+        #expect(cluster.steals.isEmpty, "\(cluster.steals)")
+        #expect(cluster.worker(running: "waiting-0") == busy && cluster.worker(running: "waiting-1") == busy)
+    }
+}

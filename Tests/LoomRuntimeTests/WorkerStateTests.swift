@@ -39,6 +39,21 @@ import Testing
         #expect(executed(state.finished("low", result: [], seconds: 0)) == ["lowest"])
     }
 
+    @Test func aSecededTaskGivesItsThreadBackOnce() {
+        var state = WorkerState(threads: 1, runAhead: 0)
+        #expect(executed(state.compute(request("parent"))) == ["parent"])
+        #expect(executed(state.compute(request("child"))).isEmpty, "the one thread is taken")
+        let effects = state.seceded("parent")
+        #expect(told(effects) == [.taskSeceded(key: "parent", run: 1)])
+        #expect(executed(effects) == ["child"])
+        #expect(state.seceded("parent").isEmpty, "once")
+        #expect(executed(state.compute(request("other"))).isEmpty, "the child holds the thread now")
+        // The parent ending gives nothing back again: the thread is still the child's.
+        #expect(told(state.finished("parent", result: [1], seconds: 1)) == [.taskFinished(key: "parent", run: 1, nbytes: 1, seconds: 1)])
+        #expect(executed(state.compute(request("another"))).isEmpty)
+        #expect(executed(state.finished("child", result: [2], seconds: 0)) == ["other"])
+    }
+
     @Test func fetchesDependenciesPerPeerAndDropsBorrowedValues() {
         var state = WorkerState(threads: 1)
         let effects = state.compute(request("sum", [.key("x"), .key("y"), .key("z")], holders: ["x": ["tcp://p:1"], "y": ["tcp://p:1"], "z": ["tcp://q:2"]]))

@@ -94,6 +94,29 @@ public enum TestTasks {
         return table
     }
 
+    /// An async body: awaits (without holding a thread) before it answers.
+    public static let doubleLater = TaskFunction("double-later") { (x: Int) async throws -> Int in
+        try await Task.sleep(for: .milliseconds(5))
+        return 2 * x
+    }
+    /// The running task's key and worker as its context gives them ("none" outside a worker).
+    public static let whereAmI = TaskFunction("where-am-i") { () async throws -> String in
+        guard let context = TaskContext.current else { return "none" }
+        return "\(context.key) on \(context.worker)"
+    }
+    public static let failLater = TaskFunction("fail-later") { (x: Int) async throws -> Int in
+        await Task.yield()
+        throw TestFailure(message: "bad async input \(x)")
+    }
+    /// Tasks launching tasks: every call waits on two more, so it finishes on a single thread
+    /// only if waiting gives the thread back.
+    public static let fib: TaskFunction<Int, Int> = TaskFunction("fib") { (n: Int) async throws -> Int in
+        if n < 2 { return n }
+        let client = try await TaskContext.client()
+        let a = try await client.submit(TestTasks.fib, n - 1), b = try await client.submit(TestTasks.fib, n - 2)
+        return try await a.result() + b.result()
+    }
+
     /// Bag functions, for bags on processes and clusters.
     public static let words = BagFlatMap("words") { (line: String) in line.split(separator: " ").map(String.init) }
     public static let isLong = BagFilter("is-long") { (word: String) in word.count > 3 }
@@ -104,7 +127,7 @@ public enum TestTasks {
 
     public static let all: [any TaskFunctionRepresentable] = [
         timesTen, markThenPass, words, isLong, length, total, firstLetter, lengthByLetter, inc, add, sum, scale, fail, dieHard, allocate, processID, workerProcessID, sleepThenEcho, reportThenSleep, describePoint, pattern, byteAt, checksum,
-        pluginReport, squarePlusOne, positions,
+        pluginReport, squarePlusOne, positions, doubleLater, whereAmI, failLater, fib,
     ]
 
     /// The `loom-test-worker` executable, built beside the test bundle.

@@ -14,6 +14,8 @@ public final class AnyTaskFunction: Sendable {
 
     struct CodableCalls: Sendable {
         let invokeEncoded: @Sendable (inout EncodedArguments) throws -> [UInt8]
+        /// For an async body: decodes the arguments and returns the call to await.
+        let prepareAsync: (@Sendable (inout EncodedArguments) throws -> AsyncCall)?
         let decodeResult: @Sendable (UnsafeRawBufferPointer) throws -> any Sendable
     }
 
@@ -42,6 +44,25 @@ public final class AnyTaskFunction: Sendable {
             throw LoomError(.unsupported, "'\(name)' is a local closure; only a TaskFunction can run on encoded arguments", function: name)
         }
         return try codable.invokeEncoded(&arguments)
+    }
+
+    /// Whether the body awaits: a worker runs it as a Swift task, not on a thread (`prepareCall`).
+    public var isAsync: Bool { codable?.prepareAsync != nil }
+
+    /// An async function's call: the encoded result and the seconds spent encoding it.
+    public typealias AsyncCall = @Sendable () async throws -> (bytes: [UInt8], encodingSeconds: Double)
+
+    /// Decodes the arguments of an async function (they are borrowed only until this returns)
+    /// and returns the call, to be awaited. A sync function runs now; the closure returns its result.
+    public func prepareCall(_ arguments: inout EncodedArguments) throws -> AsyncCall {
+        guard let codable else {
+            throw LoomError(.unsupported, "'\(name)' is a local closure; only a TaskFunction can run on encoded arguments", function: name)
+        }
+        guard let prepareAsync = codable.prepareAsync else {
+            let bytes = try codable.invokeEncoded(&arguments)
+            return { (bytes, 0) }
+        }
+        return try prepareAsync(&arguments)
     }
 
     /// Turns an encoded result of this function back into a value.

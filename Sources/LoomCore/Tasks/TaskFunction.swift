@@ -9,10 +9,13 @@
 /// ```
 public struct TaskFunction<each Argument: Codable & Sendable, Result: Codable & Sendable>: TaskFunctionRepresentable {
     public let erased: AnyTaskFunction
-    public let body: @Sendable (repeat each Argument) throws -> Result
+    /// One of the two is set: the body as given.
+    private let syncBody: (@Sendable (repeat each Argument) throws -> Result)?
+    private let asyncBody: (@Sendable (repeat each Argument) async throws -> Result)?
 
     public init(_ name: String, _ body: @escaping @Sendable (repeat each Argument) throws -> Result) {
-        self.body = body
+        self.syncBody = body
+        self.asyncBody = nil
         self.erased = AnyTaskFunction(
             name: name,
             signature: signature(of: (repeat each Argument).self, returning: Result.self),
@@ -29,14 +32,60 @@ public struct TaskFunction<each Argument: Codable & Sendable, Result: Codable & 
                     arguments.serializationSeconds = ((calling - decoding) + (ContinuousClock.now - encoding)) / .seconds(1)
                     return bytes
                 },
+                prepareAsync: nil,
+                decodeResult: { bytes in try ValueCodec.decode(Result.self, from: bytes) }))
+    }
+
+    /// A function whose body awaits (I/O, other tasks through `TaskContext.client()`).
+    ///
+    /// On a cluster worker it runs as a Swift task: it holds one of the worker's thread slots
+    /// while it runs, but no thread while it awaits, and a task that asks for a client gives its
+    /// slot back (Dask's `secede`). The in-process schedulers, which run tasks on threads of
+    /// their own, wait for it on the thread that runs it.
+    public init(_ name: String, _ body: @escaping @Sendable (repeat each Argument) async throws -> Result) {
+        self.syncBody = nil
+        self.asyncBody = body
+        self.erased = AnyTaskFunction(
+            name: name,
+            signature: signature(of: (repeat each Argument).self, returning: Result.self),
+            invoke: { arguments in
+                let values = (repeat try arguments.next((each Argument).self))
+                return try blockingWait { try await body(repeat each values) }
+            },
+            codable: .init(
+                invokeEncoded: { arguments in
+                    let values = (repeat try arguments.next((each Argument).self))
+                    return try ValueCodec.encode(try blockingWait { try await body(repeat each values) })
+                },
+                prepareAsync: { arguments in
+                    // Arguments are borrowed only until this returns: decode them now, await later.
+                    let decoding = ContinuousClock.now
+                    let values = (repeat try arguments.next((each Argument).self))
+                    arguments.serializationSeconds = (ContinuousClock.now - decoding) / .seconds(1)
+                    return {
+                        let result = try await body(repeat each values)
+                        let encoding = ContinuousClock.now
+                        let bytes = try ValueCodec.encode(result)
+                        return (bytes, (ContinuousClock.now - encoding) / .seconds(1))
+                    }
+                },
                 decodeResult: { bytes in try ValueCodec.decode(Result.self, from: bytes) }))
     }
 
     public var name: String { erased.name }
 
-    /// Calls the function directly, in this thread.
+    /// Calls the function directly, in this thread (an async body is waited for: never call
+    /// one this way on Swift's cooperative threads; `await call(…)` instead).
     public func callAsFunction(_ arguments: repeat each Argument) throws -> Result {
-        try body(repeat each arguments)
+        if let syncBody { return try syncBody(repeat each arguments) }
+        let (body, values) = (asyncBody!, (repeat each arguments))
+        return try blockingWait { try await body(repeat each values) }
+    }
+
+    /// Calls the function directly, awaiting an async body.
+    public func call(_ arguments: repeat each Argument) async throws -> Result {
+        if let syncBody { return try syncBody(repeat each arguments) }
+        return try await asyncBody!(repeat each arguments)
     }
 
     /// A lazy call: a task in a graph, run when a scheduler computes it.

@@ -76,6 +76,8 @@ extension SchedulerServer {
             case .taskFailed(let key, let run, let message):
                 core.handle(.taskErred(worker: worker, key: key, runID: Int(run), message: message), into: &effects)
                 if core.recordsTransitions { deliverTransitions(finished: (key, name, nil)) }
+            case .taskSeceded(let key, let run):
+                core.handle(.taskSeceded(worker: worker, key: key, runID: Int(run)), into: &effects)
             case .fetchFailed(let key, let holders):
                 let known = holders.compactMap(core.worker(at:))
                 for holder in known { core.handle(.fetchFailed(worker: worker, key: key, holder: holder), into: &effects) }

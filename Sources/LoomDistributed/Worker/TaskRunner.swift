@@ -1,12 +1,22 @@
 import Foundation
 import LoomCore
 import LoomLocal
+import Synchronization
 
 /// Runs tasks on dedicated threads and reports each outcome on an async stream.
 ///
 /// Tasks run off Swift's cooperative pool so one that blocks never stalls the worker's network
 /// handling. Functions are found by name in the registry `Loom.bootstrap` filled.
+///
+/// An async body starts as a Swift task instead, holding one of the `threads` slots until it
+/// ends or secedes (`TaskContext`), so no thread waits while it awaits.
 final class TaskRunner: Sendable {
+    enum Report: Sendable {
+        case finished(Outcome)
+        /// The running task gave its slot back (`TaskContext.client()`/`secede()`).
+        case seceded(Key)
+    }
+
     struct Outcome: Sendable {
         let key: Key
         let result: Result<[UInt8], TaskRunFailure>
@@ -16,22 +26,37 @@ final class TaskRunner: Sendable {
 
     struct TaskRunFailure: Error, Sendable {
         let message: String
+
+        init(message: String) { self.message = message }
+        init(_ error: any Error) { message = (error as? LoomError)?.message ?? String(describing: error) }
     }
 
-    let outcomes: AsyncStream<Outcome>
-    private let continuation: AsyncStream<Outcome>.Continuation
+    let reports: AsyncStream<Report>
+    private let continuation: AsyncStream<Report>.Continuation
     private let queue: JobQueue
     private let registry: TaskRegistry
 
-    init(threads: Int, registry: TaskRegistry = .shared) {
-        (outcomes, continuation) = AsyncStream.makeStream(of: Outcome.self)
+    /// `worker` names the worker in `TaskContext`; `client` makes the client tasks share.
+    init(threads: Int, registry: TaskRegistry = .shared, worker: String = "worker",
+         client: @escaping @Sendable () async throws -> Client = { throw LoomError(.unsupported, "this worker gives its tasks no client") }) {
+        (reports, continuation) = AsyncStream.makeStream(of: Report.self)
         self.registry = registry
-        let queue = JobQueue()
+        let slots = max(1, threads)
+        let queue = JobQueue(slots: slots)
         self.queue = queue
-        for index in 0..<max(1, threads) {
+        let launch = AsyncLaunch(queue: queue, reports: continuation, worker: worker, client: client)
+        for index in 0..<slots {
             _ = DedicatedThread(name: "loom-task-\(index)") { [continuation, registry] in
-                while let job = queue.next() {
-                    continuation.yield(Self.run(job.task, arguments: job.arguments, thread: index, registry: registry))
+                var ranOne = false
+                while let job = queue.next(endingOne: ranOne) {
+                    if let function = registry.function(named: job.task.function), function.isAsync {
+                        // It keeps its slot until it ends or secedes; this thread is free now.
+                        launch.start(job, function, thread: index)
+                        ranOne = false
+                    } else {
+                        continuation.yield(.finished(Self.run(job.task, arguments: job.arguments, thread: index, registry: registry)))
+                        ranOne = true
+                    }
                 }
             }
         }
@@ -89,7 +114,7 @@ final class TaskRunner: Sendable {
                 return try function.callEncoded(&encoded)
             })
         } catch {
-            return .failure(TaskRunFailure(message: (error as? LoomError)?.message ?? String(describing: error)))
+            return .failure(TaskRunFailure(error))
         }
     }
 
@@ -106,16 +131,84 @@ final class TaskRunner: Sendable {
         return try borrow(0, &slices)
     }
 
+    /// Starts async bodies as Swift tasks, each with its `TaskContext` bound.
+    private struct AsyncLaunch: Sendable {
+        let queue: JobQueue
+        let reports: AsyncStream<Report>.Continuation
+        let worker: String
+        let client: @Sendable () async throws -> Client
+
+        func start(_ job: Job, _ function: AnyTaskFunction, thread: Int) {
+            let key = job.task.key
+            let startedAt = Date().timeIntervalSince1970
+            let started = ContinuousClock.now
+            let call: AnyTaskFunction.AsyncCall
+            var decodingSeconds = 0.0
+            do {
+                call = try TaskRunner.withSlices(job.arguments) { slices in
+                    var encoded = EncodedArguments(slices, function: function.name)
+                    defer { decodingSeconds = encoded.serializationSeconds }
+                    return try function.prepareCall(&encoded)
+                }
+            } catch {
+                queue.endOne()
+                reports.yield(.finished(Outcome(key: key, result: .failure(TaskRunFailure(error)), seconds: 0)))
+                return
+            }
+            let slot = Slot(queue: queue)
+            let context = TaskContext(
+                key: key, worker: worker,
+                giveBackSlot: { [reports] in if slot.giveBack() { reports.yield(.seceded(key)) } },
+                makeClient: client)
+            let (reports, decoding) = (reports, decodingSeconds)
+            Task {
+                let result: Result<[UInt8], TaskRunFailure>
+                var encodingSeconds = 0.0
+                do {
+                    let (bytes, encoding) = try await TaskContext.$bound.withValue(context) { try await call() }
+                    result = .success(bytes)
+                    encodingSeconds = encoding
+                } catch {
+                    result = .failure(TaskRunFailure(error))
+                }
+                _ = slot.giveBack()
+                reports.yield(.finished(Outcome(
+                    key: key, result: result, seconds: (ContinuousClock.now - started) / .seconds(1),
+                    timing: TaskTiming(startedAt: startedAt, thread: thread, serializationSeconds: decoding + encodingSeconds))))
+            }
+        }
+    }
+
+    /// An async task's hold on a thread slot, given back once: when it secedes or ends.
+    private final class Slot: Sendable {
+        private let queue: JobQueue
+        private let held = Atomic<Bool>(true)
+
+        init(queue: JobQueue) { self.queue = queue }
+
+        /// Whether this call gave it back (false once it was).
+        func giveBack() -> Bool {
+            guard held.exchange(false, ordering: .acquiringAndReleasing) else { return false }
+            queue.endOne()
+            return true
+        }
+    }
+
     private struct Job: Sendable {
         let task: WireTask
         let arguments: [[UInt8]]
     }
 
-    /// Jobs for the threads, first in first out (the worker state already ordered them).
+    /// Jobs for the threads, first in first out (the worker state already ordered them), one
+    /// per free slot: a thread holds one while it runs a job, an async job until it ends or
+    /// secedes.
     private final class JobQueue: @unchecked Sendable {
         private let lock = ConditionLock()
         /// One stored property, so each operation is one exclusivity-checked access, not several.
         private var pending = Pending()
+        private let slots: Int
+
+        init(slots: Int) { self.slots = slots }
 
         /// The queued jobs. Taken jobs are set to nil at once: a finished task must not keep its
         /// arguments alive.
@@ -123,6 +216,8 @@ final class TaskRunner: Sendable {
             var jobs: [Job?] = []
             var head = 0
             var closed = false
+            /// Slots held: jobs running on threads, and async jobs not ended or seceded.
+            var busy = 0
 
             var isEmpty: Bool { head == jobs.count }
 
@@ -163,14 +258,26 @@ final class TaskRunner: Sendable {
             }
         }
 
-        func next() -> Job? {
+        /// The next job once a slot is free; `endingOne` gives back the slot of the job this
+        /// thread just ran, in the same turn of the lock (the synchronous fast path).
+        func next(endingOne: Bool) -> Job? {
             lock.lock()
             defer { lock.unlock() }
-            while pending.isEmpty {
+            if endingOne { pending.busy -= 1 }
+            while pending.isEmpty || pending.busy >= slots {
                 if pending.closed { return nil }
                 lock.wait()
             }
+            pending.busy += 1
             return pending.take()
+        }
+
+        /// An async job's slot is free again.
+        func endOne() {
+            lock.withLock {
+                pending.busy -= 1
+                lock.broadcast()
+            }
         }
     }
 }

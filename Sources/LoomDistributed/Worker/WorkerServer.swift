@@ -83,6 +83,8 @@ public actor WorkerServer: Service {
     public let options: WorkerOptions
     private var state: WorkerState
     private let runner: TaskRunner
+    /// The client this worker's tasks share (`TaskContext.client()`), made on first use.
+    private let taskClient: WorkerClient
     /// Reports to the scheduler, coalesced into frames.
     private let toScheduler: Outbox
     private let peers: PeerPool
@@ -113,7 +115,9 @@ public actor WorkerServer: Service {
             threads: options.threads,
             memory: WorkerMemoryThresholds(target: bytes(options.memory.target), spill: bytes(options.memory.spill), pause: bytes(options.memory.pause)))
         spillFiles = SpillFiles(directory: spillDirectory)
-        runner = TaskRunner(threads: options.threads)
+        let taskClient = WorkerClient(scheduler: options.scheduler, security: options.security)
+        self.taskClient = taskClient
+        runner = TaskRunner(threads: options.threads, worker: options.name ?? "worker", client: { try await taskClient.client() })
         toScheduler = Outbox(interval: options.batchInterval)
         peers = PeerPool(name: options.name ?? "worker", security: transportSecurity)
         (fetches, fetchQueue) = AsyncStream.makeStream()
@@ -140,7 +144,11 @@ public actor WorkerServer: Service {
             try await serve()
         } catch is SchedulerClosed {
             logger.info("the scheduler closed the connection; stopping")
+        } catch {
+            await taskClient.close()
+            throw error
         }
+        await taskClient.close()
     }
 
     /// Samples the process's memory for `WorkerState` (which decides what to spill and whether
@@ -299,7 +307,14 @@ public actor WorkerServer: Service {
                         throw SchedulerClosed()
                     }
                 }
-                group.addTask { for await outcome in self.runner.outcomes { await self.finished(outcome) } }
+                group.addTask {
+                    for await report in self.runner.reports {
+                        switch report {
+                        case .finished(let outcome): await self.finished(outcome)
+                        case .seceded(let key): await self.seceded(key)
+                        }
+                    }
+                }
                 group.addTask {
                     // The scheduler going away ends the worker: no orphans.
                     var batches = remaining.value
@@ -353,6 +368,10 @@ public actor WorkerServer: Service {
             }
         }
         perform(effects)
+    }
+
+    private func seceded(_ key: Key) {
+        perform(state.seceded(key))
     }
 
     private func finished(_ outcome: TaskRunner.Outcome) async {

@@ -69,6 +69,9 @@ public enum Message: Equatable, Sendable {
     /// (de)serialisation.
     case taskFinished(key: Key, run: Int64, nbytes: UInt64, seconds: Double, timing: TaskTiming = TaskTiming())
     case taskFailed(key: Key, run: Int64, message: String)
+    /// The running task gave its thread back while it waits on tasks it launched (Dask's
+    /// `secede`, by `TaskContext.client()`); it reports `taskFinished` or `taskFailed` later.
+    case taskSeceded(key: Key, run: Int64)
     case stealResponse(key: Key, run: Int64, accepted: Bool)
     /// None of these holders gave the worker `key`; its tasks wait for `holders` or a `freeKeys`.
     case fetchFailed(key: Key, holders: [String])

@@ -85,6 +85,7 @@ extension Wire {
                         startedAt: Double(bitPattern: try reader.readFixed64LE()), thread: try int(),
                         serializationSeconds: Double(bitPattern: try reader.readFixed64LE())))
             case .taskFailed: return .taskFailed(key: try reader.readKey(), run: try reader.readVarInt(), message: try reader.readString())
+            case .taskSeceded: return .taskSeceded(key: try reader.readKey(), run: try reader.readVarInt())
             case .stealResponse:
                 return .stealResponse(key: try reader.readKey(), run: try reader.readVarInt(), accepted: try reader.readUInt8() != 0)
             case .heartbeat: return .heartbeat(try metrics())

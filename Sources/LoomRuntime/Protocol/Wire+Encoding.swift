@@ -116,6 +116,10 @@ extension Wire {
                 header.writeKey(key)
                 header.writeVarInt(run)
                 header.writeString(message)
+            case .taskSeceded(let key, let run):
+                kind(.taskSeceded)
+                header.writeKey(key)
+                header.writeVarInt(run)
             case .stealResponse(let key, let run, let accepted):
                 kind(.stealResponse)
                 header.writeKey(key)

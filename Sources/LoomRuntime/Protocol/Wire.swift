@@ -7,7 +7,7 @@ import LoomCore
 /// (`[UInt8]` fields) are attachments the messages refer to by index: a 100 MB result is
 /// copied into the frame once and sliced out once, never walked or re-encoded.
 public enum Wire {
-    public static let protocolVersion: UInt64 = 6
+    public static let protocolVersion: UInt64 = 7
     /// Frames larger than this close the connection (configurable per server).
     public static let defaultMaximumFrame = 1 << 30
 
@@ -73,7 +73,7 @@ public enum Wire {
         case keyInMemory = 20, taskErred, keyCancelled, graphRejected, whoHasReply, schedulerInfo, restarted, logs, pluginReply
         case stillWaiting = 29  // client → scheduler: 10-19 are taken
         case compute = 30, freeKeys, steal, holders, replicate, restartWorker, closeWorker
-        case taskFinished = 40, taskFailed, stealResponse, heartbeat, fetchFailed, keysAdded, retireRequest
+        case taskFinished = 40, taskFailed, stealResponse, heartbeat, fetchFailed, keysAdded, retireRequest, taskSeceded
         case getData = 50, data, putData, dataStored, runFunction, runResult
     }
 }

@@ -14,6 +14,9 @@ struct WorkerRecord: Sendable {
     /// `ceil(nthreads × saturation)`, at least 1; `Int.max` when queueing is off.
     var slots: Int
     var processing: Set<TaskSlot> = []
+    /// Processing tasks that gave their thread back while they wait on other tasks (Dask's
+    /// long-running, after `secede`): they take no slot and count no occupancy.
+    var longRunning: Set<TaskSlot> = []
     /// Sum of the expected durations of `processing`, in seconds.
     var occupancy: Double = 0
     var holding: Set<TaskSlot> = []
@@ -29,7 +32,9 @@ struct WorkerRecord: Sendable {
 
     var id: WorkerID { spec.id }
     var nthreads: Int { max(spec.nthreads, 1) }
-    var isSaturated: Bool { processing.count >= slots }
+    /// Processing tasks that hold a thread.
+    var running: Int { processing.count - longRunning.count }
+    var isSaturated: Bool { running >= slots }
     /// Whether it can take another task now.
     var isRunning: Bool { live && acceptsWork && suspects == 0 }
     /// Whether new tasks may go to it.

@@ -91,7 +91,7 @@ extension SchedulerState {
             guard fitsNow(constraint, worker), isolationAllows(task, on: worker) else { continue }
             let missingBytes = totalBytes - (totalBytes > 0 ? heldBytes[slot] : 0)
             let score = workers[slot].occupancy / Double(workers[slot].nthreads) + Double(missingBytes) / bandwidth
-            let processing = workers[slot].processing.count
+            let processing = workers[slot].running
             if isBetter(score, processing, workers[slot].id, than: bestScore, bestProcessing, best) {
                 best = worker
                 bestScore = score
@@ -174,6 +174,7 @@ extension SchedulerState {
         guard worker >= 0 else { return }
         let workerIndex = Int(worker)
         workers[workerIndex].processing.remove(task)
+        workers[workerIndex].longRunning.remove(task)
         workers[workerIndex].occupancy -= tasks[index].cost
         if tasks[index].suspicious > 0 { workers[workerIndex].suspects -= 1 }
         if workers[workerIndex].processing.isEmpty || workers[workerIndex].occupancy < 0 {

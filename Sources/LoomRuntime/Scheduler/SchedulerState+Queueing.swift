@@ -60,7 +60,7 @@ extension SchedulerState {
     func isSaturated(_ worker: WorkerRecord) -> Bool {
         guard worker.isSaturated else { return false }
         let enoughWork = worker.occupancy / Double(max(1, worker.nthreads)) >= configuration.minimumQueuedWork
-        let capped = worker.slots == Int.max || worker.processing.count >= worker.slots.multipliedReportingOverflow(by: configuration.maximumSlotMultiple).partialValue
+        let capped = worker.slots == Int.max || worker.running >= worker.slots.multipliedReportingOverflow(by: configuration.maximumSlotMultiple).partialValue
         return enoughWork || capped
     }
 
@@ -73,7 +73,7 @@ extension SchedulerState {
             let index = Int(worker)
             guard workers[index].acceptsWork, !isSaturated(workers[index]), isolationAllows(task, on: worker) else { continue }
             let score = workers[index].occupancy / Double(workers[index].nthreads)
-            let processing = workers[index].processing.count
+            let processing = workers[index].running
             if isBetter(score, processing, workers[index].id, than: bestScore, bestProcessing, best) {
                 best = worker
                 bestScore = score

@@ -28,10 +28,10 @@ extension SchedulerState {
         guard configuration.workStealing, activeWorkers.count > 1 else { return }
         var thieves = activeWorkers.filter { worker in
             workers[Int(worker)].isRunning
-                && workers[Int(worker)].processing.count + workers[Int(worker)].stealsIn < stealTarget(worker)
+                && workers[Int(worker)].running + workers[Int(worker)].stealsIn < stealTarget(worker)
         }
         var victims = activeWorkers.filter { worker in
-            workers[Int(worker)].processing.count - workers[Int(worker)].stealsOut > workers[Int(worker)].nthreads
+            workers[Int(worker)].running - workers[Int(worker)].stealsOut > workers[Int(worker)].nthreads
         }
         guard !thieves.isEmpty, !victims.isEmpty else { return }
 
@@ -42,11 +42,11 @@ extension SchedulerState {
 
         for victim in victims {
             let victimIndex = Int(victim)
-            var spare = workers[victimIndex].processing.count - workers[victimIndex].stealsOut - workers[victimIndex].nthreads
+            var spare = workers[victimIndex].running - workers[victimIndex].stealsOut - workers[victimIndex].nthreads
             // The tasks that would start last are the likeliest not to have started.
             var candidates: [TaskSlot] = []
             for task in workers[victimIndex].processing.prefix(configuration.stealScanLimit)
-            where steals[task] == nil && tasks[Int(task)].cost >= configuration.minimumStealDuration && tasks[Int(task)].suspicious == 0 {
+            where steals[task] == nil && !workers[victimIndex].longRunning.contains(task) && tasks[Int(task)].cost >= configuration.minimumStealDuration && tasks[Int(task)].suspicious == 0 {
                 candidates.append(task)
             }
             candidates.sort { lhs, rhs in

@@ -82,6 +82,7 @@ extension SchedulerState {
         for (slot, worker) in workers.enumerated() where worker.live {
             check(workerSlots[worker.id] == WorkerSlot(slot), "\(worker.id): slot map out of sync")
             check(worker.processing.count == processingSeen[slot], "\(worker.id): processing set has stale tasks")
+            check(worker.longRunning.isSubset(of: worker.processing), "\(worker.id): a seceded task is not processing there")
             let occupancy = worker.processing.reduce(0.0) { $0 + tasks[Int($1)].cost }
             check(abs(occupancy - worker.occupancy) < 1e-6, "\(worker.id): occupancy \(worker.occupancy) != \(occupancy)")
             var used: [String: Double] = [:]

@@ -93,6 +93,18 @@ extension SchedulerState {
         becameMemory(task, holders: [worker], nbytes: nbytes)
     }
 
+    /// The task gave its thread back to wait on other tasks (`secede`): its slot is free for
+    /// queued work, and it is no longer counted as work the worker has to do.
+    mutating func taskSeceded(worker id: WorkerID, key: Key, runID: Int) {
+        guard let worker = workerSlots[id], let task = taskSlots[key] else { return }
+        let index = Int(task), workerIndex = Int(worker)
+        guard tasks[index].state == .processing, tasks[index].processingOn == worker, tasks[index].runID == runID,
+              workers[workerIndex].longRunning.insert(task).inserted else { return }
+        workers[workerIndex].occupancy = max(0, workers[workerIndex].occupancy - tasks[index].cost)
+        tasks[index].cost = 0
+        queuesMayDrain = true
+    }
+
     mutating func taskErred(worker id: WorkerID, key: Key, runID: Int, message: String) {
         guard let worker = workerSlots[id], let task = taskSlots[key] else { return }
         let index = Int(task)

@@ -129,6 +129,7 @@ public struct SchedulerState: Sendable {
             taskFinished(worker: worker, key: key, runID: runID, nbytes: nbytes, duration: duration, function: function)
         case .taskErred(let worker, let key, let runID, let message):
             taskErred(worker: worker, key: key, runID: runID, message: message)
+        case .taskSeceded(let worker, let key, let runID): taskSeceded(worker: worker, key: key, runID: runID)
         case .stealResponse(let worker, let key, let runID, let accepted):
             stealResponse(worker: worker, key: key, runID: runID, accepted: accepted)
         case .keysAdded(let worker, let keys): keysAdded(worker: worker, keys: keys)

@@ -171,6 +171,9 @@ public enum SchedulerEvent: Sendable {
     /// the task's function).
     case taskFinished(worker: WorkerID, key: Key, runID: Int, nbytes: Int, duration: Double, function: String?)
     case taskErred(worker: WorkerID, key: Key, runID: Int, message: String)
+    /// The running task gave its thread back while it waits on tasks it launched (Dask's
+    /// `secede`): the worker may take more work; the task still reports as usual.
+    case taskSeceded(worker: WorkerID, key: Key, runID: Int)
     /// The worker's answer to a `stealRequest`: `accepted` when it had not started the task
     /// and dropped it.
     case stealResponse(worker: WorkerID, key: Key, runID: Int, accepted: Bool)

@@ -39,6 +39,8 @@ package struct WorkerState {
         var handedOut = false
         /// The scheduler freed it while handed out: its result is dropped, not reported.
         var freed = false
+        /// Running, but it gave its thread slot back while it waits on other tasks (`seceded`).
+        var seceded = false
         /// The arrival number of its entry in `ready` (0: none). Entries of tasks dropped or
         /// queued again since no longer match, and are skipped when they come out.
         var readyArrival: Int64 = 0
@@ -182,9 +184,21 @@ package struct WorkerState {
         return startFetches() + startTasks()
     }
 
+    /// A running task gave its thread slot back while it waits on tasks it launched (Dask's
+    /// `secede`): another task may start in its place, and the scheduler hears so, as its
+    /// slots count the same way. The task reports as usual when it ends.
+    package mutating func seceded(_ key: Key) -> [Effect] {
+        guard var task = tasks[key], task.handedOut, !task.seceded else { return [] }
+        task.seceded = true
+        tasks[key] = task
+        handedOut -= 1
+        let told: [Effect] = task.freed ? [] : [.tellScheduler(.taskSeceded(key: key, run: task.run))]
+        return told + startTasks()
+    }
+
     package mutating func finished(_ key: Key, result: [UInt8], seconds: Double, timing: TaskTiming = TaskTiming()) -> [Effect] {
         guard let task = tasks.removeValue(forKey: key) else { return startTasks() }
-        handedOut -= 1
+        if !task.seceded { handedOut -= 1 }
         generations[key] = nil
         dropUses(of: task)
         note(key, .executing, task.freed ? .released : .memory)
@@ -197,7 +211,7 @@ package struct WorkerState {
 
     package mutating func failed(_ key: Key, message: String) -> [Effect] {
         guard let task = tasks.removeValue(forKey: key) else { return startTasks() }
-        handedOut -= 1
+        if !task.seceded { handedOut -= 1 }
         generations[key] = nil
         dropUses(of: task)
         note(key, .executing, task.freed ? .released : .error)

@@ -187,6 +187,16 @@ struct SimulatedCluster {
         return send(.taskErred(worker: id, key: key, runID: assignment.runID, message: message))
     }
 
+    /// The running task gives its thread back, as `TaskContext.client()` makes it.
+    @discardableResult
+    mutating func secede(_ key: Key) -> [Effect] {
+        guard let id = worker(running: key), let assignment = workers[id]?.assigned[key] else {
+            Issue.record("\(key) is not running anywhere")
+            return []
+        }
+        return send(.taskSeceded(worker: id, key: key, runID: assignment.runID))
+    }
+
     /// Answers the oldest steal request as a worker would: accepted if it still has the task
     /// (and `accept` says so).
     mutating func answerSteal(accept: Bool = true) {
