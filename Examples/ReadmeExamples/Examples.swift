@@ -23,6 +23,8 @@ func clients(c: Delayed<Int>, bigArray: [Double]) async throws {
     let soon = try await later.result(timeout: .seconds(5))           // a .timeout error if not ready
     later.onCompletion { result in print(result) }                    // once done: the value or the error
     let holders = try await client.whoHas(futures)                    // key → workers holding it
+    let once = try await client.submit(Tasks.inc, 1, pure: true)      // keyed by the call: one task, from any client
+    client.fireAndForget(once)                                        // runs to the end even after every future is gone
     try await client.cancel([later])
     let pids = try await client.run(Tasks.processID)                   // on every worker, now: address → pid
     let first = cluster.workerNames[0]                                 // "local-<hex>-0"; names or addresses

@@ -114,3 +114,32 @@ import Testing
         #expect(!nothing.contains { if case .cancelled = $0 { true } else { false } })
     }
 }
+
+/// Keys a client fired and forgot (`fireAndForget`): the scheduler wants each until it is done.
+@Suite struct SchedulerStateFireAndForgetTests {
+    @Test func aFiredKeyRunsWithoutItsClientThenGoes() {
+        var cluster = SimulatedCluster()
+        cluster.join()
+        cluster.submit(alice, [task("load"), task("store", ["load"]), task("other", ["load"])], wants: ["store", "other"])
+        cluster.send(.fireAndForget(keys: ["store"]))
+        cluster.send(.clientLeft(alice))
+        #expect(cluster.state.state(of: "other") == .forgotten, "what nobody wants any more is forgotten")
+        #expect(cluster.state.state(of: "store") == .waiting && cluster.state.state(of: "load") == .processing)
+        let effects = cluster.finish("load") + cluster.finish("store")
+        #expect(!effects.contains { if case .keyInMemory = $0 { true } else { false } }, "nobody is told")
+        #expect(cluster.state.taskCount == 0, "done, the scheduler lets it go: nothing is held")
+        #expect(cluster.heldAnywhere == 0)
+    }
+
+    @Test func aFiredKeyThatFailsOrIsDoneAlreadyIsLetGo() {
+        var cluster = SimulatedCluster()
+        cluster.join()
+        cluster.submit(alice, [task("done"), task("failing")])
+        cluster.finish("done")
+        cluster.send(.fireAndForget(keys: ["done", "failing", "unknown"]))
+        cluster.send(.clientLeft(alice))
+        #expect(cluster.state.state(of: "done") == .forgotten, "in memory already: no want is added")
+        cluster.fail("failing")
+        #expect(cluster.state.taskCount == 0)
+    }
+}

@@ -1,5 +1,8 @@
 import Foundation
 import Loom
+import Synchronization
+
+private let callCount = Atomic<Int>(0)
 
 /// Task functions the tests run, registered by the `loom-test-worker` executable too so the
 /// process scheduler can run them there.
@@ -117,6 +120,16 @@ public enum TestTasks {
         return try await a.result() + b.result()
     }
 
+    /// Writes `value` to the file at `path` (a test sees from outside that the task ran).
+    public static let writeMarker = TaskFunction("write-marker") { (path: String, value: Int) -> Int in
+        try "\(value)\n".write(toFile: path, atomically: true, encoding: .utf8)
+        return value
+    }
+    /// Counts its calls in this process: a task that ran once, not twice, says 1.
+    public static let countCalls = TaskFunction("count-calls") { (x: Int) -> Int in
+        callCount.add(1, ordering: .relaxed).newValue
+    }
+
     /// Bag functions, for bags on processes and clusters.
     public static let words = BagFlatMap("words") { (line: String) in line.split(separator: " ").map(String.init) }
     public static let isLong = BagFilter("is-long") { (word: String) in word.count > 3 }
@@ -127,7 +140,7 @@ public enum TestTasks {
 
     public static let all: [any TaskFunctionRepresentable] = [
         timesTen, markThenPass, words, isLong, length, total, firstLetter, lengthByLetter, inc, add, sum, scale, fail, dieHard, allocate, processID, workerProcessID, sleepThenEcho, reportThenSleep, describePoint, pattern, byteAt, checksum,
-        pluginReport, squarePlusOne, positions, doubleLater, whereAmI, failLater, fib,
+        pluginReport, squarePlusOne, positions, doubleLater, whereAmI, failLater, fib, writeMarker, countCalls,
     ]
 
     /// The `loom-test-worker` executable, built beside the test bundle.

@@ -18,6 +18,11 @@ workers ready (client.wait_for_workers(2)) and one untimed warm-up (`noop` on ea
   tree-sum-distributed  the tree-sum graph, n=20 000, built untimed; client.compute(root).result()
   map-distributed       client.map(inc, range(20 000)) + client.gather(futures), both timed
   latency-distributed   200 x (client.submit(inc, i).result()); seconds = median round trip, tasks=1
+  fib-distributed       client.submit(fib, 22).result(), fib launching fib(n-1) and fib(n-2)
+                        through worker_client (it secedes while it waits); tasks = 57 313 calls
+  queue-throughput      10 000 items through a distributed Queue from a producer task on one
+                        worker to a consumer task on the other; tasks = items
+  lock-latency          200 x (Lock.acquire() + release()) from the client; median seconds
   cluster-start         seconds = LocalCluster(...) + Client(cluster) + wait_for_workers(2);
                         closed untimed; tasks=1
   kube-scale-20         classic dask-kubernetes KubeCluster on the Kubernetes stand-in:
@@ -201,6 +206,86 @@ def latency_distributed(rounds, tls=False):
     print(f"RESULT seconds={statistics.median(times):.6f} tasks=1", flush=True)
 
 
+def fib(n):
+    """Tasks launching tasks, as Dask documents it: worker_client secedes while it waits."""
+    from distributed import worker_client
+
+    if n < 2:
+        return n
+    with worker_client() as client:
+        a = client.submit(fib, n - 1, pure=False)
+        b = client.submit(fib, n - 2, pure=False)
+        return a.result() + b.result()
+
+
+def fib_distributed(n):
+    def body(client):
+        t0 = time.perf_counter()
+        value = client.submit(fib, n, pure=False).result()
+        return value, time.perf_counter() - t0
+
+    value, seconds = on_cluster(body)
+    a, b = 0, 1
+    for _ in range(n):
+        a, b = b, a + b
+    if value != a:
+        sys.stderr.write(f"WRONG RESULT: fib({n}) = {value!r}, expected {a}\n")
+        sys.exit(1)
+    print(f"RESULT seconds={seconds:.6f} tasks={2 * b - 1}", flush=True)
+
+
+def produce(name, count):
+    from distributed import Queue, get_client
+
+    queue = Queue(name, client=get_client())
+    for item in range(count):
+        queue.put(item)
+    return count
+
+
+def consume(name, count):
+    from distributed import Queue, get_client, secede
+
+    secede()  # it waits on the producer: its thread must not hold the producer back
+    queue = Queue(name, client=get_client())
+    return sum(queue.get(timeout=60) for _ in range(count))
+
+
+def queue_throughput(count):
+    def body(client):
+        workers = list(client.scheduler_info()["workers"])
+        t0 = time.perf_counter()
+        consumer = client.submit(consume, "items", count, workers=[workers[0]], pure=False)
+        producer = client.submit(produce, "items", count, workers=[workers[-1]], pure=False)
+        total = consumer.result()
+        seconds = time.perf_counter() - t0
+        return total, producer.result(), seconds
+
+    total, produced, seconds = on_cluster(body)
+    if produced != count or total != count * (count - 1) // 2:
+        sys.stderr.write(f"WRONG RESULT: the consumer summed {total}\n")
+        sys.exit(1)
+    print(f"RESULT seconds={seconds:.6f} tasks={count}", flush=True)
+
+
+def lock_latency(rounds):
+    from distributed import Lock
+
+    def body(client):
+        lock = Lock("bench")  # the default client: the one on_cluster made
+        times = []
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            if not lock.acquire():
+                sys.exit(1)
+            lock.release()
+            times.append(time.perf_counter() - t0)
+        return times
+
+    times = on_cluster(body)
+    print(f"RESULT seconds={statistics.median(times):.6f} tasks=1", flush=True)
+
+
 def cluster_start(_n):
     import distributed  # noqa: F401  (the import is not part of the start)
 
@@ -377,6 +462,9 @@ WORKLOADS = {
     "map-distributed-tls": (lambda n: map_distributed(n, tls=True), 20_000, 2_000),
     "latency-distributed-tls": (lambda n: latency_distributed(n, tls=True), 200, 20),
     "cluster-start": (cluster_start, 1, 1),
+    "fib-distributed": (fib_distributed, 22, 15),
+    "queue-throughput": (queue_throughput, 10_000, 1_000),  # items
+    "lock-latency": (lock_latency, 200, 20),  # acquire + release round trips
     "slurm-scale-up": (lambda n: batch_scale_up("slurm", n), 100, 100),
     "sge-scale-up": (lambda n: batch_scale_up("sge", n), 100, 100),
     "kube-scale-20": (kube_scale, 20, 20),

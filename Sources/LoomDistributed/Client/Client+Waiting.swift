@@ -1,4 +1,5 @@
 import LoomCore
+import Logging
 import LoomLocal
 import Synchronization
 
@@ -73,6 +74,26 @@ extension Client {
     /// `result()` then throws a `.cancelled` error. Other clients' interest keeps shared work alive.
     public func cancel<Value>(_ futures: [Future<Value>]) async throws {
         try await connection.cancel(futures.map(\.key))
+    }
+
+    /// Runs the futures' tasks to the end even once every future (and this client) is gone,
+    /// as Dask's `fire_and_forget`: the scheduler wants each until it is done, then drops it.
+    /// It returns at once; the request goes out before the futures can be released, and
+    /// before `close()` says goodbye.
+    public func fireAndForget<Value>(_ futures: Future<Value>...) { fireAndForget(futures) }
+
+    public func fireAndForget<Value>(_ futures: [Future<Value>]) {
+        let connection = connection
+        sendsBeforeClosing.start {
+            // The futures live until the request is sent, so their release cannot overtake it.
+            defer { withExtendedLifetime(futures) {} }
+            do {
+                try await connection.fireAndForget(futures.map(\.key))
+            } catch {
+                Logger.loom("loom.client").warning("fire-and-forget was not sent; the tasks stop once nothing wants them",
+                                                   metadata: ["error": "\(error)", "keys": "\(futures.map(\.key))"])
+            }
+        }
     }
 }
 

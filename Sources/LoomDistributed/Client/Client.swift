@@ -3,6 +3,7 @@ import LoomCore
 import LoomLocal
 import Logging
 import NIOCore
+import Synchronization
 
 /// A connection to a Loom scheduler: submit tasks, get futures, gather results.
 ///
@@ -25,6 +26,16 @@ public final class Client: Sendable {
     private let ready: AsyncStream<Result<Void, any Error>>
     /// Keys whose last future went away, released in batches.
     private let releases = BatchQueue<Key>()
+    /// Requests started without waiting (`fireAndForget`) that `close()` lets finish first.
+    let sendsBeforeClosing = PendingSends()
+    /// The worker this client lives in, for a task's client (`TaskContext.client()`): values it
+    /// holds are read from its memory instead of over a connection to itself.
+    let localHolder = Mutex<LocalHolder?>(nil)
+
+    struct LocalHolder: Sendable {
+        let address: String
+        let values: @Sendable ([Key]) async -> (values: [Key: [UInt8]], missing: [Key])
+    }
     /// Connections to the workers results are fetched from.
     let peers: PeerPool
     let name: String
@@ -218,6 +229,7 @@ public final class Client: Sendable {
     /// default for `compute()`.
     public func close() async {
         DefaultGraphRunner.resign(self)
+        await sendsBeforeClosing.finish()
         await connection.sayGoodbye()
         // Ends the session: with no releases left to send it closes its connections.
         releases.finish()
@@ -253,13 +265,19 @@ public final class Client: Sendable {
     /// Arguments are values, `Delayed` calls or other futures.
     /// `key` names the task (a unique one is made otherwise); `workers` restricts it to workers
     /// by name or address (`allowOtherWorkers`: prefers them, and runs elsewhere while none of
-    /// them is there); `resources` are abstract amounts it holds while it runs.
+    /// them is there); `resources` are abstract amounts it holds while it runs. `pure` keys the
+    /// task by the call alone (`TaskNode.pureKey()`, Dask's `pure=True`): the same call from any
+    /// client is one task, and one whose result is still held is not computed again.
     public func submit<each Argument, Result, each Input: TaskArgument>(
-        _ function: TaskFunction<repeat each Argument, Result>, _ arguments: repeat each Input, key: String? = nil,
+        _ function: TaskFunction<repeat each Argument, Result>, _ arguments: repeat each Input, key: String? = nil, pure: Bool = false,
         priority: Int = 0, retries: Int = 0, workers: [String] = [], allowOtherWorkers: Bool = false, resources: [String: Double] = [:]
     ) async throws -> Future<Result> where repeat (each Input).Resolved == each Argument {
         var call = function.delayed(repeat each arguments)
-        if let key { call = call.named(Key(key)) }
+        if let key {
+            call = call.named(Key(key))
+        } else if pure {
+            call = call.named(try call.node.pureKey())
+        }
         return try await persist(call, priority: priority, retries: retries, workers: workers, allowOtherWorkers: allowOtherWorkers, resources: resources)
     }
 
@@ -268,7 +286,7 @@ public final class Client: Sendable {
     /// shortest list has elements. `keys` names the tasks (one each); the other options are
     /// `submit`'s, for every task.
     public func map<each Argument, Result, each Input: TaskArgument>(
-        _ function: TaskFunction<repeat each Argument, Result>, _ values: repeat [each Input], keys: [String]? = nil,
+        _ function: TaskFunction<repeat each Argument, Result>, _ values: repeat [each Input], keys: [String]? = nil, pure: Bool = false,
         priority: Int = 0, retries: Int = 0, workers: [String] = [], allowOtherWorkers: Bool = false, resources: [String: Double] = [:]
     ) async throws -> [Future<Result>] where repeat (each Input).Resolved == each Argument {
         var count = Int.max
@@ -277,9 +295,10 @@ public final class Client: Sendable {
         if let keys, keys.count != count {
             throw LoomError(.configuration, "map was given \(keys.count) keys for \(count) tasks of '\(function.name)'")
         }
-        let calls = (0..<count).map { index in
+        let calls = try (0..<count).map { index in
             let call = function.delayed(repeat (each values)[index])
-            return keys.map { call.named(Key($0[index])) } ?? call
+            if let keys { return call.named(Key(keys[index])) }
+            return pure ? call.named(try call.node.pureKey()) : call
         }
         return try await persist(calls, priority: priority, retries: retries, workers: workers, allowOtherWorkers: allowOtherWorkers, resources: resources)
     }
@@ -331,12 +350,17 @@ public final class Client: Sendable {
             guard let first = places.first else { throw LoomError(.workerDied, "no worker holds '\(key)' any more", key: key) }
             byWorker[first, default: []].append(key)
         }
+        let local = localHolder.withLock { $0 }
         return try await withThrowingTaskGroup(of: [Key: [UInt8]].self) { group in
             for (worker, keys) in byWorker {
                 group.addTask { [peers] in
                     let values: [Key: [UInt8]], missing: [Key]
                     do {
-                        (values, missing) = try await peers.fetch(keys, from: worker)
+                        if let local, local.address == worker {
+                            (values, missing) = await local.values(keys)
+                        } else {
+                            (values, missing) = try await peers.fetch(keys, from: worker)
+                        }
                     } catch {
                         throw LoomError(.workerDied, "cannot fetch from worker \(worker): \(error)", key: keys.first, underlying: error)
                     }

@@ -43,6 +43,9 @@ actor ClientConnection {
     private var earlyReplies: [UInt64: Message] = [:]
     private var nextRequest: UInt64 = 1
     private let logger = Logger.loom("loom.client")
+    /// Messages waiting for the frame being written (`write`), and whether one is.
+    private var outgoing: [Message] = []
+    private var writing = false
 
     init() {}
 
@@ -65,10 +68,11 @@ actor ClientConnection {
         if case .closed = phase { throw ConnectionMisuse("a closed client cannot connect again") }
         phase = .connected(writer, channel: channel)
         generation += 1
+        outgoing = []  // meant for the connection that dropped
         if !unsentReleases.isEmpty {
             let released = unsentReleases
             unsentReleases = []
-            try? await writer.send([.releaseKeys(released)])
+            try? await write(.releaseKeys(released), to: writer)
         }
         // Held values too: one the scheduler forgot meanwhile could not be fetched again.
         let waiting = statuses.filter {
@@ -77,7 +81,7 @@ actor ClientConnection {
             default: false
             }
         }.keys.sorted()
-        if generation > 1, !waiting.isEmpty { try? await writer.send([.stillWaiting(waiting)]) }
+        if generation > 1, !waiting.isEmpty { try? await write(.stillWaiting(waiting), to: writer) }
     }
 
     /// The connection dropped; the client tries to reconnect. Pending keys stay pending (the
@@ -91,7 +95,7 @@ actor ClientConnection {
 
     /// Says goodbye, so the scheduler releases this client's work at once.
     func sayGoodbye() async {
-        try? await scheduler?.send([.closeClient])
+        if let scheduler { try? await write(.closeClient, to: scheduler) }
     }
 
     /// Closes the connection as a network failure would (for tests of reconnection).
@@ -127,6 +131,11 @@ actor ClientConnection {
         try await send(.scattered(values), wanting: values.map(\.key))
     }
 
+    /// Asks the scheduler to compute the keys even once this client stops wanting them.
+    func fireAndForget(_ keys: [Key]) async throws {
+        try await send(.fireAndForget(keys), wanting: [])
+    }
+
     /// Cancels the keys (and the dependents of them this client wants); the scheduler answers
     /// `keyCancelled` for each.
     func cancel(_ keys: [Key]) async throws {
@@ -139,7 +148,29 @@ actor ClientConnection {
             references[key, default: 0] += 1
             if statuses[key] == nil { statuses[key] = .pending }
         }
-        try await scheduler.send([message])
+        try await write(message, to: scheduler)
+    }
+
+    /// Sends `message` after every message written before it. While a frame is being written,
+    /// messages from other tasks (a worker's tasks submitting at once) wait and go together in
+    /// the next frame, so many small messages cost a few writes; a lone message goes at once.
+    /// Only the task writing the frame hears of a failed write: the connection is dropping
+    /// then, and the drop is what the others see.
+    private func write(_ message: Message, to writer: NIOAsyncChannelOutboundWriter<[UInt8]>) async throws {
+        outgoing.append(message)
+        guard !writing else { return }
+        writing = true
+        defer { writing = false }
+        while !outgoing.isEmpty {
+            let batch = outgoing
+            outgoing = []
+            do {
+                try await writer.send(batch)
+            } catch {
+                outgoing = []
+                throw error
+            }
+        }
     }
 
     /// Waits until the key is in memory, erred, cancelled or lost; a cancelled caller gets
@@ -221,7 +252,7 @@ actor ClientConnection {
             unsentReleases += released
             return
         }
-        try? await scheduler.send([.releaseKeys(released)])
+        try? await write(.releaseKeys(released), to: scheduler)
     }
 
     /// Sends a request carrying a fresh id and waits for the reply with that id.
@@ -230,7 +261,7 @@ actor ClientConnection {
         let sentOn = generation
         let id = nextRequest
         nextRequest += 1
-        try await scheduler.send([make(id)])
+        try await write(make(id), to: scheduler)
         // The reply may have been handled while this actor waited on the send.
         if let reply = earlyReplies.removeValue(forKey: id) { return reply }
         _ = try connectedWriter()

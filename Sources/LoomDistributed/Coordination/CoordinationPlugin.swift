@@ -22,8 +22,9 @@ final class CoordinationPlugin: SchedulerPlugin {
     func status() async -> (any Encodable & Sendable)? { await state.summary() }
 
     func handle(request payload: [UInt8]) async throws -> [UInt8] {
-        let request = try JSONDecoder().decode(CoordinationRequest.self, from: Data(payload))
-        return Array(try JSONEncoder().encode(try await state.answer(request)))
+        // Loom's binary value codec: a queue's items pass through here one request each.
+        let request = try ValueCodec.decode(CoordinationRequest.self, from: payload)
+        return try ValueCodec.encode(try await state.answer(request))
     }
 }
 
@@ -32,8 +33,8 @@ struct CoordinationCalls: Sendable {
     let client: Client
 
     func call(_ request: CoordinationRequest) async throws -> CoordinationReply {
-        let answer = try await client.pluginRequest(CoordinationPlugin.pluginName, payload: Array(try JSONEncoder().encode(request)))
-        return try JSONDecoder().decode(CoordinationReply.self, from: Data(answer))
+        let answer = try await client.pluginRequest(CoordinationPlugin.pluginName, payload: try ValueCodec.encode(request))
+        return try ValueCodec.decode(CoordinationReply.self, from: answer)
     }
 
     /// Asks `attempt` (given the seconds it may wait on the scheduler) until it answers or

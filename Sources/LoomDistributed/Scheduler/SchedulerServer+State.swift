@@ -118,6 +118,8 @@ extension SchedulerServer {
                 core.handle(.cancelKeys(client: client, keys: keys), into: &effects)
             case .stillWaiting(let keys):
                 core.handle(.clientStillWaiting(client: client, keys: keys), into: &effects)
+            case .fireAndForget(let keys):
+                core.handle(.fireAndForget(keys: keys), into: &effects)
             case .schedulerInfoRequest(let request):
                 outbox.post(.schedulerInfo(request: request, workers: workerSummaries()))
             case .pluginRequest(let request, let plugin, let payload):

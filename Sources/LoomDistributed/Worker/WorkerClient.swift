@@ -7,18 +7,26 @@ final class WorkerClient: Sendable {
     private let scheduler: Address
     private let security: Security?
     private let connecting = Mutex<Task<Client, any Error>?>(nil)
+    private let local = Mutex<Client.LocalHolder?>(nil)
 
     init(scheduler: Address, security: Security?) {
         self.scheduler = scheduler
         self.security = security
     }
 
+    /// Where this worker serves its values, and how its tasks' client reads them in process.
+    func serveLocally(at address: String, _ values: @escaping @Sendable ([Key]) async -> (values: [Key: [UInt8]], missing: [Key])) {
+        local.withLock { $0 = Client.LocalHolder(address: address, values: values) }
+    }
+
     func client() async throws -> Client {
         let task = connecting.withLock { connecting in
             if let connecting { return connecting }
-            let (scheduler, security) = (scheduler, security)
+            let (scheduler, security, local) = (scheduler, security, local.withLock { $0 })
             let task = Task {
-                try await Client(address: scheduler, security: try Self.clientSecurity(security), setAsDefault: false)
+                let client = try await Client(address: scheduler, security: try Self.clientSecurity(security), setAsDefault: false)
+                client.localHolder.withLock { $0 = local }
+                return client
             }
             connecting = task
             return task

@@ -273,6 +273,8 @@ public actor WorkerServer: Service {
     }
 
     private func serve(_ listener: NIOAsyncChannel<FrameChannel, Never>, at bound: Address) async throws {
+        // This worker's tasks read what it holds from its memory, not over a socket to itself.
+        taskClient.serveLocally(at: bound.description) { [weak self] keys in await self?.heldValues(keys) ?? ([:], keys) }
         let connection = try await connectToScheduler()
         defer { runner.shutDown() }
         try await connection.executeThenClose { inbound, outbound in
@@ -404,6 +406,15 @@ public actor WorkerServer: Service {
         }
     }
 
+    /// The values of `keys` held here (spilled ones read back), and the keys that are not.
+    func heldValues(_ keys: [Key]) -> (values: [Key: [UInt8]], missing: [Key]) {
+        var (values, spilled, missing) = state.values(for: keys)
+        for key in spilled {
+            if let bytes = readBack(key) { values[key] = bytes } else { missing.append(key) }
+        }
+        return (values, missing)
+    }
+
     /// An argument's bytes, reading a spilled value back.
     private func resolve(_ argument: StoredArgument) -> [UInt8] {
         switch argument {
@@ -493,10 +504,7 @@ public actor WorkerServer: Service {
         for message in batch {
             switch message {
             case .getData(let request, let keys):
-                var (values, spilled, missing) = state.values(for: keys)
-                for key in spilled {
-                    if let bytes = readBack(key) { values[key] = bytes } else { missing.append(key) }
-                }
+                let (values, missing) = heldValues(keys)
                 replies.append(.data(request: request, values: values, missing: missing))
             case .putData(let request, let values):
                 perform(state.store(values))

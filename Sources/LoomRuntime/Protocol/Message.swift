@@ -34,6 +34,8 @@ public enum Message: Equatable, Sendable {
     /// `keyCancelled` for those it no longer keeps for this client (cancelled by a restart, or
     /// released because the client stayed away too long), which it could not tell it meanwhile.
     case stillWaiting([Key])
+    /// Run these keys even once no client wants them (`Client.fireAndForget`).
+    case fireAndForget([Key])
 
     // Scheduler → client.
     case keyInMemory(key: Key, nbytes: UInt64, holders: [String])

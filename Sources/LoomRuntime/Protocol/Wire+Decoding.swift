@@ -51,6 +51,7 @@ extension Wire {
                 return .updateGraph(tasks: tasks, wanted: try keys(), functions: try stringMap())
             case .releaseKeys: return .releaseKeys(try keys())
             case .stillWaiting: return .stillWaiting(try keys())
+            case .fireAndForget: return .fireAndForget(try keys())
             case .cancelKeys: return .cancelKeys(try keys())
             case .whoHas: return .whoHas(request: try reader.readVarUInt(), keys: try keys())
             case .schedulerInfoRequest: return .schedulerInfoRequest(request: try reader.readVarUInt())

@@ -41,6 +41,9 @@ extension Wire {
             case .stillWaiting(let keys):
                 kind(.stillWaiting)
                 write(keys)
+            case .fireAndForget(let keys):
+                kind(.fireAndForget)
+                write(keys)
             case .whoHas(let request, let keys):
                 kind(.whoHas)
                 header.writeVarUInt(request)

@@ -59,6 +59,17 @@ extension SchedulerState {
         return true
     }
 
+    /// The scheduler wants each key that is still to be computed until it is done
+    /// (`notifyInMemory`/`notifyErred` drop that want), whoever else stops wanting it.
+    mutating func fireAndForget(_ keys: [Key]) {
+        ensureClient(.fireAndForget)
+        for key in keys {
+            guard let task = taskSlots[key], tasks[Int(task)].state != .memory, tasks[Int(task)].state != .erred,
+                  clients[.fireAndForget]?.wants[task] == nil else { continue }
+            addWant(.fireAndForget, task)
+        }
+    }
+
     mutating func releaseKeys(client: ClientID, keys: [Key]) {
         for key in keys {
             if let task = taskSlots[key] { dropWant(client, task, count: 1) }

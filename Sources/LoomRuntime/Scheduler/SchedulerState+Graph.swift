@@ -15,9 +15,13 @@ extension SchedulerState {
         created.reserveCapacity(submissions.count)
         var slotAt = [TaskSlot](repeating: -1, count: submissions.count)
         taskSlots.reserveCapacity(taskSlots.count + submissions.count)
+        // Reserved geometrically: reserving just what one small update adds would copy the
+        // whole table on every update (tasks launching tasks send one or two at a time).
         let growth = max(submissions.count - freeTaskSlots.count, 0)
-        tasks.reserveCapacity(tasks.count + growth)
-        heapPositions.reserveCapacity(heapPositions.count + growth)
+        if tasks.count + growth > tasks.capacity { tasks.reserveCapacity(max(tasks.count + growth, 2 * tasks.capacity)) }
+        if heapPositions.count + growth > heapPositions.capacity {
+            heapPositions.reserveCapacity(max(heapPositions.count + growth, 2 * heapPositions.capacity))
+        }
         var function: (name: String, slot: Int32) = ("", -1)
         for (position, submission) in submissions.enumerated() {
             if function.slot < 0 || function.name != submission.function {

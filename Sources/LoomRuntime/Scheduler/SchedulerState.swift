@@ -121,6 +121,7 @@ public struct SchedulerState: Sendable {
         case .updateGraph(let client, let submissions, let wants):
             updateGraph(client: client, submissions: submissions, wants: wants)
         case .scatter(let client, let values): scatter(client: client, values: values)
+        case .fireAndForget(let keys): fireAndForget(keys)
         case .releaseKeys(let client, let keys): releaseKeys(client: client, keys: keys)
         case .cancelKeys(let client, let keys): cancelKeys(client: client, keys: keys)
         case .cancelAllWork:
@@ -195,6 +196,10 @@ public struct SchedulerState: Sendable {
         let record = tasks[Int(task)]
         let holders = holderIDs(task)
         for client in clients {
+            if client == .fireAndForget {
+                dropWant(client, task)
+                continue
+            }
             effects.append(.keyInMemory(client: client, key: record.key, holders: holders, nbytes: record.nbytes))
         }
     }
@@ -202,6 +207,10 @@ public struct SchedulerState: Sendable {
     mutating func notifyErred(_ task: TaskSlot, only client: ClientID? = nil) {
         guard let failure = failures[task] else { return }
         for client in client.map({ [$0] }) ?? wanters(of: task) {
+            if client == .fireAndForget {
+                dropWant(client, task)
+                continue
+            }
             effects.append(.taskErred(client: client, failure))
         }
     }

@@ -16,8 +16,10 @@ public struct WorkerID: Hashable, Comparable, Sendable, CustomStringConvertible 
 public struct ClientID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let rawValue: Int
     public init(_ rawValue: Int) { self.rawValue = rawValue }
-    public var description: String { "client#\(rawValue)" }
+    public var description: String { self == .fireAndForget ? "fire-and-forget" : "client#\(rawValue)" }
     public static func < (lhs: ClientID, rhs: ClientID) -> Bool { lhs.rawValue < rhs.rawValue }
+    /// The scheduler's own want of keys a client fired and forgot: dropped once each is done.
+    public static let fireAndForget = ClientID(-1)
 }
 
 /// Where a task is in its life on the scheduler (Dask's scheduler task states).
@@ -158,6 +160,9 @@ public enum SchedulerEvent: Sendable {
     case updateGraph(client: ClientID, tasks: [WireTask], wants: [Key])
     /// Values the client put on workers itself (holders by address); the client wants each once.
     case scatter(client: ClientID, values: [ScatteredValue])
+    /// The keys are to run even when no client wants them any more (Dask's `fire_and_forget`):
+    /// the scheduler wants each itself until it is in memory or erred.
+    case fireAndForget(keys: [Key])
     /// Drops one want of each key by this client (a key a client wanted twice needs two).
     case releaseKeys(client: ClientID, keys: [Key])
     /// Drops every want of these keys by this client, and of their dependents it wants, and

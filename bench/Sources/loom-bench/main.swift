@@ -15,9 +15,29 @@ enum BenchTasks {
         Thread.sleep(forTimeInterval: seconds)
         return x
     }
+    /// Tasks launching tasks (fib-distributed): each call waits on two more.
+    static let fib: TaskFunction<Int, Int> = TaskFunction("fib") { (n: Int) async throws -> Int in
+        if n < 2 { return n }
+        let client = try await TaskContext.client()
+        let a = try await client.submit(BenchTasks.fib, n - 1), b = try await client.submit(BenchTasks.fib, n - 2)
+        return try await a.result() + b.result()
+    }
+    /// queue-throughput's two ends: puts 0..<count on the queue, and takes count items off it.
+    static let produce = TaskFunction("produce") { (queue: String, count: Int) async throws -> Int in
+        let queue = try await LoomQueue<Int>(queue, client: try await TaskContext.client())
+        for item in 0..<count { try await queue.put(item) }
+        return count
+    }
+    static let consume = TaskFunction("consume") { (queue: String, count: Int) async throws -> Int in
+        let queue = try await LoomQueue<Int>(queue, client: try await TaskContext.client())
+        var total = 0
+        for _ in 0..<count { total += try await queue.get(timeout: .seconds(60)) }
+        return total
+    }
 }
 
-try await Loom.bootstrap(registering: BenchTasks.inc, BenchTasks.add, BenchTasks.chunk, BenchTasks.sleepThenEcho, FrameWorkloads.peakResident)
+try await Loom.bootstrap(registering: BenchTasks.inc, BenchTasks.add, BenchTasks.chunk, BenchTasks.sleepThenEcho, BenchTasks.fib,
+                         BenchTasks.produce, BenchTasks.consume, FrameWorkloads.peakResident)
 
 /// inc on 0..<n, then a pairwise tree of adds (an odd element passes through to the next level).
 func treeSum(leaves n: Int) -> Delayed<Int> {
@@ -127,6 +147,50 @@ case "latency-distributed", "latency-distributed-tls":
             let value = try await client.submit(BenchTasks.inc, round).result()
             times.append((ContinuousClock.now - started) / .seconds(1))
             guard value == round + 1 else { exit(1) }
+        }
+        print("RESULT seconds=\(times.sorted()[times.count / 2]) tasks=1")
+    }
+case "fib-distributed":
+    let n = quick ? 15 : 22
+    try await onCluster { client in
+        let started = ContinuousClock.now
+        let value = try await client.submit(BenchTasks.fib, n).result()
+        let seconds = (ContinuousClock.now - started) / .seconds(1)
+        var (a, b) = (0, 1)
+        for _ in 0..<n { (a, b) = (b, a + b) }
+        guard value == a else {
+            FileHandle.standardError.write(Data("wrong result: fib(\(n)) = \(value), expected \(a)\n".utf8))
+            exit(1)
+        }
+        // fib(n) makes 2 fib(n + 1) - 1 calls, each a task.
+        print("RESULT seconds=\(seconds) tasks=\(2 * b - 1)")
+    }
+case "queue-throughput":
+    let count = quick ? 1_000 : 10_000
+    try await onCluster { client in
+        let workers = try await client.schedulerInfo().map(\.name)
+        let started = ContinuousClock.now
+        // One end on each worker: every item crosses from one process to the other.
+        let consumer = try await client.submit(BenchTasks.consume, "items", count, workers: [workers[0]])
+        let producer = try await client.submit(BenchTasks.produce, "items", count, workers: [workers[workers.count - 1]])
+        let total = try await consumer.result()
+        let seconds = (ContinuousClock.now - started) / .seconds(1)
+        guard try await producer.result() == count, total == count * (count - 1) / 2 else {
+            FileHandle.standardError.write(Data("wrong result: the consumer summed \(total)\n".utf8))
+            exit(1)
+        }
+        print("RESULT seconds=\(seconds) tasks=\(count)")
+    }
+case "lock-latency":
+    let rounds = quick ? 20 : 200
+    try await onCluster { client in
+        let lock = try await DistributedLock("bench", client: client)
+        var times: [Double] = []
+        for _ in 0..<rounds {
+            let started = ContinuousClock.now
+            guard try await lock.acquire() else { exit(1) }
+            try await lock.release()
+            times.append((ContinuousClock.now - started) / .seconds(1))
         }
         print("RESULT seconds=\(times.sorted()[times.count / 2]) tasks=1")
     }
