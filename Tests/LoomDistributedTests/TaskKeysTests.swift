@@ -50,3 +50,21 @@ import Testing
         }
     }
 }
+
+/// Abstract resources a LocalCluster's workers offer, held by the tasks that ask for them.
+@Suite(.serialized) struct LocalClusterResourcesTests {
+    @Test(.timeLimit(.minutes(2))) func tasksThatAskForAResourceRunOnWorkersThatOfferIt() async throws {
+        try TaskRegistry.shared.register([TestTasks.inc])  // for the workers in this process
+        for processes in [true, false] {
+            let cluster = try await LocalCluster(
+                workers: 1, threadsPerWorker: 2, memoryLimit: "1GB", processes: processes, executable: TestTasks.workerExecutable,
+                dashboardAddress: nil, resources: ["GPU": 1])
+            let client = try await Client(cluster, setAsDefault: false)
+            // Without the worker's GPU these would wait for ever (the time limit would end the test).
+            let futures = try await client.map(TestTasks.inc, [1, 2, 3], resources: ["GPU": 1])
+            #expect(try await client.gather(futures) == [2, 3, 4], "processes: \(processes)")
+            await client.close()
+            await cluster.close()
+        }
+    }
+}

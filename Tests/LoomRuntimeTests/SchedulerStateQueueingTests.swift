@@ -111,3 +111,51 @@ import Testing
         #expect(cluster.worker(running: "waiting-0") == busy && cluster.worker(running: "waiting-1") == busy)
     }
 }
+
+/// Tasks no worker can run err after `unrunnableTimeout` of tick time, saying what they ask for.
+@Suite struct SchedulerStateUnrunnableTests {
+    @Test func aTaskNoWorkerFitsErrsAfterTheTimeout() {
+        var configuration = SchedulerConfiguration()
+        configuration.unrunnableTimeout = 5
+        var cluster = SimulatedCluster(configuration)
+        cluster.join(resources: ["GPU": 1])
+        cluster.submit(alice, [task("big", resources: ["GPU": 2]), task("small", resources: ["GPU": 1])])
+        #expect(cluster.state.state(of: "big") == .noWorker && cluster.worker(running: "small") != nil)
+        cluster.send(.tick(now: 100))
+        cluster.send(.tick(now: 104))
+        #expect(cluster.state.state(of: "big") == .noWorker, "not yet: 4 s of 5")
+        // A worker joining sends it back to waiting; it finds no worker again and keeps its time.
+        cluster.join(resources: ["GPU": 1])
+        cluster.send(.tick(now: 105))
+        guard case .erred(let failure) = cluster.outcome(alice, "big") else {
+            Issue.record("expected big to err, got \(String(describing: cluster.outcome(alice, "big")))")
+            return
+        }
+        #expect(failure.cause.contains("unrunnable-timeout") && failure.cause.contains("GPU=2.0"), "\(failure.cause)")
+        cluster.finish("small")
+        #expect(cluster.outcome(alice, "small") == .memory)
+    }
+
+    @Test func withoutATimeoutATaskWaitsForAWorkerThatFits() {
+        var cluster = SimulatedCluster()
+        cluster.join()
+        cluster.submit(alice, [task("pinned", allowed: ["tcp://10.0.0.9:9000"])])
+        cluster.send(.tick(now: 0))
+        cluster.send(.tick(now: 1_000_000))
+        #expect(cluster.state.state(of: "pinned") == .noWorker)
+    }
+
+    @Test func withNoWorkersAtAllTheFailureSaysSo() {
+        var configuration = SchedulerConfiguration()
+        configuration.unrunnableTimeout = 1
+        var cluster = SimulatedCluster(configuration)
+        cluster.submit(alice, [task("alone")])
+        cluster.send(.tick(now: 0))
+        cluster.send(.tick(now: 1))
+        guard case .erred(let failure) = cluster.outcome(alice, "alone") else {
+            Issue.record("expected alone to err")
+            return
+        }
+        #expect(failure.cause.contains("there were no workers"), "\(failure.cause)")
+    }
+}

@@ -26,6 +26,9 @@ public struct Configuration: Sendable, Equatable {
     public var progressBarMinimum: Double = 0.5
     /// A task errs with `KilledWorker` once this many workers died while running it.
     public var allowedFailures = 3
+    /// Seconds a task no worker can run waits before it errs (Dask's `no-workers-timeout`);
+    /// `nil`, the default, waits for ever (a worker that fits may still join).
+    public var unrunnableTimeout: Double? = nil
     /// The entries of the other layers' sections as written, by key (`comm.tls.ca-file`), the
     /// last layer's where several set one.
     public private(set) var entries: [String: ConfigurationValue] = [:]
@@ -47,6 +50,11 @@ public struct Configuration: Sendable, Equatable {
         "scheduler.allowed-failures": Setting("a positive whole number") { configuration, text in
             guard let value = Int(text), value > 0 else { return false }
             configuration.allowedFailures = value
+            return true
+        },
+        "scheduler.unrunnable-timeout": Setting("a number of seconds, more than zero") { configuration, text in
+            guard let value = Double(text), value > 0, value.isFinite else { return false }
+            configuration.unrunnableTimeout = value
             return true
         },
         "progress.minimum": Setting("a number of seconds, zero or more") { configuration, text in

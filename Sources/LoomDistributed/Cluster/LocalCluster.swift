@@ -39,9 +39,12 @@ public final class LocalCluster: Cluster {
     ///   - security: TLS on every connection (`Security.temporary()` makes one in memory);
     ///     `Client(cluster)` uses it too.
     ///   - plugins: scheduler plugins besides the process's defaults.
+    ///   - resources: abstract resources every worker offers (`["GPU": 1]`), which tasks
+    ///     submitted with `resources:` hold while they run (Dask's `resources=`).
     public init(workers: Int? = nil, threadsPerWorker: Int? = nil, memoryLimit: String? = nil, processes: Bool = true,
                 executable: String? = nil, host: String = "127.0.0.1", schedulerPort: Int = 0,
-                dashboardAddress: String? = ":8787", security: Security? = nil, plugins: [any SchedulerPlugin] = []) async throws {
+                dashboardAddress: String? = ":8787", security: Security? = nil, plugins: [any SchedulerPlugin] = [],
+                resources: [String: Double] = [:]) async throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let (defaultWorkers, defaultThreads) = Self.defaultLayout(cores: cores)
         let count = workers ?? (threadsPerWorker.map { max(1, cores / $0) } ?? defaultWorkers)
@@ -57,7 +60,8 @@ public final class LocalCluster: Cluster {
         let tasks = ClusterTasks()
         let launcher = LocalWorkerLauncher(
             threads: self.threadsPerWorker, memoryLimit: self.memoryLimit, memory: memoryFractions,
-            processes: processes, executable: self.executable, security: security, tlsArguments: credentials?.arguments ?? [], tasks: tasks)
+            processes: processes, executable: self.executable, security: security, tlsArguments: credentials?.arguments ?? [],
+            resources: resources, tasks: tasks)
         do {
             base = try await SpecCluster(
                 name: "local-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))", launcher: launcher,
@@ -115,9 +119,16 @@ struct LocalWorkerLauncher: WorkerLauncher {
     let security: Security?
     /// `--tls-*` for worker processes.
     let tlsArguments: [String]
+    var resources: [String: Double] = [:]
     /// The cluster's: nannies and in-process workers run there.
     let tasks: ClusterTasks
     var workersPerLaunch: Int { 1 }
+
+    /// `--resources NAME=AMOUNT,…` for worker processes (none without resources).
+    var resourceArguments: [String] {
+        guard !resources.isEmpty else { return [] }
+        return ["--resources", resources.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")]
+    }
 
     func launch(name: String, workerNames: [String], scheduler: Address) async throws -> any LaunchedWorkers {
         if processes {
@@ -127,12 +138,13 @@ struct LocalWorkerLauncher: WorkerLauncher {
                 arguments: [
                     "worker", scheduler.description, "--no-nanny", "--nthreads", "\(threads)",
                     "--memory-limit", "\(memoryLimit)", "--name", name,
-                ] + tlsArguments,
+                ] + resourceArguments + tlsArguments,
                 memoryLimit: memoryLimit, memory: memory)
             return SupervisedWorker(nanny: nanny, supervision: tasks.start { await nanny.run() })
         }
         let options = WorkerOptions(
-            scheduler: scheduler, name: name, threads: threads, memoryLimit: memoryLimit, security: security, memory: memory, supervised: true)
+            scheduler: scheduler, name: name, threads: threads, memoryLimit: memoryLimit, security: security, resources: resources,
+            memory: memory, supervised: true)
         return InProcessWorker(session: tasks.start {
             // A restart is a fresh worker in the same place.
             while !Task.isCancelled {

@@ -32,6 +32,9 @@ public struct SchedulerConfiguration: Sendable, Hashable {
     public var maximumStealCostRatio: Double = 100
     /// At most this many of a victim's processing tasks are examined per tick.
     public var stealScanLimit: Int = 2_000
+    /// Seconds (of `tick` time) a task may wait with no worker that can run it before it errs:
+    /// its restrictions fit no worker, or there are no workers. `nil` waits for ever.
+    public var unrunnableTimeout: Double? = nil
 
     public init() {}
 
@@ -39,6 +42,7 @@ public struct SchedulerConfiguration: Sendable, Hashable {
     public static func configured(_ configuration: Configuration) -> SchedulerConfiguration {
         var scheduling = SchedulerConfiguration()
         scheduling.allowedFailures = configuration.allowedFailures
+        scheduling.unrunnableTimeout = configuration.unrunnableTimeout
         return scheduling
     }
 }

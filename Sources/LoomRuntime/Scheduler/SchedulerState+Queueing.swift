@@ -83,6 +83,34 @@ extension SchedulerState {
         return best >= 0 ? best : nil
     }
 
+    /// Errs the tasks that have had no worker to run them for `unrunnableTimeout`, saying what
+    /// they ask for. A task that goes back to waiting meanwhile (a worker joined) and finds no
+    /// worker again keeps its first time, so workers coming and going do not keep it waiting.
+    mutating func failUnrunnable(now: Double) {
+        guard let timeout = configuration.unrunnableTimeout else { return }
+        for task in noWorkerTasks where unrunnableSince[task] == nil { unrunnableSince[task] = now }
+        var expired: [TaskSlot] = []
+        for (task, since) in unrunnableSince where tasks[Int(task)].state == .noWorker && now - since >= timeout {
+            expired.append(task)
+        }
+        for task in expired.sorted() {
+            unrunnableSince[task] = nil
+            let index = Int(task), constraint = tasks[index].constraint
+            var asks: [String] = []
+            if constraint >= 0 {
+                let wanted = constraints[Int(constraint)]
+                if !wanted.allowedWorkers.isEmpty { asks.append("workers \(wanted.allowedWorkers.sorted().joined(separator: ", "))") }
+                if !wanted.resources.isEmpty {
+                    asks.append("resources " + wanted.resources.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))
+                }
+            }
+            let why = activeWorkers.isEmpty ? "there were no workers" : "no worker has \(asks.joined(separator: " and "))"
+            markErred(task, TaskFailure(
+                key: tasks[index].key, function: functionName(task), failedKey: tasks[index].key,
+                cause: "no worker could run it for \(timeout) s (scheduler.unrunnable-timeout): \(why)"))
+        }
+    }
+
     /// A worker joined or resumed: tasks that had no worker try again, by priority.
     mutating func retryNoWorkerTasks() {
         queuesMayDrain = true

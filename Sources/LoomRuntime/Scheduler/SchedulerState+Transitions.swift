@@ -275,6 +275,7 @@ extension SchedulerState {
         tasks[index] = .free()
         heapPositions[index] = -1
         freeTaskSlots.append(task)
+        unrunnableSince[task] = nil
     }
 
     // MARK: Functions

@@ -54,6 +54,9 @@ public struct SchedulerState: Sendable {
     /// The constraint queues (indices into `queues`) that hold tasks.
     var resourceQueuesInUse: Set<Int> = []
     var noWorkerTasks: Set<TaskSlot> = []
+    /// When each task first seen in `noWorkerTasks` by a tick was seen there (tick time), while
+    /// `configuration.unrunnableTimeout` is set.
+    var unrunnableSince: [TaskSlot: Double] = [:]
     var generation = 0
     var lastRunID = 0
 
@@ -136,7 +139,9 @@ public struct SchedulerState: Sendable {
         case .keysAdded(let worker, let keys): keysAdded(worker: worker, keys: keys)
         case .keysLost(let worker, let keys): keysLost(worker: worker, keys: keys)
         case .fetchFailed(let worker, let key, let holder): fetchFailed(worker: worker, key: key, holder: holder)
-        case .tick: balance()
+        case .tick(let now):
+            failUnrunnable(now: now)
+            balance()
         }
         settle()
     }
