@@ -38,6 +38,8 @@ func coordination(client: Client) async throws {
     let lock = try await DistributedLock("db", client: client)                   // acquire(timeout:), release(), withLock { }
     let slots = try await Semaphore("api", maxLeases: 4, client: client)         // a dead holder's leases expire
     let ready = try await Event("ready", client: client)                         // set(), clear(), wait(timeout:)
+    let topic = try await Pub<String>("progress", client: client)                // put(_:) to every subscriber now
+    let updates = try await Sub<String>("progress", client: client)              // for try await update in updates { }
 }
 
 enum Jobs {

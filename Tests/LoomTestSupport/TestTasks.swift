@@ -3,6 +3,7 @@ import Loom
 import Synchronization
 
 private let callCount = Atomic<Int>(0)
+private let heldLocks = Mutex<[DistributedLock]>([])
 
 /// Task functions the tests run, registered by the `loom-test-worker` executable too so the
 /// process scheduler can run them there.
@@ -130,6 +131,22 @@ public enum TestTasks {
         callCount.add(1, ordering: .relaxed).newValue
     }
 
+    /// Publishes `values` on `topic` from inside a task; how many subscribers the last reached.
+    public static let publish = TaskFunction("publish") { (topic: String, values: [String]) async throws -> Int in
+        let pub = try await Pub<String>(topic, client: try await TaskContext.client())
+        var reached = 0
+        for value in values { reached = try await pub.put(value) }
+        return reached
+    }
+    /// Takes the lock `name` from inside a task and keeps it for as long as this process
+    /// lives (its lease refreshed by the worker's client); answers the process id.
+    public static let holdLock = TaskFunction("hold-lock") { (name: String, leaseSeconds: Double) async throws -> Int32 in
+        let lock = try await DistributedLock(name, leaseTimeout: .seconds(leaseSeconds), client: try await TaskContext.client())
+        guard try await lock.acquire(timeout: .seconds(30)) else { throw TestFailure(message: "lock \(name) was not free") }
+        heldLocks.withLock { $0.append(lock) }
+        return getpid()
+    }
+
     /// Bag functions, for bags on processes and clusters.
     public static let words = BagFlatMap("words") { (line: String) in line.split(separator: " ").map(String.init) }
     public static let isLong = BagFilter("is-long") { (word: String) in word.count > 3 }
@@ -140,7 +157,7 @@ public enum TestTasks {
 
     public static let all: [any TaskFunctionRepresentable] = [
         timesTen, markThenPass, words, isLong, length, total, firstLetter, lengthByLetter, inc, add, sum, scale, fail, dieHard, allocate, processID, workerProcessID, sleepThenEcho, reportThenSleep, describePoint, pattern, byteAt, checksum,
-        pluginReport, squarePlusOne, positions, doubleLater, whereAmI, failLater, fib, writeMarker, countCalls,
+        pluginReport, squarePlusOne, positions, doubleLater, whereAmI, failLater, fib, writeMarker, countCalls, publish, holdLock,
     ]
 
     /// The `loom-test-worker` executable, built beside the test bundle.

@@ -20,6 +20,15 @@ enum CoordinationRequest: Codable, Sendable {
     case semaphoreAcquire(name: String, lease: String, wait: Double)
     case semaphoreRelease(name: String, lease: String)
     case semaphoreRefresh(name: String, leases: [String])
+    /// `subscriber` hears what is published on `topic` from now on; it goes when it has not
+    /// been heard from (a receive or a refresh) for `timeout` seconds.
+    case subscribe(topic: String, subscriber: String, timeout: Double)
+    case unsubscribe(topic: String, subscriber: String)
+    case subscriberRefresh(topic: String, subscriber: String)
+    /// Answered with the subscribers it reached.
+    case publish(topic: String, value: [UInt8])
+    /// Everything published to the subscriber since its last receive, waiting for something.
+    case receive(topic: String, subscriber: String, wait: Double)
 }
 
 enum CoordinationReply: Codable, Sendable {
@@ -29,4 +38,6 @@ enum CoordinationReply: Codable, Sendable {
     /// Whether it happened (put, acquired, set) before the wait ran out.
     case flag(Bool)
     case count(Int)
+    /// Several values, oldest first (a receive's: none when the wait ran out).
+    case values([[UInt8]])
 }

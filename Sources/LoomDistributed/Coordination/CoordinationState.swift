@@ -22,7 +22,15 @@ actor CoordinationState {
     private var events: [String: Bool] = [:]
     private var queues: [String: Queue] = [:]
     private var semaphores: [String: Semaphore] = [:]
+    /// Topic → subscriber → what it has not received yet.
+    private var topics: [String: [String: Subscriber]] = [:]
     private var waiters: [String: [Wakeup]] = [:]
+
+    struct Subscriber {
+        var timeout: Duration
+        var lastHeard: ContinuousClock.Instant = .now
+        var pending: [[UInt8]] = []
+    }
 
     func answer(_ request: CoordinationRequest) async throws -> CoordinationReply {
         switch request {
@@ -101,6 +109,33 @@ actor CoordinationState {
         case .semaphoreRefresh(let name, let leases):
             for lease in leases where semaphores[name]?.leases[lease] != nil { semaphores[name]?.leases[lease] = .now }
             return .done
+        case .subscribe(let topic, let subscriber, let timeout):
+            if topics[topic]?[subscriber] == nil {
+                topics[topic, default: [:]][subscriber] = Subscriber(timeout: .milliseconds(Int64(max(timeout, 0.001) * 1_000)))
+            }
+            return .done
+        case .unsubscribe(let topic, let subscriber):
+            topics[topic]?[subscriber] = nil
+            if topics[topic]?.isEmpty ?? false { topics[topic] = nil }
+            return .done
+        case .subscriberRefresh(let topic, let subscriber):
+            try heard(topic, subscriber)
+            return .done
+        case .publish(let topic, let value):
+            let subscribers = topics[topic]?.keys.sorted() ?? []
+            for subscriber in subscribers {
+                topics[topic]?[subscriber]?.pending.append(value)
+                changed("topic/\(topic)/\(subscriber)")
+            }
+            return .count(subscribers.count)
+        case .receive(let topic, let subscriber, let wait):
+            try heard(topic, subscriber)
+            let received = await waitFor("topic/\(topic)/\(subscriber)", wait) { state -> [[UInt8]]? in
+                guard let pending = state.topics[topic]?[subscriber]?.pending, !pending.isEmpty else { return nil }
+                state.topics[topic]?[subscriber]?.pending = []
+                return pending
+            }
+            return .values(received ?? [])
         }
     }
 
@@ -111,17 +146,35 @@ actor CoordinationState {
         var events: [String: Bool]
         var queues: [String: Int]
         var semaphores: [String: Int]
+        /// Topic → its subscribers.
+        var topics: [String: Int]
         var waiting: [String: Int]
     }
 
     func summary() -> Summary {
         Summary(variables: variables.keys.sorted(), events: events, queues: queues.mapValues(\.count),
-                semaphores: semaphores.mapValues(\.leases.count), waiting: waiters.mapValues(\.count).filter { $0.value > 0 })
+                semaphores: semaphores.mapValues(\.leases.count), topics: topics.mapValues(\.count), waiting: waiters.mapValues(\.count).filter { $0.value > 0 })
     }
 
     /// Leases not refreshed within their timeout (a holder that died) go; waiters hear of it.
+    /// So do subscribers not heard from within theirs, and what waited for them.
     func expireLeases() {
         for name in semaphores.keys { expireLeases(of: name) }
+        let now = ContinuousClock.now
+        for (topic, subscribers) in topics {
+            for (subscriber, record) in subscribers where now - record.lastHeard > record.timeout {
+                topics[topic]?[subscriber] = nil
+            }
+            if topics[topic]?.isEmpty ?? false { topics[topic] = nil }
+        }
+    }
+
+    /// The subscriber is alive; an unknown one (it expired, or never subscribed) is an error.
+    private func heard(_ topic: String, _ subscriber: String) throws {
+        guard topics[topic]?[subscriber] != nil else {
+            throw LoomError(.invalidArgument, "topic '\(topic)' has no subscriber \(subscriber) (it was not heard from within its timeout?)")
+        }
+        topics[topic]?[subscriber]?.lastHeard = .now
     }
 
     private func expireLeases(of name: String) {

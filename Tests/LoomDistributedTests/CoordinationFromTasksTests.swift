@@ -1,0 +1,53 @@
+import Foundation
+import Loom
+import LoomTestSupport
+import Testing
+
+/// The coordination primitives reached from tasks (`TaskContext.client()`), across a worker's
+/// death and a client's, and topics (`Pub`/`Sub`).
+@Suite(.serialized) struct CoordinationFromTasksTests {
+    @Test func aLockHeldByATaskIsKeptWhileItsWorkerLivesAndFreedWhenItDies() async throws {
+        try await withCluster(workers: 1) { _, client in
+            let holder = try await client.submit(TestTasks.holdLock, "db", 1.0)
+            let pid = try await holder.result()
+            let lock = try await DistributedLock("db", leaseTimeout: .seconds(1), client: client)
+            // Twice the lease: the worker's client refreshes it, so it stays held.
+            #expect(try await lock.acquire(timeout: .seconds(2)) == false)
+            // Nobody wants the task any more, so the worker's death does not run it again.
+            try await holder.cancel()
+            try await eventually("the scheduler to let the holding task go") {
+                try await client.whoHas([holder])[holder.key]?.isEmpty ?? true
+            }
+            kill(pid, SIGKILL)
+            #expect(try await lock.acquire(timeout: .seconds(30)), "the dead worker's lease expires")
+            try await lock.release()
+        }
+    }
+
+    @Test func aTaskPublishesToEverySubscriberInOrder() async throws {
+        try await withCluster(workers: 1) { cluster, client in
+            let sub = try await Sub<String>("progress", client: client)
+            let other = try await Client(cluster, setAsDefault: false)
+            let gone = try await Sub<String>("progress", client: other, timeout: .milliseconds(500))
+            let reached = try await client.submit(TestTasks.publish, "progress", ["a", "b", "c"]).result()
+            #expect(reached == 2)
+            var heard: [String] = []
+            for try await value in sub {
+                heard.append(value)
+                if heard.count == 3 { break }
+            }
+            #expect(heard == ["a", "b", "c"])
+            #expect(try await gone.get(timeout: .seconds(5)) == "a")
+            // A subscriber whose client went stops counting once its timeout passes.
+            await other.close()
+            let pub = try await Pub<String>("progress", client: client)
+            try await eventually("the closed client's subscriber to expire") { try await pub.put("tick") == 1 }
+            // Nothing published before a subscriber came is kept for it.
+            let late = try await Sub<String>("progress", client: client)
+            let nothing = await #expect(throws: LoomError.self) { try await late.get(timeout: .milliseconds(100)) }
+            #expect(nothing?.code == .timeout)
+            try await late.close()
+            _ = gone
+        }
+    }
+}
