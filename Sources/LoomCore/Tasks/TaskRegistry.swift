@@ -50,14 +50,11 @@ public final class TaskRegistry: Sendable {
     public var fingerprint: String { Self.fingerprint(of: signatures) }
 
     public static func fingerprint(of signatures: [String: String]) -> String {
-        // FNV-1a: stable across processes and runs, unlike Swift's seeded Hasher.
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var hash = StableHash()
         for (name, signature) in signatures.sorted(by: { $0.key < $1.key }) {
-            for byte in (name + "\u{0}" + signature + "\u{0}").utf8 {
-                hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
-            }
+            hash.add(unprefixed: (name + "\u{0}" + signature + "\u{0}").utf8)
         }
-        return String(hash, radix: 16)
+        return String(hash.value, radix: 16)
     }
 
     /// Says how `other` (a worker's registry) differs from these `needed` functions, naming each

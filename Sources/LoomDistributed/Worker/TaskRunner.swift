@@ -49,12 +49,13 @@ final class TaskRunner: Sendable {
             _ = DedicatedThread(name: "loom-task-\(index)") { [continuation, registry] in
                 var ranOne = false
                 while let job = queue.next(endingOne: ranOne) {
-                    if let function = registry.function(named: job.task.function), function.isAsync {
+                    let function = registry.function(named: job.task.function)
+                    if let function, function.isAsync {
                         // It keeps its slot until it ends or secedes; this thread is free now.
                         launch.start(job, function, thread: index)
                         ranOne = false
                     } else {
-                        continuation.yield(.finished(Self.run(job.task, arguments: job.arguments, thread: index, registry: registry)))
+                        continuation.yield(.finished(Self.run(job.task, function, arguments: job.arguments, thread: index)))
                         ranOne = true
                     }
                 }
@@ -81,30 +82,28 @@ final class TaskRunner: Sendable {
     func call(_ function: String, arguments: [[UInt8]]) async -> Result<[UInt8], TaskRunFailure> {
         await withCheckedContinuation { continuation in
             _ = DedicatedThread(name: "loom-run") { [registry] in
-                continuation.resume(returning: Self.call(function, arguments: arguments, registry: registry))
+                var serialization = 0.0
+                continuation.resume(returning: Self.call(
+                    registry.function(named: function), named: function, arguments: arguments, serialization: &serialization))
             }
         }
     }
 
-    private static func run(_ task: WireTask, arguments: [[UInt8]], thread: Int, registry: TaskRegistry) -> Outcome {
+    /// `function` is the one registered under the task's function name, if any.
+    private static func run(_ task: WireTask, _ function: AnyTaskFunction?, arguments: [[UInt8]], thread: Int) -> Outcome {
         let startedAt = Date().timeIntervalSince1970
         let started = ContinuousClock.now
         var serialization = 0.0
-        let result = call(task.function, arguments: arguments, registry: registry, serialization: &serialization)
+        let result = call(function, named: task.function, arguments: arguments, serialization: &serialization)
         return Outcome(
             key: task.key, result: result, seconds: (ContinuousClock.now - started) / .seconds(1),
             timing: TaskTiming(startedAt: startedAt, thread: thread, serializationSeconds: serialization))
     }
 
-    private static func call(_ name: String, arguments: [[UInt8]], registry: TaskRegistry) -> Result<[UInt8], TaskRunFailure> {
-        var serialization = 0.0
-        return call(name, arguments: arguments, registry: registry, serialization: &serialization)
-    }
-
-    private static func call(_ name: String, arguments: [[UInt8]], registry: TaskRegistry, serialization: inout Double)
+    private static func call(_ function: AnyTaskFunction?, named name: String, arguments: [[UInt8]], serialization: inout Double)
         -> Result<[UInt8], TaskRunFailure>
     {
-        guard let function = registry.function(named: name) else {
+        guard let function else {
             return .failure(TaskRunFailure(message: "function '\(name)' is not registered in this worker; call Loom.bootstrap(registering:) with it"))
         }
         do {
