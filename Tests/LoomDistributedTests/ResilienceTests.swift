@@ -37,25 +37,26 @@ import Testing
 
     @Test func dataTwiceTheClusterMemorySpillsAndComesBack() async throws {
         // Spilling keeps up with the memory only on a machine not loaded by other tests' pods.
-        // 300 MB: a debug worker with every layer linked in holds ~90 MB besides its data, and
-        // the terminate fraction (95 %) must leave room above the target (60 %) for that.
-        try await withMachineToItself { try await withCluster(memoryLimit: "300MB") { cluster, client in
-            // 200 chunks of 5 MB: 1 GB against 2 × 300 MB of memory limit, all held at once.
-            let chunks = try await client.map(TestTasks.pattern, Array(repeating: 5_000_000, count: 200))
+        // 400 MB: between the target (60 %) and the terminate fraction (95 %) a debug worker
+        // needs room for ~50 MB of its own and ~50 MB of values being made, encoded or read back
+        // at a time (measured peaks: target + 90 MB; at 300 MB a loaded machine passed 95 %).
+        try await withMachineToItself { try await withCluster(memoryLimit: "400MB") { cluster, client in
+            // 320 chunks of 5 MB: 1.6 GB against 2 × 400 MB of memory limit, all held at once.
+            let chunks = try await client.map(TestTasks.pattern, Array(repeating: 5_000_000, count: 320))
             let probes = try await Array(chunks.enumerated()).asyncMap { index, chunk in
                 try await client.submit(TestTasks.byteAt, chunk, index * 12_345)
             }
-            let expected = (0..<200).map { UInt8(truncatingIfNeeded: ($0 * 12_345) &* 31 &+ 7) }
+            let expected = (0..<320).map { UInt8(truncatingIfNeeded: ($0 * 12_345) &* 31 &+ 7) }
             #expect(try await client.gather(probes) == expected)
             // The figures come with a heartbeat: wait for one that counts every chunk held.
             var info: [WorkerSummary] = []
-            try await eventually("a heartbeat counting all 1 GB held, in memory or spilled") {
+            try await eventually("a heartbeat counting all 1.6 GB held, in memory or spilled") {
                 info = try await client.schedulerInfo()
-                return info.map { $0.metrics.managedBytes + $0.metrics.spilledBytes }.reduce(0, +) >= 200 * 5_000_000
+                return info.map { $0.metrics.managedBytes + $0.metrics.spilledBytes }.reduce(0, +) >= 320 * 5_000_000
             }
             let spilled = info.map(\.metrics.spilledBytes).reduce(0, +)
             #expect(spilled > 0)
-            #expect(info.allSatisfy { $0.metrics.managedBytes <= 180_000_000 }, "held values stay under the target fraction")
+            #expect(info.allSatisfy { $0.metrics.managedBytes <= 240_000_000 }, "held values stay under the target fraction")
             #expect(cluster.nannies.map(\.restarts) == [0, 0], "no worker was restarted")
         } }
     }

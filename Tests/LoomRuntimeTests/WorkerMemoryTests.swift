@@ -76,4 +76,17 @@ import Testing
         let freed = state.free(respilled)
         #expect(respilled.allSatisfy { key in freed.contains(.deleteSpilled(key: key)) }, "\(freed)")
     }
+
+    @Test func aTaskThatReadsASpilledValueIsNotRunAhead() {
+        var state = WorkerState(threads: 1, runAhead: 4, memory: WorkerMemoryThresholds(target: 4))
+        let gone = spilled(state.store(["x": [1, 2, 3], "y": [4, 5, 6]]))
+        #expect(gone.count == 1)
+        let handed = { (effects: [Effect]) in effects.compactMap { if case .execute(let task, _) = $0 { task.key } else { nil } } }
+        #expect(handed(state.compute(request("first", []))) == ["first"], "the thread's own task")
+        // Beyond the thread a task waits with its arguments in hand; one that must read its
+        // value back from disk waits for a thread instead, and so do the tasks behind it.
+        #expect(handed(state.compute(request("reads-disk", [.key(gone[0])]))).isEmpty)
+        #expect(handed(state.compute(request("after", []))).isEmpty, "handed out in order")
+        #expect(handed(state.finished("first", result: [], seconds: 0)) == ["reads-disk", "after"])
+    }
 }

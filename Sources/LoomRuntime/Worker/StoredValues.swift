@@ -44,6 +44,8 @@ package struct StoredValues {
 
     func contains(_ key: Key) -> Bool { inMemory[key] != nil || onDisk[key] != nil }
 
+    func isSpilled(_ key: Key) -> Bool { onDisk[key] != nil }
+
     /// The size of a held value, in memory or not.
     package func nbytes(of key: Key) -> Int? { inMemory[key]?.bytes.count ?? onDisk[key] }
 

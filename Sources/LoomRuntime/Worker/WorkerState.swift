@@ -377,9 +377,16 @@ package struct WorkerState {
     private mutating func startTasks() -> [Effect] {
         var effects = fileWork
         fileWork.removeAll()
-        while !paused, handedOut < threads + runAhead, let next = ready.popMin() {
+        while !paused, handedOut < threads + runAhead, let next = ready.min {
             let key = next.key
-            guard var task = tasks[key], task.readyArrival == next.arrival else { continue }
+            guard var task = tasks[key], task.readyArrival == next.arrival else {
+                _ = ready.popMin()
+                continue
+            }
+            // A task run ahead waits with its arguments in hand: not one whose value must come
+            // back from disk, which would hold memory the spill accounting already gave up.
+            if handedOut >= threads, task.request.arguments.contains(where: { readsSpilled($0) }) { break }
+            _ = ready.popMin()
             task.handedOut = true
             tasks[key] = task
             handedOut += 1
@@ -387,6 +394,14 @@ package struct WorkerState {
             effects.append(.execute(task: task.request, arguments: task.request.arguments.map { stored($0) }))
         }
         return effects
+    }
+
+    private func readsSpilled(_ argument: WireArgument) -> Bool {
+        switch argument {
+        case .value: false
+        case .key(let key): values.isSpilled(key)
+        case .list(let parts): parts.contains { readsSpilled($0) }
+        }
     }
 
     /// An argument as the task threads get it: bytes, or the key of a spilled value to read back.
