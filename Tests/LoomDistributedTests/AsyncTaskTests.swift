@@ -15,6 +15,16 @@ import Testing
             let failing = try await client.submit(TestTasks.failLater, 3)
             let error = await #expect(throws: LoomError.self) { try await failing.result() }
             #expect(error?.key == failing.key && error?.message.contains("bad async input 3") == true, "\(String(describing: error))")
+            #expect(error?.code == .taskFailed && error?.remoteType == "TestFailure", "the thrown error's type comes back with it")
+            // A task that lets its subtask's failure go on fails with the subtask's type and
+            // message, and so do the tasks that depend on it.
+            let passing = try await client.submit(TestTasks.failThroughSubtask, 5)
+            let dependent = try await client.submit(TestTasks.inc, passing)
+            for future in [passing, dependent] {
+                let passed = await #expect(throws: LoomError.self) { try await future.result() }
+                #expect(passed?.remoteType == "TestFailure" && passed?.message.contains("bad input 5") == true, "\(String(describing: passed))")
+                #expect(passed?.key == future.key)
+            }
         }
     }
 

@@ -30,6 +30,7 @@ import Testing
             let killer = try await client.submit(TestTasks.dieHard, 1)
             let error = await #expect(throws: LoomError.self) { try await killer.result() }
             #expect(error?.message.contains("KilledWorker") == true && error?.message.contains(killer.key.description) == true)
+            #expect(error?.code == .killedWorker && error?.remoteType == "KilledWorker", "KilledWorker is its own kind of error")
             #expect(try await client.gather(others) == Array(1...20))
             #expect(try await client.submit(TestTasks.inc, 41).result() == 42, "the cluster still works")
         }

@@ -112,6 +112,10 @@ public enum TestTasks {
         await Task.yield()
         throw TestFailure(message: "bad async input \(x)")
     }
+    /// Waits on a task that fails and lets its error go on: the failure keeps its first type.
+    public static let failThroughSubtask = TaskFunction("fail-through-subtask") { (x: Int) async throws -> Int in
+        try await TaskContext.client().submit(TestTasks.fail, x).result()
+    }
     /// Tasks launching tasks: every call waits on two more, so it finishes on a single thread
     /// only if waiting gives the thread back.
     public static let fib: TaskFunction<Int, Int> = TaskFunction("fib") { (n: Int) async throws -> Int in
@@ -157,7 +161,7 @@ public enum TestTasks {
 
     public static let all: [any TaskFunctionRepresentable] = [
         timesTen, markThenPass, words, isLong, length, total, firstLetter, lengthByLetter, inc, add, sum, scale, fail, dieHard, allocate, processID, workerProcessID, sleepThenEcho, reportThenSleep, describePoint, pattern, byteAt, checksum,
-        pluginReport, squarePlusOne, positions, doubleLater, whereAmI, failLater, fib, writeMarker, countCalls, publish, holdLock,
+        pluginReport, squarePlusOne, positions, doubleLater, whereAmI, failLater, failThroughSubtask, fib, writeMarker, countCalls, publish, holdLock,
     ]
 
     /// The `loom-test-worker` executable, built beside the test bundle.

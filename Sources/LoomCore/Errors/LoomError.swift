@@ -8,8 +8,12 @@ public struct LoomError: Error, CustomStringConvertible, Sendable {
         private init(_ name: String) { self.name = name }
         public var description: String { name }
 
-        /// A task threw; `key` and `function` say which.
+        /// A task threw; `key` and `function` say which (and `remoteType`, on a cluster, the
+        /// type of the error it threw).
         public static let taskFailed = Code("task failed")
+        /// The workers running a task kept dying (`allowed-failures` of them), Dask's
+        /// `KilledWorker`: the task may be crashing them.
+        public static let killedWorker = Code("KilledWorker")
         /// A graph refers to keys it does not contain.
         public static let missingDependency = Code("missing dependency")
         /// A graph's dependencies go round in a circle.
@@ -44,13 +48,24 @@ public struct LoomError: Error, CustomStringConvertible, Sendable {
     /// The task function at fault, when there is one.
     public let function: String?
     public let underlying: (any Error)?
+    /// The type of the error a task threw on another process (`ParseError`, `DecodingError`,
+    /// `KilledWorker`, `LoomError`), which cannot come back as itself; `nil` for local errors.
+    public let remoteType: String?
 
-    public init(_ code: Code, _ message: String, key: Key? = nil, function: String? = nil, underlying: (any Error)? = nil) {
+    public init(_ code: Code, _ message: String, key: Key? = nil, function: String? = nil, underlying: (any Error)? = nil,
+                remoteType: String? = nil) {
         self.code = code
         self.message = message
         self.key = key
         self.function = function
         self.underlying = underlying
+        self.remoteType = remoteType
+    }
+
+    /// A task's failure on a worker, as its client sees it: `.killedWorker` when its workers
+    /// kept dying, `.taskFailed` with the thrown error's type otherwise.
+    public static func remote(key: Key, type: String, message: String, function: String? = nil) -> LoomError {
+        LoomError(type == "KilledWorker" ? .killedWorker : .taskFailed, message, key: key, function: function, remoteType: type)
     }
 
     public var description: String {

@@ -8,7 +8,8 @@ actor ClientConnection {
     enum Status: Sendable {
         case pending
         case memory(holders: [String])
-        case erred(function: String, message: String)
+        /// `type` names the remote error's type; `nil` when no task ran (a rejected graph).
+        case erred(function: String, message: String, type: String?)
         case cancelled
         case lost(String)
     }
@@ -274,10 +275,11 @@ actor ClientConnection {
         for message in batch {
             switch message {
             case .keyInMemory(let key, _, let holders): settle(key, .memory(holders: holders))
-            case .taskErred(let key, let function, let message): settle(key, .erred(function: function, message: message))
+            case .taskErred(let key, let function, let message, let errorType):
+                settle(key, .erred(function: function, message: message, type: errorType))
             case .keyCancelled(let key): settle(key, .cancelled)
             case .graphRejected(let reason):
-                for (key, status) in statuses where status.isPending { settle(key, .erred(function: "", message: reason)) }
+                for (key, status) in statuses where status.isPending { settle(key, .erred(function: "", message: reason, type: nil)) }
             case .whoHasReply(let request, _), .schedulerInfo(let request, _), .restarted(let request, _), .logs(let request, _),
                  .pluginReply(let request, _, _):
                 if let waiting = requests.removeValue(forKey: request) {

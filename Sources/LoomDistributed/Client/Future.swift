@@ -67,7 +67,9 @@ extension ClientConnection.Status {
     /// Why the key of this status has no value to fetch.
     func error(for key: Key) -> LoomError {
         switch self {
-        case .erred(let function, let message):
+        case .erred(let function, let message, let type?):
+            LoomError.remote(key: key, type: type, message: message, function: function.isEmpty ? nil : function)
+        case .erred(let function, let message, nil):
             LoomError(.taskFailed, message, key: key, function: function.isEmpty ? nil : function)
         case .cancelled: LoomError(.cancelled, "the future was cancelled", key: key)
         case .lost(let reason): LoomError(.workerDied, "the result is lost: \(reason)", key: key)

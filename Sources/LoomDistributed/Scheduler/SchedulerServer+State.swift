@@ -73,8 +73,8 @@ extension SchedulerServer {
                 if core.recordsTransitions {
                     deliverTransitions(finished: (key, name, TaskRun(seconds: seconds, nbytes: Int(clamping: nbytes), timing: timing)))
                 }
-            case .taskFailed(let key, let run, let message):
-                core.handle(.taskErred(worker: worker, key: key, runID: Int(run), message: message), into: &effects)
+            case .taskFailed(let key, let run, let message, let errorType):
+                core.handle(.taskErred(worker: worker, key: key, runID: Int(run), message: message, errorType: errorType), into: &effects)
                 if core.recordsTransitions { deliverTransitions(finished: (key, name, nil)) }
             case .taskSeceded(let key, let run):
                 core.handle(.taskSeceded(worker: worker, key: key, runID: Int(run)), into: &effects)
@@ -180,7 +180,7 @@ extension SchedulerServer {
             case .keyLost:
                 break  // the key is being recomputed; the client keeps waiting
             case .taskErred(let client, let failure):
-                post(.taskErred(key: failure.key, function: failure.function, message: failure.message), to: client)
+                post(.taskErred(key: failure.key, function: failure.function, message: failure.message, errorType: failure.errorType), to: client)
             case .cancelled(let client, let keys):
                 outbox(of: client)?.post(keys.map { .keyCancelled(key: $0) })
             case .graphRejected(let client, let rejection):

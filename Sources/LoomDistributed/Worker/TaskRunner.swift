@@ -26,9 +26,23 @@ final class TaskRunner: Sendable {
 
     struct TaskRunFailure: Error, Sendable {
         let message: String
+        /// The type of the error the task threw (a failure it passed on keeps its own type).
+        let errorType: String
 
-        init(message: String) { self.message = message }
-        init(_ error: any Error) { message = (error as? LoomError)?.message ?? String(describing: error) }
+        init(message: String) {
+            self.message = message
+            errorType = "LoomError"
+        }
+
+        init(_ error: any Error) {
+            if let error = error as? LoomError {
+                message = error.message
+                errorType = error.remoteType ?? "LoomError"
+            } else {
+                message = String(describing: error)
+                errorType = String(describing: type(of: error))
+            }
+        }
     }
 
     let reports: AsyncStream<Report>

@@ -308,7 +308,7 @@ public actor WorkerServer: Service {
     private func finished(_ outcome: TaskRunner.Outcome) async {
         switch outcome.result {
         case .success(let value): perform(state.finished(outcome.key, result: value, seconds: outcome.seconds, timing: outcome.timing))
-        case .failure(let failure): perform(state.failed(outcome.key, message: failure.message))
+        case .failure(let failure): perform(state.failed(outcome.key, message: failure.message, errorType: failure.errorType))
         }
     }
 

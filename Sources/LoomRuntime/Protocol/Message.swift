@@ -39,7 +39,8 @@ public enum Message: Equatable, Sendable {
 
     // Scheduler → client.
     case keyInMemory(key: Key, nbytes: UInt64, holders: [String])
-    case taskErred(key: Key, function: String, message: String)
+    /// `errorType` names the error's type (the Swift type a task threw, or `KilledWorker`).
+    case taskErred(key: Key, function: String, message: String, errorType: String)
     case keyCancelled(key: Key)
     case graphRejected(message: String)
     case whoHasReply(request: UInt64, holders: [Key: [String]])
@@ -70,7 +71,7 @@ public enum Message: Equatable, Sendable {
     /// `seconds` is the whole call; `timing` says when and where it ran, and how much of it was
     /// (de)serialisation.
     case taskFinished(key: Key, run: Int64, nbytes: UInt64, seconds: Double, timing: TaskTiming = TaskTiming())
-    case taskFailed(key: Key, run: Int64, message: String)
+    case taskFailed(key: Key, run: Int64, message: String, errorType: String)
     /// The running task gave its thread back while it waits on tasks it launched (Dask's
     /// `secede`, by `TaskContext.client()`); it reports `taskFinished` or `taskFailed` later.
     case taskSeceded(key: Key, run: Int64)

@@ -62,7 +62,8 @@ extension Wire {
             case .keyInMemory:
                 return .keyInMemory(key: try reader.readKey(), nbytes: try reader.readVarUInt(), holders: try strings())
             case .taskErred:
-                return .taskErred(key: try reader.readKey(), function: try reader.readString(), message: try reader.readString())
+                return .taskErred(
+                    key: try reader.readKey(), function: try reader.readString(), message: try reader.readString(), errorType: try reader.readString())
             case .keyCancelled: return .keyCancelled(key: try reader.readKey())
             case .graphRejected: return .graphRejected(message: try reader.readString())
             case .whoHasReply: return .whoHasReply(request: try reader.readVarUInt(), holders: try listMap())
@@ -85,7 +86,8 @@ extension Wire {
                     timing: TaskTiming(
                         startedAt: Double(bitPattern: try reader.readFixed64LE()), thread: try int(),
                         serializationSeconds: Double(bitPattern: try reader.readFixed64LE())))
-            case .taskFailed: return .taskFailed(key: try reader.readKey(), run: try reader.readVarInt(), message: try reader.readString())
+            case .taskFailed:
+                return .taskFailed(key: try reader.readKey(), run: try reader.readVarInt(), message: try reader.readString(), errorType: try reader.readString())
             case .taskSeceded: return .taskSeceded(key: try reader.readKey(), run: try reader.readVarInt())
             case .stealResponse:
                 return .stealResponse(key: try reader.readKey(), run: try reader.readVarInt(), accepted: try reader.readUInt8() != 0)

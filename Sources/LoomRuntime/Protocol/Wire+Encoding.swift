@@ -64,11 +64,12 @@ extension Wire {
                 header.writeKey(key)
                 header.writeVarUInt(nbytes)
                 write(holders)
-            case .taskErred(let key, let function, let message):
+            case .taskErred(let key, let function, let message, let errorType):
                 kind(.taskErred)
                 header.writeKey(key)
                 header.writeString(function)
                 header.writeString(message)
+                header.writeString(errorType)
             case .keyCancelled(let key):
                 kind(.keyCancelled)
                 header.writeKey(key)
@@ -114,11 +115,12 @@ extension Wire {
                 header.writeFixed64LE(timing.startedAt.bitPattern)
                 header.writeVarUInt(UInt64(max(0, timing.thread)))
                 header.writeFixed64LE(timing.serializationSeconds.bitPattern)
-            case .taskFailed(let key, let run, let message):
+            case .taskFailed(let key, let run, let message, let errorType):
                 kind(.taskFailed)
                 header.writeKey(key)
                 header.writeVarInt(run)
                 header.writeString(message)
+                header.writeString(errorType)
             case .taskSeceded(let key, let run):
                 kind(.taskSeceded)
                 header.writeKey(key)

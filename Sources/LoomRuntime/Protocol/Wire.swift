@@ -7,7 +7,7 @@ import LoomCore
 /// (`[UInt8]` fields) are attachments the messages refer to by index: a 100 MB result is
 /// copied into the frame once and sliced out once, never walked or re-encoded.
 public enum Wire {
-    public static let protocolVersion: UInt64 = 7
+    public static let protocolVersion: UInt64 = 8
     /// Frames larger than this close the connection (configurable per server).
     public static let defaultMaximumFrame = 1 << 30
 

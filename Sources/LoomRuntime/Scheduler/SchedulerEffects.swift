@@ -89,13 +89,20 @@ public struct TaskFailure: Sendable, Hashable, CustomStringConvertible {
     public var cause: String
     /// Whether `failedKey` failed because the workers running it kept dying.
     public var killedWorker: Bool
+    /// The type of `failedKey`'s error: the Swift type its task threw, `KilledWorker`, or
+    /// `LoomError` for a failure the scheduler decided (lost data, no worker to run it).
+    public var errorType: String
 
-    public init(key: Key, function: String, failedKey: Key, cause: String, killedWorker: Bool = false) {
+    public static let schedulerErrorType = "LoomError"
+    public static let killedWorkerType = "KilledWorker"
+
+    public init(key: Key, function: String, failedKey: Key, cause: String, killedWorker: Bool = false, errorType: String? = nil) {
         self.key = key
         self.function = function
         self.failedKey = failedKey
         self.cause = cause
         self.killedWorker = killedWorker
+        self.errorType = errorType ?? (killedWorker ? Self.killedWorkerType : Self.schedulerErrorType)
     }
 
     /// What to show the user: names the failed key and carries the original message.

@@ -206,7 +206,8 @@ extension SchedulerState {
         return TaskFailure(
             key: tasks[Int(dependent)].key, function: functionName(dependent),
             failedKey: original?.failedKey ?? tasks[Int(dependency)].key,
-            cause: original?.cause ?? "unknown error", killedWorker: original?.killedWorker ?? false)
+            cause: original?.cause ?? "unknown error", killedWorker: original?.killedWorker ?? false,
+            errorType: original?.errorType ?? TaskFailure.schedulerErrorType)
     }
 
     // MARK: Releasing and forgetting

@@ -105,7 +105,7 @@ extension SchedulerState {
         queuesMayDrain = true
     }
 
-    mutating func taskErred(worker id: WorkerID, key: Key, runID: Int, message: String) {
+    mutating func taskErred(worker id: WorkerID, key: Key, runID: Int, message: String, errorType: String) {
         guard let worker = workerSlots[id], let task = taskSlots[key] else { return }
         let index = Int(task)
         guard tasks[index].state == .processing, tasks[index].processingOn == worker,
@@ -115,7 +115,7 @@ extension SchedulerState {
             tasks[index].retries -= 1
             returnToWaiting(task)
         } else {
-            markErred(task, TaskFailure(key: key, function: functionName(task), failedKey: key, cause: message))
+            markErred(task, TaskFailure(key: key, function: functionName(task), failedKey: key, cause: message, errorType: errorType))
         }
     }
 

@@ -131,8 +131,8 @@ public struct SchedulerState: Sendable {
             for client in clientOrder { cancelKeys(client: client, keys: clients[client]?.wants.keys.map { tasks[Int($0)].key } ?? []) }
         case .taskFinished(let worker, let key, let runID, let nbytes, let duration, let function):
             taskFinished(worker: worker, key: key, runID: runID, nbytes: nbytes, duration: duration, function: function)
-        case .taskErred(let worker, let key, let runID, let message):
-            taskErred(worker: worker, key: key, runID: runID, message: message)
+        case .taskErred(let worker, let key, let runID, let message, let errorType):
+            taskErred(worker: worker, key: key, runID: runID, message: message, errorType: errorType)
         case .taskSeceded(let worker, let key, let runID): taskSeceded(worker: worker, key: key, runID: runID)
         case .stealResponse(let worker, let key, let runID, let accepted):
             stealResponse(worker: worker, key: key, runID: runID, accepted: accepted)

@@ -175,7 +175,7 @@ public enum SchedulerEvent: Sendable {
     /// `function`, when given, names the statistics the duration counts towards (defaults to
     /// the task's function).
     case taskFinished(worker: WorkerID, key: Key, runID: Int, nbytes: Int, duration: Double, function: String?)
-    case taskErred(worker: WorkerID, key: Key, runID: Int, message: String)
+    case taskErred(worker: WorkerID, key: Key, runID: Int, message: String, errorType: String = TaskFailure.schedulerErrorType)
     /// The running task gave its thread back while it waits on tasks it launched (Dask's
     /// `secede`): the worker may take more work; the task still reports as usual.
     case taskSeceded(worker: WorkerID, key: Key, runID: Int)

@@ -209,14 +209,14 @@ package struct WorkerState {
             + startTasks()
     }
 
-    package mutating func failed(_ key: Key, message: String) -> [Effect] {
+    package mutating func failed(_ key: Key, message: String, errorType: String = TaskFailure.schedulerErrorType) -> [Effect] {
         guard let task = tasks.removeValue(forKey: key) else { return startTasks() }
         if !task.seceded { handedOut -= 1 }
         generations[key] = nil
         dropUses(of: task)
         note(key, .executing, task.freed ? .released : .error)
         if task.freed { return startTasks() }
-        return [.tellScheduler(.taskFailed(key: key, run: task.run, message: message))] + startTasks()
+        return [.tellScheduler(.taskFailed(key: key, run: task.run, message: message, errorType: errorType))] + startTasks()
     }
 
     /// The scheduler asks for copies of these keys, from these holders, to keep.
