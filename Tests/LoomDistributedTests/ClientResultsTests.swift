@@ -62,6 +62,24 @@ import Testing
         }
     }
 
+    @Test func aRetriedFutureIsComputedAgainWithTheErredTaskUnderIt() async throws {
+        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("loom-retry-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: marker) }
+        try await withCluster { _, client in
+            let flaky = try await client.submit(TestTasks.failFirstTime, marker, 41)
+            let dependent = try await client.submit(TestTasks.inc, flaky)
+            let first = await #expect(throws: LoomError.self) { try await dependent.result() }
+            #expect(first?.message.contains("first call of") == true)
+            #expect(await flaky.status == .error)
+            try await dependent.retry()
+            #expect(await dependent.status != .error, "pending again at once")
+            #expect(try await dependent.result() == 42, "the dependent and the task that failed under it ran again")
+            #expect(try await flaky.result() == 41)
+            try await flaky.retry()
+            #expect(try await flaky.result() == 41, "retrying a future that did not err changes nothing")
+        }
+    }
+
     @Test func whoHasNamesTheWorkersHoldingEachResult() async throws {
         try await withCluster { _, client in
             let futures = try await client.map(TestTasks.inc, Array(0..<6))

@@ -126,6 +126,25 @@ import Testing
         #expect(cluster.state.taskCount == 0)
     }
 
+    @Test func aRetryComputesTheErredKeyAndTheErredTasksUnderItAgain() throws {
+        var cluster = SimulatedCluster()
+        cluster.join()
+        cluster.submit(alice, [task("ok"), task("bad"), task("mid", ["bad", "ok"]), task("top", ["mid"])], wants: ["top", "ok"])
+        cluster.finish("ok")
+        cluster.fail("bad", "flaky service")
+        #expect(cluster.state.state(of: "top") == .erred)
+        cluster.send(.retry(client: bob, keys: ["top"]))
+        #expect(cluster.state.state(of: "top") == .erred, "another client's retry does not touch alice's keys")
+        cluster.send(.retry(client: alice, keys: ["top", "ok"]))
+        #expect(cluster.state.state(of: "bad") == .processing && cluster.state.failure(of: "bad") == nil)
+        #expect(cluster.state.state(of: "mid") == .waiting && cluster.state.state(of: "top") == .waiting)
+        #expect(cluster.state.state(of: "ok") == .memory, "a key that did not err is left alone")
+        cluster.finish("bad")
+        cluster.finish("mid")
+        cluster.finish("top")
+        #expect(cluster.outcome(alice, "top") == .memory)
+    }
+
     @Test func aLargeGraphSettlesWithoutScanning() {
         var cluster = SimulatedCluster()
         cluster.checkInvariants = false

@@ -130,6 +130,14 @@ public enum TestTasks {
         try "\(value)\n".write(toFile: path, atomically: true, encoding: .utf8)
         return value
     }
+    /// Fails the first time (leaving a file at `path`), answers `value` once the file is there.
+    public static let failFirstTime = TaskFunction("fail-first-time") { (path: String, value: Int) -> Int in
+        guard FileManager.default.fileExists(atPath: path) else {
+            try "failed once\n".write(toFile: path, atomically: true, encoding: .utf8)
+            throw TestFailure(message: "first call of \(path)")
+        }
+        return value
+    }
     /// Counts its calls in this process: a task that ran once, not twice, says 1.
     public static let countCalls = TaskFunction("count-calls") { (x: Int) -> Int in
         callCount.add(1, ordering: .relaxed).newValue
@@ -161,7 +169,7 @@ public enum TestTasks {
 
     public static let all: [any TaskFunctionRepresentable] = [
         timesTen, markThenPass, words, isLong, length, total, firstLetter, lengthByLetter, inc, add, sum, scale, fail, dieHard, allocate, processID, workerProcessID, sleepThenEcho, reportThenSleep, describePoint, pattern, byteAt, checksum,
-        pluginReport, squarePlusOne, positions, doubleLater, whereAmI, failLater, failThroughSubtask, fib, writeMarker, countCalls, publish, holdLock,
+        pluginReport, squarePlusOne, positions, doubleLater, whereAmI, failLater, failThroughSubtask, failFirstTime, fib, writeMarker, countCalls, publish, holdLock,
     ]
 
     /// The `loom-test-worker` executable, built beside the test bundle.

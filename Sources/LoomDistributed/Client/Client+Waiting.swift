@@ -72,6 +72,11 @@ extension Client {
 
     /// Stops computing the futures' keys and what this client wants that depends on them; their
     /// `result()` then throws a `.cancelled` error. Other clients' interest keeps shared work alive.
+    /// Computes the erred futures among these again (see `Future.retry`).
+    public func retry<Value>(_ futures: [Future<Value>]) async throws {
+        try await connection.retry(futures.map(\.key))
+    }
+
     public func cancel<Value>(_ futures: [Future<Value>]) async throws {
         try await connection.cancel(futures.map(\.key))
     }

@@ -137,6 +137,16 @@ actor ClientConnection {
         try await send(.fireAndForget(keys), wanting: [])
     }
 
+    /// Asks for the erred keys among `keys` again: they are pending from now until the
+    /// scheduler reports them anew.
+    func retry(_ keys: [Key]) async throws {
+        let erred = keys.filter { if case .erred? = statuses[$0] { true } else { false } }
+        guard !erred.isEmpty else { return }
+        let scheduler = try connectedWriter()
+        for key in erred { statuses[key] = .pending }
+        try await write(.retry(erred), to: scheduler)
+    }
+
     /// Cancels the keys (and the dependents of them this client wants); the scheduler answers
     /// `keyCancelled` for each.
     func cancel(_ keys: [Key]) async throws {

@@ -43,6 +43,11 @@ public final class Future<Value: Codable & Sendable>: TaskArgument, Sendable {
         }
     }
 
+    /// Computes this future again if it erred, with the erred tasks it depends on (Dask's
+    /// `Future.retry`): worth it when the failure was passing (a flaky service, a lost
+    /// machine). A future that did not err is left as it is.
+    public func retry() async throws { try await client.retry([self]) }
+
     /// Stops computing this future (see `Client.cancel`).
     public func cancel() async throws { try await client.cancel([self]) }
 

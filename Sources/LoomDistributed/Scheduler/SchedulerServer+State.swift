@@ -120,6 +120,8 @@ extension SchedulerServer {
                 core.handle(.clientStillWaiting(client: client, keys: keys), into: &effects)
             case .fireAndForget(let keys):
                 core.handle(.fireAndForget(keys: keys), into: &effects)
+            case .retry(let keys):
+                core.handle(.retry(client: client, keys: keys), into: &effects)
             case .schedulerInfoRequest(let request):
                 outbox.post(.schedulerInfo(request: request, workers: workerSummaries()))
             case .pluginRequest(let request, let plugin, let payload):

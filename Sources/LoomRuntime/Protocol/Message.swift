@@ -36,6 +36,8 @@ public enum Message: Equatable, Sendable {
     case stillWaiting([Key])
     /// Run these keys even once no client wants them (`Client.fireAndForget`).
     case fireAndForget([Key])
+    /// Compute these erred keys again, with the erred tasks they depend on (`Future.retry`).
+    case retry([Key])
 
     // Scheduler → client.
     case keyInMemory(key: Key, nbytes: UInt64, holders: [String])

@@ -52,6 +52,7 @@ extension Wire {
             case .releaseKeys: return .releaseKeys(try keys())
             case .stillWaiting: return .stillWaiting(try keys())
             case .fireAndForget: return .fireAndForget(try keys())
+            case .retry: return .retry(try keys())
             case .cancelKeys: return .cancelKeys(try keys())
             case .whoHas: return .whoHas(request: try reader.readVarUInt(), keys: try keys())
             case .schedulerInfoRequest: return .schedulerInfoRequest(request: try reader.readVarUInt())

@@ -44,6 +44,9 @@ extension Wire {
             case .fireAndForget(let keys):
                 kind(.fireAndForget)
                 write(keys)
+            case .retry(let keys):
+                kind(.retry)
+                write(keys)
             case .whoHas(let request, let keys):
                 kind(.whoHas)
                 header.writeVarUInt(request)

@@ -70,6 +70,26 @@ extension SchedulerState {
         }
     }
 
+    /// Like Dask's `retry`: the client's erred keys, and the erred tasks they depend on, are
+    /// released and computed again (their failures forgotten); other keys are left alone.
+    mutating func retry(client: ClientID, keys: [Key]) {
+        guard let wants = clients[client]?.wants else { return }
+        let roots = keys.compactMap { taskSlots[$0] }.filter { wants[$0] != nil && tasks[Int($0)].state == .erred }
+        var erred: [TaskSlot] = []
+        var visited: Set<TaskSlot> = []
+        var stack = roots
+        while let task = stack.popLast() {
+            guard visited.insert(task).inserted, tasks[Int(task)].state == .erred else { continue }
+            erred.append(task)
+            stack.append(contentsOf: tasks[Int(task)].dependencies)
+        }
+        for task in erred {
+            failures[task] = nil
+            setState(task, .released)
+        }
+        for task in roots { require(task) }
+    }
+
     mutating func releaseKeys(client: ClientID, keys: [Key]) {
         for key in keys {
             if let task = taskSlots[key] { dropWant(client, task, count: 1) }

@@ -125,6 +125,7 @@ public struct SchedulerState: Sendable {
             updateGraph(client: client, submissions: submissions, wants: wants)
         case .scatter(let client, let values): scatter(client: client, values: values)
         case .fireAndForget(let keys): fireAndForget(keys)
+        case .retry(let client, let keys): retry(client: client, keys: keys)
         case .releaseKeys(let client, let keys): releaseKeys(client: client, keys: keys)
         case .cancelKeys(let client, let keys): cancelKeys(client: client, keys: keys)
         case .cancelAllWork:

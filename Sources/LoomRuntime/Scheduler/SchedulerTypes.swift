@@ -163,6 +163,8 @@ public enum SchedulerEvent: Sendable {
     /// The keys are to run even when no client wants them any more (Dask's `fire_and_forget`):
     /// the scheduler wants each itself until it is in memory or erred.
     case fireAndForget(keys: [Key])
+    /// A client asks for its erred keys again (`Future.retry`).
+    case retry(client: ClientID, keys: [Key])
     /// Drops one want of each key by this client (a key a client wanted twice needs two).
     case releaseKeys(client: ClientID, keys: [Key])
     /// Drops every want of these keys by this client, and of their dependents it wants, and
