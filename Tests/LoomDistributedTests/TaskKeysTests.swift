@@ -49,6 +49,19 @@ import Testing
             await elsewhere.close()
         }
     }
+
+    @Test func aPureKeySubmittedTwiceGoesWhenBothFuturesDo() async throws {
+        try await withCluster { _, client in
+            do {
+                let first = try await client.submit(TestTasks.inc, 5, pure: true)
+                let again = try await client.submit(TestTasks.inc, 5, pure: true)
+                #expect(try await client.gather([first, again]) == [6, 6])
+            }
+            try await eventually("the workers to drop the result once no future of it is left") {
+                try await client.schedulerInfo().allSatisfy { $0.inMemory == 0 }
+            }
+        }
+    }
 }
 
 /// Abstract resources a LocalCluster's workers offer, held by the tasks that ask for them.

@@ -123,8 +123,21 @@ actor ClientConnection {
         return scheduler
     }
 
+    /// The scheduler hears of each key this client wants once, while any future of it lives (a
+    /// pure key submitted twice, a dataset taken up again): it hears one release when the last goes.
     func submit(_ tasks: [WireTask], wanted: [Key], functions: [String: String]) async throws {
-        try await send(.updateGraph(tasks: tasks, wanted: wanted, functions: functions), wanting: wanted)
+        var seen: Set<Key> = []
+        // A cancelled key is no longer wanted on the scheduler: asking again wants it anew.
+        let new = wanted.filter { key in
+            let wantedThere = references[key] != nil && { if case .cancelled? = statuses[key] { false } else { true } }()
+            return !wantedThere && seen.insert(key).inserted
+        }
+        if tasks.isEmpty, new.isEmpty {
+            for key in wanted { references[key, default: 0] += 1 }
+            return
+        }
+        for key in new { if case .cancelled? = statuses[key] { statuses[key] = .pending } }
+        try await send(.updateGraph(tasks: tasks, wanted: new, functions: functions), wanting: wanted)
     }
 
     /// Tells the scheduler about values this client placed on workers; it wants each once.

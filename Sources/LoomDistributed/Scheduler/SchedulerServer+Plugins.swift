@@ -11,8 +11,9 @@ extension SchedulerServer {
         }
         // A plugin of the scheduler's own replaces a default of the same name.
         let own = Set(ownPlugins.map(\.name))
-        // Every scheduler has the coordination primitives (variables, queues, events, locks).
-        let builtIn: [any SchedulerPlugin] = [CoordinationPlugin()]
+        // Every scheduler has the coordination primitives (variables, queues, events, locks)
+        // and published datasets.
+        let builtIn: [any SchedulerPlugin] = [CoordinationPlugin(), DatasetsPlugin()]
         let all = try (builtIn + DefaultSchedulerPlugins.make(for: options)).filter { !own.contains($0.name) } + ownPlugins
         plugins = all
         transitionObservers = all.filter(\.observesTransitions)
@@ -77,6 +78,16 @@ extension SchedulerServer {
 
     /// The running plugin called `name`.
     public func plugin(named name: String) -> (any SchedulerPlugin)? { plugins.first { $0.name == name } }
+
+    /// Keeps `keys` for a published dataset; returns those the scheduler has no task for (it
+    /// keeps none of the keys then).
+    func keepForDatasets(_ keys: [Key]) -> [Key] {
+        let unknown = keys.filter { core.state(of: $0) == .forgotten }
+        if unknown.isEmpty { apply(core.handle(.datasetPublished(keys: keys))) }
+        return unknown
+    }
+
+    func stopKeepingForDatasets(_ keys: [Key]) { apply(core.handle(.datasetUnpublished(keys: keys))) }
 
     /// Answers a client's request to the plugin it names, off the scheduler's hot path.
     func answerPluginRequest(_ request: UInt64, plugin name: String, payload: [UInt8], outbox: Outbox?) {

@@ -126,6 +126,10 @@ public struct SchedulerState: Sendable {
         case .scatter(let client, let values): scatter(client: client, values: values)
         case .fireAndForget(let keys): fireAndForget(keys)
         case .retry(let client, let keys): retry(client: client, keys: keys)
+        case .datasetPublished(let keys):
+            ensureClient(.datasets)
+            for key in keys { if let task = taskSlots[key] { addWant(.datasets, task) } }
+        case .datasetUnpublished(let keys): releaseKeys(client: .datasets, keys: keys)
         case .releaseKeys(let client, let keys): releaseKeys(client: client, keys: keys)
         case .cancelKeys(let client, let keys): cancelKeys(client: client, keys: keys)
         case .cancelAllWork:
@@ -206,6 +210,7 @@ public struct SchedulerState: Sendable {
                 dropWant(client, task)
                 continue
             }
+            if client == .datasets { continue }
             effects.append(.keyInMemory(client: client, key: record.key, holders: holders, nbytes: record.nbytes))
         }
     }
@@ -217,6 +222,7 @@ public struct SchedulerState: Sendable {
                 dropWant(client, task)
                 continue
             }
+            if client == .datasets { continue }
             effects.append(.taskErred(client: client, failure))
         }
     }

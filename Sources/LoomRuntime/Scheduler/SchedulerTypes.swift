@@ -16,10 +16,18 @@ public struct WorkerID: Hashable, Comparable, Sendable, CustomStringConvertible 
 public struct ClientID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let rawValue: Int
     public init(_ rawValue: Int) { self.rawValue = rawValue }
-    public var description: String { self == .fireAndForget ? "fire-and-forget" : "client#\(rawValue)" }
+    public var description: String {
+        switch self {
+        case .fireAndForget: "fire-and-forget"
+        case .datasets: "datasets"
+        default: "client#\(rawValue)"
+        }
+    }
     public static func < (lhs: ClientID, rhs: ClientID) -> Bool { lhs.rawValue < rhs.rawValue }
     /// The scheduler's own want of keys a client fired and forgot: dropped once each is done.
     public static let fireAndForget = ClientID(-1)
+    /// The scheduler's own want of the keys of published datasets, one per publication.
+    public static let datasets = ClientID(-2)
 }
 
 /// Where a task is in its life on the scheduler (Dask's scheduler task states).
@@ -165,6 +173,10 @@ public enum SchedulerEvent: Sendable {
     case fireAndForget(keys: [Key])
     /// A client asks for its erred keys again (`Future.retry`).
     case retry(client: ClientID, keys: [Key])
+    /// A dataset holding these keys was published (or unpublished): the scheduler keeps them
+    /// while any publication of them stands.
+    case datasetPublished(keys: [Key])
+    case datasetUnpublished(keys: [Key])
     /// Drops one want of each key by this client (a key a client wanted twice needs two).
     case releaseKeys(client: ClientID, keys: [Key])
     /// Drops every want of these keys by this client, and of their dependents it wants, and
