@@ -90,6 +90,30 @@ import Testing
         }
     }
 
+    @Test func hasWhatIsWhoHasTheOtherWayRound() async throws {
+        try await withCluster { _, client in
+            let futures = try await client.map(TestTasks.inc, Array(0..<8))
+            _ = try await client.gather(futures)
+            let holders = try await client.whoHas(futures)
+            let held = try await client.hasWhat()
+            let workers = Set(try await client.schedulerInfo().map(\.address))
+            #expect(Set(held.keys) == workers)
+            let pairs = held.flatMap { worker, keys in keys.map { (key: $0, worker: worker) } }
+            let inverted = Dictionary(grouping: pairs, by: \.key).mapValues { Set($0.map(\.worker)) }
+            #expect(inverted == holders.mapValues(Set.init), "\(held)")
+        }
+    }
+
+    @Test func runOnSchedulerCallsAFunctionInTheSchedulersProcess() async throws {
+        try TaskRegistry.shared.register([TestTasks.workerProcessID, TestTasks.fail])  // the scheduler runs in this process
+        try await withCluster { _, client in
+            let schedulerProcess = try await client.runOnScheduler(TestTasks.workerProcessID)
+            #expect(schedulerProcess == getpid())
+            let error = await #expect(throws: LoomError.self) { try await client.runOnScheduler(TestTasks.fail, 3) }
+            #expect(error?.message.contains("bad input 3") == true && error?.message.contains("TestFailure") == true, "\(String(describing: error))")
+        }
+    }
+
     @Test func aClientWithATimeoutWaitsForItsSchedulerToComeUp() async throws {
         let port = try #require(ECSTaskAgent.freePort())
         let nobody = await #expect(throws: LoomError.self) {

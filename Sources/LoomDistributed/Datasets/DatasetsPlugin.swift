@@ -49,22 +49,17 @@ struct Dataset: Codable, Sendable, Equatable {
         self.valueType = valueType
     }
 
-    private struct KeyParts: Codable {
-        var prefix: String
-        var token: UInt64?
-    }
-
     private enum CodingKeys: String, CodingKey { case keys, valueType }
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        keys = try container.decode([KeyParts].self, forKey: .keys).map { $0.token.map { [prefix = $0.prefix] in Key(prefix: prefix, token: $0) } ?? Key($0.prefix) }
+        keys = try container.decode([CodableKey].self, forKey: .keys).map(\.key)
         valueType = try container.decode(String.self, forKey: .valueType)
     }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(keys.map { KeyParts(prefix: $0.prefix, token: $0.token) }, forKey: .keys)
+        try container.encode(keys.map(CodableKey.init), forKey: .keys)
         try container.encode(valueType, forKey: .valueType)
     }
 }

@@ -12,8 +12,8 @@ extension SchedulerServer {
         // A plugin of the scheduler's own replaces a default of the same name.
         let own = Set(ownPlugins.map(\.name))
         // Every scheduler has the coordination primitives (variables, queues, events, locks)
-        // and published datasets.
-        let builtIn: [any SchedulerPlugin] = [CoordinationPlugin(), DatasetsPlugin()]
+        // published datasets and the calls on the scheduler itself.
+        let builtIn: [any SchedulerPlugin] = [CoordinationPlugin(), DatasetsPlugin(), SchedulerCallsPlugin()]
         let all = try (builtIn + DefaultSchedulerPlugins.make(for: options)).filter { !own.contains($0.name) } + ownPlugins
         plugins = all
         transitionObservers = all.filter(\.observesTransitions)

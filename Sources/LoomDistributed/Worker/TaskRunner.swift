@@ -94,11 +94,18 @@ final class TaskRunner: Sendable {
 
     /// Calls `function` once on a thread of its own, beside the task threads (`Client.run`).
     func call(_ function: String, arguments: [[UInt8]]) async -> Result<[UInt8], TaskRunFailure> {
+        await Self.callOnItsOwnThread(registry.function(named: function), named: function, arguments: arguments)
+    }
+
+    /// Calls a registered function (`nil`: none of that name) on a thread of its own, as
+    /// `Client.run` does on workers and `Client.runOnScheduler` on the scheduler.
+    static func callOnItsOwnThread(_ function: AnyTaskFunction?, named name: String, arguments: [[UInt8]]) async
+        -> Result<[UInt8], TaskRunFailure>
+    {
         await withCheckedContinuation { continuation in
-            _ = DedicatedThread(name: "loom-run") { [registry] in
+            _ = DedicatedThread(name: "loom-run") {
                 var serialization = 0.0
-                continuation.resume(returning: Self.call(
-                    registry.function(named: function), named: function, arguments: arguments, serialization: &serialization))
+                continuation.resume(returning: call(function, named: name, arguments: arguments, serialization: &serialization))
             }
         }
     }
@@ -118,7 +125,7 @@ final class TaskRunner: Sendable {
         -> Result<[UInt8], TaskRunFailure>
     {
         guard let function else {
-            return .failure(TaskRunFailure(message: "function '\(name)' is not registered in this worker; call Loom.bootstrap(registering:) with it"))
+            return .failure(TaskRunFailure(message: "function '\(name)' is not registered in this process; call Loom.bootstrap(registering:) with it"))
         }
         do {
             return .success(try withSlices(arguments) { slices in

@@ -1,0 +1,75 @@
+import LoomCore
+import Synchronization
+
+/// What a client asks of the scheduler itself, beside its graph: who holds what (Dask's
+/// `has_what`) and a function run in the scheduler's process (`run_on_scheduler`). A plugin
+/// every scheduler has.
+final class SchedulerCallsPlugin: SchedulerPlugin {
+    static let pluginName = "scheduler"
+    var name: String { Self.pluginName }
+    var observesTransitions: Bool { false }
+    private let scheduler = Mutex<SchedulerServer?>(nil)
+
+    func start(_ scheduler: SchedulerServer) async throws { self.scheduler.withLock { $0 = scheduler } }
+
+    func close() async { scheduler.withLock { $0 = nil } }
+
+    func handle(request payload: [UInt8]) async throws -> [UInt8] {
+        guard let server = scheduler.withLock({ $0 }) else { throw LoomError(.plugin, "the scheduler is closing") }
+        switch try ValueCodec.decode(SchedulerCall.self, from: payload) {
+        case .hasWhat:
+            let held = await server.keysByWorker()
+            return try ValueCodec.encode(held.mapValues { $0.map(CodableKey.init) })
+        case .run(let function, let arguments):
+            switch await TaskRunner.callOnItsOwnThread(TaskRegistry.shared.function(named: function), named: function, arguments: arguments) {
+            case .success(let bytes): return bytes
+            case .failure(let failure): throw SchedulerCallFailure(message: failure.message, errorType: failure.errorType)
+            }
+        }
+    }
+}
+
+enum SchedulerCall: Codable, Sendable {
+    case hasWhat
+    case run(function: String, arguments: [[UInt8]])
+}
+
+/// A function run on the scheduler threw: its message and type, for the client to raise.
+struct SchedulerCallFailure: Error, CustomStringConvertible {
+    var message: String
+    var errorType: String
+    var description: String { "\(errorType): \(message)" }
+}
+
+extension SchedulerServer {
+    /// Each worker's address and the keys it holds (Dask's `has_what`).
+    func keysByWorker() -> [String: [Key]] {
+        Dictionary(core.workerIDs.compactMap { id in core.address(of: id).map { ($0, core.keys(heldBy: id)) } }) { first, _ in first }
+    }
+}
+
+extension Client {
+    /// Each worker's address and the keys whose values it holds, as Dask's `has_what`
+    /// (`whoHas` is the other way round).
+    public func hasWhat() async throws -> [String: [Key]] {
+        let answer = try await pluginRequest(SchedulerCallsPlugin.pluginName, payload: try ValueCodec.encode(SchedulerCall.hasWhat))
+        return try ValueCodec.decode([String: [CodableKey]].self, from: answer).mapValues { $0.map(\.key) }
+    }
+
+    /// Calls `function` in the scheduler's process, as Dask's `run_on_scheduler`: for a look at
+    /// the process itself (its memory, its files, its environment). The function must be
+    /// registered there too (`Loom.bootstrap(registering:)` in the program that runs it).
+    public func runOnScheduler<each Argument: Codable & Sendable, Result: Codable & Sendable>(
+        _ function: TaskFunction<repeat each Argument, Result>, _ arguments: repeat each Argument
+    ) async throws -> Result {
+        var encoded: [[UInt8]] = []
+        for argument in repeat each arguments { encoded.append(try ValueCodec.encode(argument)) }
+        let answer = try await pluginRequest(SchedulerCallsPlugin.pluginName, payload: try ValueCodec.encode(SchedulerCall.run(function: function.name, arguments: encoded)))
+        do {
+            return try ValueCodec.decode(Result.self, from: answer)
+        } catch {
+            throw LoomError(.typeMismatch, "what '\(function.name)' answered on the scheduler does not decode as \(Result.self): \(error)",
+                            function: function.name, underlying: error)
+        }
+    }
+}
