@@ -32,7 +32,7 @@ let package = Package(
         .target(
             name: "LoomCore",
             dependencies: [.product(name: "Yams", package: "Yams")]),
-        .target(name: "LoomLocal", dependencies: ["LoomCore", "CLoomSystem"]),
+        .target(name: "LoomLocal", dependencies: ["LoomCore", "CLoomSystem", .product(name: "Logging", package: "swift-log")]),
         // The runtime's pure core: the scheduler and worker state machines and the messages they
         // take and give. It depends on the core alone, so no socket, file or clock can creep in.
         .target(name: "LoomRuntime", dependencies: ["LoomCore"]),

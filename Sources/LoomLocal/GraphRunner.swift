@@ -1,4 +1,5 @@
 import LoomCore
+import Logging
 import Synchronization
 
 /// Runs whole graphs somewhere other than this process: the seam through which collections
@@ -46,8 +47,11 @@ public struct PersistedOutputs: Sendable {
     }
 }
 
-/// The graph runner `compute()` uses when given no scheduler, if any (held weakly: a runner
-/// that goes away stops being the default).
+/// The graph runner `compute()` uses when given no scheduler, if any: the one a scope chose
+/// (`withRunner`, `withClient(client) { }`), else the newest client that made itself the
+/// default (held weakly: a runner that goes away stops being the default). When a default goes
+/// without being resigned — dropped, or its connection lost for good — `compute()` says so
+/// once, then runs locally.
 public enum DefaultGraphRunner {
     private final class Weak: Sendable {
         weak let runner: (any GraphRunner)?
@@ -55,10 +59,32 @@ public enum DefaultGraphRunner {
     }
 
     private static let current = Mutex<Weak?>(nil)
+    @TaskLocal private static var scoped: (any GraphRunner)?
+    private static let logger = Logger(label: "loom.compute")
 
-    /// The default now, if one is set and still exists.
+    /// The default now, if one is set and still runs graphs.
     public static var runner: (any GraphRunner)? {
-        current.withLock { $0?.runner }.flatMap { $0.acceptsGraphs ? $0 : nil }
+        if let scoped {
+            if scoped.acceptsGraphs { return scoped }
+            logger.warning("the client this scope computes on can run nothing any more (closed, or its connection lost for good); compute() runs on this process's threads")
+            return nil
+        }
+        let (runner, lost) = current.withLock { slot -> ((any GraphRunner)?, Bool) in
+            guard let held = slot else { return (nil, false) }
+            if let runner = held.runner, runner.acceptsGraphs { return (runner, false) }
+            slot = nil
+            return (nil, true)
+        }
+        if lost {
+            logger.warning("the default client is gone (dropped without close(), or its connection lost for good); compute() without a scheduler runs on this process's threads from now on. Keep the client, or choose one for a scope with withClient(client) { }")
+        }
+        return runner
+    }
+
+    /// Runs `body` with `runner` as the default for `compute()` in it and the tasks it starts,
+    /// whatever the newest client is.
+    public static func withRunner<T>(_ runner: any GraphRunner, _ body: () async throws -> T) async rethrows -> T {
+        try await $scoped.withValue(runner, operation: body)
     }
 
     /// Makes `runner` the default (the newest client does this unless told not to).

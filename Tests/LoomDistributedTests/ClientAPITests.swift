@@ -7,6 +7,21 @@ import Testing
 /// The client calls beyond submit and gather — scatter, cancel, wait, asCompleted, run — on a
 /// cluster of real worker processes.
 @Suite(.serialized) struct ClientAPITests {
+    @Test func withClientChoosesTheClusterForComputeInItsScope() async throws {
+        try await withCluster { cluster, client in  // not the default
+            let graph = TestTasks.workerProcessID.delayed()
+            let workers = Set(try await client.run(TestTasks.processID, 0).values)
+            let inScope = try await withClient(client) { try await graph.compute() }
+            #expect(workers.contains(inScope), "computed on a worker of the scope's client")
+            let nested = try await withClient(client) { try await Task { try await graph.compute() }.value }
+            #expect(workers.contains(nested), "and in the tasks the scope starts")
+            let closed = try await Client(cluster, setAsDefault: false)
+            await closed.close()
+            let fellBack = try await withClient(closed) { try await graph.compute() }
+            #expect(fellBack == getpid(), "a closed client runs nothing: this process computes it (and says so)")
+        }
+    }
+
     @Test func scatteredHundredMegabytesFeedTasksAndGatherIntact() async throws {
         try await withCluster { _, client in
             // A 251-byte cycle (prime, so no page or chunk boundary lines up with it), built with memcpy.

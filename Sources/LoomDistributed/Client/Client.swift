@@ -405,6 +405,13 @@ public func withClient<T>(
 
 /// Runs `body` with a client of the cluster's scheduler (with the cluster's TLS settings),
 /// then closes the client; the cluster stays up.
+/// Runs `body` with `client` as the scheduler of every `compute()` without one in it (and in
+/// the tasks it starts), whether or not `client` is the default: the explicit scope beside the
+/// newest-client rule.
+public func withClient<T>(_ client: Client, _ body: () async throws -> T) async rethrows -> T {
+    try await DefaultGraphRunner.withRunner(client, body)
+}
+
 public func withClient<T>(_ cluster: some Cluster, setAsDefault: Bool = false, _ body: (Client) async throws -> T) async throws -> T {
     try await withClient(address: cluster.schedulerAddress, security: cluster.base.scheduler.security, setAsDefault: setAsDefault, body)
 }
