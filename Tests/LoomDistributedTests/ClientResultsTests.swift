@@ -104,6 +104,18 @@ import Testing
         }
     }
 
+    @Test func replicatePutsCopiesOnEveryWorker() async throws {
+        try await withCluster { _, client in
+            let futures = try await client.map(TestTasks.inc, Array(0..<6))
+            try await client.replicate(futures)
+            let workers = Set(try await client.schedulerInfo().map(\.address))
+            #expect(try await client.whoHas(futures).values.allSatisfy { Set($0) == workers })
+            let failing = [try await client.submit(TestTasks.fail, 1)]
+            let error = await #expect(throws: LoomError.self) { try await client.replicate(failing, n: 2) }
+            #expect(error?.message.contains("bad input 1") == true, "a value that cannot be had says why")
+        }
+    }
+
     @Test func runOnSchedulerCallsAFunctionInTheSchedulersProcess() async throws {
         try TaskRegistry.shared.register([TestTasks.workerProcessID, TestTasks.fail])  // the scheduler runs in this process
         try await withCluster { _, client in

@@ -4,7 +4,7 @@ import Testing
 @testable import LoomRuntime
 
 // Retiring workers (SchedulerState+Retirement): their only copies move to a staying worker first,
-// and a worker kept after all takes work again.
+// and a worker kept after all takes work again. Replicas (SchedulerState+Replicas).
 
 @Suite struct SchedulerStateRetirementTests {
     @Test func retiringCopiesOnlyCopiesToAStayingWorkerFirst() throws {
@@ -26,6 +26,27 @@ import Testing
         cluster.leave(w1, .retired)
         #expect(computes(Array(cluster.log[before...])).isEmpty, "nothing is recomputed")
         #expect(cluster.state.holders(of: "a") == [w2] && cluster.state.holders(of: "b") == [w2])
+    }
+
+    @Test func replicatingCopiesAValueToTheLeastLoadedWorkersUpToTheCount() {
+        var cluster = SimulatedCluster()
+        let w1 = cluster.join()
+        cluster.submit(alice, [task("a"), task("big")])
+        cluster.runAll()
+        let w2 = cluster.join(), w3 = cluster.join()
+        cluster.submit(alice, [task("ballast")])
+        let ballastHolder = cluster.worker(running: "ballast")
+        cluster.finish("ballast", nbytes: 1_000)
+        let lighter = ballastHolder == w2 ? w3 : w2
+        cluster.send(.replicate(keys: ["a", "missing"], copies: 2))
+        #expect(cluster.replications.map(\.worker) == [lighter], "one more copy, on the worker holding fewer bytes")
+        cluster.completeReplications()
+        #expect(Set(cluster.state.holders(of: "a")) == [w1, lighter])
+        cluster.send(.replicate(keys: ["a"], copies: 2))
+        #expect(cluster.replications.isEmpty, "two copies already")
+        cluster.send(.replicate(keys: ["a"], copies: 10))
+        cluster.completeReplications()
+        #expect(Set(cluster.state.holders(of: "a")) == [w1, w2, w3], "more copies than workers: one on each")
     }
 
     @Test func aWorkerKeptAfterAllTakesWorkAgain() {

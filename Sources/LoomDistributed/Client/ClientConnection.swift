@@ -160,6 +160,10 @@ actor ClientConnection {
         try await write(.retry(erred), to: scheduler)
     }
 
+    func replicate(_ keys: [Key], copies: Int) async throws {
+        try await send(.replicateKeys(keys: keys, copies: UInt64(max(1, copies))), wanting: [])
+    }
+
     /// Cancels the keys (and the dependents of them this client wants); the scheduler answers
     /// `keyCancelled` for each.
     func cancel(_ keys: [Key]) async throws {

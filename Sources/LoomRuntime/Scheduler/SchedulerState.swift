@@ -126,6 +126,7 @@ public struct SchedulerState: Sendable {
         case .scatter(let client, let values): scatter(client: client, values: values)
         case .fireAndForget(let keys): fireAndForget(keys)
         case .retry(let client, let keys): retry(client: client, keys: keys)
+        case .replicate(let keys, let copies): replicate(keys, copies: copies)
         case .datasetPublished(let keys):
             ensureClient(.datasets)
             for key in keys { if let task = taskSlots[key] { addWant(.datasets, task) } }

@@ -173,6 +173,8 @@ public enum SchedulerEvent: Sendable {
     case fireAndForget(keys: [Key])
     /// A client asks for its erred keys again (`Future.retry`).
     case retry(client: ClientID, keys: [Key])
+    /// Copies of these values on `copies` workers (all of them, if fewer).
+    case replicate(keys: [Key], copies: Int)
     /// A dataset holding these keys was published (or unpublished): the scheduler keeps them
     /// while any publication of them stands.
     case datasetPublished(keys: [Key])
