@@ -116,6 +116,25 @@ import Testing
         }
     }
 
+    @Test func retiredWorkersHandTheirValuesOnAndClose() async throws {
+        try await withCluster { cluster, client in
+            let futures = try await client.map(TestTasks.inc, Array(0..<10))
+            _ = try await client.gather(futures)
+            let leaving = try await client.schedulerInfo().sorted { $0.name < $1.name }[0]
+            #expect(leaving.inMemory > 0, "the retiring worker holds values to hand on")
+            let nanny = try #require(cluster.nannies.first { $0.name == leaving.name })
+            let process = try #require(nanny.processIdentifier)
+            #expect(try await client.retireWorkers([leaving.address]) == [leaving.name])
+            let left = try await client.schedulerInfo()
+            #expect(left.count == 1 && left[0].name != leaving.name)
+            #expect(try await client.gather(futures) == Array(1...10), "nothing lost")
+            try await eventually("the retired worker's process to exit") { kill(process, 0) != 0 }
+            #expect(nanny.restarts == 0, "its nanny did not start it again")
+            let unknown = await #expect(throws: LoomError.self) { try await client.retireWorkers(["nobody"]) }
+            #expect(unknown?.message.contains("no worker named or at 'nobody'") == true)
+        }
+    }
+
     @Test func runOnSchedulerCallsAFunctionInTheSchedulersProcess() async throws {
         try TaskRegistry.shared.register([TestTasks.workerProcessID, TestTasks.fail])  // the scheduler runs in this process
         try await withCluster { _, client in

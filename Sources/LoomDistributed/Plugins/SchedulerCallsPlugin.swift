@@ -2,8 +2,8 @@ import LoomCore
 import Synchronization
 
 /// What a client asks of the scheduler itself, beside its graph: who holds what (Dask's
-/// `has_what`) and a function run in the scheduler's process (`run_on_scheduler`). A plugin
-/// every scheduler has.
+/// `has_what`), a function run in the scheduler's process (`run_on_scheduler`), workers retired
+/// (`retire_workers`). A plugin every scheduler has.
 final class SchedulerCallsPlugin: SchedulerPlugin {
     static let pluginName = "scheduler"
     var name: String { Self.pluginName }
@@ -20,6 +20,8 @@ final class SchedulerCallsPlugin: SchedulerPlugin {
         case .hasWhat:
             let held = await server.keysByWorker()
             return try ValueCodec.encode(held.mapValues { $0.map(CodableKey.init) })
+        case .retire(let workers, let timeout):
+            return try ValueCodec.encode(await server.retire(workers: workers, timeout: .seconds(timeout)))
         case .run(let function, let arguments):
             switch await TaskRunner.callOnItsOwnThread(TaskRegistry.shared.function(named: function), named: function, arguments: arguments) {
             case .success(let bytes): return bytes
@@ -32,6 +34,7 @@ final class SchedulerCallsPlugin: SchedulerPlugin {
 enum SchedulerCall: Codable, Sendable {
     case hasWhat
     case run(function: String, arguments: [[UInt8]])
+    case retire(workers: [String], timeoutSeconds: Double)
 }
 
 /// A function run on the scheduler threw: its message and type, for the client to raise.
@@ -54,6 +57,25 @@ extension Client {
     public func hasWhat() async throws -> [String: [Key]] {
         let answer = try await pluginRequest(SchedulerCallsPlugin.pluginName, payload: try ValueCodec.encode(SchedulerCall.hasWhat))
         return try ValueCodec.decode([String: [CodableKey]].self, from: answer).mapValues { $0.map(\.key) }
+    }
+
+    /// Retires workers gracefully, as Dask's `retire_workers`: they take no new work, the values
+    /// only they hold are copied to the others, then they close (their nannies with them).
+    /// `workers` are names or addresses; returns the names of those retired — a worker whose
+    /// values found nowhere to go within `timeout` stays.
+    @discardableResult
+    public func retireWorkers(_ workers: [String], timeout: Duration = .seconds(30)) async throws -> [String] {
+        let known = try await schedulerInfo()
+        let names = try workers.map { worker in
+            guard let match = known.first(where: { $0.name == worker || $0.address == worker }) else {
+                throw LoomError(.invalidArgument, "no worker named or at '\(worker)' (workers: \(known.map(\.name).sorted().joined(separator: ", ")))")
+            }
+            return match.name
+        }
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        let answer = try await pluginRequest(
+            SchedulerCallsPlugin.pluginName, payload: try ValueCodec.encode(SchedulerCall.retire(workers: names, timeoutSeconds: seconds)))
+        return try ValueCodec.decode([String].self, from: answer)
     }
 
     /// Calls `function` in the scheduler's process, as Dask's `run_on_scheduler`: for a look at
