@@ -135,6 +135,18 @@ import Testing
         }
     }
 
+    @Test func rebalanceSpreadsValuesHeldByOneWorker() async throws {
+        try await withCluster { cluster, client in
+            let first = cluster.workerNames[0]
+            let futures = try await client.map(TestTasks.inc, Array(0..<10), workers: [first])
+            _ = try await client.gather(futures)
+            #expect(try await client.hasWhat().values.map(\.count).sorted() == [0, 10])
+            try await client.rebalance()
+            #expect(try await client.hasWhat().values.map(\.count).sorted() == [5, 5], "moved, not copied")
+            #expect(try await client.gather(futures) == Array(1...10))
+        }
+    }
+
     @Test func runOnSchedulerCallsAFunctionInTheSchedulersProcess() async throws {
         try TaskRegistry.shared.register([TestTasks.workerProcessID, TestTasks.fail])  // the scheduler runs in this process
         try await withCluster { _, client in

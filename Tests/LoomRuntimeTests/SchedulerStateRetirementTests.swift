@@ -49,6 +49,23 @@ import Testing
         #expect(Set(cluster.state.holders(of: "a")) == [w1, w2, w3], "more copies than workers: one on each")
     }
 
+    @Test func aRebalanceMovesValuesOffTheFullestWorkerAndDropsItsCopies() {
+        var cluster = SimulatedCluster()
+        let w1 = cluster.join()
+        cluster.submit(alice, (0..<4).map { task("v\($0)") })
+        for index in 0..<4 { cluster.finish("v\(index)", nbytes: 100) }
+        let w2 = cluster.join()
+        cluster.send(.rebalance(keys: nil))
+        #expect(cluster.replications.map(\.worker) == [w2] && cluster.replications.first?.keys.count == 2, "half of 400 bytes moves")
+        #expect(cluster.state.movesInFlight == 2)
+        cluster.completeReplications()
+        #expect(cluster.state.movesInFlight == 0)
+        #expect(cluster.state.keys(heldBy: w1).count == 2 && cluster.state.keys(heldBy: w2).count == 2)
+        #expect(cluster.workers[w1]?.held.count == 2, "the sender was told to free what moved")
+        cluster.send(.rebalance(keys: nil))
+        #expect(cluster.replications.isEmpty, "balanced already")
+    }
+
     @Test func aWorkerKeptAfterAllTakesWorkAgain() {
         var cluster = SimulatedCluster()
         let w1 = cluster.join()

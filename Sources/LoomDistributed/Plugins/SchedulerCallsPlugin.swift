@@ -3,7 +3,7 @@ import Synchronization
 
 /// What a client asks of the scheduler itself, beside its graph: who holds what (Dask's
 /// `has_what`), a function run in the scheduler's process (`run_on_scheduler`), workers retired
-/// (`retire_workers`). A plugin every scheduler has.
+/// (`retire_workers`), values spread evenly (`rebalance`). A plugin every scheduler has.
 final class SchedulerCallsPlugin: SchedulerPlugin {
     static let pluginName = "scheduler"
     var name: String { Self.pluginName }
@@ -20,6 +20,8 @@ final class SchedulerCallsPlugin: SchedulerPlugin {
         case .hasWhat:
             let held = await server.keysByWorker()
             return try ValueCodec.encode(held.mapValues { $0.map(CodableKey.init) })
+        case .rebalance(let keys, let timeout):
+            return try ValueCodec.encode(await server.rebalance(keys?.map(\.key), timeout: .seconds(timeout)))
         case .retire(let workers, let timeout):
             return try ValueCodec.encode(await server.retire(workers: workers, timeout: .seconds(timeout)))
         case .run(let function, let arguments):
@@ -35,6 +37,7 @@ enum SchedulerCall: Codable, Sendable {
     case hasWhat
     case run(function: String, arguments: [[UInt8]])
     case retire(workers: [String], timeoutSeconds: Double)
+    case rebalance(keys: [CodableKey]?, timeoutSeconds: Double)
 }
 
 /// A function run on the scheduler threw: its message and type, for the client to raise.
@@ -45,6 +48,17 @@ struct SchedulerCallFailure: Error, CustomStringConvertible {
 }
 
 extension SchedulerServer {
+    /// Moves values between workers until each holds about the mean; false if the moves did
+    /// not all land within `timeout`.
+    func rebalance(_ keys: [Key]?, timeout: Duration) async -> Bool {
+        apply(core.handle(.rebalance(keys: keys)))
+        let deadline = ContinuousClock.now + timeout
+        while core.movesInFlight > 0, ContinuousClock.now < deadline, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return core.movesInFlight == 0
+    }
+
     /// Each worker's address and the keys it holds (Dask's `has_what`).
     func keysByWorker() -> [String: [Key]] {
         Dictionary(core.workerIDs.compactMap { id in core.address(of: id).map { ($0, core.keys(heldBy: id)) } }) { first, _ in first }
@@ -57,6 +71,23 @@ extension Client {
     public func hasWhat() async throws -> [String: [Key]] {
         let answer = try await pluginRequest(SchedulerCallsPlugin.pluginName, payload: try ValueCodec.encode(SchedulerCall.hasWhat))
         return try ValueCodec.decode([String: [CodableKey]].self, from: answer).mapValues { $0.map(\.key) }
+    }
+
+    /// Moves values from the workers holding more bytes than the mean to those holding less,
+    /// as Dask's `rebalance`, and waits for the moves; values on one worker only move too.
+    public func rebalance(timeout: Duration = .seconds(60)) async throws {
+        try await rebalance(keys: nil, timeout: timeout)
+    }
+
+    /// Rebalances only the values of these futures.
+    public func rebalance<Value>(_ futures: [Future<Value>], timeout: Duration = .seconds(60)) async throws {
+        try await rebalance(keys: futures.map(\.key), timeout: timeout)
+    }
+
+    private func rebalance(keys: [Key]?, timeout: Duration) async throws {
+        let call = SchedulerCall.rebalance(keys: keys?.map(CodableKey.init), timeoutSeconds: timeout / .seconds(1))
+        let landed = try ValueCodec.decode(Bool.self, from: try await pluginRequest(SchedulerCallsPlugin.pluginName, payload: try ValueCodec.encode(call)))
+        if !landed { throw LoomError(.timeout, "the values a rebalance moves did not all land within \(timeout)") }
     }
 
     /// Retires workers gracefully, as Dask's `retire_workers`: they take no new work, the values
@@ -72,9 +103,8 @@ extension Client {
             }
             return match.name
         }
-        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         let answer = try await pluginRequest(
-            SchedulerCallsPlugin.pluginName, payload: try ValueCodec.encode(SchedulerCall.retire(workers: names, timeoutSeconds: seconds)))
+            SchedulerCallsPlugin.pluginName, payload: try ValueCodec.encode(SchedulerCall.retire(workers: names, timeoutSeconds: timeout / .seconds(1))))
         return try ValueCodec.decode([String].self, from: answer)
     }
 

@@ -124,6 +124,7 @@ extension SchedulerState {
         for key in keys.keys.sorted() {
             if let task = taskSlots[key], tasks[Int(task)].state == .memory {
                 addHolder(task, worker)
+                moveLanded(task, on: worker)
             } else {
                 emitFree(worker, key)
             }

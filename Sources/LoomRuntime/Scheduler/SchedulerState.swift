@@ -44,6 +44,8 @@ public struct SchedulerState: Sendable {
     var heapPositions: [Int32] = []
     var stateCounts = [Int](repeating: 0, count: TaskState.allCases.count)
     var failures: [TaskSlot: TaskFailure] = [:]
+    /// Values being moved by a rebalance: the worker whose copy goes once the new one lands.
+    var pendingMoves: [TaskSlot: WorkerSlot] = [:]
     var functions: [FunctionStats] = []
     var functionSlots: [String: Int32] = [:]
     var constraints: [TaskConstraints] = []
@@ -127,6 +129,7 @@ public struct SchedulerState: Sendable {
         case .fireAndForget(let keys): fireAndForget(keys)
         case .retry(let client, let keys): retry(client: client, keys: keys)
         case .replicate(let keys, let copies): replicate(keys, copies: copies)
+        case .rebalance(let keys): rebalance(keys)
         case .datasetPublished(let keys):
             ensureClient(.datasets)
             for key in keys { if let task = taskSlots[key] { addWant(.datasets, task) } }

@@ -175,6 +175,9 @@ public enum SchedulerEvent: Sendable {
     case retry(client: ClientID, keys: [Key])
     /// Copies of these values on `copies` workers (all of them, if fewer).
     case replicate(keys: [Key], copies: Int)
+    /// Move values (these, or all when `nil`) from workers holding more than the mean to those
+    /// holding less.
+    case rebalance(keys: [Key]?)
     /// A dataset holding these keys was published (or unpublished): the scheduler keeps them
     /// while any publication of them stands.
     case datasetPublished(keys: [Key])
