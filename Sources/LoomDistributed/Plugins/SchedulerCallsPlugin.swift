@@ -69,8 +69,7 @@ extension Client {
     /// Each worker's address and the keys whose values it holds, as Dask's `has_what`
     /// (`whoHas` is the other way round).
     public func hasWhat() async throws -> [String: [Key]] {
-        let answer = try await pluginRequest(SchedulerCallsPlugin.pluginName, payload: try ValueCodec.encode(SchedulerCall.hasWhat))
-        return try ValueCodec.decode([String: [CodableKey]].self, from: answer).mapValues { $0.map(\.key) }
+        try ValueCodec.decode([String: [CodableKey]].self, from: try await schedulerCall(.hasWhat)).mapValues { $0.map(\.key) }
     }
 
     /// Moves values from the workers holding more bytes than the mean to those holding less,
@@ -85,8 +84,8 @@ extension Client {
     }
 
     private func rebalance(keys: [Key]?, timeout: Duration) async throws {
-        let call = SchedulerCall.rebalance(keys: keys?.map(CodableKey.init), timeoutSeconds: timeout / .seconds(1))
-        let landed = try ValueCodec.decode(Bool.self, from: try await pluginRequest(SchedulerCallsPlugin.pluginName, payload: try ValueCodec.encode(call)))
+        let answer = try await schedulerCall(.rebalance(keys: keys?.map(CodableKey.init), timeoutSeconds: timeout / .seconds(1)))
+        let landed = try ValueCodec.decode(Bool.self, from: answer)
         if !landed { throw LoomError(.timeout, "the values a rebalance moves did not all land within \(timeout)") }
     }
 
@@ -103,9 +102,7 @@ extension Client {
             }
             return match.name
         }
-        let answer = try await pluginRequest(
-            SchedulerCallsPlugin.pluginName, payload: try ValueCodec.encode(SchedulerCall.retire(workers: names, timeoutSeconds: timeout / .seconds(1))))
-        return try ValueCodec.decode([String].self, from: answer)
+        return try ValueCodec.decode([String].self, from: try await schedulerCall(.retire(workers: names, timeoutSeconds: timeout / .seconds(1))))
     }
 
     /// Calls `function` in the scheduler's process, as Dask's `run_on_scheduler`: for a look at
@@ -116,12 +113,16 @@ extension Client {
     ) async throws -> Result {
         var encoded: [[UInt8]] = []
         for argument in repeat each arguments { encoded.append(try ValueCodec.encode(argument)) }
-        let answer = try await pluginRequest(SchedulerCallsPlugin.pluginName, payload: try ValueCodec.encode(SchedulerCall.run(function: function.name, arguments: encoded)))
+        let answer = try await schedulerCall(.run(function: function.name, arguments: encoded))
         do {
             return try ValueCodec.decode(Result.self, from: answer)
         } catch {
             throw LoomError(.typeMismatch, "what '\(function.name)' answered on the scheduler does not decode as \(Result.self): \(error)",
                             function: function.name, underlying: error)
         }
+    }
+
+    private func schedulerCall(_ call: SchedulerCall) async throws -> [UInt8] {
+        try await pluginRequest(SchedulerCallsPlugin.pluginName, payload: try ValueCodec.encode(call))
     }
 }
