@@ -22,7 +22,13 @@ func clients(c: Delayed<Int>, bigArray: [Double]) async throws {
     let survivors = try await client.gather(futures, errors: .skip)   // the failed left out
     let soon = try await later.result(timeout: .seconds(5))           // a .timeout error if not ready
     later.onCompletion { result in print(result) }                    // once done: the value or the error
+    try await later.retry()                                           // erred? computed again, with the erred tasks under it
     let holders = try await client.whoHas(futures)                    // key → workers holding it
+    let held = try await client.hasWhat()                             // worker → keys it holds
+    try await client.replicate(futures, n: 2)                         // copies on 2 workers (all when n is nil)
+    try await client.rebalance()                                      // values moved until each worker holds about the mean
+    try await client.retireWorkers([cluster.workerNames[1]])            // hand its values on, then close it
+    let schedulerPID = try await client.runOnScheduler(Tasks.processID)  // in the scheduler's process
     let once = try await client.submit(Tasks.inc, 1, pure: true)      // keyed by the call: one task, from any client
     client.fireAndForget(once)                                        // runs to the end even after every future is gone
     try await client.cancel([later])
@@ -40,6 +46,12 @@ func coordination(client: Client) async throws {
     let ready = try await Event("ready", client: client)                         // set(), clear(), wait(timeout:)
     let topic = try await Pub<String>("progress", client: client)                // put(_:) to every subscriber now
     let updates = try await Sub<String>("progress", client: client)              // for try await update in updates { }
+}
+
+func datasets(client: Client, other: Client, futures: [Future<[Double]>]) async throws {
+    try await client.publish(dataset: futures, name: "features")                 // replace: true to overwrite
+    let features: [Future<[Double]>] = try await other.dataset(named: "features")
+    try await other.unpublish(dataset: "features")                                // and datasetNames()
 }
 
 enum Jobs {
