@@ -34,7 +34,7 @@ let sampleMessages: [Message] = [
     .freeKeys([Key(prefix: "sümme", token: .max), Key(prefix: "", token: 1), ""]),
     .freeKeys(["a"]), .steal(key: "a", run: 4),
     .taskFinished(key: "a", run: 4, nbytes: 9, seconds: 0.25), .taskFailed(key: "a", run: -1, message: "boom", errorType: "DecodingError"), .stealResponse(key: "a", run: 4, accepted: true),
-    .taskSeceded(key: "fib-7", run: 12), .fireAndForget(["fetch-1", "fetch-2"]), .retry(["flaky-1"]), .replicateKeys(keys: ["table"], copies: 3),
+    .taskSeceded(key: "fib-7", run: 12), .fireAndForget(["fetch-1", "fetch-2"]), .retry(["flaky-1"]),
     .getData(request: 3, keys: ["a", "b"]),
     .data(request: 3, values: ["a": Array(repeating: 7, count: 1000), "b": []], missing: ["c"]),
     .scattered([ScatteredValue(key: "scatter-1", nbytes: 8, holders: ["tcp://x:1", "tcp://y:2"])]),

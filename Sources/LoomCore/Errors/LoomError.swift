@@ -62,10 +62,13 @@ public struct LoomError: Error, CustomStringConvertible, Sendable {
         self.remoteType = remoteType
     }
 
+    /// The `remoteType` of a task whose workers kept dying.
+    public static let killedWorkerType = "KilledWorker"
+
     /// A task's failure on a worker, as its client sees it: `.killedWorker` when its workers
     /// kept dying, `.taskFailed` with the thrown error's type otherwise.
     public static func remote(key: Key, type: String, message: String, function: String? = nil) -> LoomError {
-        LoomError(type == "KilledWorker" ? .killedWorker : .taskFailed, message, key: key, function: function, remoteType: type)
+        LoomError(type == killedWorkerType ? .killedWorker : .taskFailed, message, key: key, function: function, remoteType: type)
     }
 
     public var description: String {

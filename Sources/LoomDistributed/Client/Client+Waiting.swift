@@ -72,30 +72,6 @@ extension Client {
 
     /// Stops computing the futures' keys and what this client wants that depends on them; their
     /// `result()` then throws a `.cancelled` error. Other clients' interest keeps shared work alive.
-    /// Keeps copies of the futures' values on `n` workers (every worker when `nil`, or when
-    /// there are fewer), as Dask's `replicate`: for a value many tasks on many workers read, or
-    /// one that should outlive a worker. Waits for the values, then for the copies to be made;
-    /// copies beyond `n` stay.
-    public func replicate<Value>(_ futures: [Future<Value>], n: Int? = nil, timeout: Duration = .seconds(60)) async throws {
-        _ = try await wait(futures, timeout: timeout)
-        for future in futures where await future.status != .finished {
-            throw await future.error ?? LoomError(.timeout, "the value was not computed within \(timeout)", key: future.key)
-        }
-        let deadline = ContinuousClock.now + timeout
-        let keys = futures.map(\.key)
-        let workers = try await schedulerInfo().count
-        let copies = min(n ?? workers, workers)
-        try await connection.replicate(keys, copies: copies)
-        // The scheduler tells no one when a copy lands: ask where the values are until each
-        // has its copies.
-        while try await whoHas(futures).values.contains(where: { $0.count < copies }) {
-            guard ContinuousClock.now < deadline else {
-                throw LoomError(.timeout, "the values of \(futures.count) futures were not copied to \(copies) workers within \(timeout)")
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-    }
-
     /// Computes the erred futures among these again (see `Future.retry`).
     public func retry<Value>(_ futures: [Future<Value>]) async throws {
         try await connection.retry(futures.map(\.key))

@@ -129,14 +129,14 @@ actor ClientConnection {
         var seen: Set<Key> = []
         // A cancelled key is no longer wanted on the scheduler: asking again wants it anew.
         let new = wanted.filter { key in
-            let wantedThere = references[key] != nil && { if case .cancelled? = statuses[key] { false } else { true } }()
+            let wantedThere = references[key] != nil && statuses[key]?.isCancelled != true
             return !wantedThere && seen.insert(key).inserted
         }
         if tasks.isEmpty, new.isEmpty {
             for key in wanted { references[key, default: 0] += 1 }
             return
         }
-        for key in new { if case .cancelled? = statuses[key] { statuses[key] = .pending } }
+        for key in new where statuses[key]?.isCancelled == true { statuses[key] = .pending }
         try await send(.updateGraph(tasks: tasks, wanted: new, functions: functions), wanting: wanted)
     }
 
@@ -158,10 +158,6 @@ actor ClientConnection {
         let scheduler = try connectedWriter()
         for key in erred { statuses[key] = .pending }
         try await write(.retry(erred), to: scheduler)
-    }
-
-    func replicate(_ keys: [Key], copies: Int) async throws {
-        try await send(.replicateKeys(keys: keys, copies: UInt64(max(1, copies))), wanting: [])
     }
 
     /// Cancels the keys (and the dependents of them this client wants); the scheduler answers
@@ -346,6 +342,7 @@ actor ClientConnection {
 
 extension ClientConnection.Status {
     var isPending: Bool { if case .pending = self { true } else { false } }
+    var isCancelled: Bool { if case .cancelled = self { true } else { false } }
 }
 
 /// A consumer's `asCompleted` stream, for as long as it keeps it.

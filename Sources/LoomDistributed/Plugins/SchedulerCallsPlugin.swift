@@ -3,7 +3,8 @@ import Synchronization
 
 /// What a client asks of the scheduler itself, beside its graph: who holds what (Dask's
 /// `has_what`), a function run in the scheduler's process (`run_on_scheduler`), workers retired
-/// (`retire_workers`), values spread evenly (`rebalance`). A plugin every scheduler has.
+/// (`retire_workers`), values copied (`replicate`) or spread evenly (`rebalance`). A plugin
+/// every scheduler has.
 final class SchedulerCallsPlugin: SchedulerPlugin {
     static let pluginName = "scheduler"
     var name: String { Self.pluginName }
@@ -20,6 +21,8 @@ final class SchedulerCallsPlugin: SchedulerPlugin {
         case .hasWhat:
             let held = await server.keysByWorker()
             return try ValueCodec.encode(held.mapValues { $0.map(CodableKey.init) })
+        case .replicate(let keys, let copies, let timeout):
+            return try ValueCodec.encode(await server.replicate(keys.map(\.key), copies: copies, timeout: .seconds(timeout)))
         case .rebalance(let keys, let timeout):
             return try ValueCodec.encode(await server.rebalance(keys?.map(\.key), timeout: .seconds(timeout)))
         case .retire(let workers, let timeout):
@@ -38,6 +41,7 @@ enum SchedulerCall: Codable, Sendable {
     case run(function: String, arguments: [[UInt8]])
     case retire(workers: [String], timeoutSeconds: Double)
     case rebalance(keys: [CodableKey]?, timeoutSeconds: Double)
+    case replicate(keys: [CodableKey], copies: Int, timeoutSeconds: Double)
 }
 
 /// A function run on the scheduler threw: its message and type, for the client to raise.
@@ -52,11 +56,22 @@ extension SchedulerServer {
     /// not all land within `timeout`.
     func rebalance(_ keys: [Key]?, timeout: Duration) async -> Bool {
         apply(core.handle(.rebalance(keys: keys)))
+        return await settles(within: timeout) { core.movesInFlight == 0 }
+    }
+
+    /// Copies each value to `copies` workers; false if the copies did not all land within `timeout`.
+    func replicate(_ keys: [Key], copies: Int, timeout: Duration) async -> Bool {
+        apply(core.handle(.replicate(keys: keys, copies: copies)))
+        return await settles(within: timeout) { keys.allSatisfy { core.holders(of: $0).count >= copies } }
+    }
+
+    /// Waits for what workers report to make `done` true (no one is told when a copy lands).
+    private func settles(within timeout: Duration, _ done: () -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
-        while core.movesInFlight > 0, ContinuousClock.now < deadline, !Task.isCancelled {
+        while !done(), ContinuousClock.now < deadline, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(10))
         }
-        return core.movesInFlight == 0
+        return done()
     }
 
     /// Each worker's address and the keys it holds (Dask's `has_what`).
@@ -70,6 +85,23 @@ extension Client {
     /// (`whoHas` is the other way round).
     public func hasWhat() async throws -> [String: [Key]] {
         try ValueCodec.decode([String: [CodableKey]].self, from: try await schedulerCall(.hasWhat)).mapValues { $0.map(\.key) }
+    }
+
+    /// Keeps copies of the futures' values on `n` workers (every worker when `nil`, or when
+    /// there are fewer), as Dask's `replicate`: for a value many tasks on many workers read, or
+    /// one that should outlive a worker. Waits for the values, then for the copies to be made;
+    /// copies beyond `n` stay.
+    public func replicate<Value>(_ futures: [Future<Value>], n: Int? = nil, timeout: Duration = .seconds(60)) async throws {
+        _ = try await wait(futures, timeout: timeout)
+        for future in futures where await future.status != .finished {
+            throw await future.error ?? LoomError(.timeout, "the value was not computed within \(timeout)", key: future.key)
+        }
+        let workers = try await schedulerInfo().count
+        let copies = max(1, min(n ?? workers, workers))
+        let answer = try await schedulerCall(.replicate(keys: futures.map { CodableKey($0.key) }, copies: copies, timeoutSeconds: timeout / .seconds(1)))
+        if try !ValueCodec.decode(Bool.self, from: answer) {
+            throw LoomError(.timeout, "the values of \(futures.count) futures were not copied to \(copies) workers within \(timeout)")
+        }
     }
 
     /// Moves values from the workers holding more bytes than the mean to those holding less,

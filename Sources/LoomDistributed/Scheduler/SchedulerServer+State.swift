@@ -122,8 +122,6 @@ extension SchedulerServer {
                 core.handle(.fireAndForget(keys: keys), into: &effects)
             case .retry(let keys):
                 core.handle(.retry(client: client, keys: keys), into: &effects)
-            case .replicateKeys(let keys, let copies):
-                core.handle(.replicate(keys: keys, copies: Int(clamping: copies)), into: &effects)
             case .schedulerInfoRequest(let request):
                 outbox.post(.schedulerInfo(request: request, workers: workerSummaries()))
             case .pluginRequest(let request, let plugin, let payload):

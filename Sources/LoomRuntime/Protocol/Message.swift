@@ -38,8 +38,6 @@ public enum Message: Equatable, Sendable {
     case fireAndForget([Key])
     /// Compute these erred keys again, with the erred tasks they depend on (`Future.retry`).
     case retry([Key])
-    /// Keep copies of these keys on `copies` workers (`Client.replicate`).
-    case replicateKeys(keys: [Key], copies: UInt64)
 
     // Scheduler → client.
     case keyInMemory(key: Key, nbytes: UInt64, holders: [String])

@@ -53,7 +53,6 @@ extension Wire {
             case .stillWaiting: return .stillWaiting(try keys())
             case .fireAndForget: return .fireAndForget(try keys())
             case .retry: return .retry(try keys())
-            case .replicateKeys: return .replicateKeys(keys: try keys(), copies: try reader.readVarUInt())
             case .cancelKeys: return .cancelKeys(try keys())
             case .whoHas: return .whoHas(request: try reader.readVarUInt(), keys: try keys())
             case .schedulerInfoRequest: return .schedulerInfoRequest(request: try reader.readVarUInt())

@@ -47,10 +47,6 @@ extension Wire {
             case .retry(let keys):
                 kind(.retry)
                 write(keys)
-            case .replicateKeys(let keys, let copies):
-                kind(.replicateKeys)
-                write(keys)
-                header.writeVarUInt(copies)
             case .whoHas(let request, let keys):
                 kind(.whoHas)
                 header.writeVarUInt(request)

@@ -87,22 +87,21 @@ public struct TaskFailure: Sendable, Hashable, CustomStringConvertible {
     public var failedKey: Key
     /// The original error message of `failedKey`.
     public var cause: String
-    /// Whether `failedKey` failed because the workers running it kept dying.
-    public var killedWorker: Bool
     /// The type of `failedKey`'s error: the Swift type its task threw, `KilledWorker`, or
     /// `LoomError` for a failure the scheduler decided (lost data, no worker to run it).
     public var errorType: String
 
     public static let schedulerErrorType = "LoomError"
-    public static let killedWorkerType = "KilledWorker"
+
+    /// Whether `failedKey` failed because the workers running it kept dying.
+    public var killedWorker: Bool { errorType == LoomError.killedWorkerType }
 
     public init(key: Key, function: String, failedKey: Key, cause: String, killedWorker: Bool = false, errorType: String? = nil) {
         self.key = key
         self.function = function
         self.failedKey = failedKey
         self.cause = cause
-        self.killedWorker = killedWorker
-        self.errorType = errorType ?? (killedWorker ? Self.killedWorkerType : Self.schedulerErrorType)
+        self.errorType = errorType ?? (killedWorker ? LoomError.killedWorkerType : Self.schedulerErrorType)
     }
 
     /// What to show the user: names the failed key and carries the original message.

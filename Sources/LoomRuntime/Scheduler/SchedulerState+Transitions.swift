@@ -206,8 +206,7 @@ extension SchedulerState {
         return TaskFailure(
             key: tasks[Int(dependent)].key, function: functionName(dependent),
             failedKey: original?.failedKey ?? tasks[Int(dependency)].key,
-            cause: original?.cause ?? "unknown error", killedWorker: original?.killedWorker ?? false,
-            errorType: original?.errorType ?? TaskFailure.schedulerErrorType)
+            cause: original?.cause ?? "unknown error", errorType: original?.errorType)
     }
 
     // MARK: Releasing and forgetting
