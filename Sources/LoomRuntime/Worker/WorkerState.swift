@@ -385,7 +385,7 @@ package struct WorkerState {
             }
             // A task run ahead waits with its arguments in hand: not one whose value must come
             // back from disk, which would hold memory the spill accounting already gave up.
-            if handedOut >= threads, task.request.arguments.contains(where: { readsSpilled($0) }) { break }
+            if handedOut >= threads, values.spilledBytes > 0, task.request.arguments.contains(where: { readsSpilled($0) }) { break }
             _ = ready.popMin()
             task.handedOut = true
             tasks[key] = task
