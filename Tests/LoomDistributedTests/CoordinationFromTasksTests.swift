@@ -8,19 +8,39 @@ import Testing
 @Suite(.serialized) struct CoordinationFromTasksTests {
     @Test func aLockHeldByATaskIsKeptWhileItsWorkerLivesAndFreedWhenItDies() async throws {
         try await withCluster(workers: 1) { _, client in
-            let holder = try await client.submit(TestTasks.holdLock, "db", 1.0)
+            // A ten-minute lease: only the worker's death frees it within the test.
+            let holder = try await client.submit(TestTasks.holdLock, "db", 600.0)
             let pid = try await holder.result()
-            let lock = try await DistributedLock("db", leaseTimeout: .seconds(1), client: client)
-            // Twice the lease: the worker's client refreshes it, so it stays held.
-            #expect(try await lock.acquire(timeout: .seconds(2)) == false)
+            let lock = try await DistributedLock("db", leaseTimeout: .seconds(600), client: client)
+            #expect(try await lock.acquire(timeout: .seconds(1)) == false, "the task holds it")
             // Nobody wants the task any more, so the worker's death does not run it again.
             try await holder.cancel()
             try await eventually("the scheduler to let the holding task go") {
                 try await client.whoHas([holder])[holder.key]?.isEmpty ?? true
             }
             kill(pid, SIGKILL)
-            #expect(try await lock.acquire(timeout: .seconds(30)), "the dead worker's lease expires")
+            #expect(try await lock.acquire(timeout: .seconds(30)), "the dead worker's lease went with it")
             try await lock.release()
+        }
+    }
+
+    @Test func aGetWaitingOnADeadWorkerTakesNothing() async throws {
+        try await withCluster(workers: 1) { cluster, client in
+            let queue = try await LoomQueue<Int>("work", client: client)
+            let taker = try await client.submit(TestTasks.takeFromQueue, "work")
+            let pid = try await Variable<Int32>("work/pid", client: client).get(timeout: .seconds(60))
+            try await eventually("the task's get waits on the scheduler") {
+                try await CoordinationTests().waiting(on: "queue/work", in: cluster) == 1
+            }
+            try await taker.cancel()
+            kill(pid, SIGKILL)
+            try await eventually("the dead worker's get to go") {
+                guard try await client.schedulerInfo().isEmpty else { return false }
+                return try await CoordinationTests().waiting(on: "queue/work", in: cluster) == 0
+            }
+            // What is put now stays for the next taker.
+            try await queue.put(42)
+            #expect(try await queue.get(timeout: .seconds(30)) == 42)
         }
     }
 

@@ -108,17 +108,28 @@ import Testing
             let inside = try await theirs.withLock { "held" }
             #expect(inside == "held")
 
-            // A holder whose client goes without releasing: its lease ends after its timeout.
+            // A holder whose client goes without releasing: its lease goes with the client, long
+            // before its ten-minute timeout.
             let doomed = try await Client(address: cluster.schedulerAddress, setAsDefault: false)
-            let dying = try await DistributedLock("short", leaseTimeout: .seconds(1), client: doomed)
+            let dying = try await DistributedLock("long", leaseTimeout: .seconds(600), client: doomed)
             #expect(try await dying.acquire())
             await doomed.close()
+            let heir = try await DistributedLock("long", leaseTimeout: .seconds(600), client: second)
+            #expect(try await heir.acquire(timeout: .seconds(20)), "the closed client's lease went with it")
+            try await heir.release()
+
+            // A holder that stops refreshing (its lock object gone, its client still here): the
+            // lease ends after its timeout.
+            var abandoned: DistributedLock? = try await DistributedLock("short", leaseTimeout: .seconds(1), client: first)
+            #expect(try await abandoned?.acquire() == true)
+            abandoned = nil
             let next = try await DistributedLock("short", leaseTimeout: .seconds(1), client: second)
-            #expect(try await next.acquire(timeout: .seconds(60)), "the dead holder's lease expired")
+            #expect(try await next.acquire(timeout: .seconds(60)), "the abandoned lease expired")
             // A live holder keeps its lease past the timeout by refreshing it.
             let rival = try await DistributedLock("short", leaseTimeout: .seconds(1), client: first)
             #expect(try await rival.acquire(timeout: .seconds(3)) == false)
             try await next.release()
+            _ = abandoned
         }
     }
 

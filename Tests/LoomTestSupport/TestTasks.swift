@@ -150,6 +150,14 @@ public enum TestTasks {
         for value in values { reached = try await pub.put(value) }
         return reached
     }
+    /// Takes one item off the queue `name`, waiting for it; returns this process's id first
+    /// through the variable `name/pid`, so a test can kill it while it waits.
+    public static let takeFromQueue = TaskFunction("take-from-queue") { (name: String) async throws -> Int in
+        let client = try await TaskContext.client()
+        let queue = try await LoomQueue<Int>(name, client: client)
+        try await Variable<Int32>("\(name)/pid", client: client).set(getpid())
+        return try await queue.get()
+    }
     /// Takes the lock `name` from inside a task and keeps it for as long as this process
     /// lives (its lease refreshed by the worker's client); answers the process id.
     public static let holdLock = TaskFunction("hold-lock") { (name: String, leaseSeconds: Double) async throws -> Int32 in
@@ -169,7 +177,7 @@ public enum TestTasks {
 
     public static let all: [any TaskFunctionRepresentable] = [
         timesTen, markThenPass, words, isLong, length, total, firstLetter, lengthByLetter, inc, add, sum, scale, fail, dieHard, allocate, processID, workerProcessID, sleepThenEcho, reportThenSleep, describePoint, pattern, byteAt, checksum,
-        pluginReport, squarePlusOne, positions, doubleLater, whereAmI, failLater, failThroughSubtask, failFirstTime, fib, writeMarker, countCalls, publish, holdLock,
+        pluginReport, squarePlusOne, positions, doubleLater, whereAmI, failLater, failThroughSubtask, failFirstTime, fib, writeMarker, countCalls, publish, holdLock, takeFromQueue,
     ]
 
     /// The `loom-test-worker` executable, built beside the test bundle.

@@ -58,10 +58,18 @@ public final class Client: Sendable {
         if setAsDefault { DefaultGraphRunner.set(self) }
     }
 
+    /// A worker's client for its tasks (`TaskContext.client()`): the scheduler learns the
+    /// worker it lives in (`workerAddress`), so what it holds goes at once when that worker dies.
+    convenience init(address: Address, security: Security?, onWorker workerAddress: String) async throws {
+        try await self.init(connectingTo: address, security: security, reconnectTimeout: .seconds(10), ownsSession: true,
+                            workerAddress: workerAddress)
+        try await handshake()
+    }
+
     /// Connects; with `ownsSession` the session runs in a task of the client's own (the
     /// init/`close()` lifetime has no scope to run it in), else `withClient` runs `runSession`.
     private init(connectingTo address: Address, security: Security?, timeout: Duration? = nil, reconnectTimeout: Duration,
-                 ownsSession: Bool) async throws {
+                 ownsSession: Bool, workerAddress: String = "") async throws {
         schedulerAddress = address
         let name = "client-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
         self.name = name
@@ -81,7 +89,7 @@ public final class Client: Sendable {
                 group.addTask { await peers.run() }
                 group.addTask {
                     await Self.serve(
-                        first: channel, connection, address: address, security: transport, name: name,
+                        first: channel, connection, address: address, security: transport, name: name, workerAddress: workerAddress,
                         reconnectTimeout: reconnectTimeout, announce: announce)
                     announce.finish()
                     releases.finish()
@@ -126,7 +134,7 @@ public final class Client: Sendable {
 
     /// Talks to the scheduler until the client closes; when the connection drops, connects
     /// again (as the same client) until `reconnectTimeout` runs out.
-    private static func serve(first: FrameChannel, _ connection: ClientConnection, address: Address, security: TransportSecurity?, name: String,
+    private static func serve(first: FrameChannel, _ connection: ClientConnection, address: Address, security: TransportSecurity?, name: String, workerAddress: String,
                               reconnectTimeout: Duration, announce: AsyncStream<Result<Void, any Error>>.Continuation) async {
         var channel: FrameChannel? = first
         var handshaken = false
@@ -138,7 +146,7 @@ public final class Client: Sendable {
             do {
                 try await current.executeThenClose { inbound, outbound in
                     do {
-                        try await outbound.send([.hello(Hello(role: .client, name: name, functions: TaskRegistry.shared.signatures))])
+                        try await outbound.send([.hello(Hello(role: .client, name: name, address: workerAddress, functions: TaskRegistry.shared.signatures))])
                     } catch {
                         // Under TLS 1.3 the scheduler may reject this side's certificate just
                         // after the handshake and close: its worded alert waits inbound, and

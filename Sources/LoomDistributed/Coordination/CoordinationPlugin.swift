@@ -3,7 +3,7 @@ import LoomCore
 
 /// The scheduler's coordination primitives (Dask's `Variable`, `Queue`, `Event`, `Semaphore`,
 /// `Lock`), a plugin every scheduler has: clients reach them by name through plugin requests.
-final class CoordinationPlugin: SchedulerPlugin {
+final class CoordinationPlugin: InlineSchedulerPlugin {
     static let pluginName = "coordination"
     /// The longest one request waits, in seconds: a longer wait is several requests.
     static let longestWait = 2.0
@@ -14,18 +14,26 @@ final class CoordinationPlugin: SchedulerPlugin {
     func run(_ scheduler: SchedulerServer) async {
         // A dead holder's leases go once their timeout passes, whether or not anyone asks.
         while !Task.isCancelled {
-            await state.expireLeases()
+            state.expireLeases()
             try? await Task.sleep(for: .milliseconds(250))
         }
     }
 
-    func status() async -> (any Encodable & Sendable)? { await state.summary() }
+    func status() async -> (any Encodable & Sendable)? { state.summary() }
 
-    func handle(request payload: [UInt8]) async throws -> [UInt8] {
-        // Loom's binary value codec: a queue's items pass through here one request each.
-        let request = try ValueCodec.decode(CoordinationRequest.self, from: payload)
-        return try ValueCodec.encode(try await state.answer(request))
+    func handle(request payload: [UInt8], from client: ClientID?, reply: @escaping @Sendable (Result<[UInt8], any Error>) -> Void) {
+        do {
+            // Loom's binary value codec: a queue's items pass through here one request each.
+            let request = try ValueCodec.decode(CoordinationRequest.self, from: payload)
+            try state.answer(request, from: client) { answer in reply(Result { try ValueCodec.encode(answer) }) }
+        } catch {
+            reply(.failure(error))
+        }
     }
+
+    func clientDisconnected(_ client: ClientID) { state.clientDisconnected(client) }
+
+    func clientGone(_ client: ClientID) { state.clientGone(client) }
 }
 
 /// A client's side of the coordination plugin.

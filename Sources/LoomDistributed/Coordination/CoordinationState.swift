@@ -1,142 +1,58 @@
 import Foundation
 import LoomCore
+import Synchronization
 
-/// The scheduler's variables, events, queues and semaphores, by name: they live until deleted,
-/// whoever made them. Waits re-check their condition whenever the name changes.
-actor CoordinationState {
-    struct Queue {
-        var maxSize: Int
-        var items: [[UInt8]] = []
-        var head = 0
-        var count: Int { items.count - head }
-    }
+/// The scheduler's variables, events, queues, semaphores and topics, by name: they live until
+/// deleted, whoever made them. Requests are answered as they arrive, on the scheduler, in the
+/// order each connection sent them; one that must wait (an empty queue, a held lock) is kept
+/// beside its name and tried again whenever that name changes, or answered with nothing once
+/// its wait runs out. Nothing here suspends, so an answer costs no task and no hop.
+final class CoordinationState: Sendable {
+    typealias Reply = @Sendable (CoordinationReply) -> Void
 
-    struct Semaphore {
-        var maxLeases: Int
-        var leaseTimeout: Duration
-        /// Lease → when it was last refreshed.
-        var leases: [String: ContinuousClock.Instant] = [:]
-    }
+    private let store = Mutex(Store())
 
-    private var variables: [String: [UInt8]] = [:]
-    private var events: [String: Bool] = [:]
-    private var queues: [String: Queue] = [:]
-    private var semaphores: [String: Semaphore] = [:]
-    /// Topic → subscriber → what it has not received yet.
-    private var topics: [String: [String: Subscriber]] = [:]
-    private var waiters: [String: [Wakeup]] = [:]
-
-    struct Subscriber {
-        var timeout: Duration
-        var lastHeard: ContinuousClock.Instant = .now
-        var pending: [[UInt8]] = []
-    }
-
-    func answer(_ request: CoordinationRequest) async throws -> CoordinationReply {
-        switch request {
-        case .variableSet(let name, let value):
-            variables[name] = value
-            changed("variable/\(name)")
-            return .done
-        case .variableGet(let name, let wait):
-            return .value(await waitFor("variable/\(name)", wait) { $0.variables[name] })
-        case .variableDelete(let name):
-            variables[name] = nil
-            return .done
-        case .eventSet(let name):
-            events[name] = true
-            changed("event/\(name)")
-            return .done
-        case .eventClear(let name):
-            events[name] = false
-            return .done
-        case .eventWait(let name, let wait):
-            return .flag(await waitFor("event/\(name)", wait) { $0.events[name] == true ? true : nil } ?? false)
-        case .queueCreate(let name, let maxSize):
-            if queues[name] == nil { queues[name] = Queue(maxSize: maxSize) }
-            return .done
-        case .queuePut(let name, let value, let wait):
-            try queue(name)
-            let put = await waitFor("queue/\(name)", wait) { state -> Bool? in
-                guard var queue = state.queues[name], queue.maxSize <= 0 || queue.count < queue.maxSize else { return nil }
-                queue.items.append(value)
-                state.queues[name] = queue
-                return true
-            }
-            if put != nil { changed("queue/\(name)") }
-            return .flag(put ?? false)
-        case .queueGet(let name, let wait):
-            try queue(name)
-            let item = await waitFor("queue/\(name)", wait) { state -> [UInt8]? in
-                guard var queue = state.queues[name], queue.count > 0 else { return nil }
-                let item = queue.items[queue.head]
-                queue.head += 1
-                // Drops what was taken once it is most of the storage.
-                if queue.head > 1_024, queue.head * 2 > queue.items.count {
-                    queue.items.removeFirst(queue.head)
-                    queue.head = 0
-                }
-                state.queues[name] = queue
-                return item
-            }
-            if item != nil { changed("queue/\(name)") }
-            return .value(item)
-        case .queueCount(let name):
-            return .count(try queue(name).count)
-        case .queueDelete(let name):
-            queues[name] = nil
-            changed("queue/\(name)")
-            return .done
-        case .semaphoreCreate(let name, let maxLeases, let leaseTimeout):
-            if semaphores[name] == nil {
-                semaphores[name] = Semaphore(maxLeases: maxLeases, leaseTimeout: .milliseconds(Int64(leaseTimeout * 1_000)))
-            }
-            return .done
-        case .semaphoreAcquire(let name, let lease, let wait):
-            guard semaphores[name] != nil else { throw LoomError(.invalidArgument, "there is no semaphore named '\(name)'") }
-            let acquired = await waitFor("semaphore/\(name)", wait) { state -> Bool? in
-                state.expireLeases(of: name)
-                guard var semaphore = state.semaphores[name], semaphore.leases.count < semaphore.maxLeases else { return nil }
-                semaphore.leases[lease] = .now
-                state.semaphores[name] = semaphore
-                return true
-            }
-            return .flag(acquired ?? false)
-        case .semaphoreRelease(let name, let lease):
-            let held = semaphores[name]?.leases.removeValue(forKey: lease) != nil
-            changed("semaphore/\(name)")
-            return .flag(held)
-        case .semaphoreRefresh(let name, let leases):
-            for lease in leases where semaphores[name]?.leases[lease] != nil { semaphores[name]?.leases[lease] = .now }
-            return .done
-        case .subscribe(let topic, let subscriber, let timeout):
-            if topics[topic]?[subscriber] == nil {
-                topics[topic, default: [:]][subscriber] = Subscriber(timeout: .milliseconds(Int64(max(timeout, 0.001) * 1_000)))
-            }
-            return .done
-        case .unsubscribe(let topic, let subscriber):
-            topics[topic]?[subscriber] = nil
-            if topics[topic]?.isEmpty ?? false { topics[topic] = nil }
-            return .done
-        case .subscriberRefresh(let topic, let subscriber):
-            try heard(topic, subscriber)
-            return .done
-        case .publish(let topic, let value):
-            let subscribers = topics[topic]?.keys.sorted() ?? []
-            for subscriber in subscribers {
-                topics[topic]?[subscriber]?.pending.append(value)
-                changed("topic/\(topic)/\(subscriber)")
-            }
-            return .count(subscribers.count)
-        case .receive(let topic, let subscriber, let wait):
-            try heard(topic, subscriber)
-            let received = await waitFor("topic/\(topic)/\(subscriber)", wait) { state -> [[UInt8]]? in
-                guard let pending = state.topics[topic]?[subscriber]?.pending, !pending.isEmpty else { return nil }
-                state.topics[topic]?[subscriber]?.pending = []
-                return pending
-            }
-            return .values(received ?? [])
+    /// Answers `request` from `client` through `reply`, now or once it can be met.
+    func answer(_ request: CoordinationRequest, from client: ClientID?, reply: @escaping Reply) throws {
+        let answered = try store.withLock { store in
+            var answered: [(Reply, CoordinationReply)] = []
+            try store.answer(request, from: client, reply: reply, answered: &answered, owner: self)
+            return answered
         }
+        for (reply, answer) in answered { reply(answer) }
+    }
+
+    /// The requests a client's dropped connection waited on go unanswered: an answer (an item
+    /// taken) would be lost on the way.
+    func clientDisconnected(_ client: ClientID) {
+        let dropped = store.withLock { $0.dropWaiters(of: client) }
+        for waiter in dropped { waiter.timeout?.cancel() }
+    }
+
+    /// Leases and subscriptions of a client that is gone go at once; waiters hear of it.
+    func clientGone(_ client: ClientID) {
+        deliver { store, answered in store.forget(client, answered: &answered) }
+    }
+
+    /// Leases not refreshed within their timeout (a holder that died) go, and so do subscribers
+    /// not heard from within theirs; waiters hear of it.
+    func expireLeases() {
+        deliver { store, answered in store.expire(now: .now, answered: &answered) }
+    }
+
+    /// A wait that ran out: answered with what it gets when nothing came.
+    fileprivate func waitRanOut(_ id: Int, on topic: String) {
+        let ranOut = store.withLock { $0.removeWaiter(id, on: topic) }
+        if let ranOut { ranOut.reply(ranOut.nothing) }
+    }
+
+    private func deliver(_ change: (inout Store, inout [(Reply, CoordinationReply)]) -> Void) {
+        let answered = store.withLock { store in
+            var answered: [(Reply, CoordinationReply)] = []
+            change(&store, &answered)
+            return answered
+        }
+        for (reply, answer) in answered { reply(answer) }
     }
 
     /// What there is, for the dashboard (`/api/plugins`): the names, each queue's length and
@@ -152,71 +68,257 @@ actor CoordinationState {
     }
 
     func summary() -> Summary {
-        Summary(variables: variables.keys.sorted(), events: events, queues: queues.mapValues(\.count),
-                semaphores: semaphores.mapValues(\.leases.count), topics: topics.mapValues(\.count), waiting: waiters.mapValues(\.count).filter { $0.value > 0 })
+        store.withLock { store in
+            Summary(variables: store.variables.keys.sorted(), events: store.events, queues: store.queues.mapValues(\.count),
+                    semaphores: store.semaphores.mapValues(\.leases.count), topics: store.topics.mapValues(\.count),
+                    waiting: store.waiters.mapValues(\.count).filter { $0.value > 0 })
+        }
+    }
+}
+
+fileprivate struct Store {
+    struct Queue {
+        var maxSize: Int
+        var items: [[UInt8]] = []
+        var head = 0
+        var count: Int { items.count - head }
     }
 
-    /// Leases not refreshed within their timeout (a holder that died) go; waiters hear of it.
-    /// So do subscribers not heard from within theirs, and what waited for them.
-    func expireLeases() {
-        for name in semaphores.keys { expireLeases(of: name) }
-        let now = ContinuousClock.now
-        for (topic, subscribers) in topics {
-            for (subscriber, record) in subscribers where now - record.lastHeard > record.timeout {
-                topics[topic]?[subscriber] = nil
+    struct Lease {
+        var refreshed: ContinuousClock.Instant
+        /// The client that took it: its leases go when it does.
+        var holder: ClientID?
+    }
+
+    struct Semaphore {
+        var maxLeases: Int
+        var leaseTimeout: Duration
+        var leases: [String: Lease] = [:]
+    }
+
+    struct Subscriber {
+        var timeout: Duration
+        var holder: ClientID?
+        var lastHeard: ContinuousClock.Instant = .now
+        var pending: [[UInt8]] = []
+    }
+
+    /// A request waiting for its name to change: `attempt` answers it when it can be met
+    /// (`signals`: and then changes the name for the others waiting on it).
+    struct Waiter {
+        var id: Int
+        var client: ClientID?
+        var attempt: @Sendable (inout Store) -> CoordinationReply?
+        var signals: Bool
+        var reply: CoordinationState.Reply
+        var nothing: CoordinationReply
+        var timeout: Task<Void, Never>?
+    }
+
+    var variables: [String: [UInt8]] = [:]
+    var events: [String: Bool] = [:]
+    var queues: [String: Queue] = [:]
+    var semaphores: [String: Semaphore] = [:]
+    /// Topic → subscriber → what it has not received yet.
+    var topics: [String: [String: Subscriber]] = [:]
+    var waiters: [String: [Waiter]] = [:]
+    private var nextWaiter = 0
+
+    mutating func answer(_ request: CoordinationRequest, from client: ClientID?, reply: @escaping CoordinationState.Reply,
+                         answered: inout [(CoordinationState.Reply, CoordinationReply)], owner: CoordinationState) throws {
+        func now(_ answer: CoordinationReply) { answered.append((reply, answer)) }
+        func wait(_ topic: String, _ seconds: Double, nothing: CoordinationReply, signals: Bool = false,
+                  _ attempt: @escaping @Sendable (inout Store) -> CoordinationReply?) {
+            if let found = attempt(&self) {
+                now(found)
+                if signals { changed(topic, answered: &answered) }
+                return
             }
+            let seconds = min(max(seconds, 0), CoordinationPlugin.longestWait)
+            guard seconds > 0 else { return now(nothing) }
+            let id = nextWaiter
+            nextWaiter += 1
+            let timeout = Task { [weak owner] in
+                try? await Task.sleep(for: .milliseconds(Int64(seconds * 1_000)))
+                if !Task.isCancelled { owner?.waitRanOut(id, on: topic) }
+            }
+            waiters[topic, default: []].append(Waiter(id: id, client: client, attempt: attempt, signals: signals, reply: reply, nothing: nothing, timeout: timeout))
+        }
+
+        switch request {
+        case .variableSet(let name, let value):
+            variables[name] = value
+            changed("variable/\(name)", answered: &answered)
+            now(.done)
+        case .variableGet(let name, let seconds):
+            wait("variable/\(name)", seconds, nothing: .value(nil)) { store in store.variables[name].map { .value($0) } }
+        case .variableDelete(let name):
+            variables[name] = nil
+            now(.done)
+        case .eventSet(let name):
+            events[name] = true
+            changed("event/\(name)", answered: &answered)
+            now(.done)
+        case .eventClear(let name):
+            events[name] = false
+            now(.done)
+        case .eventWait(let name, let seconds):
+            wait("event/\(name)", seconds, nothing: .flag(false)) { store in store.events[name] == true ? .flag(true) : nil }
+        case .queueCreate(let name, let maxSize):
+            if queues[name] == nil { queues[name] = Queue(maxSize: maxSize) }
+            now(.done)
+        case .queuePut(let name, let value, let seconds):
+            try queue(name)
+            wait("queue/\(name)", seconds, nothing: .flag(false), signals: true) { store in
+                guard var queue = store.queues.removeValue(forKey: name) else { return nil }
+                defer { store.queues[name] = queue }
+                guard queue.maxSize <= 0 || queue.count < queue.maxSize else { return nil }
+                queue.items.append(value)
+                return .flag(true)
+            }
+        case .queueGet(let name, let seconds):
+            try queue(name)
+            wait("queue/\(name)", seconds, nothing: .value(nil), signals: true) { store in
+                guard var queue = store.queues.removeValue(forKey: name) else { return nil }
+                defer { store.queues[name] = queue }
+                guard queue.count > 0 else { return nil }
+                let item = queue.items[queue.head]
+                queue.head += 1
+                // Drops what was taken once it is most of the storage.
+                if queue.head > 1_024, queue.head * 2 > queue.items.count {
+                    queue.items.removeFirst(queue.head)
+                    queue.head = 0
+                }
+                return .value(item)
+            }
+        case .queueCount(let name):
+            now(.count(try queue(name).count))
+        case .queueDelete(let name):
+            queues[name] = nil
+            changed("queue/\(name)", answered: &answered)
+            now(.done)
+        case .semaphoreCreate(let name, let maxLeases, let leaseTimeout):
+            if semaphores[name] == nil {
+                semaphores[name] = Semaphore(maxLeases: maxLeases, leaseTimeout: .milliseconds(Int64(leaseTimeout * 1_000)))
+            }
+            now(.done)
+        case .semaphoreAcquire(let name, let lease, let seconds):
+            guard semaphores[name] != nil else { throw LoomError(.invalidArgument, "there is no semaphore named '\(name)'") }
+            wait("semaphore/\(name)", seconds, nothing: .flag(false)) { store in
+                guard var semaphore = store.semaphores[name], semaphore.leases.count < semaphore.maxLeases else { return nil }
+                semaphore.leases[lease] = Lease(refreshed: .now, holder: client)
+                store.semaphores[name] = semaphore
+                return .flag(true)
+            }
+        case .semaphoreRelease(let name, let lease):
+            let held = semaphores[name]?.leases.removeValue(forKey: lease) != nil
+            changed("semaphore/\(name)", answered: &answered)
+            now(.flag(held))
+        case .semaphoreRefresh(let name, let leases):
+            for lease in leases where semaphores[name]?.leases[lease] != nil { semaphores[name]?.leases[lease]?.refreshed = .now }
+            now(.done)
+        case .subscribe(let topic, let subscriber, let timeout):
+            if topics[topic]?[subscriber] == nil {
+                topics[topic, default: [:]][subscriber] = Subscriber(timeout: .milliseconds(Int64(max(timeout, 0.001) * 1_000)), holder: client)
+            }
+            now(.done)
+        case .unsubscribe(let topic, let subscriber):
+            topics[topic]?[subscriber] = nil
+            if topics[topic]?.isEmpty ?? false { topics[topic] = nil }
+            now(.done)
+        case .subscriberRefresh(let topic, let subscriber):
+            try heard(topic, subscriber)
+            now(.done)
+        case .publish(let topic, let value):
+            let subscribers = topics[topic]?.keys.sorted() ?? []
+            for subscriber in subscribers {
+                topics[topic]?[subscriber]?.pending.append(value)
+                changed("topic/\(topic)/\(subscriber)", answered: &answered)
+            }
+            now(.count(subscribers.count))
+        case .receive(let topic, let subscriber, let seconds):
+            try heard(topic, subscriber)
+            wait("topic/\(topic)/\(subscriber)", seconds, nothing: .values([])) { store in
+                guard let pending = store.topics[topic]?[subscriber]?.pending, !pending.isEmpty else { return nil }
+                store.topics[topic]?[subscriber]?.pending = []
+                return .values(pending)
+            }
+        }
+    }
+
+    /// Tries again, in the order they came, the requests waiting on `topic`, and on the names
+    /// those answered change in turn.
+    mutating func changed(_ topic: String, answered: inout [(CoordinationState.Reply, CoordinationReply)]) {
+        var changes = [topic]
+        while let topic = changes.popLast() {
+            guard let waiting = waiters.removeValue(forKey: topic) else { continue }
+            var still: [Waiter] = []
+            for waiter in waiting {
+                guard let found = waiter.attempt(&self) else {
+                    still.append(waiter)
+                    continue
+                }
+                waiter.timeout?.cancel()
+                answered.append((waiter.reply, found))
+                if waiter.signals { changes.append(topic) }
+            }
+            // Requests that came while these were tried wait behind them.
+            if !still.isEmpty { waiters[topic] = still + (waiters[topic] ?? []) }
+        }
+    }
+
+    mutating func removeWaiter(_ id: Int, on topic: String) -> Waiter? {
+        guard let index = waiters[topic]?.firstIndex(where: { $0.id == id }) else { return nil }
+        let waiter = waiters[topic]?.remove(at: index)
+        if waiters[topic]?.isEmpty ?? false { waiters[topic] = nil }
+        return waiter
+    }
+
+    mutating func dropWaiters(of client: ClientID) -> [Waiter] {
+        var dropped: [Waiter] = []
+        for (topic, waiting) in waiters where waiting.contains(where: { $0.client == client }) {
+            dropped += waiting.filter { $0.client == client }
+            let kept = waiting.filter { $0.client != client }
+            waiters[topic] = kept.isEmpty ? nil : kept
+        }
+        return dropped
+    }
+
+    mutating func forget(_ client: ClientID, answered: inout [(CoordinationState.Reply, CoordinationReply)]) {
+        for (name, semaphore) in semaphores where semaphore.leases.values.contains(where: { $0.holder == client }) {
+            semaphores[name]?.leases = semaphore.leases.filter { $0.value.holder != client }
+            changed("semaphore/\(name)", answered: &answered)
+        }
+        for (topic, subscribers) in topics {
+            topics[topic] = subscribers.filter { $0.value.holder != client }
+            if topics[topic]?.isEmpty ?? false { topics[topic] = nil }
+        }
+    }
+
+    mutating func expire(now: ContinuousClock.Instant, answered: inout [(CoordinationState.Reply, CoordinationReply)]) {
+        for (name, semaphore) in semaphores {
+            let live = semaphore.leases.filter { now - $0.value.refreshed <= semaphore.leaseTimeout }
+            guard live.count < semaphore.leases.count else { continue }
+            semaphores[name]?.leases = live
+            changed("semaphore/\(name)", answered: &answered)
+        }
+        for (topic, subscribers) in topics {
+            topics[topic] = subscribers.filter { now - $0.value.lastHeard <= $0.value.timeout }
             if topics[topic]?.isEmpty ?? false { topics[topic] = nil }
         }
     }
 
     /// The subscriber is alive; an unknown one (it expired, or never subscribed) is an error.
-    private func heard(_ topic: String, _ subscriber: String) throws {
+    private mutating func heard(_ topic: String, _ subscriber: String) throws {
         guard topics[topic]?[subscriber] != nil else {
             throw LoomError(.invalidArgument, "topic '\(topic)' has no subscriber \(subscriber) (it was not heard from within its timeout?)")
         }
         topics[topic]?[subscriber]?.lastHeard = .now
     }
 
-    private func expireLeases(of name: String) {
-        guard var semaphore = semaphores[name] else { return }
-        let now = ContinuousClock.now
-        let expired = semaphore.leases.filter { now - $0.value > semaphore.leaseTimeout }.map(\.key)
-        guard !expired.isEmpty else { return }
-        for lease in expired { semaphore.leases[lease] = nil }
-        semaphores[name] = semaphore
-        changed("semaphore/\(name)")
-    }
-
     @discardableResult
     private func queue(_ name: String) throws -> Queue {
         guard let queue = queues[name] else { throw LoomError(.invalidArgument, "there is no queue named '\(name)' (deleted?)") }
         return queue
-    }
-
-    /// `attempt`'s answer once it has one, trying again at each change of `topic`, for at most
-    /// `wait` seconds (and `CoordinationPlugin.longestWait`); nil if it had none by then.
-    private func waitFor<T>(_ topic: String, _ wait: Double, _ attempt: (isolated CoordinationState) -> T?) async -> T? {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(min(max(wait, 0), CoordinationPlugin.longestWait) * 1_000))
-        while true {
-            if let found = attempt(self) { return found }
-            let remaining = deadline - .now
-            guard remaining > .zero else { return nil }
-            let wakeup = Wakeup()
-            waiters[topic, default: []].append(wakeup)
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await wakeup.wait() }
-                group.addTask {
-                    try? await Task.sleep(for: remaining)
-                    wakeup.wake()
-                }
-                await group.next()
-                group.cancelAll()
-            }
-            waiters[topic]?.removeAll { $0 === wakeup }
-        }
-    }
-
-    private func changed(_ topic: String) {
-        for wakeup in waiters.removeValue(forKey: topic) ?? [] { wakeup.wake() }
     }
 }

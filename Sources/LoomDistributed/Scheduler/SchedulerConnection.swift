@@ -97,6 +97,8 @@ struct ConnectionMisuse: Error, CustomStringConvertible {
 /// What the scheduler keeps of a client across its connections.
 struct ClientRecord {
     let name: String
+    /// The address of the worker whose tasks use it (`TaskContext.client()`); nil for others.
+    var worker: String?
     /// The connection it uses now; none while it is away.
     var connection: Int?
     /// When its connection dropped without a goodbye: its work waits `clientTimeout` for it.

@@ -89,11 +89,21 @@ extension SchedulerServer {
 
     func stopKeepingForDatasets(_ keys: [Key]) { apply(core.handle(.datasetUnpublished(keys: keys))) }
 
-    /// Answers a client's request to the plugin it names, off the scheduler's hot path.
-    func answerPluginRequest(_ request: UInt64, plugin name: String, payload: [UInt8], outbox: Outbox?) {
+    /// Answers a client's request to the plugin it names: an inline plugin's here, in the order
+    /// the connection sent them, any other's off the scheduler's hot path.
+    func answerPluginRequest(_ request: UInt64, plugin name: String, payload: [UInt8], from client: ClientID?, outbox: Outbox?) {
         guard let plugin = plugins.first(where: { $0.name == name }) else {
             let known = plugins.isEmpty ? "none" : plugins.map(\.name).joined(separator: ", ")
             outbox?.post(.pluginReply(request: request, payload: [], error: "this scheduler has no plugin named '\(name)' (it has: \(known))"))
+            return
+        }
+        if let inline = plugin as? any InlineSchedulerPlugin {
+            inline.handle(request: payload, from: client) { result in
+                switch result {
+                case .success(let answer): outbox?.post(.pluginReply(request: request, payload: answer, error: nil))
+                case .failure(let error): outbox?.post(.pluginReply(request: request, payload: [], error: "scheduler plugin '\(name)': \(error)"))
+                }
+            }
             return
         }
         inBackground {

@@ -16,7 +16,7 @@ extension SchedulerServer {
             apply(core.handle(.workerJoined(WorkerID(connection), hello)))
             logger.info("worker joined", metadata: ["worker.name": "\(hello.name)", "worker.address": "\(hello.address)"])
         case .client:
-            clientJoined(connection, name: hello.name, outbox: outbox)
+            clientJoined(connection, hello, outbox: outbox)
         case .peer:
             break  // refused before it gets here
         }
@@ -31,6 +31,7 @@ extension SchedulerServer {
             guard let hello = connections[connection]?.releaseWorker() else { return }
             for plugin in plugins { plugin.workerRemoved(hello.name, lost: !retired) }
             logger.info("worker left", metadata: ["worker.name": "\(hello.name)"])
+            workerLeft(at: hello.address)
         case .client:
             clientLeft(connection)
         case .releasedWorker, .supersededClient, nil:
@@ -125,7 +126,7 @@ extension SchedulerServer {
             case .schedulerInfoRequest(let request):
                 outbox.post(.schedulerInfo(request: request, workers: workerSummaries()))
             case .pluginRequest(let request, let plugin, let payload):
-                answerPluginRequest(request, plugin: plugin, payload: payload, outbox: outbox)
+                answerPluginRequest(request, plugin: plugin, payload: payload, from: client, outbox: outbox)
             case .logsRequest(let request, let count):
                 outbox.post(.logs(request: request, records: LogBuffer.shared.recent(Int(clamping: count))))
             case .closeClient:

@@ -24,7 +24,7 @@ final class WorkerClient: Sendable {
             if let connecting { return connecting }
             let (scheduler, security, local) = (scheduler, security, local.withLock { $0 })
             let task = Task {
-                let client = try await Client(address: scheduler, security: try Self.clientSecurity(security), setAsDefault: false)
+                let client = try await Client(address: scheduler, security: try Self.clientSecurity(security), onWorker: local?.address ?? "")
                 client.localHolder.withLock { $0 = local }
                 return client
             }

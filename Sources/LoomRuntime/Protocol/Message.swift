@@ -129,7 +129,8 @@ public struct Hello: Equatable, Sendable {
     public var protocolVersion: UInt64
     public var role: Role
     public var name: String
-    /// Where a worker serves data to peers (`tcp://host:port`); empty for clients.
+    /// Where a worker serves data to peers (`tcp://host:port`); for a worker's own client (its
+    /// tasks'), that worker's; empty for other clients.
     public var address: String
     public var threads: Int
     public var memoryLimit: UInt64

@@ -1,0 +1,71 @@
+import Foundation
+import LoomCore
+@testable import LoomDistributed
+import Synchronization
+import Testing
+
+/// The scheduler's coordination state on its own: requests in, answers out.
+@Suite struct CoordinationStateTests {
+    /// Answers come through a callback: this records them in order.
+    final class Answers: Sendable {
+        let received = Mutex<[CoordinationReply]>([])
+        var reply: CoordinationState.Reply { { answer in self.received.withLock { $0.append(answer) } } }
+        var all: [String] { received.withLock { $0.map { "\($0)" } } }
+    }
+
+    let producer = ClientID(1), consumer = ClientID(2), other = ClientID(3)
+
+    @Test func aWaitingGetIsAnsweredByTheNextPutInOrder() throws {
+        let state = CoordinationState()
+        let (first, second, putter) = (Answers(), Answers(), Answers())
+        try state.answer(.queueCreate(name: "q", maxSize: 0), from: producer, reply: putter.reply)
+        try state.answer(.queueGet(name: "q", wait: 2), from: consumer, reply: first.reply)
+        try state.answer(.queueGet(name: "q", wait: 2), from: other, reply: second.reply)
+        #expect(first.all.isEmpty && second.all.isEmpty, "both wait")
+        try state.answer(.queuePut(name: "q", value: [1], wait: 0), from: producer, reply: putter.reply)
+        #expect(first.all == ["\(CoordinationReply.value([1]))"], "the first waiter takes the first item")
+        #expect(second.all.isEmpty)
+        try state.answer(.queuePut(name: "q", value: [2], wait: 0), from: producer, reply: putter.reply)
+        #expect(second.all == ["\(CoordinationReply.value([2]))"])
+    }
+
+    @Test func aDisconnectedClientsWaitingGetTakesNothing() throws {
+        let state = CoordinationState()
+        let (gone, live, putter) = (Answers(), Answers(), Answers())
+        try state.answer(.queueCreate(name: "q", maxSize: 0), from: producer, reply: putter.reply)
+        try state.answer(.queueGet(name: "q", wait: 2), from: consumer, reply: gone.reply)
+        state.clientDisconnected(consumer)
+        try state.answer(.queuePut(name: "q", value: [7], wait: 0), from: producer, reply: putter.reply)
+        try state.answer(.queueGet(name: "q", wait: 0), from: other, reply: live.reply)
+        #expect(gone.all.isEmpty, "its answer would have been lost on the way")
+        #expect(live.all == ["\(CoordinationReply.value([7]))"])
+    }
+
+    @Test func aGoneClientsLeasesGoToTheNextWaiter() throws {
+        let state = CoordinationState()
+        let (holder, waiter) = (Answers(), Answers())
+        try state.answer(.semaphoreCreate(name: "s", maxLeases: 1, leaseTimeout: 600), from: producer, reply: holder.reply)
+        try state.answer(.semaphoreAcquire(name: "s", lease: "a", wait: 0), from: producer, reply: holder.reply)
+        try state.answer(.semaphoreAcquire(name: "s", lease: "b", wait: 2), from: consumer, reply: waiter.reply)
+        #expect(waiter.all.isEmpty, "the lease is held")
+        state.clientGone(other)
+        #expect(waiter.all.isEmpty, "another client's going frees nothing")
+        state.clientGone(producer)
+        #expect(waiter.all == ["\(CoordinationReply.flag(true))"])
+    }
+
+    @Test func aFullQueuesPutWaitsForAGet() throws {
+        let state = CoordinationState()
+        let (putter, getter) = (Answers(), Answers())
+        try state.answer(.queueCreate(name: "q", maxSize: 1), from: producer, reply: putter.reply)
+        try state.answer(.queuePut(name: "q", value: [1], wait: 0), from: producer, reply: putter.reply)
+        try state.answer(.queuePut(name: "q", value: [2], wait: 2), from: producer, reply: putter.reply)
+        #expect(putter.all.count == 2, "the first put is in, the second waits")
+        try state.answer(.queueGet(name: "q", wait: 0), from: consumer, reply: getter.reply)
+        #expect(putter.all.last == "\(CoordinationReply.flag(true))", "the get made room")
+        try state.answer(.queueGet(name: "q", wait: 0), from: consumer, reply: getter.reply)
+        #expect(getter.all == ["\(CoordinationReply.value([1]))", "\(CoordinationReply.value([2]))"])
+        let unknown = #expect(throws: LoomError.self) { try state.answer(.queueGet(name: "nope", wait: 0), from: consumer, reply: getter.reply) }
+        #expect(unknown?.message.contains("no queue named 'nope'") == true)
+    }
+}
