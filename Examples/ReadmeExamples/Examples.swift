@@ -48,6 +48,23 @@ func coordination(client: Client) async throws {
     let updates = try await Sub<String>("progress", client: client)              // for try await update in updates { }
 }
 
+final class Counter {
+    var count: Int
+    init(start: Int) { count = start }
+    static let add = ActorMethod("counter.add") { (counter: Counter, n: Int) -> Int in
+        counter.count += n
+        return counter.count
+    }
+}
+enum Actors {
+    static let counter = ActorType("counter", methods: [Counter.add]) { (start: Int) in Counter(start: start) }
+}
+
+func actors(client: Client) async throws {
+    let counter = try await client.submitActor(Actors.counter, 10)   // workers: to choose where
+    let now = try await counter.call(Counter.add, 5)                 // 15, computed on that worker
+}
+
 func datasets(client: Client, other: Client, futures: [Future<[Double]>]) async throws {
     try await client.publish(dataset: futures, name: "features")                 // replace: true to overwrite
     let features: [Future<[Double]>] = try await other.dataset(named: "features")

@@ -49,6 +49,20 @@ import Testing
         #expect(Set(cluster.state.holders(of: "a")) == [w1, w2, w3], "more copies than workers: one on each")
     }
 
+    @Test func anActorsKeyIsNeitherCopiedNorMoved() {
+        var cluster = SimulatedCluster()
+        cluster.join()
+        cluster.submit(alice, [task("counter", function: SchedulerState.actorFunctionPrefix + "counter"), task("ballast")])
+        cluster.finish("counter", nbytes: 300)
+        cluster.finish("ballast", nbytes: 400)
+        cluster.join()
+        cluster.send(.replicate(keys: ["counter"], copies: 2))
+        #expect(cluster.replications.isEmpty, "its instance lives on its worker alone")
+        cluster.send(.rebalance(keys: nil))
+        // Of the 700 bytes, moving the actor's 300 would bring both workers under the mean.
+        #expect(cluster.replications.isEmpty, "the fuller worker keeps its actor")
+    }
+
     @Test func aRebalanceMovesValuesOffTheFullestWorkerAndDropsItsCopies() {
         var cluster = SimulatedCluster()
         let w1 = cluster.join()

@@ -11,7 +11,8 @@ public struct TaskFunction<each Argument: Codable & Sendable, Result: Codable & 
     public let erased: AnyTaskFunction
     /// One of the two is set: the body as given.
     private let syncBody: (@Sendable (repeat each Argument) throws -> Result)?
-    private let asyncBody: (@Sendable (repeat each Argument) async throws -> Result)?
+    /// An async body takes its arguments as one tuple (see `init(_:tupled:)`).
+    private let asyncBody: (@Sendable ((repeat each Argument)) async throws -> Result)?
 
     public init(_ name: String, _ body: @escaping @Sendable (repeat each Argument) throws -> Result) {
         self.syncBody = body
@@ -43,6 +44,13 @@ public struct TaskFunction<each Argument: Codable & Sendable, Result: Codable & 
     /// slot back (Dask's `secede`). The in-process schedulers, which run tasks on threads of
     /// their own, wait for it on the thread that runs it.
     public init(_ name: String, _ body: @escaping @Sendable (repeat each Argument) async throws -> Result) {
+        self.init(name, tupled: { (values: (repeat each Argument)) in try await body(repeat each values) })
+    }
+
+    /// An async function whose body takes its arguments as one tuple: how code generic over the
+    /// arguments wraps a body (an actor's constructor and methods), as a closure cannot declare
+    /// a parameter pack.
+    package init(_ name: String, tupled body: @escaping @Sendable ((repeat each Argument)) async throws -> Result) {
         self.syncBody = nil
         self.asyncBody = body
         self.erased = AnyTaskFunction(
@@ -50,12 +58,12 @@ public struct TaskFunction<each Argument: Codable & Sendable, Result: Codable & 
             signature: signature(of: (repeat each Argument).self, returning: Result.self),
             invoke: { arguments in
                 let values = (repeat try arguments.next((each Argument).self))
-                return try blockingWait { try await body(repeat each values) }
+                return try blockingWait { try await body((repeat each values)) }
             },
             codable: .init(
                 invokeEncoded: { arguments in
                     let values = (repeat try arguments.next((each Argument).self))
-                    return try ValueCodec.encode(try blockingWait { try await body(repeat each values) })
+                    return try ValueCodec.encode(try blockingWait { try await body((repeat each values)) })
                 },
                 prepareAsync: { arguments in
                     // Arguments are borrowed only until this returns: decode them now, await later.
@@ -63,7 +71,7 @@ public struct TaskFunction<each Argument: Codable & Sendable, Result: Codable & 
                     let values = (repeat try arguments.next((each Argument).self))
                     arguments.serializationSeconds = (ContinuousClock.now - decoding) / .seconds(1)
                     return {
-                        let result = try await body(repeat each values)
+                        let result = try await body((repeat each values))
                         let encoding = ContinuousClock.now
                         let bytes = try ValueCodec.encode(result)
                         return (bytes, (ContinuousClock.now - encoding) / .seconds(1))
@@ -79,13 +87,13 @@ public struct TaskFunction<each Argument: Codable & Sendable, Result: Codable & 
     public func callAsFunction(_ arguments: repeat each Argument) throws -> Result {
         if let syncBody { return try syncBody(repeat each arguments) }
         let (body, values) = (asyncBody!, (repeat each arguments))
-        return try blockingWait { try await body(repeat each values) }
+        return try blockingWait { try await body((repeat each values)) }
     }
 
     /// Calls the function directly, awaiting an async body.
     public func call(_ arguments: repeat each Argument) async throws -> Result {
         if let syncBody { return try syncBody(repeat each arguments) }
-        return try await asyncBody!(repeat each arguments)
+        return try await asyncBody!((repeat each arguments))
     }
 
     /// A lazy call: a task in a graph, run when a scheduler computes it.

@@ -97,6 +97,23 @@ final class TaskRunner: Sendable {
         await Self.callOnItsOwnThread(registry.function(named: function), named: function, arguments: arguments)
     }
 
+    /// Calls the registered function `function` in the calling task, awaiting an async body
+    /// (an actor's method, run by its mailbox).
+    func callAwaiting(_ function: String, arguments: [[UInt8]]) async -> Result<[UInt8], TaskRunFailure> {
+        guard let found = registry.function(named: function) else {
+            return .failure(TaskRunFailure(message: "function '\(function)' is not registered in this process; call Loom.bootstrap(registering:) with it"))
+        }
+        do {
+            let call = try Self.withSlices(arguments) { slices in
+                var encoded = EncodedArguments(slices, function: found.name)
+                return try found.prepareCall(&encoded)
+            }
+            return .success(try await call().bytes)
+        } catch {
+            return .failure(TaskRunFailure(error))
+        }
+    }
+
     /// Calls a registered function (`nil`: none of that name) on a thread of its own, as
     /// `Client.run` does on workers and `Client.runOnScheduler` on the scheduler.
     static func callOnItsOwnThread(_ function: AnyTaskFunction?, named name: String, arguments: [[UInt8]]) async

@@ -289,7 +289,9 @@ public actor WorkerServer: Service {
         for message in batch {
             switch message {
             case .compute(let request): effects += state.compute(request)
-            case .freeKeys(let keys): effects += state.free(keys)
+            case .freeKeys(let keys):
+                effects += state.free(keys)
+                ActorInstances.shared.drop(keys)
             case .steal(let key, let run): effects += state.steal(key, run: run)
             case .holders(let key, let addresses): effects += state.holders(of: key, are: addresses)
             case .replicate(let keys): effects += state.replicate(keys)
@@ -401,9 +403,15 @@ public actor WorkerServer: Service {
                         do {
                             try await connection.executeThenClose { inbound, outbound in
                                 try await withThrowingDiscardingTaskGroup { calls in
+                                    // Actor calls answer from their actors' mailboxes, through here.
+                                    let (actorReplies, actorReply) = AsyncStream.makeStream(of: Message.self)
+                                    calls.addTask { for await reply in actorReplies { try await outbound.send([reply]) } }
+                                    defer { actorReply.finish() }
                                     for try await batch in MessageBatches(frames: inbound) {
-                                        let (replies, functionCalls) = await self.answer(batch)
+                                        let (replies, functionCalls, actorCalls) = await self.answer(batch)
                                         if !replies.isEmpty { try await outbound.send(replies) }
+                                        // Posted in the order they came, which is the order they run in.
+                                        for call in actorCalls { self.post(call, answering: actorReply) }
                                         for (request, function, arguments) in functionCalls {
                                             calls.addTask {
                                                 let reply: Message = switch await self.runner.call(function, arguments: arguments) {
@@ -425,11 +433,20 @@ public actor WorkerServer: Service {
         }
     }
 
-    /// The immediate replies to a batch from a peer or client, and the function calls it asks
-    /// for, which take their time and are answered when they return.
-    private func answer(_ batch: [Message]) -> (replies: [Message], calls: [(UInt64, String, [[UInt8]])]) {
+    /// An actor method a client asked for.
+    struct ActorCall {
+        var request: UInt64
+        var actor: Key
+        var method: String
+        var arguments: [[UInt8]]
+    }
+
+    /// The immediate replies to a batch from a peer or client, and the function and actor calls
+    /// it asks for, which take their time and are answered when they return.
+    private func answer(_ batch: [Message]) -> (replies: [Message], calls: [(UInt64, String, [[UInt8]])], actorCalls: [ActorCall]) {
         var replies: [Message] = []
         var calls: [(UInt64, String, [[UInt8]])] = []
+        var actorCalls: [ActorCall] = []
         for message in batch {
             switch message {
             case .getData(let request, let keys):
@@ -440,6 +457,8 @@ public actor WorkerServer: Service {
                 replies.append(.dataStored(request: request))
             case .runFunction(let request, let function, let arguments):
                 calls.append((request, function, arguments))
+            case .actorCall(let request, let actor, let method, let arguments):
+                actorCalls.append(ActorCall(request: request, actor: actor, method: method, arguments: arguments))
             case .logsRequest(let request, let count):
                 replies.append(.logs(request: request, records: LogBuffer.shared.recent(Int(clamping: count))))
             case .hello:
@@ -448,6 +467,22 @@ public actor WorkerServer: Service {
                 logger.info("ignored an unexpected message from a peer")
             }
         }
-        return (replies, calls)
+        return (replies, calls, actorCalls)
+    }
+
+    /// Queues `call` on its actor's mailbox; the reply goes to `replies` once it ran.
+    private nonisolated func post(_ call: ActorCall, answering replies: AsyncStream<Message>.Continuation) {
+        let runner = runner
+        let posted = ActorInstances.shared.post({
+            let result = await ActorInstances.$calling.withValue(call.actor) { await runner.callAwaiting(call.method, arguments: call.arguments) }
+            let reply: Message = switch result {
+            case .success(let value): .runResult(request: call.request, value: value, error: nil)
+            case .failure(let failure): .runResult(request: call.request, value: [], error: failure.message)
+            }
+            replies.yield(reply)
+        }, to: call.actor)
+        if !posted {
+            replies.yield(.runResult(request: call.request, value: [], error: "no actor '\(call.actor)' here (released, or its worker restarted?)"))
+        }
     }
 }

@@ -98,6 +98,9 @@ public enum Message: Equatable, Sendable {
     case dataStored(request: UInt64)
     /// Call a registered function now, outside the task threads (`Client.run`).
     case runFunction(request: UInt64, function: String, arguments: [[UInt8]])
+    /// Call the actor method `method` on the actor instance made by task `actor`, after the
+    /// calls on it that came before (answered with `runResult`).
+    case actorCall(request: UInt64, actor: Key, method: String, arguments: [[UInt8]])
     /// `error` is nil when the call returned `value`.
     case runResult(request: UInt64, value: [UInt8], error: String?)
 

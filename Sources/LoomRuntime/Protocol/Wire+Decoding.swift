@@ -132,6 +132,10 @@ extension Wire {
                 return .runFunction(
                     request: try reader.readVarUInt(), function: try reader.readString(),
                     arguments: try (0..<Self.count(&reader)).map { _ in Array(try attachment()) })
+            case .actorCall:
+                return .actorCall(
+                    request: try reader.readVarUInt(), actor: try reader.readKey(), method: try reader.readString(),
+                    arguments: try (0..<Self.count(&reader)).map { _ in Array(try attachment()) })
             case .runResult:
                 let request = try reader.readVarUInt()
                 let value = Array(try attachment())

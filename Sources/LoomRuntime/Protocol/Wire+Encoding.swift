@@ -218,6 +218,13 @@ extension Wire {
                 header.writeString(function)
                 header.writeVarUInt(UInt64(arguments.count))
                 for argument in arguments { attach(argument) }
+            case .actorCall(let request, let actor, let method, let arguments):
+                kind(.actorCall)
+                header.writeVarUInt(request)
+                header.writeKey(actor)
+                header.writeString(method)
+                header.writeVarUInt(UInt64(arguments.count))
+                for argument in arguments { attach(argument) }
             case .runResult(let request, let value, let error):
                 kind(.runResult)
                 header.writeVarUInt(request)

@@ -7,7 +7,7 @@ import LoomCore
 /// (`[UInt8]` fields) are attachments the messages refer to by index: a 100 MB result is
 /// copied into the frame once and sliced out once, never walked or re-encoded.
 public enum Wire {
-    public static let protocolVersion: UInt64 = 8
+    public static let protocolVersion: UInt64 = 9
     /// Frames larger than this close the connection (configurable per server).
     public static let defaultMaximumFrame = 1 << 30
 
@@ -75,6 +75,6 @@ public enum Wire {
         case fireAndForget = 60, retry  // client → scheduler, likewise
         case compute = 30, freeKeys, steal, holders, replicate, restartWorker, closeWorker
         case taskFinished = 40, taskFailed, stealResponse, heartbeat, fetchFailed, keysAdded, retireRequest, taskSeceded
-        case getData = 50, data, putData, dataStored, runFunction, runResult
+        case getData = 50, data, putData, dataStored, runFunction, runResult, actorCall
     }
 }

@@ -4,6 +4,7 @@ import LoomCore
 // must survive a worker, is copied to `copies` workers, each copy to the worker holding the
 // fewest bytes; workers fetch it from a holder and report it (`keysAdded`). A rebalance
 // (Dask's `rebalance`) moves values the same way, dropping the sender's copy once it landed.
+// An actor's key stays where it is: its instance lives on that worker and cannot move.
 
 extension SchedulerState {
     mutating func replicate(_ keys: [Key], copies: Int) {
@@ -13,7 +14,7 @@ extension SchedulerState {
         var planned = Dictionary(uniqueKeysWithValues: candidates.map { ($0, workers[Int($0)].nbytes) })
         var requests: [WorkerSlot: [Key: [WorkerID]]] = [:]
         for key in keys {
-            guard let task = taskSlots[key], tasks[Int(task)].state == .memory else { continue }
+            guard let task = taskSlots[key], tasks[Int(task)].state == .memory, !isActor(task) else { continue }
             let holders = tasks[Int(task)].holders
             let missing = wanted - candidates.count { holders.contains($0) }
             guard missing > 0 else { continue }
@@ -40,7 +41,7 @@ extension SchedulerState {
         for sender in candidates.sorted(by: { (load[$0]!, $1) > (load[$1]!, $0) }) where load[sender]! > mean {
             let largestFirst = workers[Int(sender)].holding.sorted { (tasks[Int($0)].nbytes, $1) > (tasks[Int($1)].nbytes, $0) }
             for task in largestFirst where load[sender]! > mean {
-                guard only?.contains(task) ?? true, tasks[Int(task)].state == .memory, pendingMoves[task] == nil else { continue }
+                guard only?.contains(task) ?? true, tasks[Int(task)].state == .memory, pendingMoves[task] == nil, !isActor(task) else { continue }
                 let nbytes = tasks[Int(task)].nbytes
                 let holders = tasks[Int(task)].holders
                 guard let recipient = candidates.filter({ !holders.contains($0) }).min(by: { (load[$0]!, $0) < (load[$1]!, $1) }),
@@ -53,6 +54,11 @@ extension SchedulerState {
         }
         emitCopies(requests)
     }
+
+    /// Tasks of functions named so make actors (`ActorType`).
+    public static let actorFunctionPrefix = "actor/"
+
+    func isActor(_ task: TaskSlot) -> Bool { functionName(task).hasPrefix(Self.actorFunctionPrefix) }
 
     /// Moves a rebalance asked for whose copy has not landed yet.
     public var movesInFlight: Int { pendingMoves.count }
