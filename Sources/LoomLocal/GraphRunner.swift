@@ -10,6 +10,9 @@ import Synchronization
 public protocol GraphRunner: AnyObject, Sendable {
     /// The values of the graph's outputs, in the order asked for.
     func run(_ graph: TaskGraph) async throws -> [any Sendable]
+    /// `run`, telling `progress` now and then how many of the graph's tasks are done (for
+    /// `compute(progress:)`); by default `run` without telling.
+    func run(_ graph: TaskGraph, progress: (@Sendable (Int) -> Void)?) async throws -> [any Sendable]
     /// False once it can run nothing any more (a client whose connection is gone for good):
     /// `compute()` then runs locally again.
     var acceptsGraphs: Bool { get }
@@ -20,6 +23,12 @@ public protocol GraphRunner: AnyObject, Sendable {
     /// `persist`); later graphs read them as `.existing` keys. They are released once the
     /// returned value (every copy of it) is gone.
     func persist(_ graph: TaskGraph) async throws -> PersistedOutputs
+}
+
+extension GraphRunner {
+    public func run(_ graph: TaskGraph, progress: (@Sendable (Int) -> Void)?) async throws -> [any Sendable] {
+        try await run(graph)
+    }
 }
 
 /// What a planner needs to know of one worker.

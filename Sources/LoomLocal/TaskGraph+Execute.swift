@@ -9,7 +9,10 @@ extension TaskGraph {
     public func execute(on scheduler: Scheduler? = nil, progress: ProgressBar? = nil) async throws -> ExecutionReport {
         if scheduler == nil, let runner = DefaultGraphRunner.runner {
             let started = ContinuousClock.now
-            let outputs = try await runner.run(self)
+            let counter = progress.map { _ in ProgressCounter(total: count) }
+            let stopProgress = zip(progress, counter).map { $0.watch($1) } ?? {}
+            defer { stopProgress() }
+            let outputs = try await runner.run(self, progress: counter.map { counter in { @Sendable finished in counter.set(finished) } })
             return ExecutionReport(outputs: outputs, tasks: count, peakHeldResults: outputs.count, seconds: (ContinuousClock.now - started) / .seconds(1))
         }
         let scheduler = try scheduler ?? Scheduler.configured(Configuration.current)

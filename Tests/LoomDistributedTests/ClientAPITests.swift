@@ -185,6 +185,19 @@ import Testing
         }
     }
 
+    @Test func computeDrawsItsProgressBarOnTheCluster() async throws {
+        try await withCluster { _, client in
+            let total = TestTasks.sum.delayed((0..<6).map { TestTasks.sleepThenEcho.delayed($0, 0.2) })
+            let drawn = LinesDrawn()
+            let bar = ProgressBar(minimum: 0, width: 7, interval: 0.05, output: .custom { drawn.append($0) })
+            let value = try await withClient(client) { try await total.compute(progress: bar) }
+            #expect(value == 15)
+            let lines = drawn.lines
+            #expect(lines.last?.contains("[#######] | 100% Completed") == true, "\(lines.suffix(2))")
+            #expect(lines.contains { !$0.contains("100% Completed") }, "it drew while the cluster computed")
+        }
+    }
+
     @Test func progressDrawsABarUntilEveryFutureIsDone() async throws {
         try await withCluster { _, client in
             let futures = try await client.persist((0..<6).map { TestTasks.sleepThenEcho.delayed($0, 0.2) })

@@ -8,6 +8,20 @@ import Testing
 // order works, and scattered keys feed tasks like computed ones.
 
 @Suite struct SchedulerStateGraphTests {
+    @Test func theTasksLeftUnderAKeyCountDownAsTheyFinish() {
+        var cluster = SimulatedCluster()
+        cluster.join()
+        // a and b feed c; only c is wanted.
+        cluster.submit(alice, [task("a"), task("b"), task("c", ["a", "b"])], wants: ["c"])
+        #expect(cluster.state.remainingTasks(under: ["c"]) == 3)
+        cluster.finish("a")
+        #expect(cluster.state.remainingTasks(under: ["c"]) == 2)
+        cluster.finish("b")
+        cluster.finish("c")
+        #expect(cluster.state.remainingTasks(under: ["c"]) == 0, "a and b were released once c had them")
+        #expect(cluster.state.remainingTasks(under: ["unknown"]) == 0)
+    }
+
     @Test func newTasksNobodyNeedsAreCulled() {
         var cluster = SimulatedCluster()
         cluster.join()

@@ -10,10 +10,29 @@ extension Client: GraphRunner {
     /// Runs `graph` on the cluster and returns its outputs' values, decoded with their
     /// functions' result types; the cluster releases them afterwards.
     public func run(_ graph: TaskGraph) async throws -> [any Sendable] {
+        try await run(graph, progress: nil)
+    }
+
+    /// `run`, asking the scheduler every 100 ms how many of the graph's tasks are left (as
+    /// Dask's progress bar does) and telling `progress` how many are done.
+    public func run(_ graph: TaskGraph, progress: (@Sendable (Int) -> Void)?) async throws -> [any Sendable] {
         let keys = try await submit(graph)
         let outputs = graph.outputs.map(Int.init)
         defer { for key in keys { releaseLater(key) } }
+        let total = graph.count
+        let polling = progress.map { progress in
+            Task {
+                while !Task.isCancelled {
+                    if let remaining = try? await remainingTasks(under: keys) { progress(max(0, total - remaining)) }
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            }
+        }
+        defer { polling?.cancel() }
         let values = try await gatherEncoded(keys)
+        polling?.cancel()
+        await polling?.value  // a count asked for before the end must not land after it
+        progress?(total)
         return try zip(outputs, keys).map { task, key in
             try values[key]!.withUnsafeBytes { bytes in
                 do {

@@ -1,7 +1,8 @@
 import LoomCore
 import Synchronization
 
-/// What a client asks of the scheduler itself, beside its graph: who holds what (Dask's
+/// What a client asks of the scheduler itself, beside its graph: how far a graph got (a
+/// progress bar's count), who holds what (Dask's
 /// `has_what`), a function run in the scheduler's process (`run_on_scheduler`), workers retired
 /// (`retire_workers`), values copied (`replicate`) or spread evenly (`rebalance`). A plugin
 /// every scheduler has.
@@ -18,6 +19,9 @@ final class SchedulerCallsPlugin: SchedulerPlugin {
     func handle(request payload: [UInt8]) async throws -> [UInt8] {
         guard let server = scheduler.withLock({ $0 }) else { throw LoomError(.plugin, "the scheduler is closing") }
         switch try ValueCodec.decode(SchedulerCall.self, from: payload) {
+        case .remaining(let keys):
+            let keys = keys.map(\.key)
+            return try ValueCodec.encode(await server.core.remainingTasks(under: keys))
         case .hasWhat:
             let held = await server.keysByWorker()
             return try ValueCodec.encode(held.mapValues { $0.map(CodableKey.init) })
@@ -37,6 +41,8 @@ final class SchedulerCallsPlugin: SchedulerPlugin {
 }
 
 enum SchedulerCall: Codable, Sendable {
+    /// How many tasks these keys still wait for (`compute(progress:)` on a cluster).
+    case remaining(keys: [CodableKey])
     case hasWhat
     case run(function: String, arguments: [[UInt8]])
     case retire(workers: [String], timeoutSeconds: Double)
@@ -152,6 +158,11 @@ extension Client {
             throw LoomError(.typeMismatch, "what '\(function.name)' answered on the scheduler does not decode as \(Result.self): \(error)",
                             function: function.name, underlying: error)
         }
+    }
+
+    /// How many tasks the values of `keys` still wait for, themselves included.
+    func remainingTasks(under keys: [Key]) async throws -> Int {
+        try ValueCodec.decode(Int.self, from: try await schedulerCall(.remaining(keys: keys.map(CodableKey.init))))
     }
 
     private func schedulerCall(_ call: SchedulerCall) async throws -> [UInt8] {

@@ -9,5 +9,7 @@ package final class ProgressCounter: Sendable {
     package init(total: Int) { self.total = total }
 
     package func add(_ count: Int) { done.add(count, ordering: .relaxed) }
+    /// For a count learned from elsewhere (a cluster's scheduler) rather than added up here.
+    package func set(_ finished: Int) { done.store(finished, ordering: .relaxed) }
     package var finished: Int { done.load(ordering: .relaxed) }
 }

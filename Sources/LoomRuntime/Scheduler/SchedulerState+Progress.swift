@@ -49,6 +49,26 @@ extension SchedulerState {
         return byName
     }
 
+    /// How many tasks the values of `keys` still wait for, themselves included: those needed
+    /// and not yet computed (a client's progress bar). A task already computed (held, released
+    /// or forgotten) or erred ends the walk, so it costs what is left, not the whole graph.
+    public func remainingTasks(under keys: [Key]) -> Int {
+        var seen = Set<TaskSlot>()
+        var pending = keys.compactMap { taskSlots[$0] }
+        var remaining = 0
+        while let slot = pending.popLast() {
+            guard seen.insert(slot).inserted else { continue }
+            switch tasks[Int(slot)].state {
+            case .waiting, .noWorker, .queued, .processing:
+                remaining += 1
+                pending.append(contentsOf: tasks[Int(slot)].dependencies)
+            case .memory, .erred, .released, .forgotten:
+                continue
+            }
+        }
+        return remaining
+    }
+
     /// The graph of every task the scheduler knows, or `nil` if there are more than `limit`.
     public func graphView(limit: Int) -> GraphView? {
         guard taskSlots.count <= limit else { return nil }
