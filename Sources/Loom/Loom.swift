@@ -35,14 +35,17 @@ public enum Loom {
     /// local clusters, job scripts and pods start workers from this same executable, and they
     /// find the functions by name. Started as `myapp worker tcp://HOST:PORT --nthreads 2 …`,
     /// the executable is a distributed worker with the options of `loom worker`, running
-    /// `workerPlugins` (set up before it joins, torn down when it stops); started as
+    /// `workerPlugins` (set up before it joins, torn down when it stops) and able to make the
+    /// `pluginTypes` a client installs while it runs (`Client.registerPlugin`); started as
     /// `myapp scheduler …`, it is a scheduler with the options of `loom scheduler`. Throws if
     /// the configuration (loom.yaml, `LOOM_…` variables) has an entry no layer knows or takes.
-    public static func bootstrap(registering functions: any TaskFunctionRepresentable..., workerPlugins: [any WorkerPlugin] = []) async throws {
-        try await bootstrap(registering: functions, workerPlugins: workerPlugins)
+    public static func bootstrap(registering functions: any TaskFunctionRepresentable..., workerPlugins: [any WorkerPlugin] = [],
+                                 pluginTypes: [any InstallableWorkerPlugin.Type] = []) async throws {
+        try await bootstrap(registering: functions, workerPlugins: workerPlugins, pluginTypes: pluginTypes)
     }
 
-    public static func bootstrap(registering functions: [any TaskFunctionRepresentable], workerPlugins: [any WorkerPlugin] = []) async throws {
+    public static func bootstrap(registering functions: [any TaskFunctionRepresentable], workerPlugins: [any WorkerPlugin] = [],
+                                 pluginTypes: [any InstallableWorkerPlugin.Type] = []) async throws {
         // Array and frame kernels first: a worker of any executable runs them without being told to.
         try TaskRegistry.shared.register(ArrayKernels.all)
         try TaskRegistry.shared.register(FrameKernels.all)
@@ -51,6 +54,7 @@ public enum Loom {
         FrameShuffling.install(forClusters: P2PShuffler())
         try TaskRegistry.shared.register(functions)
         WorkerPlugins.register([ShuffleWorkerPlugin()] + workerPlugins)
+        WorkerPluginTypes.register(pluginTypes)
         // A misspelled section or a bad value stops the program here, naming file and line.
         try Configuration.current.validate(sections: configurationSections)
         Dashboard.installAsDefault()

@@ -72,6 +72,38 @@ final class ProbePlugin: SchedulerPlugin {
         withExtendedLifetime(futures) {}
     }
 
+    /// An installable plugin the test workers do not know.
+    final class Unknown: InstallableWorkerPlugin {
+        static let typeName = "not-on-the-workers"
+        let name = "unknown"
+        init(options: Int) {}
+    }
+
+    @Test func aPluginRegisteredAtRunTimeReachesEveryWorkerAndThoseThatJoinLater() async throws {
+        try await withCluster(workers: 2) { cluster, client in
+            let installed = try await client.registerPlugin(StampPlugin.self, options: "v1")
+            #expect(installed.count == 2)
+            var reports = try await client.run(StampPlugin.report)
+            #expect(reports.values.allSatisfy { $0 == ["v1"] }, "\(reports)")
+            // Registered again: each worker tears the old one down and sets the new one up.
+            try await client.registerPlugin(StampPlugin.self, options: "v2")
+            reports = try await client.run(StampPlugin.report)
+            #expect(reports.values.allSatisfy { $0 == ["v2", "v1"] }, "\(reports)")
+            // A worker that joins later sets up the newest.
+            try await cluster.scale(3)
+            try await client.waitForWorkers(3, timeout: .seconds(60))
+            reports = try await client.run(StampPlugin.report)
+            #expect(reports.count == 3 && reports.values.allSatisfy { $0.first == "v2" }, "\(reports)")
+
+            // Failures name each worker and what it said.
+            let refused = await #expect(throws: LoomError.self) { try await client.registerPlugin(StampPlugin.self, options: "fail") }
+            #expect(refused?.message.contains("did not set up on 3 of 3 workers") == true, "\(refused?.message ?? "")")
+            #expect(refused?.message.contains("stamp refused on") == true)
+            let unknown = await #expect(throws: LoomError.self) { try await client.registerPlugin(Unknown.self, options: 1) }
+            #expect(unknown?.message.contains("no worker plugin type 'not-on-the-workers' is registered") == true, "\(unknown?.message ?? "")")
+        }
+    }
+
     @Test func pluginNamesMustBeUnique() async throws {
         let server = try SchedulerServer(options: SchedulerOptions(port: 0), plugins: [ProbePlugin(), ProbePlugin()])
         let error = await #expect(throws: LoomError.self) { try await server.run() }

@@ -40,6 +40,9 @@ let sampleMessages: [Message] = [
     .scattered([ScatteredValue(key: "scatter-1", nbytes: 8, holders: ["tcp://x:1", "tcp://y:2"])]),
     .putData(request: 9, values: ["scatter-1": [1, 2, 3]]), .dataStored(request: 9),
     .runFunction(request: 10, function: "inc", arguments: [[4], []]),
+    .installPlugin(type: "model", options: [1, 2, 3]),
+    .pluginInstalled(type: "model", error: nil),
+    .pluginInstalled(type: "model", error: "no weights"),
     .actorCall(request: 11, actor: "actor-counter-1", method: "actor-method/counter.add", arguments: [[4], [1, 2]]),
     .runResult(request: 10, value: [5], error: nil), .runResult(request: 11, value: [], error: "boom ü"),
 ]

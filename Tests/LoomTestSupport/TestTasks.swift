@@ -176,7 +176,7 @@ public enum TestTasks {
     public static let lengthByLetter = BagFoldBy("length-by-letter", key: { (word: String) in String(word.prefix(1)) }, value: { $0.count }, initial: 0, +)
 
     public static let all: [any TaskFunctionRepresentable] = [
-        TestActors.tally,
+        TestActors.tally, StampPlugin.report,
         timesTen, markThenPass, words, isLong, length, total, firstLetter, lengthByLetter, inc, add, sum, scale, fail, dieHard, allocate, processID, workerProcessID, sleepThenEcho, reportThenSleep, describePoint, pattern, byteAt, checksum,
         pluginReport, squarePlusOne, positions, doubleLater, whereAmI, failLater, failThroughSubtask, failFirstTime, fib, writeMarker, countCalls, publish, holdLock, takeFromQueue,
     ]

@@ -7,7 +7,7 @@ import LoomTestSupport
 if CommandLine.arguments[0].hasSuffix("-mismatch") {
     try await Loom.bootstrap(registering: TaskFunction("add") { (a: Double, b: Double) in a + b }, TestTasks.inc)
 } else {
-    try await Loom.bootstrap(registering: TestTasks.all, workerPlugins: [TestTasks.recording])
+    try await Loom.bootstrap(registering: TestTasks.all, workerPlugins: [TestTasks.recording], pluginTypes: [StampPlugin.self])
 }
 
 // Started by hand: `loom-test-worker parent PIDFILE-PREFIX N` computes on N worker processes

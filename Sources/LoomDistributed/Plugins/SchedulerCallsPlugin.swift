@@ -22,6 +22,8 @@ final class SchedulerCallsPlugin: SchedulerPlugin {
         case .remaining(let keys):
             let keys = keys.map(\.key)
             return try ValueCodec.encode(await server.core.remainingTasks(under: keys))
+        case .installWorkerPlugin(let type, let options, let timeout):
+            return try ValueCodec.encode(await server.installWorkerPlugin(type, options: options, timeout: .seconds(timeout)))
         case .hasWhat:
             let held = await server.keysByWorker()
             return try ValueCodec.encode(held.mapValues { $0.map(CodableKey.init) })
@@ -44,6 +46,8 @@ enum SchedulerCall: Codable, Sendable {
     /// How many tasks these keys still wait for (`compute(progress:)` on a cluster).
     case remaining(keys: [CodableKey])
     case hasWhat
+    /// Answered with each worker's name and its error ("" when it set the plugin up).
+    case installWorkerPlugin(type: String, options: [UInt8], timeoutSeconds: Double)
     case run(function: String, arguments: [[UInt8]])
     case retire(workers: [String], timeoutSeconds: Double)
     case rebalance(keys: [CodableKey]?, timeoutSeconds: Double)
@@ -72,7 +76,7 @@ extension SchedulerServer {
     }
 
     /// Waits for what workers report to make `done` true (no one is told when a copy lands).
-    private func settles(within timeout: Duration, _ done: () -> Bool) async -> Bool {
+    func settles(within timeout: Duration, _ done: () -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while !done(), ContinuousClock.now < deadline, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(10))

@@ -117,3 +117,43 @@ extension SchedulerServer {
         }
     }
 }
+
+// Worker plugins installed at run time (`Client.registerPlugin`): kept, sent to every worker now
+// and to each that joins, and what each worker reports gathered for the client that asked.
+
+extension SchedulerServer {
+    /// Installs the plugin on the workers here now and on those that join later; each worker's
+    /// name → its error ("" when set up), for those that answered within `timeout` (the others
+    /// say they did not).
+    func installWorkerPlugin(_ type: String, options: [UInt8], timeout: Duration) async -> [String: String] {
+        workerPluginsToInstall.removeAll { $0.type == type }
+        workerPluginsToInstall.append((type, options))
+        workerPluginReports[type] = [:]
+        let targets = connections.values.compactMap(\.worker).map(\.hello.name)
+        for connection in connections.values where connection.worker != nil {
+            connection.outbox.post(.installPlugin(type: type, options: options))
+        }
+        let present = { Set(self.connections.values.compactMap(\.worker).map(\.hello.name)) }
+        _ = await settles(within: timeout) {
+            let reported = workerPluginReports[type] ?? [:]
+            return targets.allSatisfy { reported[$0] != nil || !present().contains($0) }
+        }
+        let reported = workerPluginReports[type] ?? [:]
+        return Dictionary(uniqueKeysWithValues: targets.compactMap { name in
+            if let report = reported[name] { return (name, report) }
+            return present().contains(name) ? (name, "did not answer within \(timeout)") : nil
+        })
+    }
+
+    /// A worker that joins sets up what clients installed, before any task reaches it.
+    func installWorkerPlugins(on outbox: Outbox) {
+        for plugin in workerPluginsToInstall { outbox.post(.installPlugin(type: plugin.type, options: plugin.options)) }
+    }
+
+    func workerInstalledPlugin(_ type: String, worker: String, error: String?) {
+        if let error {
+            logger.warning("a worker plugin did not set up", metadata: ["worker.name": "\(worker)", "plugin.type": "\(type)", "error": "\(error)"])
+        }
+        workerPluginReports[type, default: [:]][worker] = error ?? ""
+    }
+}

@@ -12,6 +12,7 @@ extension SchedulerServer {
         case .worker:
             connections[connection] = SchedulerConnection(
                 outbox: outbox, phase: .worker(.init(hello: hello, lastHeard: .now)))
+            installWorkerPlugins(on: outbox)
             for plugin in plugins { plugin.workerAdded(WorkerSpec(id: WorkerID(connection), hello)) }
             apply(core.handle(.workerJoined(WorkerID(connection), hello)))
             logger.info("worker joined", metadata: ["worker.name": "\(hello.name)", "worker.address": "\(hello.address)"])
@@ -86,6 +87,8 @@ extension SchedulerServer {
                 if known.isEmpty, core.state(of: key) == .memory {
                     connections[connection]?.outbox.post(.holders(key: key, addresses: addresses(of: core.holders(of: key))))
                 }
+            case .pluginInstalled(let type, let error):
+                workerInstalledPlugin(type, worker: name, error: error)
             case .retireRequest:
                 logger.info("worker reached its lifetime; retiring it", metadata: ["worker.name": "\(name)"])
                 inBackground { _ = await self.retire(workers: [name]) }

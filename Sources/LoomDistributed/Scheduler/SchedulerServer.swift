@@ -69,6 +69,10 @@ public actor SchedulerServer {
     var plugins: [any SchedulerPlugin] = []
     /// The plugins that hear task transitions (the state machine records them only for those).
     var transitionObservers: [any SchedulerPlugin] = []
+    /// Worker plugins clients installed, in order: every worker that joins sets them up.
+    var workerPluginsToInstall: [(type: String, options: [UInt8])] = []
+    /// Type → worker name → its error ("" for set up), as workers report it.
+    var workerPluginReports: [String: [String: String]] = [:]
     /// Connections to workers, for asking them for their logs.
     let peers: PeerPool
     let transportSecurity: TransportSecurity?

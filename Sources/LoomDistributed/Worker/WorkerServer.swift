@@ -10,20 +10,20 @@ import ServiceLifecycle
 /// `WorkerState` makes every decision; this actor only owns the sockets and the threads.
 public actor WorkerServer: Service {
     public let options: WorkerOptions
-    private var state: WorkerState
+    var state: WorkerState
     private let runner: TaskRunner
     /// The client this worker's tasks share (`TaskContext.client()`), made on first use.
     private let taskClient: WorkerClient
     /// Reports to the scheduler, coalesced into frames.
-    private let toScheduler: Outbox
+    let toScheduler: Outbox
     private let peers: PeerPool
     private let transportSecurity: TransportSecurity?
     private let fetches: AsyncStream<(request: Int, peer: String, keys: [Key])>
     private let fetchQueue: AsyncStream<(request: Int, peer: String, keys: [Key])>.Continuation
-    private var logger = Logger.loom("loom.worker")
+    var logger = Logger.loom("loom.worker")
     /// Where this worker serves data, once it listens.
     public private(set) var address: Address?
-    private var name: String { options.name ?? address.map(\.description) ?? "worker" }
+    var name: String { options.name ?? address.map(\.description) ?? "worker" }
     /// This worker's own directory for spilled values, and their files.
     private let spillDirectory: String
     private let spillFiles: SpillFiles
@@ -32,7 +32,9 @@ public actor WorkerServer: Service {
     /// Fetch totals by key prefix, for the heartbeat.
     private var transfers: [String: PhaseTotals] = [:]
     /// The process's worker plugins (`WorkerPlugins`), set up once the worker listens.
-    private var plugins: [any WorkerPlugin] = []
+    var plugins: [any WorkerPlugin] = []
+    /// What plugins are told of this worker, once it listens.
+    var pluginContext: WorkerContext?
 
     public init(options: WorkerOptions) throws {
         self.options = options
@@ -143,6 +145,7 @@ public actor WorkerServer: Service {
         let context = WorkerContext(
             name: name, address: bound.description, scheduler: options.scheduler, threads: options.threads,
             memoryLimit: options.memoryLimit, localDirectory: spillDirectory, peers: PeerCalls(pool: peers))
+        pluginContext = context
         do {
             try await setUpPlugins(context)
         } catch {
@@ -180,26 +183,6 @@ public actor WorkerServer: Service {
         return Address(host: given, port: port, scheme: scheme)
     }
 
-    private func setUpPlugins(_ context: WorkerContext) async throws {
-        let all = WorkerPlugins.all
-        for (index, plugin) in all.enumerated() {
-            do {
-                try await plugin.setup(context)
-            } catch {
-                for started in all[..<index].reversed() { await started.teardown(context) }
-                throw LoomError(.plugin, "worker \(name): plugin '\(plugin.name)' failed to set up: \(error)", underlying: error)
-            }
-        }
-        plugins = all
-        state.recordsTransitions = !all.isEmpty
-    }
-
-    private func tearDownPlugins(_ context: WorkerContext) async {
-        let started = plugins
-        plugins = []
-        state.recordsTransitions = false
-        for plugin in started.reversed() { await plugin.teardown(context) }
-    }
 
     private func serve(_ listener: NIOAsyncChannel<FrameChannel, Never>, at bound: Address) async throws {
         // This worker's tasks read what it holds from its memory, not over a socket to itself.
@@ -297,6 +280,11 @@ public actor WorkerServer: Service {
             case .replicate(let keys): effects += state.replicate(keys)
             case .restartWorker: restartRequested = true
             case .closeWorker: closeRequested = true
+            case .installPlugin(let type, let options):
+                // Set up before what the scheduler sent after it: tasks find the plugin ready.
+                perform(effects)
+                effects = []
+                await installPlugin(type, options: options)
             default: logger.info("ignored an unexpected message from the scheduler")
             }
         }

@@ -68,6 +68,9 @@ public enum Message: Equatable, Sendable {
     case restartWorker
     /// You are retired (your data is safe elsewhere): exit, and do not come back.
     case closeWorker
+    /// Make the worker plugin registered as `type` from `options` and set it up, replacing one
+    /// of the same name (`Client.registerPlugin`); answered with `pluginInstalled`.
+    case installPlugin(type: String, options: [UInt8])
 
     // Worker → scheduler; `run` echoes the compute request's, so stale reports are ignored.
     /// `seconds` is the whole call; `timing` says when and where it ran, and how much of it was
@@ -87,6 +90,8 @@ public enum Message: Equatable, Sendable {
     case keysAdded([Key: UInt64])
     /// The worker reached its lifetime: retire it gracefully (answered by `closeWorker`).
     case retireRequest
+    /// The plugin `installPlugin` asked for is set up (`error`: why not).
+    case pluginInstalled(type: String, error: String?)
 
     // Anyone → worker, and the worker's answer: data moves peer to peer.
     case getData(request: UInt64, keys: [Key])

@@ -101,6 +101,10 @@ extension Wire {
             case .restartWorker: return .restartWorker
             case .closeWorker: return .closeWorker
             case .retireRequest: return .retireRequest
+            case .installPlugin: return .installPlugin(type: try reader.readString(), options: Array(try attachment()))
+            case .pluginInstalled:
+                let type = try reader.readString()
+                return .pluginInstalled(type: type, error: try flag("plugin installed") ? try reader.readString() : nil)
             case .closeClient: return .closeClient
             case .pluginRequest:
                 return .pluginRequest(request: try reader.readVarUInt(), plugin: try reader.readString(), payload: Array(try attachment()))

@@ -159,6 +159,15 @@ extension Wire {
                 kind(.closeWorker)
             case .retireRequest:
                 kind(.retireRequest)
+            case .installPlugin(let type, let options):
+                kind(.installPlugin)
+                header.writeString(type)
+                attach(options)
+            case .pluginInstalled(let type, let error):
+                kind(.pluginInstalled)
+                header.writeString(type)
+                header.writeUInt8(error == nil ? 0 : 1)
+                if let error { header.writeString(error) }
             case .closeClient:
                 kind(.closeClient)
             case .pluginRequest(let request, let plugin, let payload):

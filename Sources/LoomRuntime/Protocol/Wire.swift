@@ -73,8 +73,8 @@ public enum Wire {
         case keyInMemory = 20, taskErred, keyCancelled, graphRejected, whoHasReply, schedulerInfo, restarted, logs, pluginReply
         case stillWaiting = 29  // client → scheduler: 10-19 are taken
         case fireAndForget = 60, retry  // client → scheduler, likewise
-        case compute = 30, freeKeys, steal, holders, replicate, restartWorker, closeWorker
-        case taskFinished = 40, taskFailed, stealResponse, heartbeat, fetchFailed, keysAdded, retireRequest, taskSeceded
+        case compute = 30, freeKeys, steal, holders, replicate, restartWorker, closeWorker, installPlugin
+        case taskFinished = 40, taskFailed, stealResponse, heartbeat, fetchFailed, keysAdded, retireRequest, taskSeceded, pluginInstalled
         case getData = 50, data, putData, dataStored, runFunction, runResult, actorCall
     }
 }
