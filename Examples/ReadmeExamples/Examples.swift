@@ -40,7 +40,7 @@ func clients(c: Delayed<Int>, bigArray: [Double]) async throws {
 
 func coordination(client: Client) async throws {
     let counter = try await Variable<Int>("counter", client: client)            // set(_:), get(timeout:), delete()
-    let queue = try await LoomQueue<String>("jobs", client: client, maxSize: 100) // put(_:), get(timeout:), count
+    let queue = try await LoomQueue<String>("jobs", client: client, maxSize: 100) // put(_:), get(timeout:), get(batch:), getAll(), count
     let lock = try await DistributedLock("db", client: client)                   // acquire(timeout:), release(), withLock { }
     let slots = try await Semaphore("api", maxLeases: 4, client: client)         // a dead holder's leases expire
     let ready = try await Event("ready", client: client)                         // set(), clear(), wait(timeout:)

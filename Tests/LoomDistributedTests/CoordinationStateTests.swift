@@ -54,6 +54,21 @@ import Testing
         #expect(waiter.all == ["\(CoordinationReply.flag(true))"])
     }
 
+    @Test func aBatchGetTakesItsValuesAtOnceWhenThereAreThatMany() throws {
+        let state = CoordinationState()
+        let (putter, batch, all) = (Answers(), Answers(), Answers())
+        try state.answer(.queueCreate(name: "q", maxSize: 0), from: producer, reply: putter.reply)
+        try state.answer(.queueGetBatch(name: "q", count: 3, wait: 2), from: consumer, reply: batch.reply)
+        for value in [1, 2] { try state.answer(.queuePut(name: "q", value: [UInt8(value)], wait: 0), from: producer, reply: putter.reply) }
+        #expect(batch.all.isEmpty, "two of three: it takes none yet")
+        try state.answer(.queueGetBatch(name: "q", count: 0, wait: 0), from: other, reply: all.reply)
+        #expect(all.all == ["\(CoordinationReply.values([[1], [2]]))"], "all there is now, at once")
+        for value in [3, 4, 5, 6] { try state.answer(.queuePut(name: "q", value: [UInt8(value)], wait: 0), from: producer, reply: putter.reply) }
+        #expect(batch.all == ["\(CoordinationReply.values([[3], [4], [5]]))"])
+        try state.answer(.queueCount(name: "q"), from: other, reply: all.reply)
+        #expect(all.all.last == "\(CoordinationReply.count(1))")
+    }
+
     @Test func aFullQueuesPutWaitsForAGet() throws {
         let state = CoordinationState()
         let (putter, getter) = (Answers(), Answers())

@@ -54,6 +54,15 @@ import Testing
             #expect(try await consumer.get() == 3)
             let empty = await #expect(throws: LoomError.self) { try await consumer.get(timeout: .milliseconds(200)) }
             #expect(empty?.code == .timeout)
+            // In batches, as Dask's get(batch=): n at once, or all there are.
+            let batches = try await LoomQueue<Int>("batches", client: first)
+            for value in 10..<15 { try await batches.put(value) }
+            let taker = try await LoomQueue<Int>("batches", client: second)
+            #expect(try await taker.get(batch: 3) == [10, 11, 12])
+            let short = await #expect(throws: LoomError.self) { try await taker.get(batch: 3, timeout: .milliseconds(200)) }
+            #expect(short?.code == .timeout)
+            #expect(try await taker.getAll() == [13, 14], "the batch that timed out took none")
+            #expect(try await taker.getAll() == [])
             // Ten thousand through it, in order.
             let count = 10_000
             let feeding = Task { for value in 0..<count { try await producer.put(value) } }

@@ -14,6 +14,9 @@ enum CoordinationRequest: Codable, Sendable {
     case queueCreate(name: String, maxSize: Int)
     case queuePut(name: String, value: [UInt8], wait: Double)
     case queueGet(name: String, wait: Double)
+    /// `count` values at once, oldest first, once there are that many (0: all there are now,
+    /// without waiting); answered with `values`.
+    case queueGetBatch(name: String, count: Int, wait: Double)
     case queueCount(name: String)
     case queueDelete(name: String)
     case semaphoreCreate(name: String, maxLeases: Int, leaseTimeout: Double)

@@ -179,17 +179,17 @@ fileprivate struct Store {
         case .queueGet(let name, let seconds):
             try queue(name)
             wait("queue/\(name)", seconds, nothing: .value(nil), signals: true) { store in
-                guard var queue = store.queues.removeValue(forKey: name) else { return nil }
-                defer { store.queues[name] = queue }
-                guard queue.count > 0 else { return nil }
-                let item = queue.items[queue.head]
-                queue.head += 1
-                // Drops what was taken once it is most of the storage.
-                if queue.head > 1_024, queue.head * 2 > queue.items.count {
-                    queue.items.removeFirst(queue.head)
-                    queue.head = 0
-                }
-                return .value(item)
+                store.take(1, from: name).map { .value($0[0]) }
+            }
+        case .queueGetBatch(let name, let count, let seconds):
+            let available = try queue(name).count
+            guard count > 0 else {
+                now(.values(take(available, from: name) ?? []))
+                if available > 0 { changed("queue/\(name)", answered: &answered) }
+                return
+            }
+            wait("queue/\(name)", seconds, nothing: .values([]), signals: true) { store in
+                store.take(count, from: name).map { .values($0) }
             }
         case .queueCount(let name):
             now(.count(try queue(name).count))
@@ -244,6 +244,21 @@ fileprivate struct Store {
                 return .values(pending)
             }
         }
+    }
+
+    /// The first `count` values of the queue, taken; nil while it holds fewer.
+    mutating func take(_ count: Int, from name: String) -> [[UInt8]]? {
+        guard var queue = queues.removeValue(forKey: name) else { return nil }
+        defer { queues[name] = queue }
+        guard queue.count >= count else { return nil }
+        let taken = Array(queue.items[queue.head..<(queue.head + count)])
+        queue.head += count
+        // Drops what was taken once it is most of the storage.
+        if queue.head > 1_024, queue.head * 2 > queue.items.count {
+            queue.items.removeFirst(queue.head)
+            queue.head = 0
+        }
+        return taken
     }
 
     /// Tries again, in the order they came, the requests waiting on `topic`, and on the names

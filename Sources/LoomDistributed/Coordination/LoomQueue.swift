@@ -34,6 +34,25 @@ public final class LoomQueue<Value: Codable & Sendable>: Sendable {
         return try ValueCodec.decode(Value.self, from: found)
     }
 
+    /// Takes `count` values at once, oldest first, waiting until the queue holds that many (at
+    /// most `timeout`, else a `.timeout` error, having taken none). Dask's `get(batch=n)`.
+    public func get(batch count: Int, timeout: Duration? = nil) async throws -> [Value] {
+        guard count >= 1 else { throw LoomError(.invalidArgument, "queue '\(name)': a batch of \(count); take at least 1, or getAll()") }
+        let found = try await calls.waiting(timeout: timeout) { wait -> [[UInt8]]? in
+            guard case .values(let values) = try await calls.call(.queueGetBatch(name: name, count: count, wait: wait)), !values.isEmpty else { return nil }
+            return values
+        }
+        guard let found else { throw LoomError(.timeout, "queue '\(name)' did not hold \(count) values within \(timeout ?? .zero)") }
+        return try found.map { try ValueCodec.decode(Value.self, from: $0) }
+    }
+
+    /// Takes every value the queue holds now, without waiting (Dask's `get(batch=True)`).
+    public func getAll() async throws -> [Value] {
+        let reply = try await calls.call(.queueGetBatch(name: name, count: 0, wait: 0))
+        guard case .values(let values) = reply else { throw calls.unexpected(reply) }
+        return try values.map { try ValueCodec.decode(Value.self, from: $0) }
+    }
+
     /// How many values wait in it.
     public var count: Int {
         get async throws {
