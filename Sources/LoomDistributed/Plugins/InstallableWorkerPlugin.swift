@@ -52,8 +52,9 @@ public enum WorkerPluginTypes {
 extension Client {
     /// Installs a plugin of type `Plugin`, made from `options`, on every worker, and on every
     /// worker that joins from now on; one of the same name is torn down and replaced. Returns
-    /// once the workers there now have set it up (those that do not answer within `timeout`
-    /// are named in the error); throws naming each worker where it failed to set up.
+    /// the names of the workers that set it up, once those there now have; throws naming each
+    /// worker where it failed (or did not answer within `timeout`), and then workers that join
+    /// later do not get it.
     @discardableResult
     public func registerPlugin<Plugin: InstallableWorkerPlugin>(_ type: Plugin.Type, options: Plugin.Options, timeout: Duration = .seconds(60))
         async throws -> [String]

@@ -122,9 +122,9 @@ extension SchedulerServer {
 // and to each that joins, and what each worker reports gathered for the client that asked.
 
 extension SchedulerServer {
-    /// Installs the plugin on the workers here now and on those that join later; each worker's
-    /// name → its error ("" when set up), for those that answered within `timeout` (the others
-    /// say they did not).
+    /// Installs the plugin on the workers here now and, once they all set it up, on those that
+    /// join later; each worker's name → its error ("" when set up), for those that answered
+    /// within `timeout` (the others say they did not).
     func installWorkerPlugin(_ type: String, options: [UInt8], timeout: Duration) async -> [String: String] {
         workerPluginsToInstall.removeAll { $0.type == type }
         workerPluginsToInstall.append((type, options))
@@ -139,10 +139,13 @@ extension SchedulerServer {
             return targets.allSatisfy { reported[$0] != nil || !present().contains($0) }
         }
         let reported = workerPluginReports[type] ?? [:]
-        return Dictionary(uniqueKeysWithValues: targets.compactMap { name in
+        let reports = Dictionary(uniqueKeysWithValues: targets.compactMap { name in
             if let report = reported[name] { return (name, report) }
             return present().contains(name) ? (name, "did not answer within \(timeout)") : nil
         })
+        // One that failed somewhere is not handed to the workers that join: the client heard why.
+        if reports.values.contains(where: { !$0.isEmpty }) { workerPluginsToInstall.removeAll { $0.type == type } }
+        return reports
     }
 
     /// A worker that joins sets up what clients installed, before any task reaches it.

@@ -183,7 +183,6 @@ public actor WorkerServer: Service {
         return Address(host: given, port: port, scheme: scheme)
     }
 
-
     private func serve(_ listener: NIOAsyncChannel<FrameChannel, Never>, at bound: Address) async throws {
         // This worker's tasks read what it holds from its memory, not over a socket to itself.
         taskClient.serveLocally(at: bound.description) { [weak self] keys in await self?.heldValues(keys) ?? ([:], keys) }
