@@ -22,10 +22,10 @@ import Testing
         try state.answer(.queueGet(name: "q", wait: 2), from: consumer, reply: first.reply)
         try state.answer(.queueGet(name: "q", wait: 2), from: other, reply: second.reply)
         #expect(first.all.isEmpty && second.all.isEmpty, "both wait")
-        try state.answer(.queuePut(name: "q", value: [1], wait: 0), from: producer, reply: putter.reply)
+        try state.answer(.queuePut(name: "q", value: [1], wait: 0, keys: []), from: producer, reply: putter.reply)
         #expect(first.all == ["\(CoordinationReply.value([1]))"], "the first waiter takes the first item")
         #expect(second.all.isEmpty)
-        try state.answer(.queuePut(name: "q", value: [2], wait: 0), from: producer, reply: putter.reply)
+        try state.answer(.queuePut(name: "q", value: [2], wait: 0, keys: []), from: producer, reply: putter.reply)
         #expect(second.all == ["\(CoordinationReply.value([2]))"])
     }
 
@@ -35,7 +35,7 @@ import Testing
         try state.answer(.queueCreate(name: "q", maxSize: 0), from: producer, reply: putter.reply)
         try state.answer(.queueGet(name: "q", wait: 2), from: consumer, reply: gone.reply)
         state.clientDisconnected(consumer)
-        try state.answer(.queuePut(name: "q", value: [7], wait: 0), from: producer, reply: putter.reply)
+        try state.answer(.queuePut(name: "q", value: [7], wait: 0, keys: []), from: producer, reply: putter.reply)
         try state.answer(.queueGet(name: "q", wait: 0), from: other, reply: live.reply)
         #expect(gone.all.isEmpty, "its answer would have been lost on the way")
         #expect(live.all == ["\(CoordinationReply.value([7]))"])
@@ -59,22 +59,50 @@ import Testing
         let (putter, batch, all) = (Answers(), Answers(), Answers())
         try state.answer(.queueCreate(name: "q", maxSize: 0), from: producer, reply: putter.reply)
         try state.answer(.queueGetBatch(name: "q", count: 3, wait: 2), from: consumer, reply: batch.reply)
-        for value in [1, 2] { try state.answer(.queuePut(name: "q", value: [UInt8(value)], wait: 0), from: producer, reply: putter.reply) }
+        for value in [1, 2] { try state.answer(.queuePut(name: "q", value: [UInt8(value)], wait: 0, keys: []), from: producer, reply: putter.reply) }
         #expect(batch.all.isEmpty, "two of three: it takes none yet")
         try state.answer(.queueGetBatch(name: "q", count: 0, wait: 0), from: other, reply: all.reply)
         #expect(all.all == ["\(CoordinationReply.values([[1], [2]]))"], "all there is now, at once")
-        for value in [3, 4, 5, 6] { try state.answer(.queuePut(name: "q", value: [UInt8(value)], wait: 0), from: producer, reply: putter.reply) }
+        for value in [3, 4, 5, 6] { try state.answer(.queuePut(name: "q", value: [UInt8(value)], wait: 0, keys: []), from: producer, reply: putter.reply) }
         #expect(batch.all == ["\(CoordinationReply.values([[3], [4], [5]]))"])
         try state.answer(.queueCount(name: "q"), from: other, reply: all.reply)
         #expect(all.all.last == "\(CoordinationReply.count(1))")
+    }
+
+    @Test func futuresInAQueueAreKeptUntilTheTakerWantsThem() throws {
+        let state = CoordinationState()
+        let answers = Answers()
+        let (a, b) = (CodableKey(Key("a")), CodableKey(Key("b")))
+        try state.answer(.queueCreate(name: "q", maxSize: 0), from: producer, reply: answers.reply)
+        #expect(try state.answer(.queuePut(name: "q", value: [1], wait: 0, keys: [a]), from: producer, reply: answers.reply)
+            == KeptKeys(kept: [Key("a")]))
+        try state.answer(.queuePut(name: "q", value: [2], wait: 0, keys: [b]), from: producer, reply: answers.reply)
+        // Taken: still kept, handed over to the taker until it says it wants them.
+        #expect(try state.answer(.queueGet(name: "q", wait: 0), from: consumer, reply: answers.reply) == KeptKeys())
+        #expect(try state.answer(.queueAdopted(keys: [a]), from: consumer, reply: answers.reply) == KeptKeys(released: [Key("a")]))
+        #expect(try state.answer(.queueAdopted(keys: [a]), from: other, reply: answers.reply) == KeptKeys(), "not handed to it")
+        // A taker whose connection drops before it wants them: they go.
+        try state.answer(.queueGet(name: "q", wait: 0), from: other, reply: answers.reply)
+        #expect(state.clientDisconnected(other) == KeptKeys(released: [Key("b")]))
+    }
+
+    @Test func aVariablesFuturesAreKeptWhileItHoldsThem() throws {
+        let state = CoordinationState()
+        let answers = Answers()
+        let (a, b) = (CodableKey(Key("a")), CodableKey(Key("b")))
+        #expect(try state.answer(.variableSet(name: "v", value: [1], keys: [a]), from: producer, reply: answers.reply) == KeptKeys(kept: [Key("a")]))
+        #expect(try state.answer(.variableGet(name: "v", wait: 0), from: consumer, reply: answers.reply) == KeptKeys(), "read, not taken")
+        #expect(try state.answer(.variableSet(name: "v", value: [2], keys: [b]), from: producer, reply: answers.reply)
+            == KeptKeys(kept: [Key("b")], released: [Key("a")]))
+        #expect(try state.answer(.variableDelete(name: "v"), from: producer, reply: answers.reply) == KeptKeys(released: [Key("b")]))
     }
 
     @Test func aFullQueuesPutWaitsForAGet() throws {
         let state = CoordinationState()
         let (putter, getter) = (Answers(), Answers())
         try state.answer(.queueCreate(name: "q", maxSize: 1), from: producer, reply: putter.reply)
-        try state.answer(.queuePut(name: "q", value: [1], wait: 0), from: producer, reply: putter.reply)
-        try state.answer(.queuePut(name: "q", value: [2], wait: 2), from: producer, reply: putter.reply)
+        try state.answer(.queuePut(name: "q", value: [1], wait: 0, keys: []), from: producer, reply: putter.reply)
+        try state.answer(.queuePut(name: "q", value: [2], wait: 2, keys: []), from: producer, reply: putter.reply)
         #expect(putter.all.count == 2, "the first put is in, the second waits")
         try state.answer(.queueGet(name: "q", wait: 0), from: consumer, reply: getter.reply)
         #expect(putter.all.last == "\(CoordinationReply.flag(true))", "the get made room")

@@ -73,6 +73,42 @@ import Testing
         }
     }
 
+    @Test func futuresGoThroughVariablesAndQueuesAndLiveWhileHeld() async throws {
+        try await withCluster(workers: 1) { cluster, first in
+            func held() async throws -> Set<Key> { Set(try await first.hasWhat().values.flatMap { $0 }) }
+            let second = try await Client(cluster, setAsDefault: false)
+            // Set by one client, which then lets its future go and closes: the variable keeps it.
+            let writer = try await Client(cluster, setAsDefault: false)
+            var future: Future<Int>? = try await writer.submit(TestTasks.inc, 41)
+            let key = try #require(future?.key)
+            try await Variable<Future<Int>>("answer", client: writer).set(try #require(future))
+            future = nil
+            await writer.close()
+            let read = try await Variable<Future<Int>>("answer", client: second).get(timeout: .seconds(30))
+            #expect(read.key == key)
+            #expect(try await read.result() == 42)
+
+            // Through a queue: put, the putter's future gone, taken by another client.
+            let queue = try await LoomQueue<[Future<Int>]>("work", client: first)
+            var batch: [Future<Int>]? = try await first.map(TestTasks.inc, [1, 2, 3])
+            let keys = try #require(batch).map(\.key)
+            try await queue.put(try #require(batch))
+            batch = nil
+            let taken = try await LoomQueue<[Future<Int>]>("work", client: second).get(timeout: .seconds(30))
+            #expect(taken.map(\.key) == keys)
+            #expect(try await second.gather(taken) == [2, 3, 4])
+            // Nobody holds them any more: their values go.
+            _ = consume taken
+            try await eventually("the taken futures' values to go") { try await held().isDisjoint(with: keys) }
+            // Deleted, the variable stops keeping its future.
+            _ = consume read
+            #expect(try await held().contains(key), "the variable keeps it")
+            try await Variable<Future<Int>>("answer", client: first).delete()
+            try await eventually("the variable's future to go") { try await held().contains(key) == false }
+            await second.close()
+        }
+    }
+
     /// How many requests wait on `topic` on the cluster's scheduler now.
     func waiting(on topic: String, in cluster: LocalCluster) async throws -> Int {
         struct Summary: Decodable { var waiting: [String: Int] }

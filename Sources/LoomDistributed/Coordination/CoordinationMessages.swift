@@ -5,14 +5,18 @@ import Foundation
 /// or when it runs out; clients wait longer in several such requests, so a cancelled wait ends
 /// between two and nothing is taken that nobody receives.
 enum CoordinationRequest: Codable, Sendable {
-    case variableSet(name: String, value: [UInt8])
+    /// `keys`: the futures in the value, which the scheduler keeps while it is set.
+    case variableSet(name: String, value: [UInt8], keys: [CodableKey])
     case variableGet(name: String, wait: Double)
     case variableDelete(name: String)
     case eventSet(name: String)
     case eventClear(name: String)
     case eventWait(name: String, wait: Double)
     case queueCreate(name: String, maxSize: Int)
-    case queuePut(name: String, value: [UInt8], wait: Double)
+    /// `keys`: the futures in the value, kept while it waits in the queue; a get hands them to
+    /// the taker, who wants them itself, then says so (`queueAdopted`).
+    case queuePut(name: String, value: [UInt8], wait: Double, keys: [CodableKey])
+    case queueAdopted(keys: [CodableKey])
     case queueGet(name: String, wait: Double)
     /// `count` values at once, oldest first, once there are that many (0: all there are now,
     /// without waiting); answered with `values`.

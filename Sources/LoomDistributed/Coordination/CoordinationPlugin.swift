@@ -21,17 +21,18 @@ final class CoordinationPlugin: InlineSchedulerPlugin {
 
     func status() async -> (any Encodable & Sendable)? { state.summary() }
 
-    func handle(request payload: [UInt8], from client: ClientID?, reply: @escaping @Sendable (Result<[UInt8], any Error>) -> Void) {
+    func handle(request payload: [UInt8], from client: ClientID?, reply: @escaping @Sendable (Result<[UInt8], any Error>) -> Void) -> KeptKeys {
         do {
             // Loom's binary value codec: a queue's items pass through here one request each.
             let request = try ValueCodec.decode(CoordinationRequest.self, from: payload)
-            try state.answer(request, from: client) { answer in reply(Result { try ValueCodec.encode(answer) }) }
+            return try state.answer(request, from: client) { answer in reply(Result { try ValueCodec.encode(answer) }) }
         } catch {
             reply(.failure(error))
+            return KeptKeys()
         }
     }
 
-    func clientDisconnected(_ client: ClientID) { state.clientDisconnected(client) }
+    func clientDisconnected(_ client: ClientID) -> KeptKeys { state.clientDisconnected(client) }
 
     func clientGone(_ client: ClientID) { state.clientGone(client) }
 }

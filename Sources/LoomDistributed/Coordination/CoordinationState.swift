@@ -12,21 +12,30 @@ final class CoordinationState: Sendable {
 
     private let store = Mutex(Store())
 
-    /// Answers `request` from `client` through `reply`, now or once it can be met.
-    func answer(_ request: CoordinationRequest, from client: ClientID?, reply: @escaping Reply) throws {
-        let answered = try store.withLock { store in
+    /// Answers `request` from `client` through `reply`, now or once it can be met; returns
+    /// what it changed in the keys the scheduler keeps for the futures held here.
+    @discardableResult
+    func answer(_ request: CoordinationRequest, from client: ClientID?, reply: @escaping Reply) throws -> KeptKeys {
+        let (answered, changes) = try store.withLock { store in
             var answered: [(Reply, CoordinationReply)] = []
             try store.answer(request, from: client, reply: reply, answered: &answered, owner: self)
-            return answered
+            return (answered, store.takeKeyChanges())
         }
         for (reply, answer) in answered { reply(answer) }
+        return changes
     }
 
     /// The requests a client's dropped connection waited on go unanswered: an answer (an item
-    /// taken) would be lost on the way.
-    func clientDisconnected(_ client: ClientID) {
-        let dropped = store.withLock { $0.dropWaiters(of: client) }
+    /// taken) would be lost on the way. So do the futures it was handed and had not taken up.
+    @discardableResult
+    func clientDisconnected(_ client: ClientID) -> KeptKeys {
+        let (dropped, changes) = store.withLock { store in
+            let dropped = store.dropWaiters(of: client)
+            store.keyChanges.released += store.handedOver.removeValue(forKey: client) ?? []
+            return (dropped, store.takeKeyChanges())
+        }
         for waiter in dropped { waiter.timeout?.cancel() }
+        return changes
     }
 
     /// Leases and subscriptions of a client that is gone go at once; waiters hear of it.
@@ -77,9 +86,15 @@ final class CoordinationState: Sendable {
 }
 
 fileprivate struct Store {
+    /// A value, and the keys of the futures in it.
+    struct Held {
+        var bytes: [UInt8]
+        var keys: [Key] = []
+    }
+
     struct Queue {
         var maxSize: Int
-        var items: [[UInt8]] = []
+        var items: [Held] = []
         var head = 0
         var count: Int { items.count - head }
     }
@@ -115,7 +130,16 @@ fileprivate struct Store {
         var timeout: Task<Void, Never>?
     }
 
-    var variables: [String: [UInt8]] = [:]
+    var variables: [String: Held] = [:]
+    /// Futures a queue's get handed to each client, kept until it says it wants them itself.
+    var handedOver: [ClientID: [Key]] = [:]
+    /// What the requests answered since the last look changed in the keys kept.
+    var keyChanges = KeptKeys()
+
+    mutating func takeKeyChanges() -> KeptKeys {
+        defer { keyChanges = KeptKeys() }
+        return keyChanges
+    }
     var events: [String: Bool] = [:]
     var queues: [String: Queue] = [:]
     var semaphores: [String: Semaphore] = [:]
@@ -146,14 +170,17 @@ fileprivate struct Store {
         }
 
         switch request {
-        case .variableSet(let name, let value):
-            variables[name] = value
+        case .variableSet(let name, let value, let keys):
+            let old = variables.updateValue(Held(bytes: value, keys: keys.map(\.key)), forKey: name)
+            keyChanges.kept += keys.map(\.key)
+            keyChanges.released += old?.keys ?? []
             changed("variable/\(name)", answered: &answered)
             now(.done)
         case .variableGet(let name, let seconds):
-            wait("variable/\(name)", seconds, nothing: .value(nil)) { store in store.variables[name].map { .value($0) } }
+            // A getter wants the futures in it itself; the variable keeps them meanwhile.
+            wait("variable/\(name)", seconds, nothing: .value(nil)) { store in store.variables[name].map { .value($0.bytes) } }
         case .variableDelete(let name):
-            variables[name] = nil
+            keyChanges.released += variables.removeValue(forKey: name)?.keys ?? []
             now(.done)
         case .eventSet(let name):
             events[name] = true
@@ -167,34 +194,47 @@ fileprivate struct Store {
         case .queueCreate(let name, let maxSize):
             if queues[name] == nil { queues[name] = Queue(maxSize: maxSize) }
             now(.done)
-        case .queuePut(let name, let value, let seconds):
+        case .queuePut(let name, let value, let seconds, let keys):
             try queue(name)
+            let item = Held(bytes: value, keys: keys.map(\.key))
             wait("queue/\(name)", seconds, nothing: .flag(false), signals: true) { store in
                 guard var queue = store.queues.removeValue(forKey: name) else { return nil }
                 defer { store.queues[name] = queue }
                 guard queue.maxSize <= 0 || queue.count < queue.maxSize else { return nil }
-                queue.items.append(value)
+                queue.items.append(item)
+                store.keyChanges.kept += item.keys
                 return .flag(true)
             }
         case .queueGet(let name, let seconds):
             try queue(name)
             wait("queue/\(name)", seconds, nothing: .value(nil), signals: true) { store in
-                store.take(1, from: name).map { .value($0[0]) }
+                store.take(1, from: name, by: client).map { .value($0[0]) }
             }
+        case .queueAdopted(let keys):
+            // The taker wants them itself now: the queue's hold on them goes.
+            if let client, var handed = handedOver.removeValue(forKey: client) {
+                for key in keys.map(\.key) {
+                    guard let index = handed.firstIndex(of: key) else { continue }
+                    handed.remove(at: index)
+                    keyChanges.released.append(key)
+                }
+                if !handed.isEmpty { handedOver[client] = handed }
+            }
+            now(.done)
         case .queueGetBatch(let name, let count, let seconds):
             let available = try queue(name).count
             guard count > 0 else {
-                now(.values(take(available, from: name) ?? []))
+                now(.values(take(available, from: name, by: client) ?? []))
                 if available > 0 { changed("queue/\(name)", answered: &answered) }
                 return
             }
             wait("queue/\(name)", seconds, nothing: .values([]), signals: true) { store in
-                store.take(count, from: name).map { .values($0) }
+                store.take(count, from: name, by: client).map { .values($0) }
             }
         case .queueCount(let name):
             now(.count(try queue(name).count))
         case .queueDelete(let name):
-            queues[name] = nil
+            keyChanges.released += queues.removeValue(forKey: name)?.items.flatMap(\.keys) ?? []
             changed("queue/\(name)", answered: &answered)
             now(.done)
         case .semaphoreCreate(let name, let maxLeases, let leaseTimeout):
@@ -246,19 +286,24 @@ fileprivate struct Store {
         }
     }
 
-    /// The first `count` values of the queue, taken; nil while it holds fewer.
-    mutating func take(_ count: Int, from name: String) -> [[UInt8]]? {
+    /// The first `count` values of the queue, taken by `client` (the futures in them handed
+    /// over to it); nil while it holds fewer.
+    mutating func take(_ count: Int, from name: String, by client: ClientID?) -> [[UInt8]]? {
         guard var queue = queues.removeValue(forKey: name) else { return nil }
         defer { queues[name] = queue }
         guard queue.count >= count else { return nil }
-        let taken = Array(queue.items[queue.head..<(queue.head + count)])
+        let taken = queue.items[queue.head..<(queue.head + count)]
+        let keys = taken.flatMap(\.keys)
+        if !keys.isEmpty {
+            if let client { handedOver[client, default: []] += keys } else { keyChanges.released += keys }
+        }
         queue.head += count
         // Drops what was taken once it is most of the storage.
         if queue.head > 1_024, queue.head * 2 > queue.items.count {
             queue.items.removeFirst(queue.head)
             queue.head = 0
         }
-        return taken
+        return taken.map(\.bytes)
     }
 
     /// Tries again, in the order they came, the requests waiting on `topic`, and on the names

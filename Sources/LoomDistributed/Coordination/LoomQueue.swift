@@ -16,11 +16,13 @@ public final class LoomQueue<Value: Codable & Sendable>: Sendable {
     /// Adds `value` at the end, waiting for room in a full queue (at most `timeout`, else a
     /// `.timeout` error).
     public func put(_ value: Value, timeout: Duration? = nil) async throws {
-        let bytes = try ValueCodec.encode(value)
+        let (bytes, keys) = try FutureTransfer.encode(value)
+        let kept = keys.map(CodableKey.init)
         let put = try await calls.waiting(timeout: timeout) { wait -> Bool? in
-            guard case .flag(true) = try await calls.call(.queuePut(name: name, value: bytes, wait: wait)) else { return nil }
+            guard case .flag(true) = try await calls.call(.queuePut(name: name, value: bytes, wait: wait, keys: kept)) else { return nil }
             return true
         }
+        withExtendedLifetime(value) {}  // its futures' releases must not overtake the put
         guard put != nil else { throw LoomError(.timeout, "queue '\(name)' had no room within \(timeout ?? .zero)") }
     }
 
@@ -31,7 +33,7 @@ public final class LoomQueue<Value: Codable & Sendable>: Sendable {
             return bytes
         }
         guard let found else { throw LoomError(.timeout, "queue '\(name)' had nothing within \(timeout ?? .zero)") }
-        return try ValueCodec.decode(Value.self, from: found)
+        return try await taken([found])[0]
     }
 
     /// Takes `count` values at once, oldest first, waiting until the queue holds that many (at
@@ -43,14 +45,28 @@ public final class LoomQueue<Value: Codable & Sendable>: Sendable {
             return values
         }
         guard let found else { throw LoomError(.timeout, "queue '\(name)' did not hold \(count) values within \(timeout ?? .zero)") }
-        return try found.map { try ValueCodec.decode(Value.self, from: $0) }
+        return try await taken(found)
     }
 
     /// Takes every value the queue holds now, without waiting (Dask's `get(batch=True)`).
     public func getAll() async throws -> [Value] {
         let reply = try await calls.call(.queueGetBatch(name: name, count: 0, wait: 0))
         guard case .values(let values) = reply else { throw calls.unexpected(reply) }
-        return try values.map { try ValueCodec.decode(Value.self, from: $0) }
+        return try await taken(values)
+    }
+
+    /// Values taken off the queue, decoded; futures in them become this client's, which wants
+    /// them before the queue stops keeping them.
+    private func taken(_ values: [[UInt8]]) async throws -> [Value] {
+        var decoded: [Value] = []
+        var keys: [Key] = []
+        for bytes in values {
+            let (value, found) = try await FutureTransfer.decode(Value.self, from: bytes, for: calls.client)
+            decoded.append(value)
+            keys += found
+        }
+        if !keys.isEmpty { _ = try await calls.call(.queueAdopted(keys: keys.map(CodableKey.init))) }
+        return decoded
     }
 
     /// How many values wait in it.

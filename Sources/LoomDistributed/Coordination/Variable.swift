@@ -17,8 +17,12 @@ public final class Variable<Value: Codable & Sendable>: Sendable {
         calls = CoordinationCalls(client: client)
     }
 
+    /// Sets the value; futures in it are kept on the cluster while it is set (Dask's
+    /// `Variable.set(future)`), and come back as the reader's own futures.
     public func set(_ value: Value) async throws {
-        _ = try await calls.call(.variableSet(name: name, value: try ValueCodec.encode(value)))
+        let (bytes, keys) = try FutureTransfer.encode(value)
+        _ = try await calls.call(.variableSet(name: name, value: bytes, keys: keys.map(CodableKey.init)))
+        withExtendedLifetime(value) {}  // its futures' releases must not overtake the set
     }
 
     /// The value; while none is set, waits for one (at most `timeout`, else a `.timeout` error).
@@ -28,7 +32,7 @@ public final class Variable<Value: Codable & Sendable>: Sendable {
             return bytes
         }
         guard let found else { throw LoomError(.timeout, "variable '\(name)' had no value within \(timeout ?? .zero)") }
-        return try ValueCodec.decode(Value.self, from: found)
+        return try await FutureTransfer.decode(Value.self, from: found, for: calls.client).value
     }
 
     public func delete() async throws {

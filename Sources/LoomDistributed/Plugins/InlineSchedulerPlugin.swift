@@ -7,11 +7,19 @@ import LoomCore
 /// calls it later, from anywhere, exactly once.
 protocol InlineSchedulerPlugin: SchedulerPlugin {
     /// `client` sent `payload` (nil: not a client's connection).
-    func handle(request payload: [UInt8], from client: ClientID?, reply: @escaping @Sendable (Result<[UInt8], any Error>) -> Void)
+    /// Returns what the answer changed in the keys the scheduler keeps.
+    func handle(request payload: [UInt8], from client: ClientID?, reply: @escaping @Sendable (Result<[UInt8], any Error>) -> Void) -> KeptKeys
     /// A client's connection ended: replies to what it still waits for would be lost, so those
     /// requests go (a reconnected client asks again).
-    func clientDisconnected(_ client: ClientID)
+    func clientDisconnected(_ client: ClientID) -> KeptKeys
     /// A client is gone for good (it closed, its worker died, or it did not come back in time):
     /// what it held goes.
     func clientGone(_ client: ClientID)
+}
+
+/// Keys an inline plugin asks the scheduler to keep, one want each (futures put into a variable
+/// or a queue), and to stop keeping (taken out, overwritten, deleted).
+struct KeptKeys: Sendable, Equatable {
+    var kept: [Key] = []
+    var released: [Key] = []
 }

@@ -14,7 +14,7 @@ extension SchedulerServer {
             // (without a client timeout the work went with the old connection).
             try? connections[old]?.supersede()
             clients[id]?.connection = nil
-            for case let plugin as any InlineSchedulerPlugin in plugins { plugin.clientDisconnected(id) }
+            for case let plugin as any InlineSchedulerPlugin in plugins { apply(plugin.clientDisconnected(id)) }
             if options.clientTimeout <= .zero {
                 forgetClient(id)
             } else {
@@ -39,7 +39,7 @@ extension SchedulerServer {
         guard let state = connections[connection], let id = state.client else { return }
         try? connections[connection]?.supersede()  // left: nothing it says from now on counts
         clients[id]?.connection = nil
-        for case let plugin as any InlineSchedulerPlugin in plugins { plugin.clientDisconnected(id) }
+        for case let plugin as any InlineSchedulerPlugin in plugins { apply(plugin.clientDisconnected(id)) }
         let workerGone = clients[id]?.worker.map { address in !connections.values.contains { $0.worker?.hello.address == address } } ?? false
         if state.isClosingClient || options.clientTimeout <= .zero || workerGone {
             forgetClient(id)

@@ -83,11 +83,18 @@ extension SchedulerServer {
     /// keeps none of the keys then).
     func keepForDatasets(_ keys: [Key]) -> [Key] {
         let unknown = keys.filter { core.state(of: $0) == .forgotten }
-        if unknown.isEmpty { apply(core.handle(.datasetPublished(keys: keys))) }
+        if unknown.isEmpty { apply(core.handle(.keep(keys: keys))) }
         return unknown
     }
 
-    func stopKeepingForDatasets(_ keys: [Key]) { apply(core.handle(.datasetUnpublished(keys: keys))) }
+    func stopKeepingForDatasets(_ keys: [Key]) { apply(core.handle(.stopKeeping(keys: keys))) }
+
+    /// What an inline plugin's answer changed in the keys the scheduler keeps (futures that
+    /// went into a variable or a queue, or came out of one).
+    func apply(_ changes: KeptKeys) {
+        if !changes.kept.isEmpty { apply(core.handle(.keep(keys: changes.kept))) }
+        if !changes.released.isEmpty { apply(core.handle(.stopKeeping(keys: changes.released))) }
+    }
 
     /// Answers a client's request to the plugin it names: an inline plugin's here, in the order
     /// the connection sent them, any other's off the scheduler's hot path.
@@ -98,12 +105,13 @@ extension SchedulerServer {
             return
         }
         if let inline = plugin as? any InlineSchedulerPlugin {
-            inline.handle(request: payload, from: client) { result in
+            let changes = inline.handle(request: payload, from: client) { result in
                 switch result {
                 case .success(let answer): outbox?.post(.pluginReply(request: request, payload: answer, error: nil))
                 case .failure(let error): outbox?.post(.pluginReply(request: request, payload: [], error: "scheduler plugin '\(name)': \(error)"))
                 }
             }
+            apply(changes)
             return
         }
         inBackground {

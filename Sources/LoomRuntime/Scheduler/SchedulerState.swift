@@ -130,10 +130,10 @@ public struct SchedulerState: Sendable {
         case .retry(let client, let keys): retry(client: client, keys: keys)
         case .replicate(let keys, let copies): replicate(keys, copies: copies)
         case .rebalance(let keys): rebalance(keys)
-        case .datasetPublished(let keys):
-            ensureClient(.datasets)
-            for key in keys { if let task = taskSlots[key] { addWant(.datasets, task) } }
-        case .datasetUnpublished(let keys): releaseKeys(client: .datasets, keys: keys)
+        case .keep(let keys):
+            ensureClient(.kept)
+            for key in keys { if let task = taskSlots[key] { addWant(.kept, task) } }
+        case .stopKeeping(let keys): releaseKeys(client: .kept, keys: keys)
         case .releaseKeys(let client, let keys): releaseKeys(client: client, keys: keys)
         case .cancelKeys(let client, let keys): cancelKeys(client: client, keys: keys)
         case .cancelAllWork:
@@ -214,7 +214,7 @@ public struct SchedulerState: Sendable {
                 dropWant(client, task)
                 continue
             }
-            if client == .datasets { continue }
+            if client == .kept { continue }
             effects.append(.keyInMemory(client: client, key: record.key, holders: holders, nbytes: record.nbytes))
         }
     }
@@ -226,7 +226,7 @@ public struct SchedulerState: Sendable {
                 dropWant(client, task)
                 continue
             }
-            if client == .datasets { continue }
+            if client == .kept { continue }
             effects.append(.taskErred(client: client, failure))
         }
     }

@@ -19,15 +19,16 @@ public struct ClientID: Hashable, Comparable, Sendable, CustomStringConvertible 
     public var description: String {
         switch self {
         case .fireAndForget: "fire-and-forget"
-        case .datasets: "datasets"
+        case .kept: "kept"
         default: "client#\(rawValue)"
         }
     }
     public static func < (lhs: ClientID, rhs: ClientID) -> Bool { lhs.rawValue < rhs.rawValue }
     /// The scheduler's own want of keys a client fired and forgot: dropped once each is done.
     public static let fireAndForget = ClientID(-1)
-    /// The scheduler's own want of the keys of published datasets, one per publication.
-    public static let datasets = ClientID(-2)
+    /// The scheduler's own want of the keys it keeps: one per publication of a dataset, and one
+    /// per variable or queue item holding a future.
+    public static let kept = ClientID(-2)
 }
 
 /// Where a task is in its life on the scheduler (Dask's scheduler task states).
@@ -178,10 +179,10 @@ public enum SchedulerEvent: Sendable {
     /// Move values (these, or all when `nil`) from workers holding more than the mean to those
     /// holding less.
     case rebalance(keys: [Key]?)
-    /// A dataset holding these keys was published (or unpublished): the scheduler keeps them
-    /// while any publication of them stands.
-    case datasetPublished(keys: [Key])
-    case datasetUnpublished(keys: [Key])
+    /// The scheduler keeps these keys for someone other than a client (a published dataset, a
+    /// variable or queue holding futures), once for each `keep` until as many `stopKeeping`.
+    case keep(keys: [Key])
+    case stopKeeping(keys: [Key])
     /// Drops one want of each key by this client (a key a client wanted twice needs two).
     case releaseKeys(client: ClientID, keys: [Key])
     /// Drops every want of these keys by this client, and of their dependents it wants, and
