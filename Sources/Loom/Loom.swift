@@ -36,16 +36,19 @@ public enum Loom {
     /// find the functions by name. Started as `myapp worker tcp://HOST:PORT --nthreads 2 …`,
     /// the executable is a distributed worker with the options of `loom worker`, running
     /// `workerPlugins` (set up before it joins, torn down when it stops) and able to make the
-    /// `pluginTypes` a client installs while it runs (`Client.registerPlugin`); started as
+    /// `pluginTypes` a client installs while it runs (`Client.registerPlugin`; as a scheduler,
+    /// the `schedulerPluginTypes`); started as
     /// `myapp scheduler …`, it is a scheduler with the options of `loom scheduler`. Throws if
     /// the configuration (loom.yaml, `LOOM_…` variables) has an entry no layer knows or takes.
     public static func bootstrap(registering functions: any TaskFunctionRepresentable..., workerPlugins: [any WorkerPlugin] = [],
-                                 pluginTypes: [any InstallableWorkerPlugin.Type] = []) async throws {
-        try await bootstrap(registering: functions, workerPlugins: workerPlugins, pluginTypes: pluginTypes)
+                                 pluginTypes: [any InstallableWorkerPlugin.Type] = [],
+                                 schedulerPluginTypes: [any InstallableSchedulerPlugin.Type] = []) async throws {
+        try await bootstrap(registering: functions, workerPlugins: workerPlugins, pluginTypes: pluginTypes, schedulerPluginTypes: schedulerPluginTypes)
     }
 
     public static func bootstrap(registering functions: [any TaskFunctionRepresentable], workerPlugins: [any WorkerPlugin] = [],
-                                 pluginTypes: [any InstallableWorkerPlugin.Type] = []) async throws {
+                                 pluginTypes: [any InstallableWorkerPlugin.Type] = [],
+                                 schedulerPluginTypes: [any InstallableSchedulerPlugin.Type] = []) async throws {
         // Array and frame kernels first: a worker of any executable runs them without being told to.
         try TaskRegistry.shared.register(ArrayKernels.all)
         try TaskRegistry.shared.register(FrameKernels.all)
@@ -55,6 +58,7 @@ public enum Loom {
         try TaskRegistry.shared.register(functions)
         WorkerPlugins.register([ShuffleWorkerPlugin()] + workerPlugins)
         WorkerPluginTypes.register(pluginTypes)
+        SchedulerPluginTypes.register(schedulerPluginTypes)
         // A misspelled section or a bad value stops the program here, naming file and line.
         try Configuration.current.validate(sections: configurationSections)
         Dashboard.installAsDefault()

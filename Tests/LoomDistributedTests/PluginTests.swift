@@ -104,6 +104,39 @@ final class ProbePlugin: SchedulerPlugin {
         }
     }
 
+    /// Counts the tasks that finish from the moment it is installed, from a given start.
+    final class FinishedSince: InstallableSchedulerPlugin {
+        static let typeName = "finished-since"
+        let name = "finished-since"
+        let count: Mutex<Int>
+        init(options start: Int) { count = Mutex(start) }
+        func transition(_ transition: TaskTransition) { if transition.finish == .memory { count.withLock { $0 += 1 } } }
+        func status() async -> (any Encodable & Sendable)? { count.withLock { $0 } }
+        func handle(request payload: [UInt8]) async throws -> [UInt8] { try ValueCodec.encode(count.withLock { $0 }) }
+    }
+
+    @Test func aSchedulerPluginRegisteredAtRunTimeHearsWhatHappensFromThen() async throws {
+        SchedulerPluginTypes.register([FinishedSince.self])  // the cluster's scheduler runs in this process
+        try await withCluster(workers: 1) { _, client in
+            _ = try await client.gather(try await client.map(TestTasks.inc, [1, 2]))
+            try await client.registerPlugin(FinishedSince.self, options: 100)
+            _ = try await client.gather(try await client.map(TestTasks.inc, [3, 4, 5]))
+            func finished() async throws -> Int { try ValueCodec.decode(Int.self, from: try await client.pluginRequest("finished-since")) }
+            #expect(try await finished() == 103, "the three tasks after it came, counted from its options")
+            // Registered again: a new one, from the new options.
+            try await client.registerPlugin(FinishedSince.self, options: 0)
+            #expect(try await finished() == 0)
+            let unknown = await #expect(throws: LoomError.self) { try await client.registerPlugin(NotOnTheScheduler.self, options: 1) }
+            #expect(unknown?.message.contains("no scheduler plugin type 'not-on-the-scheduler' is registered") == true, "\(unknown?.message ?? "")")
+        }
+    }
+
+    final class NotOnTheScheduler: InstallableSchedulerPlugin {
+        static let typeName = "not-on-the-scheduler"
+        let name = "nowhere"
+        init(options: Int) {}
+    }
+
     @Test func pluginNamesMustBeUnique() async throws {
         let server = try SchedulerServer(options: SchedulerOptions(port: 0), plugins: [ProbePlugin(), ProbePlugin()])
         let error = await #expect(throws: LoomError.self) { try await server.run() }

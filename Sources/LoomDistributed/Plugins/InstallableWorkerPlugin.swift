@@ -27,7 +27,7 @@ public protocol InstallableWorkerPlugin: WorkerPlugin {
 
 /// The installable worker plugin types of this process, by type name.
 public enum WorkerPluginTypes {
-    private static let registered = Mutex<[String: @Sendable ([UInt8]) throws -> any WorkerPlugin]>([:])
+    static let registry = PluginTypeRegistry<any WorkerPlugin>(kind: "worker", parameter: "pluginTypes")
 
     /// Adds types; one whose name is taken replaces the earlier one.
     public static func register(_ types: [any InstallableWorkerPlugin.Type]) {
@@ -35,15 +35,34 @@ public enum WorkerPluginTypes {
     }
 
     private static func add<Plugin: InstallableWorkerPlugin>(_ type: Plugin.Type) {
-        registered.withLock { $0[Plugin.typeName] = { bytes in try Plugin(options: try ValueCodec.decode(Plugin.Options.self, from: bytes)) } }
+        registry.add(Plugin.typeName) { bytes in try Plugin(options: try ValueCodec.decode(Plugin.Options.self, from: bytes)) }
     }
 
     /// A new plugin of the type registered as `typeName`, from its encoded options.
-    static func make(_ typeName: String, options: [UInt8]) throws -> any WorkerPlugin {
-        guard let make = registered.withLock({ $0[typeName] }) else {
-            let known = registered.withLock { $0.keys.sorted() }
-            throw LoomError(.plugin, "no worker plugin type '\(typeName)' is registered in this process (registered: \(known.isEmpty ? "none" : known.joined(separator: ", "))); "
-                + "pass it to Loom.bootstrap(pluginTypes:)")
+    static func make(_ typeName: String, options: [UInt8]) throws -> any WorkerPlugin { try registry.make(typeName, options: options) }
+}
+
+/// Plugin types by name, and how to make one from encoded options.
+final class PluginTypeRegistry<Plugin>: Sendable {
+    private let kind: String
+    /// The `Loom.bootstrap` parameter that registers them, for the error.
+    private let parameter: String
+    private let makers = Mutex<[String: @Sendable ([UInt8]) throws -> Plugin]>([:])
+
+    init(kind: String, parameter: String) {
+        self.kind = kind
+        self.parameter = parameter
+    }
+
+    func add(_ typeName: String, _ make: @escaping @Sendable ([UInt8]) throws -> Plugin) {
+        makers.withLock { $0[typeName] = make }
+    }
+
+    func make(_ typeName: String, options: [UInt8]) throws -> Plugin {
+        guard let make = makers.withLock({ $0[typeName] }) else {
+            let known = makers.withLock { $0.keys.sorted() }
+            throw LoomError(.plugin, "no \(kind) plugin type '\(typeName)' is registered in this process (registered: \(known.isEmpty ? "none" : known.joined(separator: ", "))); "
+                + "pass it to Loom.bootstrap(\(parameter):)")
         }
         return try make(options)
     }

@@ -22,6 +22,9 @@ final class SchedulerCallsPlugin: SchedulerPlugin {
         case .remaining(let keys):
             let keys = keys.map(\.key)
             return try ValueCodec.encode(await server.core.remainingTasks(under: keys))
+        case .installSchedulerPlugin(let type, let options):
+            try await server.installSchedulerPlugin(type, options: options)
+            return []
         case .installWorkerPlugin(let type, let options, let timeout):
             return try ValueCodec.encode(await server.installWorkerPlugin(type, options: options, timeout: .seconds(timeout)))
         case .hasWhat:
@@ -48,6 +51,7 @@ enum SchedulerCall: Codable, Sendable {
     case hasWhat
     /// Answered with each worker's name and its error ("" when it set the plugin up).
     case installWorkerPlugin(type: String, options: [UInt8], timeoutSeconds: Double)
+    case installSchedulerPlugin(type: String, options: [UInt8])
     case run(function: String, arguments: [[UInt8]])
     case retire(workers: [String], timeoutSeconds: Double)
     case rebalance(keys: [CodableKey]?, timeoutSeconds: Double)

@@ -30,6 +30,8 @@ extension SchedulerServer {
     }
 
     func closePlugins() async {
+        for run in installedRuns.values { run.cancel() }
+        installedRuns = [:]
         let closing = plugins
         plugins = []
         transitionObservers = []

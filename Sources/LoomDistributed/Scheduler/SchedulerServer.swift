@@ -69,6 +69,8 @@ public actor SchedulerServer {
     var plugins: [any SchedulerPlugin] = []
     /// The plugins that hear task transitions (the state machine records them only for those).
     var transitionObservers: [any SchedulerPlugin] = []
+    /// The `run` loops of scheduler plugins clients installed, by plugin name.
+    var installedRuns: [String: Task<Void, Never>] = [:]
     /// Worker plugins clients installed, in order: every worker that joins sets them up.
     var workerPluginsToInstall: [(type: String, options: [UInt8])] = []
     /// Type → worker name → its error ("" for set up), as workers report it.
