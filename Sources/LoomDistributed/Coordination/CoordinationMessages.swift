@@ -13,10 +13,11 @@ enum CoordinationRequest: Codable, Sendable {
     case eventClear(name: String)
     case eventWait(name: String, wait: Double)
     case queueCreate(name: String, maxSize: Int)
-    /// `keys`: the futures in the value, kept while it waits in the queue; a get hands them to
-    /// the taker, who wants them itself, then says so (`queueAdopted`).
+    /// `keys`: the futures in the value, kept while it waits in the queue.
     case queuePut(name: String, value: [UInt8], wait: Double, keys: [CodableKey])
-    case queueAdopted(keys: [CodableKey])
+    /// The futures a get handed over (from a variable or a queue): the reader wants them itself
+    /// now, so they need not be kept for it any more.
+    case adopted(keys: [CodableKey])
     case queueGet(name: String, wait: Double)
     /// `count` values at once, oldest first, once there are that many (0: all there are now,
     /// without waiting); answered with `values`.

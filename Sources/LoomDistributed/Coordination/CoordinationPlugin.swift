@@ -59,6 +59,23 @@ struct CoordinationCalls: Sendable {
         }
     }
 
+    /// Values a get answered with, decoded; the futures in them become this client's, which
+    /// wants them, then says so, so the scheduler keeps them throughout.
+    func takeUp<Value: Decodable>(_ values: [[UInt8]], as type: Value.Type) async throws -> [Value] {
+        var decoded: [Value] = []
+        var keys: [Key] = []
+        for bytes in values {
+            let (value, found) = try FutureTransfer.decode(Value.self, from: bytes, for: client)
+            decoded.append(value)
+            keys += found
+        }
+        if !keys.isEmpty {
+            try await client.connection.submit([], wanted: keys, functions: [:])
+            _ = try await call(.adopted(keys: keys.map(CodableKey.init)))
+        }
+        return decoded
+    }
+
     func unexpected(_ reply: CoordinationReply) -> LoomError {
         LoomError(.plugin, "the scheduler's coordination plugin answered \(reply)")
     }

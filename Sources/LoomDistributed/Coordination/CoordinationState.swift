@@ -131,7 +131,7 @@ fileprivate struct Store {
     }
 
     var variables: [String: Held] = [:]
-    /// Futures a queue's get handed to each client, kept until it says it wants them itself.
+    /// Futures a get handed to each client, kept until it says it wants them itself.
     var handedOver: [ClientID: [Key]] = [:]
     /// What the requests answered since the last look changed in the keys kept.
     var keyChanges = KeptKeys()
@@ -177,8 +177,12 @@ fileprivate struct Store {
             changed("variable/\(name)", answered: &answered)
             now(.done)
         case .variableGet(let name, let seconds):
-            // A getter wants the futures in it itself; the variable keeps them meanwhile.
-            wait("variable/\(name)", seconds, nothing: .value(nil)) { store in store.variables[name].map { .value($0.bytes) } }
+            wait("variable/\(name)", seconds, nothing: .value(nil)) { store in
+                guard let held = store.variables[name] else { return nil }
+                // Kept once more for the reader until it wants them: the value may change meanwhile.
+                store.handOver(held.keys, to: client, keptAgain: true)
+                return .value(held.bytes)
+            }
         case .variableDelete(let name):
             keyChanges.released += variables.removeValue(forKey: name)?.keys ?? []
             now(.done)
@@ -210,8 +214,8 @@ fileprivate struct Store {
             wait("queue/\(name)", seconds, nothing: .value(nil), signals: true) { store in
                 store.take(1, from: name, by: client).map { .value($0[0]) }
             }
-        case .queueAdopted(let keys):
-            // The taker wants them itself now: the queue's hold on them goes.
+        case .adopted(let keys):
+            // The reader wants them itself now: the hold kept for it goes.
             if let client, var handed = handedOver.removeValue(forKey: client) {
                 for key in keys.map(\.key) {
                     guard let index = handed.firstIndex(of: key) else { continue }
@@ -293,10 +297,7 @@ fileprivate struct Store {
         defer { queues[name] = queue }
         guard queue.count >= count else { return nil }
         let taken = queue.items[queue.head..<(queue.head + count)]
-        let keys = taken.flatMap(\.keys)
-        if !keys.isEmpty {
-            if let client { handedOver[client, default: []] += keys } else { keyChanges.released += keys }
-        }
+        handOver(taken.flatMap(\.keys), to: client, keptAgain: false)
         queue.head += count
         // Drops what was taken once it is most of the storage.
         if queue.head > 1_024, queue.head * 2 > queue.items.count {
@@ -304,6 +305,19 @@ fileprivate struct Store {
             queue.head = 0
         }
         return taken.map(\.bytes)
+    }
+
+    /// Futures a get answers with stay kept for `client` until it says it wants them itself
+    /// (`adopted`): `keptAgain` when whatever held them keeps them too (a variable), else the
+    /// taken item's own hold passes to the client (a queue).
+    mutating func handOver(_ keys: [Key], to client: ClientID?, keptAgain: Bool) {
+        guard !keys.isEmpty else { return }
+        guard let client else {
+            if !keptAgain { keyChanges.released += keys }
+            return
+        }
+        if keptAgain { keyChanges.kept += keys }
+        handedOver[client, default: []] += keys
     }
 
     /// Tries again, in the order they came, the requests waiting on `topic`, and on the names

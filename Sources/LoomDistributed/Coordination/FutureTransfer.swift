@@ -23,13 +23,11 @@ enum FutureTransfer {
         return (bytes, keys.all)
     }
 
-    /// `bytes` decoded, the futures in them `client`'s; it wants their keys before this returns.
-    static func decode<Value: Decodable>(_ type: Value.Type, from bytes: [UInt8], for client: Client) async throws -> (value: Value, keys: [Key]) {
+    /// `bytes` decoded, the futures in them `client`'s, with their keys.
+    static func decode<Value: Decodable>(_ type: Value.Type, from bytes: [UInt8], for client: Client) throws -> (value: Value, keys: [Key]) {
         let keys = Keys()
         let value = try $decoding.withValue((client, keys)) { try ValueCodec.decode(Value.self, from: bytes) }
-        let found = keys.all
-        if !found.isEmpty { try await client.connection.submit([], wanted: found, functions: [:]) }
-        return (value, found)
+        return (value, keys.all)
     }
 }
 

@@ -33,7 +33,7 @@ public final class LoomQueue<Value: Codable & Sendable>: Sendable {
             return bytes
         }
         guard let found else { throw LoomError(.timeout, "queue '\(name)' had nothing within \(timeout ?? .zero)") }
-        return try await taken([found])[0]
+        return try await calls.takeUp([found], as: Value.self)[0]
     }
 
     /// Takes `count` values at once, oldest first, waiting until the queue holds that many (at
@@ -45,28 +45,14 @@ public final class LoomQueue<Value: Codable & Sendable>: Sendable {
             return values
         }
         guard let found else { throw LoomError(.timeout, "queue '\(name)' did not hold \(count) values within \(timeout ?? .zero)") }
-        return try await taken(found)
+        return try await calls.takeUp(found, as: Value.self)
     }
 
     /// Takes every value the queue holds now, without waiting (Dask's `get(batch=True)`).
     public func getAll() async throws -> [Value] {
         let reply = try await calls.call(.queueGetBatch(name: name, count: 0, wait: 0))
         guard case .values(let values) = reply else { throw calls.unexpected(reply) }
-        return try await taken(values)
-    }
-
-    /// Values taken off the queue, decoded; futures in them become this client's, which wants
-    /// them before the queue stops keeping them.
-    private func taken(_ values: [[UInt8]]) async throws -> [Value] {
-        var decoded: [Value] = []
-        var keys: [Key] = []
-        for bytes in values {
-            let (value, found) = try await FutureTransfer.decode(Value.self, from: bytes, for: calls.client)
-            decoded.append(value)
-            keys += found
-        }
-        if !keys.isEmpty { _ = try await calls.call(.queueAdopted(keys: keys.map(CodableKey.init))) }
-        return decoded
+        return try await calls.takeUp(values, as: Value.self)
     }
 
     /// How many values wait in it.

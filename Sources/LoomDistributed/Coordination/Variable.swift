@@ -32,7 +32,7 @@ public final class Variable<Value: Codable & Sendable>: Sendable {
             return bytes
         }
         guard let found else { throw LoomError(.timeout, "variable '\(name)' had no value within \(timeout ?? .zero)") }
-        return try await FutureTransfer.decode(Value.self, from: found, for: calls.client).value
+        return try await calls.takeUp([found], as: Value.self)[0]
     }
 
     public func delete() async throws {
