@@ -5,12 +5,7 @@ import LoomCore
 /// (`Loom.bootstrap(pluginTypes:)`, or `SchedulerPluginTypes.register`), and the scheduler makes
 /// it from the `Codable` options the client sends, starts it, and from then on tells it what it
 /// tells every plugin. One of the same name is closed and replaced.
-public protocol InstallableSchedulerPlugin: SchedulerPlugin {
-    associatedtype Options: Codable & Sendable
-    /// Unique among the process's installable scheduler plugin types.
-    static var typeName: String { get }
-    init(options: Options) throws
-}
+public protocol InstallableSchedulerPlugin: SchedulerPlugin, InstallablePlugin {}
 
 /// The installable scheduler plugin types of this process, by type name.
 public enum SchedulerPluginTypes {
@@ -21,9 +16,7 @@ public enum SchedulerPluginTypes {
         for type in types { add(type) }
     }
 
-    private static func add<Plugin: InstallableSchedulerPlugin>(_ type: Plugin.Type) {
-        registry.add(Plugin.typeName) { bytes in try Plugin(options: try ValueCodec.decode(Plugin.Options.self, from: bytes)) }
-    }
+    private static func add<Plugin: InstallableSchedulerPlugin>(_ type: Plugin.Type) { registry.add(type) { $0 } }
 }
 
 extension Client {

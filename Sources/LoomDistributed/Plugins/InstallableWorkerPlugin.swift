@@ -1,5 +1,4 @@
 import LoomCore
-import Synchronization
 
 /// A worker plugin a client installs on a running cluster, as with Dask's
 /// `client.register_plugin`: on every worker there now and on each that joins later.
@@ -18,12 +17,7 @@ import Synchronization
 /// Code cannot travel between processes, so the plugin's type is registered in each one
 /// (`WorkerPluginTypes.register`, which `Loom.bootstrap` calls) and the client sends its
 /// `Codable` options: each worker makes its own instance from them.
-public protocol InstallableWorkerPlugin: WorkerPlugin {
-    associatedtype Options: Codable & Sendable
-    /// Unique among the process's installable plugin types, the same in every process.
-    static var typeName: String { get }
-    init(options: Options) throws
-}
+public protocol InstallableWorkerPlugin: WorkerPlugin, InstallablePlugin {}
 
 /// The installable worker plugin types of this process, by type name.
 public enum WorkerPluginTypes {
@@ -34,38 +28,10 @@ public enum WorkerPluginTypes {
         for type in types { add(type) }
     }
 
-    private static func add<Plugin: InstallableWorkerPlugin>(_ type: Plugin.Type) {
-        registry.add(Plugin.typeName) { bytes in try Plugin(options: try ValueCodec.decode(Plugin.Options.self, from: bytes)) }
-    }
+    private static func add<Plugin: InstallableWorkerPlugin>(_ type: Plugin.Type) { registry.add(type) { $0 } }
 
     /// A new plugin of the type registered as `typeName`, from its encoded options.
     static func make(_ typeName: String, options: [UInt8]) throws -> any WorkerPlugin { try registry.make(typeName, options: options) }
-}
-
-/// Plugin types by name, and how to make one from encoded options.
-final class PluginTypeRegistry<Plugin>: Sendable {
-    private let kind: String
-    /// The `Loom.bootstrap` parameter that registers them, for the error.
-    private let parameter: String
-    private let makers = Mutex<[String: @Sendable ([UInt8]) throws -> Plugin]>([:])
-
-    init(kind: String, parameter: String) {
-        self.kind = kind
-        self.parameter = parameter
-    }
-
-    func add(_ typeName: String, _ make: @escaping @Sendable ([UInt8]) throws -> Plugin) {
-        makers.withLock { $0[typeName] = make }
-    }
-
-    func make(_ typeName: String, options: [UInt8]) throws -> Plugin {
-        guard let make = makers.withLock({ $0[typeName] }) else {
-            let known = makers.withLock { $0.keys.sorted() }
-            throw LoomError(.plugin, "no \(kind) plugin type '\(typeName)' is registered in this process (registered: \(known.isEmpty ? "none" : known.joined(separator: ", "))); "
-                + "pass it to Loom.bootstrap(\(parameter):)")
-        }
-        return try make(options)
-    }
 }
 
 extension Client {

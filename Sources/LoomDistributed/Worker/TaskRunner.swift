@@ -100,9 +100,7 @@ final class TaskRunner: Sendable {
     /// Calls the registered function `function` in the calling task, awaiting an async body
     /// (an actor's method, run by its mailbox).
     func callAwaiting(_ function: String, arguments: [[UInt8]]) async -> Result<[UInt8], TaskRunFailure> {
-        guard let found = registry.function(named: function) else {
-            return .failure(TaskRunFailure(message: "function '\(function)' is not registered in this process; call Loom.bootstrap(registering:) with it"))
-        }
+        guard let found = registry.function(named: function) else { return .failure(Self.notRegistered(function)) }
         do {
             let call = try Self.withSlices(arguments) { slices in
                 var encoded = EncodedArguments(slices, function: found.name)
@@ -112,6 +110,10 @@ final class TaskRunner: Sendable {
         } catch {
             return .failure(TaskRunFailure(error))
         }
+    }
+
+    private static func notRegistered(_ name: String) -> TaskRunFailure {
+        TaskRunFailure(message: "function '\(name)' is not registered in this process; call Loom.bootstrap(registering:) with it")
     }
 
     /// Calls a registered function (`nil`: none of that name) on a thread of its own, as
@@ -141,9 +143,7 @@ final class TaskRunner: Sendable {
     private static func call(_ function: AnyTaskFunction?, named name: String, arguments: [[UInt8]], serialization: inout Double)
         -> Result<[UInt8], TaskRunFailure>
     {
-        guard let function else {
-            return .failure(TaskRunFailure(message: "function '\(name)' is not registered in this process; call Loom.bootstrap(registering:) with it"))
-        }
+        guard let function else { return .failure(notRegistered(name)) }
         do {
             return .success(try withSlices(arguments) { slices in
                 var encoded = EncodedArguments(slices, function: function.name)
